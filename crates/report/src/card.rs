@@ -1,0 +1,191 @@
+//! The `lookup` card: everything known about one port, for a person to read.
+
+use crate::sanitize::terminal;
+use crate::Style;
+use portwarden_kb::{PortCard, Protocol, Status};
+use unicode_width::UnicodeWidthStr;
+
+fn pad(label: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(label);
+    format!("{label}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// Adds one labelled, wrapped field to `out`.
+fn field(out: &mut String, st: &Style, label: &str, value: &str) {
+    const LABEL: usize = 14;
+    let value = terminal(value);
+    if value.trim().is_empty() {
+        return;
+    }
+    let avail = st.width.saturating_sub(LABEL + 2).max(30);
+    let lines = textwrap::wrap(&value, avail);
+    for (i, line) in lines.iter().enumerate() {
+        let l = if i == 0 { pad(label, LABEL) } else { " ".repeat(LABEL) };
+        out.push_str(&format!("  {}{}\n", st.dim(&l), line));
+    }
+}
+
+/// Renders one card.
+pub fn render(c: &PortCard, st: &Style) -> String {
+    let lang = st.lang;
+    let mut out = String::new();
+    let proto = c.protocol.map(|p| format!("/{p}")).unwrap_or_default();
+    let head_name = c
+        .security
+        .first()
+        .map(|e| e.title.get(lang).to_string())
+        .or_else(|| {
+            c.registry
+                .iter()
+                .find(|r| r.status == Status::Assigned)
+                .map(|r| format!("{} — {}", r.service, r.description))
+        })
+        .unwrap_or_else(|| st.t("unassigned", "未分配").to_string());
+    let risk = c
+        .risk()
+        .map(|r| format!("  [{}]", st.risk(r)))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{}  {}{}\n",
+        st.bold(&format!("{}{}", c.port, proto)),
+        st.bold(&terminal(&head_name)),
+        risk
+    ));
+    let mut class = c.class.label(lang).to_string();
+    if let Some(inside) = c.in_ephemeral_range {
+        if inside {
+            class.push_str(st.t(
+                "; inside this host's ephemeral range, so clients may use it briefly",
+                "；位于本机临时端口范围内，客户端连接可能短暂占用它",
+            ));
+        }
+    }
+    field(&mut out, st, st.t("class", "类别"), &class);
+    // IANA names per protocol.
+    let mut iana = Vec::new();
+    for p in Protocol::ALL {
+        let names: Vec<String> = c
+            .registry
+            .iter()
+            .filter(|r| r.protocol == Some(p))
+            .map(|r| match r.status {
+                Status::Assigned => {
+                    let range = match (r.start, r.end) {
+                        (Some(a), Some(b)) if a != b => format!(" [{a}-{b}]"),
+                        _ => String::new(),
+                    };
+                    format!("{} ({}){}", r.service, r.description, range)
+                }
+                _ => r.description.to_string(),
+            })
+            .collect();
+        if !names.is_empty() {
+            iana.push(format!("{p}: {}", names.join("; ")));
+        }
+    }
+    if iana.is_empty() {
+        iana.push(st.t("not registered", "未登记").to_string());
+    }
+    for (i, line) in iana.iter().enumerate() {
+        let label = if i == 0 { st.t("IANA", "IANA 登记") } else { "" };
+        field(&mut out, st, label, line);
+    }
+    let mut ranks = Vec::new();
+    if let Some(r) = c.rank_tcp {
+        ranks.push(format!("tcp #{r}"));
+    }
+    if let Some(r) = c.rank_udp {
+        ranks.push(format!("udp #{r}"));
+    }
+    if !ranks.is_empty() {
+        field(&mut out, st, st.t("open rank", "常见排名"), &ranks.join("  "));
+    }
+    for e in &c.security {
+        if c.security.len() > 1 {
+            let protos: Vec<&str> = e.protocols.iter().map(|p| p.as_str()).collect();
+            field(
+                &mut out,
+                st,
+                st.t("entry", "条目"),
+                &format!("{} {} ({})", e.ports_label(), e.title.get(lang), protos.join("/")),
+            );
+        } else if e.start != e.end {
+            field(
+                &mut out,
+                st,
+                st.t("range", "范围"),
+                &format!("{} — {}", e.ports_label(), e.title.get(lang)),
+            );
+        }
+        field(&mut out, st, st.t("summary", "说明"), e.summary.get(lang));
+        field(&mut out, st, st.t("attackers", "攻击者关注"), e.attackers.get(lang));
+        if !e.malware.is_empty() {
+            field(&mut out, st, st.t("malware", "已知木马"), &e.malware.join(", "));
+        }
+        field(
+            &mut out,
+            st,
+            st.t("risk", "风险"),
+            &format!("{} — {}", e.risk.label(lang), e.risk_reason.get(lang)),
+        );
+        field(
+            &mut out,
+            st,
+            st.t("advice", "建议"),
+            &format!("{} — {}", e.action.label(lang), e.advice.get(lang)),
+        );
+        if !e.references.is_empty() {
+            field(&mut out, st, st.t("references", "参考"), &e.references.join(", "));
+        }
+    }
+    if !c.threats.is_empty() {
+        let rows: Vec<String> = c
+            .threats
+            .iter()
+            .map(|t| format!("{} [{}, {}]", t.comment, t.category, t.confidence))
+            .collect();
+        field(&mut out, st, st.t("threat intel", "威胁情报"), &rows.join("; "));
+    }
+    let unauthorized: Vec<&str> = c
+        .registry
+        .iter()
+        .map(|r| r.unauthorized)
+        .filter(|u| !u.is_empty())
+        .collect();
+    if let Some(u) = unauthorized.first() {
+        field(&mut out, st, st.t("IANA notes", "IANA 备注"), u);
+    }
+    out
+}
+
+/// Renders several cards separated by blank lines.
+pub fn render_all(cards: &[PortCard], st: &Style) -> String {
+    cards
+        .iter()
+        .map(|c| render(c, st))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_kb::Lang;
+
+    #[test]
+    fn card_for_telnet_has_both_languages() {
+        let c = portwarden_kb::card(23, Some(Protocol::Tcp), None);
+        let en = render(&c, &Style::default());
+        assert!(en.starts_with("23/tcp"), "{en}");
+        assert!(en.contains("IANA"));
+        let zh = render(
+            &c,
+            &Style {
+                lang: Lang::Zh,
+                ..Style::default()
+            },
+        );
+        assert!(zh.contains("类别"), "{zh}");
+        assert!(!zh.contains('\u{1b}'));
+    }
+}

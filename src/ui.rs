@@ -1,0 +1,71 @@
+//! The binary's edge: environment-derived presentation and the error type of commands.
+
+use crate::cli::{ColorArg, LangArg, StyleArgs};
+use portwarden_kb::Lang;
+use portwarden_report::Style;
+use std::io::IsTerminal;
+
+/// How a command failed: bad input (exit 2) or a runtime failure (exit 3).
+#[derive(Debug)]
+pub enum Failure {
+    /// The user gave something we cannot accept; one line, exit 2.
+    Usage(String),
+    /// Something went wrong while working; exit 3.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Runtime(e)
+    }
+}
+
+/// The language: `--lang`, else the locale variables (zh when they say Chinese).
+pub fn lang(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::En) => Lang::En,
+        Some(LangArg::Zh) => Lang::Zh,
+        None => ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .map_or(Lang::En, |v| Lang::from_locale(&v)),
+    }
+}
+
+/// Colour only on a TTY, never with NO_COLOR (unless forced with `--color always`).
+pub fn color(arg: ColorArg) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Terminal width: $COLUMNS, else 100.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
+}
+
+/// The full presentation from the shared flags.
+pub fn style(a: &StyleArgs) -> Style {
+    Style {
+        lang: lang(a.lang),
+        color: color(a.color),
+        width: width(),
+    }
+}
+
+/// The host's ephemeral port range (Linux), if readable.
+pub fn ephemeral() -> Option<portwarden_kb::EphemeralRange> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| portwarden_kb::EphemeralRange::parse(&s))
+}
