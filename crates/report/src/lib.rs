@@ -9,3 +9,4 @@ pub mod sanitize;
 pub mod style;
 
 pub use style::Style;
+pub mod scan;

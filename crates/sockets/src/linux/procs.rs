@@ -1,0 +1,217 @@
+//! One pass over /proc: which process holds which socket inode, and who those processes
+//! are. Processes that vanish mid-walk are skipped; fd tables we may not read are counted
+//! so the caller can say once that running as root shows everything.
+
+use crate::types::ProcessInfo;
+use nix::dir::Dir;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
+use std::collections::HashMap;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+/// The result of the walk.
+#[derive(Debug, Default, Clone)]
+pub struct ProcTable {
+    /// Socket inode → pids that hold it (several after fork or fd passing).
+    pub by_inode: HashMap<u64, Vec<u32>>,
+    /// Processes that hold at least one socket.
+    pub processes: HashMap<u32, ProcessInfo>,
+    /// Processes whose fd table we were not allowed to read.
+    pub unreadable: usize,
+}
+
+fn pids(root: &Path) -> Vec<u32> {
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+        .collect()
+}
+
+/// Inodes of the sockets in one process's fd table; `Err(())` when not permitted.
+fn socket_inodes(root: &Path, pid: u32, out: &mut Vec<u64>) -> Result<(), bool> {
+    let path = root.join(pid.to_string()).join("fd");
+    let mut dir = match Dir::open(
+        &path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(d) => d,
+        Err(nix::errno::Errno::EACCES) | Err(nix::errno::Errno::EPERM) => return Err(true),
+        Err(_) => return Err(false), // gone, or a kernel thread
+    };
+    let fd = dir.as_raw_fd();
+    let names: Vec<std::ffi::CString> = dir
+        .iter()
+        .flatten()
+        .filter(|e| e.file_name().to_bytes().first().is_some_and(u8::is_ascii_digit))
+        .map(|e| e.file_name().to_owned())
+        .collect();
+    for name in names {
+        let Ok(target) = nix::fcntl::readlinkat(Some(fd), name.as_c_str()) else {
+            continue;
+        };
+        let b = target.as_encoded_bytes();
+        if let Some(rest) = b.strip_prefix(b"socket:[") {
+            if let Some(num) = rest.strip_suffix(b"]") {
+                if let Some(n) = std::str::from_utf8(num).ok().and_then(|s| s.parse().ok()) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unit and container from `/proc/PID/cgroup` text.
+pub fn parse_cgroup(text: &str) -> (Option<String>, Option<String>) {
+    let mut unit = None;
+    let mut container = None;
+    for line in text.lines() {
+        let path = line.splitn(3, ':').nth(2).unwrap_or("");
+        for comp in path.split('/') {
+            // docker-<id>.scope, cri-containerd-<id>.scope, libpod-<id>.scope, or a bare id.
+            let core = comp.trim_end_matches(".scope");
+            let id = core.rsplit('-').next().unwrap_or(core);
+            if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                container = Some(id[..12].to_string());
+            }
+        }
+        // The unit: the last *.service component, else the last *.scope (session, app).
+        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        if let Some(svc) = comps.iter().rev().find(|c| c.ends_with(".service")) {
+            unit = Some((*svc).to_string());
+        } else if unit.is_none() {
+            if let Some(sc) = comps.iter().rev().find(|c| c.ends_with(".scope")) {
+                unit = Some((*sc).to_string());
+            }
+        }
+    }
+    (unit, container)
+}
+
+fn process_info(root: &Path, pid: u32, users: &mut HashMap<u32, Option<String>>) -> ProcessInfo {
+    let base = root.join(pid.to_string());
+    let name = std::fs::read_to_string(base.join("comm"))
+        .map(|s| s.trim_end_matches('\n').to_string())
+        .unwrap_or_default();
+    let cmdline = std::fs::read(base.join("cmdline"))
+        .map(|b| {
+            b.split(|&c| c == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let exe = std::fs::read_link(base.join("exe"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
+    let uid = std::fs::read_to_string(base.join("status")).ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next().and_then(|u| u.parse().ok()))
+    });
+    let user = uid.and_then(|u| {
+        users
+            .entry(u)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(u))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            })
+            .clone()
+    });
+    let (unit, container) = std::fs::read_to_string(base.join("cgroup"))
+        .map(|t| parse_cgroup(&t))
+        .unwrap_or((None, None));
+    ProcessInfo {
+        pid,
+        name,
+        exe,
+        cmdline,
+        uid,
+        user,
+        unit,
+        container,
+    }
+}
+
+/// Walks `root` (normally `/proc`) with up to `threads` threads.
+pub fn walk(root: &Path, threads: usize) -> ProcTable {
+    let all = pids(root);
+    let threads = threads.clamp(1, 16);
+    let chunk = all.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<(u64, u32)>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = all
+            .chunks(chunk)
+            .map(|pids| {
+                s.spawn(move || {
+                    let mut pairs = Vec::new();
+                    let mut unreadable = 0;
+                    let mut buf = Vec::new();
+                    for &pid in pids {
+                        buf.clear();
+                        match socket_inodes(root, pid, &mut buf) {
+                            Ok(()) => pairs.extend(buf.iter().map(|&i| (i, pid))),
+                            Err(true) => unreadable += 1,
+                            Err(false) => {}
+                        }
+                    }
+                    (pairs, unreadable)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut table = ProcTable::default();
+    let mut users = HashMap::new();
+    for (pairs, unreadable) in parts {
+        table.unreadable += unreadable;
+        for (inode, pid) in pairs {
+            let v = table.by_inode.entry(inode).or_default();
+            if !v.contains(&pid) {
+                v.push(pid);
+            }
+            if !table.processes.contains_key(&pid) {
+                let info = process_info(root, pid, &mut users);
+                table.processes.insert(pid, info);
+            }
+        }
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cgroup_units_and_containers() {
+        let (u, c) = parse_cgroup("0::/system.slice/ssh.service\n");
+        assert_eq!(u.as_deref(), Some("ssh.service"));
+        assert_eq!(c, None);
+        let id = "a".repeat(64);
+        let (u, c) = parse_cgroup(&format!("0::/system.slice/docker-{id}.scope\n"));
+        assert_eq!(u.as_deref(), Some(format!("docker-{id}.scope").as_str()));
+        assert_eq!(c.as_deref(), Some("aaaaaaaaaaaa"));
+        let (u, _) = parse_cgroup("0::/user.slice/user-1000.slice/session-3.scope\n");
+        assert_eq!(u.as_deref(), Some("session-3.scope"));
+        assert_eq!(parse_cgroup("garbage"), (None, None));
+    }
+
+    #[test]
+    fn finds_our_own_socket() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let t = walk(Path::new("/proc"), 2);
+        let me = std::process::id();
+        assert!(t.processes.contains_key(&me));
+        assert!(t.by_inode.values().any(|p| p.contains(&me)));
+        drop(l);
+    }
+}

@@ -1,0 +1,242 @@
+//! Plain data types of the local inventory.
+
+use serde::Serialize;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+
+/// Transport of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Transport {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+
+    /// The knowledge base's protocol for this transport.
+    pub fn protocol(self) -> portwarden_kb::Protocol {
+        match self {
+            Transport::Tcp => portwarden_kb::Protocol::Tcp,
+            Transport::Udp => portwarden_kb::Protocol::Udp,
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Socket state, as the kernel reports it (TCP states; UDP is `Unconn` or `Established`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SockState {
+    /// Connection established (or connected UDP).
+    Established,
+    /// SYN sent.
+    SynSent,
+    /// SYN received.
+    SynRecv,
+    /// FIN-WAIT-1.
+    FinWait1,
+    /// FIN-WAIT-2.
+    FinWait2,
+    /// TIME-WAIT.
+    TimeWait,
+    /// Closed; for UDP: bound but not connected.
+    Unconn,
+    /// CLOSE-WAIT.
+    CloseWait,
+    /// LAST-ACK.
+    LastAck,
+    /// Listening.
+    Listen,
+    /// CLOSING.
+    Closing,
+    /// NEW-SYN-RECV (request socket).
+    NewSynRecv,
+    /// A state number this build does not know.
+    Unknown(u8),
+}
+
+impl SockState {
+    /// From the kernel's TCP state number (`include/net/tcp_states.h`).
+    pub fn from_kernel(n: u8) -> SockState {
+        match n {
+            1 => SockState::Established,
+            2 => SockState::SynSent,
+            3 => SockState::SynRecv,
+            4 => SockState::FinWait1,
+            5 => SockState::FinWait2,
+            6 => SockState::TimeWait,
+            7 => SockState::Unconn,
+            8 => SockState::CloseWait,
+            9 => SockState::LastAck,
+            10 => SockState::Listen,
+            11 => SockState::Closing,
+            12 => SockState::NewSynRecv,
+            n => SockState::Unknown(n),
+        }
+    }
+
+    /// The name `ss` prints.
+    pub fn ss_name(self) -> &'static str {
+        match self {
+            SockState::Established => "ESTAB",
+            SockState::SynSent => "SYN-SENT",
+            SockState::SynRecv => "SYN-RECV",
+            SockState::FinWait1 => "FIN-WAIT-1",
+            SockState::FinWait2 => "FIN-WAIT-2",
+            SockState::TimeWait => "TIME-WAIT",
+            SockState::Unconn => "UNCONN",
+            SockState::CloseWait => "CLOSE-WAIT",
+            SockState::LastAck => "LAST-ACK",
+            SockState::Listen => "LISTEN",
+            SockState::Closing => "CLOSING",
+            SockState::NewSynRecv => "NEW-SYN-RECV",
+            SockState::Unknown(_) => "UNKNOWN",
+        }
+    }
+
+    /// Parses a state name as users type it (`listen`, `estab`, `established`,
+    /// `time-wait`, `unconn`…).
+    pub fn parse(s: &str) -> Option<SockState> {
+        let k = s.trim().to_ascii_lowercase().replace('_', "-");
+        Some(match k.as_str() {
+            "estab" | "established" => SockState::Established,
+            "syn-sent" => SockState::SynSent,
+            "syn-recv" | "syn-received" => SockState::SynRecv,
+            "fin-wait-1" | "fin-wait1" => SockState::FinWait1,
+            "fin-wait-2" | "fin-wait2" => SockState::FinWait2,
+            "time-wait" => SockState::TimeWait,
+            "unconn" | "close" | "closed" => SockState::Unconn,
+            "close-wait" => SockState::CloseWait,
+            "last-ack" => SockState::LastAck,
+            "listen" | "listening" => SockState::Listen,
+            "closing" => SockState::Closing,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for SockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.ss_name())
+    }
+}
+
+/// One socket as the kernel describes it, before any process is attached.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct RawSocket {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// Local address and port.
+    pub local: SocketAddr,
+    /// Remote address and port (unspecified for listeners and unconnected UDP).
+    pub remote: SocketAddr,
+    /// State.
+    pub state: SockState,
+    /// Owner uid of the socket.
+    pub uid: u32,
+    /// Socket inode (0 for TIME-WAIT and request sockets, which no process holds).
+    pub inode: u64,
+    /// Receive queue (bytes; for listeners, the accept backlog).
+    pub recv_q: u32,
+    /// Send queue (bytes; for listeners, the maximum backlog).
+    pub send_q: u32,
+    /// Interface the socket is bound to (`SO_BINDTODEVICE`), 0 if none.
+    pub interface: u32,
+}
+
+impl RawSocket {
+    /// Whether this socket waits for others to come in: a TCP listener or an unconnected
+    /// UDP socket.
+    pub fn is_listening(&self) -> bool {
+        match self.transport {
+            Transport::Tcp => self.state == SockState::Listen,
+            Transport::Udp => self.state == SockState::Unconn,
+        }
+    }
+}
+
+/// Who can reach a socket's local address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposure {
+    /// Bound to a loopback address: only this machine.
+    Loopback,
+    /// Bound to one specific non-loopback address.
+    Specific,
+    /// Bound to all interfaces (0.0.0.0 or ::): everyone who can route here.
+    All,
+}
+
+impl Exposure {
+    /// Classifies a local address.
+    pub fn of(ip: IpAddr) -> Exposure {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        if ip.is_loopback() {
+            Exposure::Loopback
+        } else if ip.is_unspecified() {
+            Exposure::All
+        } else {
+            Exposure::Specific
+        }
+    }
+
+    /// Short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Loopback => "loopback",
+            Exposure::Specific => "address",
+            Exposure::All => "all",
+        }
+    }
+}
+
+/// What is known about one process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ProcessInfo {
+    /// Process id.
+    pub pid: u32,
+    /// Short name (`comm`).
+    pub name: String,
+    /// Executable path, if readable.
+    pub exe: Option<String>,
+    /// Command line, argument by argument.
+    pub cmdline: Vec<String>,
+    /// Real uid.
+    pub uid: Option<u32>,
+    /// User name for the uid.
+    pub user: Option<String>,
+    /// systemd unit, from the cgroup path.
+    pub unit: Option<String>,
+    /// Container id (short), when the cgroup names one.
+    pub container: Option<String>,
+}
+
+/// Where the socket list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// NETLINK_SOCK_DIAG (inet_diag).
+    Netlink,
+    /// /proc/net/{tcp,tcp6,udp,udp6}.
+    ProcNet,
+    /// A fake backend (tests).
+    Fake,
+}
