@@ -18,6 +18,11 @@ pub enum Command {
     /// What a port is for, who attacks it and what to do: by number, range, service,
     /// malware name or words.
     Lookup(LookupArgs),
+    /// Every TCP/UDP socket with its owning process, user and service, like netstat -anp
+    /// or ss -tuanp, annotated with what each port is and how risky it is.
+    Ls(LsArgs),
+    /// What is open on this machine, what is risky and what to do about it.
+    Audit(AuditArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -64,11 +69,149 @@ pub struct StyleArgs {
 pub struct LookupArgs {
     /// Ports (`3389`), port/protocol (`53/udp`), ranges (`6660-6670`), service names
     /// (`ssh`), malware names (`subseven`, `冰河`) or free text.
-    #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+    #[arg(required = true, allow_negative_numbers = true, value_name = "QUERY")]
     pub queries: Vec<String>,
     /// Print JSON instead of cards.
     #[arg(long)]
     pub json: bool,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    match portwarden_kb::parse_query(s) {
+        Ok(portwarden_kb::Query::Port { port, protocol: None }) => Ok(port),
+        Ok(_) => Err(format!("{s:?} is not a port number")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_state(s: &str) -> Result<portwarden_sockets::SockState, String> {
+    portwarden_sockets::SockState::parse(s).ok_or_else(|| {
+        format!("unknown state {s:?} (listen, established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing, unconn)")
+    })
+}
+
+fn parse_sort(s: &str) -> Result<portwarden_sockets::SortKey, String> {
+    portwarden_sockets::SortKey::parse(s)
+        .ok_or_else(|| format!("unknown sort key {s:?} (local, port, remote, state, pid, process, risk)"))
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=86400.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds between 0.1 and 86400")),
+    }
+}
+
+fn parse_risk(s: &str) -> Result<portwarden_kb::Risk, String> {
+    portwarden_kb::Risk::parse(s)
+        .ok_or_else(|| format!("unknown level {s:?} (info, low, medium, high, critical)"))
+}
+
+fn parse_user(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 64 || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("{s:?} is not a user name or uid"));
+    }
+    Ok(t.to_string())
+}
+
+fn parse_netns(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 255
+        && !t.starts_with('.')
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!("{s:?} is not a namespace name (as in /run/netns) or a pid"))
+    }
+}
+
+/// Which sockets to read (shared by `ls` and `audit`).
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Inspect another network namespace: a name from /run/netns or a pid whose namespace
+    /// to enter (needs root).
+    #[arg(long, value_name = "NAME|PID", value_parser = parse_netns)]
+    pub netns: Option<String>,
+    /// Read /proc/net instead of netlink sock_diag (slower; same result).
+    #[arg(long, hide = true)]
+    pub procfs: bool,
+}
+
+/// `portwarden ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only listening sockets (TCP LISTEN and unconnected UDP).
+    #[arg(short = 'l', long)]
+    pub listening: bool,
+    /// TCP sockets (default: TCP and UDP).
+    #[arg(short = 't', long)]
+    pub tcp: bool,
+    /// UDP sockets (default: TCP and UDP).
+    #[arg(short = 'u', long)]
+    pub udp: bool,
+    /// IPv4 only.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// Only sockets whose local or remote port is one of these (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', value_parser = parse_port, value_name = "PORT")]
+    pub port: Vec<u16>,
+    /// Only sockets held by these pids.
+    #[arg(long, value_delimiter = ',', value_name = "PID")]
+    pub pid: Vec<u32>,
+    /// Only sockets whose process name contains this text.
+    #[arg(long, value_name = "NAME")]
+    pub process: Option<String>,
+    /// Only sockets of this user (name or uid).
+    #[arg(long, value_name = "USER", value_parser = parse_user)]
+    pub user: Option<String>,
+    /// Only sockets in these states (listen, established, time-wait…).
+    #[arg(long, value_delimiter = ',', value_parser = parse_state, value_name = "STATE")]
+    pub state: Vec<portwarden_sockets::SockState>,
+    /// Sort by: local, port, remote, state, pid, process, risk.
+    #[arg(long, value_parser = parse_sort, default_value = "local")]
+    pub sort: portwarden_sockets::SortKey,
+    /// Do not look up owning processes (faster; no /proc walk).
+    #[arg(long)]
+    pub no_processes: bool,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Refresh every SECONDS (default 2), marking sockets that appeared (+) or went (-).
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "2", value_parser = parse_seconds)]
+    pub watch: Option<f64>,
+    /// Where to read sockets from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// `portwarden audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when a finding is at least this severe (info, low, medium,
+    /// high, critical): for cron and CI.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_risk)]
+    pub fail_on: Option<portwarden_kb::Risk>,
+    /// Where to read sockets from.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,

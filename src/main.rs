@@ -2,7 +2,9 @@
 //! it parses flags, reads the environment (language, colour, width), calls the probes and
 //! the knowledge base, and hands plain data to the renderers.
 
+mod audit;
 mod cli;
+mod inventory;
 mod lookup;
 mod ui;
 
@@ -16,13 +18,33 @@ fn main() -> ExitCode {
         portwarden_kb::IANA_UPDATED
     );
     let cmd = cli::Cli::command().version(version);
-    let matches = cmd.get_matches();
+    let matches = match cmd.try_get_matches() {
+        Ok(m) => m,
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+            _ => {
+                // One clear line, exit 2 (clap's own output spans several).
+                let text = e.to_string();
+                let line = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid arguments")
+                    .trim_start_matches("error: ");
+                eprintln!("portwarden: {line}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let args = match cli::Cli::from_arg_matches(&matches) {
         Ok(a) => a,
         Err(e) => e.exit(),
     };
     let result = match args.command {
         cli::Command::Lookup(a) => lookup::run(&a),
+        cli::Command::Ls(a) => inventory::run(&a),
+        cli::Command::Audit(a) => audit::run(&a),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::Cli::command();
             clap_complete::generate(shell, &mut cmd, "portwarden", &mut std::io::stdout());

@@ -122,13 +122,10 @@ pub fn load(files: &[(String, String)]) -> Result<Vec<CheckedEntry>, Vec<String>
         };
         for (i, raw) in parsed.entry.into_iter().enumerate() {
             let at = format!("{name} entry {} (ports {})", i + 1, raw.ports);
-            let (start, end) = match parse_ports(&raw.ports) {
-                Ok(r) => r,
-                Err(e) => {
-                    errs.push(format!("{at}: {e}"));
-                    continue;
-                }
-            };
+            let range = parse_ports(&raw.ports);
+            if let Err(e) = &range {
+                errs.push(format!("{at}: {e}"));
+            }
             if raw.protocols.is_empty() {
                 errs.push(format!("{at}: no protocols"));
             }
@@ -155,6 +152,9 @@ pub fn load(files: &[(String, String)]) -> Result<Vec<CheckedEntry>, Vec<String>
             ] {
                 check_text(&mut errs, &at, field, t);
             }
+            let Ok((start, end)) = range else {
+                continue;
+            };
             out.push(CheckedEntry {
                 start,
                 end,

@@ -334,14 +334,13 @@ pub fn resolve(q: &Query, eph: Option<EphemeralRange>) -> Vec<PortCard> {
                     named.push((e.start, None));
                 }
             }
-            if named.is_empty() {
-                let (entries, rows) = by_malware(t);
-                for e in entries {
-                    named.push((e.start, None));
-                }
-                for r in rows {
-                    named.push((r.port, None));
-                }
+            // Malware names too: "netbus" is both a curated service key and a trojan.
+            let (entries, rows) = by_malware(t);
+            for e in entries {
+                named.push((e.start, None));
+            }
+            for r in rows {
+                named.push((r.port, None));
             }
             if named.is_empty() {
                 for hit in search(t, 20) {

@@ -4,7 +4,9 @@
 //! knowledge base produce, plus [`Style`], and returns a `String`. No renderer reads the
 //! system, the clock or the environment; the binary decides language, colour and width.
 
+pub mod audit;
 pub mod card;
+pub mod ls;
 pub mod sanitize;
 pub mod style;
 

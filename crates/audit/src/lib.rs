@@ -1,0 +1,466 @@
+//! The audit: which open doors are dangerous, why, and what to do about each.
+//!
+//! Input is a local [`Inventory`] (plain data, already annotated from the knowledge
+//! base); output is a list of [`Finding`]s ranked by severity plus counts. No I/O: the
+//! binary gathers the inventory and renders the report.
+
+use portwarden_kb::{Lang, PortClass, Protocol, Risk, SecurityEntry, Text};
+use portwarden_sockets::{Exposure, Inventory, SocketEntry, Transport};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The kind of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A listener on a port known for trojans or backdoors.
+    BackdoorPort,
+    /// A risky service reachable from the network.
+    ExposedService,
+    /// A risky service bound to loopback only (kept for the record, low severity).
+    LocalService,
+    /// A listener no entry knows.
+    UnknownListener,
+    /// A known program listening on a port that is not its own.
+    UnusualPort,
+}
+
+/// One finding about one listening port.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// How serious it is.
+    pub severity: Risk,
+    /// What kind of finding.
+    pub kind: Kind,
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The port.
+    pub port: u16,
+    /// Local addresses it is bound to.
+    pub addresses: Vec<String>,
+    /// The widest exposure among them.
+    pub exposure: Exposure,
+    /// Owning processes (pid, name).
+    pub processes: Vec<(u32, String)>,
+    /// systemd units of the owners.
+    pub units: Vec<String>,
+    /// Service name (curated or IANA).
+    pub service: Option<String>,
+    /// Why this matters, in both languages.
+    pub why: Text2,
+    /// What to do, in both languages.
+    pub action: Text2,
+    /// Known malware on the port, if any.
+    pub malware: Vec<String>,
+    /// The portwarden command that closes the door.
+    pub command: String,
+}
+
+/// An owned bilingual text (findings combine curated texts with our own templates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text2 {
+    /// English.
+    pub en: String,
+    /// Simplified Chinese.
+    pub zh: String,
+}
+
+impl Text2 {
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+
+    fn from(t: &Text) -> Text2 {
+        Text2 {
+            en: t.en.to_string(),
+            zh: t.zh.to_string(),
+        }
+    }
+}
+
+/// Counts of sockets by kind, for the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// Every socket.
+    pub sockets: usize,
+    /// Listening TCP sockets and unconnected UDP sockets.
+    pub listening: usize,
+    /// Listeners by exposure.
+    pub by_exposure: BTreeMap<String, usize>,
+    /// Listeners by port class.
+    pub by_class: BTreeMap<String, usize>,
+    /// Sockets by state.
+    pub by_state: BTreeMap<String, usize>,
+    /// Established connections.
+    pub established: usize,
+}
+
+/// The whole audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Socket counts.
+    pub counts: Counts,
+    /// Owners we could not see (non-root).
+    pub hidden_owners: bool,
+}
+
+impl Audit {
+    /// The most severe finding's level.
+    pub fn worst(&self) -> Option<Risk> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Program names and the ports they normally serve, to spot a service on a port that is
+/// not its own (sshd on 2222, a web server on 31337…).
+const HOME_PORTS: &[(&str, &[u16])] = &[
+    ("sshd", &[22]),
+    ("dropbear", &[22]),
+    ("telnetd", &[23]),
+    ("in.telnetd", &[23]),
+    ("vsftpd", &[21]),
+    ("proftpd", &[21]),
+    ("pure-ftpd", &[21]),
+    ("nginx", &[80, 443, 8080, 8443]),
+    ("apache2", &[80, 443, 8080, 8443]),
+    ("httpd", &[80, 443, 8080, 8443]),
+    ("lighttpd", &[80, 443]),
+    ("caddy", &[80, 443, 2019]),
+    ("mysqld", &[3306, 33060]),
+    ("mariadbd", &[3306]),
+    ("postgres", &[5432]),
+    ("redis-server", &[6379, 16379]),
+    ("mongod", &[27017, 27018, 27019]),
+    ("memcached", &[11211]),
+    ("named", &[53, 953]),
+    ("dnsmasq", &[53, 67, 69]),
+    ("unbound", &[53, 853, 8953]),
+    ("smbd", &[139, 445]),
+    ("nmbd", &[137, 138]),
+    ("xrdp", &[3389]),
+    ("Xvnc", &[5900, 5901, 5902, 5903]),
+    ("cupsd", &[631]),
+    ("master", &[25, 465, 587]),
+    ("exim4", &[25, 465, 587]),
+    ("dovecot", &[110, 143, 993, 995]),
+    ("rpcbind", &[111]),
+    ("chronyd", &[123, 323]),
+    ("ntpd", &[123]),
+    ("snmpd", &[161, 199]),
+    ("slapd", &[389, 636]),
+    ("rsync", &[873]),
+    ("avahi-daemon", &[5353]),
+    ("systemd-resolve", &[53, 5355]),
+];
+
+fn entry_of(e: &SocketEntry) -> Option<&'static SecurityEntry> {
+    e.annotation.entry
+}
+
+fn close_cmd(t: Transport, port: u16) -> String {
+    format!("portwarden close {port}/{t}")
+}
+
+/// Runs the audit over an inventory.
+pub fn audit(inv: &Inventory) -> Audit {
+    let mut counts = Counts {
+        sockets: inv.sockets.len(),
+        ..Counts::default()
+    };
+    for e in &inv.sockets {
+        *counts
+            .by_state
+            .entry(e.socket.state.ss_name().to_string())
+            .or_default() += 1;
+        if e.socket.state == portwarden_sockets::SockState::Established {
+            counts.established += 1;
+        }
+    }
+    // Group listeners by (transport, port): one finding per door, whatever the addresses.
+    let mut doors: BTreeMap<(Transport, u16), Vec<&SocketEntry>> = BTreeMap::new();
+    for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
+        // UDP sockets bound to an ephemeral port with no service are client sockets.
+        counts.listening += 1;
+        *counts
+            .by_exposure
+            .entry(e.exposure.as_str().to_string())
+            .or_default() += 1;
+        let class = match PortClass::of(e.socket.local.port()) {
+            PortClass::WellKnown => "well-known",
+            PortClass::Registered => "registered",
+            PortClass::Dynamic => "dynamic",
+        };
+        *counts.by_class.entry(class.to_string()).or_default() += 1;
+        doors
+            .entry((e.socket.transport, e.socket.local.port()))
+            .or_default()
+            .push(e);
+    }
+    let mut findings = Vec::new();
+    for ((t, port), socks) in doors {
+        let exposure = socks
+            .iter()
+            .map(|e| e.exposure)
+            .max()
+            .unwrap_or(Exposure::Loopback);
+        let mut addresses: Vec<String> = socks.iter().map(|e| e.socket.local.ip().to_string()).collect();
+        addresses.sort();
+        addresses.dedup();
+        let mut processes: Vec<(u32, String)> = Vec::new();
+        let mut units: Vec<String> = Vec::new();
+        for e in &socks {
+            for pid in &e.pids {
+                if let Some(p) = inv.processes.get(pid) {
+                    if !processes.iter().any(|(x, _)| x == pid) {
+                        processes.push((*pid, p.name.clone()));
+                    }
+                    if let Some(u) = &p.unit {
+                        if !units.contains(u) {
+                            units.push(u.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let first = socks[0];
+        let entry = entry_of(first);
+        let service = first.annotation.name().map(str::to_string);
+        let base = |severity, kind, why: Text2, action: Text2, malware: Vec<String>| Finding {
+            severity,
+            kind,
+            transport: t,
+            port,
+            addresses: addresses.clone(),
+            exposure,
+            processes: processes.clone(),
+            units: units.clone(),
+            service: service.clone(),
+            why,
+            action,
+            malware,
+            command: close_cmd(t, port),
+        };
+        let where_en = match exposure {
+            Exposure::All => "on all interfaces",
+            Exposure::Specific => "on a network address",
+            Exposure::Loopback => "on loopback only",
+        };
+        let where_zh = match exposure {
+            Exposure::All => "监听在所有网络接口上",
+            Exposure::Specific => "监听在某个网络地址上",
+            Exposure::Loopback => "仅监听在本机回环地址上",
+        };
+        if let Some(en) = entry {
+            let is_backdoor = !en.malware.is_empty()
+                && (en.risk == Risk::Critical
+                    || portwarden_kb::service_name(t.protocol(), port).is_none());
+            if is_backdoor {
+                let sev = if exposure == Exposure::Loopback {
+                    Risk::High
+                } else {
+                    Risk::Critical
+                };
+                let names = en.malware.join(", ");
+                findings.push(base(
+                    sev,
+                    Kind::BackdoorPort,
+                    Text2 {
+                        en: format!(
+                            "Listening {where_en} on a port known for {names}. {}",
+                            en.attackers.en
+                        ),
+                        zh: format!("{where_zh}，该端口是已知木马/后门端口（{names}）。{}", en.attackers.zh),
+                    },
+                    Text2::from(&en.advice),
+                    en.malware.iter().map(|s| s.to_string()).collect(),
+                ));
+                continue;
+            }
+            let sev = match exposure {
+                Exposure::All => Some(en.risk),
+                Exposure::Specific => Some(lower(en.risk)),
+                Exposure::Loopback => (en.risk >= Risk::High).then_some(Risk::Info),
+            };
+            if let Some(sev) = sev.filter(|s| *s >= Risk::Low || exposure == Exposure::Loopback) {
+                let kind = if exposure == Exposure::Loopback {
+                    Kind::LocalService
+                } else {
+                    Kind::ExposedService
+                };
+                findings.push(base(
+                    sev,
+                    kind,
+                    Text2 {
+                        en: format!(
+                            "{} is listening {where_en}. {}",
+                            en.title.en, en.risk_reason.en
+                        ),
+                        zh: format!("{}{}。{}", en.title.zh, where_zh, en.risk_reason.zh),
+                    },
+                    Text2::from(&en.advice),
+                    en.malware.iter().map(|s| s.to_string()).collect(),
+                ));
+            }
+        } else if first.annotation.service.is_none()
+            && exposure != Exposure::Loopback
+            && !(t == Transport::Udp && processes.is_empty() && port >= 32768)
+        {
+            findings.push(base(
+                Risk::Low,
+                Kind::UnknownListener,
+                Text2 {
+                    en: format!("Port {port}/{t} is listening {where_en} and neither IANA nor our notes know what it is for."),
+                    zh: format!("端口 {port}/{t} {where_zh}，IANA 登记和我们的资料都不知道它的用途。"),
+                },
+                Text2 {
+                    en: format!("Find out which program this is (portwarden ls --port {port}); if nobody needs it, stop it or block the port."),
+                    zh: format!("先确认是哪个程序（portwarden ls --port {port}）；如果没人需要它，就停掉程序或封锁这个端口。"),
+                },
+                Vec::new(),
+            ));
+        }
+        // A known program on a port that is not its own.
+        for (pid, name) in &processes {
+            if let Some((_, homes)) = HOME_PORTS.iter().find(|(n, _)| n == name) {
+                if !homes.contains(&port) && exposure != Exposure::Loopback {
+                    findings.push(Finding {
+                        processes: vec![(*pid, name.clone())],
+                        ..base(
+                            Risk::Low,
+                            Kind::UnusualPort,
+                            Text2 {
+                                en: format!("{name} usually serves port {} but listens on {port}/{t}. That can be deliberate (hiding from scans) or a sign that someone else started it.", homes[0]),
+                                zh: format!("{name} 通常使用 {} 端口，现在却监听在 {port}/{t}。这可能是有意为之（躲避扫描），也可能说明它是别人启动的。", homes[0]),
+                            },
+                            Text2 {
+                                en: "Check who started it and why; document it if intended.".into(),
+                                zh: "核实是谁、为什么启动它；如果是有意的，请记录在案。".into(),
+                            },
+                            Vec::new(),
+                        )
+                    });
+                }
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.exposure.cmp(&a.exposure))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.port.cmp(&b.port))
+            .then(a.transport.cmp(&b.transport))
+    });
+    Audit {
+        findings,
+        counts,
+        hidden_owners: inv.unreadable_processes > 0,
+    }
+}
+
+fn lower(r: Risk) -> Risk {
+    match r {
+        Risk::Critical => Risk::High,
+        Risk::High => Risk::Medium,
+        Risk::Medium => Risk::Low,
+        _ => Risk::Info,
+    }
+}
+
+/// The protocol helper for callers that only have a transport.
+pub fn protocol_of(t: Transport) -> Protocol {
+    t.protocol()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_sockets::{join, ProcTable, ProcessInfo, RawSocket, SockState, Source};
+
+    fn listen(t: Transport, addr: &str, inode: u64) -> RawSocket {
+        let local: std::net::SocketAddr = addr.parse().expect("addr");
+        let remote = if local.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+        RawSocket {
+            transport: t,
+            local,
+            remote: remote.parse().expect("addr"),
+            state: if t == Transport::Tcp {
+                SockState::Listen
+            } else {
+                SockState::Unconn
+            },
+            uid: 0,
+            inode,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        }
+    }
+
+    fn inv() -> Inventory {
+        let raw = vec![
+            listen(Transport::Tcp, "0.0.0.0:23", 1),
+            listen(Transport::Tcp, "127.0.0.1:3306", 2),
+            listen(Transport::Tcp, "0.0.0.0:6379", 3),
+            listen(Transport::Tcp, "0.0.0.0:2222", 4),
+            listen(Transport::Tcp, "[::]:2222", 5),
+            listen(Transport::Tcp, "0.0.0.0:31337", 6),
+            listen(Transport::Tcp, "0.0.0.0:47999", 7),
+        ];
+        let mut p = ProcTable::default();
+        p.by_inode.insert(4, vec![10]);
+        p.by_inode.insert(5, vec![10]);
+        p.processes.insert(
+            10,
+            ProcessInfo {
+                pid: 10,
+                name: "sshd".into(),
+                unit: Some("ssh.service".into()),
+                ..Default::default()
+            },
+        );
+        join(raw, Source::Fake, Some(p))
+    }
+
+    #[test]
+    fn ranks_exposed_risky_services_above_local_ones() {
+        let a = audit(&inv());
+        let f = &a.findings;
+        assert!(!f.is_empty());
+        // Most severe first.
+        for w in f.windows(2) {
+            assert!(w[0].severity >= w[1].severity);
+        }
+        let telnet = f.iter().find(|x| x.port == 23).expect("telnet finding");
+        assert_eq!(telnet.exposure, Exposure::All);
+        assert!(telnet.severity >= Risk::High, "{telnet:?}");
+        assert_eq!(telnet.command, "portwarden close 23/tcp");
+        let mysql = f.iter().find(|x| x.port == 3306);
+        if let Some(m) = mysql {
+            assert_eq!(m.kind, Kind::LocalService);
+            assert!(m.severity < telnet.severity);
+        }
+        let ssh = f
+            .iter()
+            .find(|x| x.port == 2222 && x.kind == Kind::UnusualPort)
+            .expect("sshd on 2222");
+        assert_eq!(ssh.processes, vec![(10, "sshd".to_string())]);
+        assert_eq!(a.counts.listening, 7);
+        assert_eq!(a.counts.by_exposure.get("all"), Some(&6));
+    }
+
+    #[test]
+    fn unknown_listener_is_reported() {
+        let a = audit(&inv());
+        assert!(a
+            .findings
+            .iter()
+            .any(|x| x.port == 47999 && x.kind == Kind::UnknownListener));
+    }
+}

@@ -1,0 +1,123 @@
+//! `portwarden ls`: the local socket inventory.
+
+use crate::cli::{LsArgs, SourceArgs};
+use crate::ui::{self, Failure};
+use portwarden_report::ls;
+use portwarden_sockets::{Filter, Inventory, Request, Transport};
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Reads the inventory (entering `--netns` first), and tells the user once on stderr
+/// when some owners could not be seen.
+pub fn read(src: &SourceArgs, req: &Request) -> Result<Inventory, Failure> {
+    let backend = portwarden_sockets::linux::Linux {
+        force_procfs: src.procfs,
+        ..Default::default()
+    };
+    if let Some(ns) = &src.netns {
+        use portwarden_sockets::Backend;
+        backend
+            .enter_netns(ns)
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    }
+    portwarden_sockets::collect(&backend, req).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
+}
+
+/// The once-only hint about hidden owners.
+pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
+    if inv.unreadable_processes > 0 {
+        let msg = match lang {
+            portwarden_kb::Lang::En => format!(
+                "note: {} processes could not be inspected; run as root to see every owner",
+                inv.unreadable_processes
+            ),
+            portwarden_kb::Lang::Zh => format!(
+                "提示：有 {} 个进程无权查看；以 root 运行可看到全部所属进程",
+                inv.unreadable_processes
+            ),
+        };
+        eprintln!("{msg}");
+    }
+}
+
+/// Runs `ls`.
+pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
+    let style = ui::style(&a.style);
+    let transports = match (a.tcp, a.udp) {
+        (true, false) => vec![Transport::Tcp],
+        (false, true) => vec![Transport::Udp],
+        _ => vec![Transport::Tcp, Transport::Udp],
+    };
+    let req = Request {
+        transports,
+        v4: !a.ipv6,
+        v6: !a.ipv4,
+        processes: !a.no_processes,
+    };
+    let filter = Filter {
+        listening: a.listening,
+        ports: a.port.clone(),
+        pids: a.pid.clone(),
+        process: a.process.clone(),
+        user: a.user.clone(),
+        states: a.state.clone(),
+    };
+    let render = |inv: &Inventory, gone: &[portwarden_sockets::RawSocket], new: &HashSet<_>| {
+        let rows = filter.apply(inv, a.sort);
+        if a.json {
+            ls::json(inv, &rows) + "\n"
+        } else if a.csv {
+            ls::csv(inv, &rows)
+        } else {
+            ls::table(inv, &rows, gone, new, &style)
+        }
+    };
+    let inv = read(&a.source, &req)?;
+    let Some(every) = a.watch else {
+        let out = render(&inv, &[], &HashSet::new());
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        hint_hidden(&inv, style.lang);
+        return Ok(ExitCode::SUCCESS);
+    };
+    hint_hidden(&inv, style.lang);
+    let tty = std::io::stdout().is_terminal();
+    let mut prev = filter.apply(&inv, a.sort);
+    let mut first = Some(inv);
+    loop {
+        let inv = match first.take() {
+            Some(i) => i,
+            None => {
+                std::thread::sleep(std::time::Duration::from_secs_f64(every));
+                read(&SourceArgs { netns: None, ..a.source.clone() }, &req)?
+            }
+        };
+        let now = filter.apply(&inv, a.sort);
+        let (appeared, gone) = portwarden_sockets::diff(&prev, &now);
+        let new: HashSet<_> = appeared
+            .iter()
+            .map(|s| (s.inode, s.local, s.remote))
+            .collect();
+        let body = render(&inv, &gone, &new);
+        let mut out = std::io::stdout().lock();
+        if tty {
+            let _ = write!(out, "\u{1b}[H\u{1b}[2J");
+        } else {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(
+            out,
+            "{} · {} {} · +{} -{}",
+            style.t("portwarden ls --watch", "portwarden ls --watch"),
+            now.len(),
+            style.t("sockets", "个套接字"),
+            appeared.len(),
+            gone.len()
+        );
+        if out.write_all(body.as_bytes()).is_err() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let _ = out.flush();
+        prev = now;
+    }
+}
