@@ -1,7 +1,16 @@
 //! The flag table. One definition feeds `--help`, the man page (`portwarden man`) and
 //! shell completions (`portwarden completions SHELL`).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// The full command, with the version line that names the bundled IANA registry date.
+pub fn command() -> clap::Command {
+    Cli::command().version(format!(
+        "{} (IANA registry {})",
+        env!("CARGO_PKG_VERSION"),
+        portwarden_kb::IANA_UPDATED
+    ))
+}
 
 /// portwarden guards the doors of a machine: its network ports.
 #[derive(Debug, Parser)]

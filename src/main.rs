@@ -8,16 +8,11 @@ mod inventory;
 mod lookup;
 mod ui;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let version = format!(
-        "{} (IANA registry {})",
-        env!("CARGO_PKG_VERSION"),
-        portwarden_kb::IANA_UPDATED
-    );
-    let cmd = cli::Cli::command().version(version);
+    let cmd = cli::command();
     let matches = match cmd.try_get_matches() {
         Ok(m) => m,
         Err(e) => match e.kind() {
@@ -46,12 +41,12 @@ fn main() -> ExitCode {
         cli::Command::Ls(a) => inventory::run(&a),
         cli::Command::Audit(a) => audit::run(&a),
         cli::Command::Completions { shell } => {
-            let mut cmd = cli::Cli::command();
+            let mut cmd = cli::command();
             clap_complete::generate(shell, &mut cmd, "portwarden", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
         cli::Command::Man => {
-            let man = clap_mangen::Man::new(cli::Cli::command());
+            let man = clap_mangen::Man::new(cli::command());
             let mut out = Vec::new();
             match man.render(&mut out) {
                 Ok(()) => {
