@@ -90,7 +90,10 @@ pub struct LookupArgs {
 
 fn parse_port(s: &str) -> Result<u16, String> {
     match portwarden_kb::parse_query(s) {
-        Ok(portwarden_kb::Query::Port { port, protocol: None }) => Ok(port),
+        Ok(portwarden_kb::Query::Port {
+            port,
+            protocol: None,
+        }) => Ok(port),
         Ok(_) => Err(format!("{s:?} is not a port number")),
         Err(e) => Err(e.to_string()),
     }
@@ -103,14 +106,17 @@ fn parse_state(s: &str) -> Result<portwarden_sockets::SockState, String> {
 }
 
 fn parse_sort(s: &str) -> Result<portwarden_sockets::SortKey, String> {
-    portwarden_sockets::SortKey::parse(s)
-        .ok_or_else(|| format!("unknown sort key {s:?} (local, port, remote, state, pid, process, risk)"))
+    portwarden_sockets::SortKey::parse(s).ok_or_else(|| {
+        format!("unknown sort key {s:?} (local, port, remote, state, pid, process, risk)")
+    })
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (0.1..=86400.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a number of seconds between 0.1 and 86400")),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0.1 and 86400"
+        )),
     }
 }
 
@@ -132,11 +138,14 @@ fn parse_netns(s: &str) -> Result<String, String> {
     let ok = !t.is_empty()
         && t.len() <= 255
         && !t.starts_with('.')
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if ok {
         Ok(t.to_string())
     } else {
-        Err(format!("{s:?} is not a namespace name (as in /run/netns) or a pid"))
+        Err(format!(
+            "{s:?} is not a namespace name (as in /run/netns) or a pid"
+        ))
     }
 }
 

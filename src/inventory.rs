@@ -82,23 +82,22 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
     };
     hint_hidden(&inv, style.lang);
     let tty = std::io::stdout().is_terminal();
-    let mut prev = filter.apply(&inv, a.sort);
-    let mut first = Some(inv);
+    let mut prev_inv: Option<Inventory> = None;
+    let mut current = inv;
     loop {
-        let inv = match first.take() {
-            Some(i) => i,
-            None => {
-                std::thread::sleep(std::time::Duration::from_secs_f64(every));
-                read(&SourceArgs { netns: None, ..a.source.clone() }, &req)?
-            }
+        let empty = Vec::new();
+        let prev = prev_inv.as_ref().map_or(empty, |p| filter.apply(p, a.sort));
+        let now = filter.apply(&current, a.sort);
+        let (appeared, gone) = if prev_inv.is_some() {
+            portwarden_sockets::diff(&prev, &now)
+        } else {
+            (Vec::new(), Vec::new())
         };
-        let now = filter.apply(&inv, a.sort);
-        let (appeared, gone) = portwarden_sockets::diff(&prev, &now);
         let new: HashSet<_> = appeared
             .iter()
             .map(|s| (s.inode, s.local, s.remote))
             .collect();
-        let body = render(&inv, &gone, &new);
+        let body = render(&current, &gone, &new);
         let mut out = std::io::stdout().lock();
         if tty {
             let _ = write!(out, "\u{1b}[H\u{1b}[2J");
@@ -107,8 +106,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         }
         let _ = writeln!(
             out,
-            "{} · {} {} · +{} -{}",
-            style.t("portwarden ls --watch", "portwarden ls --watch"),
+            "portwarden ls --watch · {} {} · +{} -{}",
             now.len(),
             style.t("sockets", "个套接字"),
             appeared.len(),
@@ -118,6 +116,15 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::SUCCESS);
         }
         let _ = out.flush();
-        prev = now;
+        drop(out);
+        std::thread::sleep(std::time::Duration::from_secs_f64(every));
+        let next = read(
+            &SourceArgs {
+                netns: None,
+                ..a.source.clone()
+            },
+            &req,
+        )?;
+        prev_inv = Some(std::mem::replace(&mut current, next));
     }
 }

@@ -47,7 +47,9 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
         for m in &missing {
             eprintln!(
                 "portwarden: {}",
-                style.t("nothing known about", "没有找到相关信息：").to_string()
+                style
+                    .t("nothing known about", "没有找到相关信息：")
+                    .to_string()
                     + " "
                     + &portwarden_report::sanitize::terminal(m)
             );

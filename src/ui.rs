@@ -45,13 +45,25 @@ pub fn color(arg: ColorArg) -> bool {
     }
 }
 
-/// Terminal width: $COLUMNS, else 100.
+/// Terminal width: $COLUMNS, else the terminal's own, else 0 (no limit) when stdout is
+/// not a terminal.
 pub fn width() -> usize {
-    std::env::var("COLUMNS")
+    if let Some(w) = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse::<usize>().ok())
         .filter(|&w| w >= 40)
-        .unwrap_or(100)
+    {
+        return w;
+    }
+    if !std::io::stdout().is_terminal() {
+        return 0;
+    }
+    terminal_size().unwrap_or(100)
+}
+
+/// The terminal's width (TIOCGWINSZ on stdout).
+fn terminal_size() -> Option<usize> {
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
 }
 
 /// The full presentation from the shared flags.

@@ -17,7 +17,11 @@ fn pw() -> Command {
 
 fn ls_json(args: &[&str]) -> Vec<serde_json::Value> {
     let out = pw().arg("ls").arg("--json").args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
 }
 
@@ -25,11 +29,19 @@ fn ipv6_works() -> bool {
     TcpListener::bind("[::1]:0").is_ok()
 }
 
-fn find<'a>(rows: &'a [serde_json::Value], proto: &str, local: SocketAddr, state: &str) -> Option<&'a serde_json::Value> {
+fn find<'a>(
+    rows: &'a [serde_json::Value],
+    proto: &str,
+    local: SocketAddr,
+    state: &str,
+) -> Option<&'a serde_json::Value> {
     rows.iter().find(|r| {
         r["proto"] == proto
             && r["local_port"] == local.port()
-            && r["local_addr"].as_str().and_then(|a| a.parse::<std::net::IpAddr>().ok()) == Some(local.ip())
+            && r["local_addr"]
+                .as_str()
+                .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+                == Some(local.ip())
             && r["state"] == state
     })
 }
@@ -68,7 +80,9 @@ fn finds_our_own_sockets_with_pid_state_and_exposure() {
     }
     // Filters.
     let only = ls_json(&["--pid", &me.to_string(), "-l", "-t", "-4"]);
-    assert!(only.iter().all(|r| r["proto"] == "tcp" && r["family"] == 4 && r["listening"] == true));
+    assert!(only
+        .iter()
+        .all(|r| r["proto"] == "tcp" && r["family"] == 4 && r["listening"] == true));
     assert!(find(&only, "tcp", any4.local_addr().unwrap(), "LISTEN").is_some());
     let port = lo4.local_addr().unwrap().port().to_string();
     let by_port = ls_json(&["--port", &port, "--state", "established"]);
@@ -84,9 +98,16 @@ fn finds_our_own_sockets_with_pid_state_and_exposure() {
         ports.push(t6.local_addr().unwrap().port());
         ports.push(u6.local_addr().unwrap().port());
     }
-    let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+    let list = ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let a: BTreeSet<String> = ls_json(&["--port", &list]).iter().map(key).collect();
-    let b: BTreeSet<String> = ls_json(&["--port", &list, "--procfs"]).iter().map(key).collect();
+    let b: BTreeSet<String> = ls_json(&["--port", &list, "--procfs"])
+        .iter()
+        .map(key)
+        .collect();
     assert_eq!(a, b);
     assert!(a.len() >= 5, "{a:?}");
     drop((client, server, v6));
@@ -114,7 +135,10 @@ fn key(r: &serde_json::Value) -> String {
 
 /// Parses `ss -tuanpH` into the same keys, plus the pids per key.
 fn ss_keys() -> Option<BTreeSet<(String, Vec<u32>)>> {
-    let out = std::process::Command::new("ss").args(["-tuanpH"]).output().ok()?;
+    let out = std::process::Command::new("ss")
+        .args(["-tuanpH"])
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -126,9 +150,15 @@ fn ss_keys() -> Option<BTreeSet<(String, Vec<u32>)>> {
         let ip = if ip == "*" || ip == "0.0.0.0" || ip == "::" {
             "*".to_string()
         } else {
-            ip.parse::<std::net::IpAddr>().map(|i| i.to_string()).unwrap_or(ip.to_string())
+            ip.parse::<std::net::IpAddr>()
+                .map(|i| i.to_string())
+                .unwrap_or(ip.to_string())
         };
-        let port = if port == "*" { "0".to_string() } else { port.to_string() };
+        let port = if port == "*" {
+            "0".to_string()
+        } else {
+            port.to_string()
+        };
         (ip, port)
     };
     let mut set = BTreeSet::new();
@@ -147,7 +177,10 @@ fn ss_keys() -> Option<BTreeSet<(String, Vec<u32>)>> {
             .collect();
         pids.sort_unstable();
         pids.dedup();
-        set.insert((format!("{} {} {lip}:{lport} {rip}:{rport}", f[0], f[1]), pids));
+        set.insert((
+            format!("{} {} {lip}:{lport} {rip}:{rport}", f[0], f[1]),
+            pids,
+        ));
     }
     Some(set)
 }
@@ -182,7 +215,10 @@ fn whole_listing_matches_ss() {
         if before == after {
             // ss itself (and our own process) appear only in their own listing.
             let strip = |s: &BTreeSet<(String, Vec<u32>)>| -> BTreeSet<(String, Vec<u32>)> {
-                s.iter().filter(|(k, _)| !k.contains("NEW-SYN")).cloned().collect()
+                s.iter()
+                    .filter(|(k, _)| !k.contains("NEW-SYN"))
+                    .cloned()
+                    .collect()
             };
             if strip(&ours) == strip(&before) {
                 return;
@@ -227,7 +263,10 @@ fn bad_flags_are_one_line_and_exit_2() {
 fn csv_has_a_header_and_our_socket() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port().to_string();
-    let out = pw().args(["ls", "--csv", "--port", &port]).output().unwrap();
+    let out = pw()
+        .args(["ls", "--csv", "--port", &port])
+        .output()
+        .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     let mut lines = s.lines();
     assert!(lines.next().unwrap().starts_with("proto,family,local_addr"));

@@ -6,7 +6,9 @@ use assert_cmd::Command;
 
 fn pw() -> Command {
     let mut c = Command::cargo_bin("portwarden").unwrap();
-    c.env_remove("LC_ALL").env_remove("LANG").env_remove("LC_MESSAGES");
+    c.env_remove("LC_ALL")
+        .env_remove("LANG")
+        .env_remove("LC_MESSAGES");
     c.env("NO_COLOR", "1");
     c
 }
@@ -20,19 +22,37 @@ fn port_card_in_english_and_chinese() {
     assert!(s.contains("ms-wbt-server"));
     assert!(s.contains("advice"));
     assert!(!s.contains('\u{1b}'), "no colour when piped");
-    let out = pw().args(["lookup", "--lang", "zh", "3389"]).output().unwrap();
+    let out = pw()
+        .args(["lookup", "--lang", "zh", "3389"])
+        .output()
+        .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("建议"), "{s}");
     // The locale picks Chinese when no --lang is given.
-    let out = pw().env("LANG", "zh_CN.UTF-8").args(["lookup", "23"]).output().unwrap();
+    let out = pw()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["lookup", "23"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("风险"));
 }
 
 #[test]
 fn queries_of_every_kind() {
-    for q in ["53/udp", "6660-6670", "ssh", "subseven", "冰河", "remote desktop"] {
+    for q in [
+        "53/udp",
+        "6660-6670",
+        "ssh",
+        "subseven",
+        "冰河",
+        "remote desktop",
+    ] {
         let out = pw().args(["lookup", q]).output().unwrap();
-        assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!out.stdout.is_empty(), "{q}");
     }
     let out = pw().args(["lookup", "--json", "冰河"]).output().unwrap();
@@ -64,7 +84,10 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(err.lines().count(), 1, "{bad:?}: {err}");
         assert!(err.starts_with("portwarden: "), "{err}");
     }
-    let out = pw().args(["lookup", "--lang", "fr", "22"]).output().unwrap();
+    let out = pw()
+        .args(["lookup", "--lang", "fr", "22"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }

@@ -209,7 +209,10 @@ pub fn audit(inv: &Inventory) -> Audit {
             .map(|e| e.exposure)
             .max()
             .unwrap_or(Exposure::Loopback);
-        let mut addresses: Vec<String> = socks.iter().map(|e| e.socket.local.ip().to_string()).collect();
+        let mut addresses: Vec<String> = socks
+            .iter()
+            .map(|e| e.socket.local.ip().to_string())
+            .collect();
         addresses.sort();
         addresses.dedup();
         let mut processes: Vec<(u32, String)> = Vec::new();
@@ -275,7 +278,10 @@ pub fn audit(inv: &Inventory) -> Audit {
                             "Listening {where_en} on a port known for {names}. {}",
                             en.attackers.en
                         ),
-                        zh: format!("{where_zh}，该端口是已知木马/后门端口（{names}）。{}", en.attackers.zh),
+                        zh: format!(
+                            "{where_zh}，该端口是已知木马/后门端口（{names}）。{}",
+                            en.attackers.zh
+                        ),
                     },
                     Text2::from(&en.advice),
                     en.malware.iter().map(|s| s.to_string()).collect(),
@@ -385,7 +391,11 @@ mod tests {
 
     fn listen(t: Transport, addr: &str, inode: u64) -> RawSocket {
         let local: std::net::SocketAddr = addr.parse().expect("addr");
-        let remote = if local.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+        let remote = if local.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        };
         RawSocket {
             transport: t,
             local,

@@ -8,8 +8,12 @@ fn bench(c: &mut Criterion) {
     c.bench_function("annotate 3389/tcp", |b| {
         b.iter(|| annotate(Protocol::Tcp, black_box(3389)))
     });
-    c.bench_function("card 3389", |b| b.iter(|| card(black_box(3389), None, None)));
-    c.bench_function("by_service ssh", |b| b.iter(|| by_service(black_box("ssh"))));
+    c.bench_function("card 3389", |b| {
+        b.iter(|| card(black_box(3389), None, None))
+    });
+    c.bench_function("by_service ssh", |b| {
+        b.iter(|| by_service(black_box("ssh")))
+    });
     c.bench_function("search 'remote desktop'", |b| {
         b.iter(|| search(black_box("remote desktop"), 10))
     });

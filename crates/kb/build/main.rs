@@ -79,13 +79,14 @@ fn main() {
         )
         .unwrap();
         if !r.name.is_empty() {
-            names.entry(r.name.to_ascii_lowercase()).or_default().push(id);
+            names
+                .entry(r.name.to_ascii_lowercase())
+                .or_default()
+                .push(id);
         }
-        if let (Some(pi), Some(a), Some(b)) = (
-            PROTOS.iter().position(|p| *p == r.protocol),
-            start,
-            end,
-        ) {
+        if let (Some(pi), Some(a), Some(b)) =
+            (PROTOS.iter().position(|p| *p == r.protocol), start, end)
+        {
             if status != "Status::Unassigned" {
                 for port in a..=b {
                     slots[pi].entry(port).or_default().push(id);
@@ -266,7 +267,7 @@ fn main() {
         // Then single-port curated security entries for this protocol, ascending.
         let mut sec: Vec<u16> = entries
             .iter()
-            .filter(|e| e.start == e.end && e.raw.protocols.iter().any(|p| *p == lower))
+            .filter(|e| e.start == e.end && e.raw.protocols.contains(&lower))
             .map(|e| e.start)
             .collect();
         sec.sort_unstable();
@@ -279,9 +280,17 @@ fn main() {
         for &p in assigned[pi].range(1024..) {
             push(p, &mut order);
         }
-        writeln!(code, "/// {proto} ports, most likely open first (see data/ranking.toml).").unwrap();
+        writeln!(
+            code,
+            "/// {proto} ports, most likely open first (see data/ranking.toml)."
+        )
+        .unwrap();
         writeln!(code, "pub static {proto}_RANKED: &[u16] = &{order:?};").unwrap();
-        writeln!(code, "/// How many {proto} ranks come from the hand-made tiers.").unwrap();
+        writeln!(
+            code,
+            "/// How many {proto} ranks come from the hand-made tiers."
+        )
+        .unwrap();
         writeln!(code, "pub const {proto}_CURATED: usize = {curated};").unwrap();
         let mut ranks = vec![0u16; 65536];
         for (i, &p) in order.iter().enumerate() {

@@ -214,6 +214,8 @@ pub struct PortCard {
     pub class: PortClass,
     /// Whether the port lies in the host's ephemeral range, when the caller knows it.
     pub in_ephemeral_range: Option<bool>,
+    /// The host's ephemeral range, when the caller knows it.
+    pub ephemeral_range: Option<EphemeralRange>,
     /// IANA records for the port (only the asked protocol, if any).
     pub registry: Vec<&'static IanaRecord>,
     /// Curated entries (distinct, most specific first per protocol).
@@ -259,6 +261,7 @@ pub fn card(port: u16, protocol: Option<Protocol>, eph: Option<EphemeralRange>) 
         protocol,
         class: PortClass::of(port),
         in_ephemeral_range: eph.map(|r| r.contains(port)),
+        ephemeral_range: eph,
         registry: reg,
         security: sec,
         threats: threats(port),
@@ -329,7 +332,10 @@ pub fn resolve(q: &Query, eph: Option<EphemeralRange>) -> Vec<PortCard> {
                     }
                 }
             }
-            for e in security_entries().iter().filter(|e| e.service.eq_ignore_ascii_case(t)) {
+            for e in security_entries()
+                .iter()
+                .filter(|e| e.service.eq_ignore_ascii_case(t))
+            {
                 if !named.iter().any(|(x, _)| *x == e.start) {
                     named.push((e.start, None));
                 }

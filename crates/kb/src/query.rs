@@ -58,7 +58,9 @@ fn parse_port(s: &str, whole: &str) -> Result<u16, QueryError> {
 pub fn parse_query(input: &str) -> Result<Query, QueryError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(QueryError("empty query: give a port, a range, a name or words".into()));
+        return Err(QueryError(
+            "empty query: give a port, a range, a name or words".into(),
+        ));
     }
     if s.chars().count() > 200 {
         return Err(QueryError("query is longer than 200 characters".into()));
@@ -150,12 +152,17 @@ mod tests {
         );
         assert_eq!(parse_query("ssh"), Ok(Query::Text("ssh".into())));
         assert_eq!(parse_query("冰河"), Ok(Query::Text("冰河".into())));
-        assert_eq!(parse_query("3com-tsmux"), Ok(Query::Text("3com-tsmux".into())));
+        assert_eq!(
+            parse_query("3com-tsmux"),
+            Ok(Query::Text("3com-tsmux".into()))
+        );
     }
 
     #[test]
     fn bad_input_is_one_clear_error() {
-        for bad in ["70000", "-1", "80-20", "", "   ", "%%%", "80/xyz", "80x", "1-", "65536", "1.2"] {
+        for bad in [
+            "70000", "-1", "80-20", "", "   ", "%%%", "80/xyz", "80x", "1-", "65536", "1.2",
+        ] {
             let e = parse_query(bad).expect_err(bad);
             assert!(!e.0.contains('\n'), "{bad}: {e}");
             assert!(!e.0.is_empty());

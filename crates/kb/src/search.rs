@@ -47,7 +47,10 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             if text_has(&e.title, tok) {
                 s = s.max(60);
             }
-            if e.malware.iter().any(|m| m.to_lowercase().contains(tok.as_str())) {
+            if e.malware
+                .iter()
+                .any(|m| m.to_lowercase().contains(tok.as_str()))
+            {
                 s = s.max(70);
             }
             if text_has(&e.summary, tok) || text_has(&e.attackers, tok) {
@@ -56,7 +59,10 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             if text_has(&e.advice, tok) || text_has(&e.risk_reason, tok) {
                 s = s.max(10);
             }
-            if e.references.iter().any(|r| r.to_lowercase().contains(tok.as_str())) {
+            if e.references
+                .iter()
+                .any(|r| r.to_lowercase().contains(tok.as_str()))
+            {
                 s = s.max(50);
             }
             if s > 0 {
@@ -98,8 +104,15 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
         .filter(|(_, v)| v.iter().all(|&s| s > 0))
         .map(|(port, v)| {
             // Well-ranked ports first among equals: practitioners ask about common ports.
-            let popular = crate::rank(crate::Protocol::Tcp, port)
-                .map_or(0, |r| if r <= 100 { 8 } else if r <= 1000 { 3 } else { 0 });
+            let popular = crate::rank(crate::Protocol::Tcp, port).map_or(0, |r| {
+                if r <= 100 {
+                    8
+                } else if r <= 1000 {
+                    3
+                } else {
+                    0
+                }
+            });
             SearchHit {
                 port,
                 score: v.iter().sum::<u32>() + popular,

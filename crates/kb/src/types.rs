@@ -152,7 +152,13 @@ pub enum Risk {
 
 impl Risk {
     /// Every level, lowest first.
-    pub const ALL: [Risk; 5] = [Risk::Info, Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
+    pub const ALL: [Risk; 5] = [
+        Risk::Info,
+        Risk::Low,
+        Risk::Medium,
+        Risk::High,
+        Risk::Critical,
+    ];
 
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {

@@ -88,7 +88,11 @@ advice = { en = "a", zh = "建议" }
     ] {
         assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
     }
-    let dup = format!("{}\n{}", &bad[bad.find("[[entry]]\nports = \"20-40\"").unwrap()..], &bad[bad.find("[[entry]]\nports = \"20-40\"").unwrap()..]);
+    let dup = format!(
+        "{}\n{}",
+        &bad[bad.find("[[entry]]\nports = \"20-40\"").unwrap()..],
+        &bad[bad.find("[[entry]]\nports = \"20-40\"").unwrap()..]
+    );
     let errs = schema::load(&[("dup.toml".into(), dup)]).unwrap_err();
     assert!(errs.iter().any(|e| e.contains("defined twice")), "{errs:?}");
 }
@@ -122,15 +126,23 @@ fn every_seed_port_resolves_in_both_languages() {
         assert_eq!(cards.len(), 1);
         assert!(!cards[0].security.is_empty(), "card for {p} has no entry");
     }
-    assert!(missing.is_empty(), "seed ports without an entry: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "seed ports without an entry: {missing:?}"
+    );
 }
 
 #[test]
 fn seed_flag_matches_the_seed_list() {
     let ports = seed_ports();
     for p in &ports {
-        let e = security(Protocol::Tcp, *p).or_else(|| security(Protocol::Udp, *p)).unwrap();
-        assert!(e.in_seeds || e.start != e.end, "{p} is in the seeds but not flagged");
+        let e = security(Protocol::Tcp, *p)
+            .or_else(|| security(Protocol::Udp, *p))
+            .unwrap();
+        assert!(
+            e.in_seeds || e.start != e.end,
+            "{p} is in the seeds but not flagged"
+        );
     }
 }
 
@@ -183,7 +195,10 @@ fn ranking_starts_with_the_obvious_ports() {
     }
     assert_eq!(rank(Protocol::Tcp, 80), Some(1));
     // Deterministic: the same list twice.
-    assert_eq!(top_ports(Protocol::Tcp, 1000), top_ports(Protocol::Tcp, 1000));
+    assert_eq!(
+        top_ports(Protocol::Tcp, 1000),
+        top_ports(Protocol::Tcp, 1000)
+    );
 }
 
 #[test]
@@ -195,12 +210,18 @@ fn registry_is_complete() {
     assert_eq!(service_name(Protocol::Tcp, 3389), Some("ms-wbt-server"));
     // Ranges are kept as ranges and answer for every port inside.
     let r: Vec<_> = registry(Protocol::Tcp, 6667).collect();
-    assert!(r.iter().any(|x| x.service == "ircu" && x.start == Some(6665) && x.end == Some(6669)));
+    assert!(r
+        .iter()
+        .any(|x| x.service == "ircu" && x.start == Some(6665) && x.end == Some(6669)));
     // SCTP and DCCP records are there too.
     assert!(registry(Protocol::Sctp, 22).any(|x| x.service == "ssh"));
-    assert!(registry_records().iter().any(|r| r.protocol == Some(Protocol::Dccp)));
+    assert!(registry_records()
+        .iter()
+        .any(|r| r.protocol == Some(Protocol::Dccp)));
     // Service names without ports (DNS-SD).
-    assert!(registry_records().iter().any(|r| r.start.is_none() && !r.service.is_empty()));
+    assert!(registry_records()
+        .iter()
+        .any(|r| r.start.is_none() && !r.service.is_empty()));
     assert!(!by_service("SSH").is_empty());
     // Port classes and the OS ephemeral range.
     assert_eq!(PortClass::of(1023), PortClass::WellKnown);

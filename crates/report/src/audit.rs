@@ -69,7 +69,8 @@ pub fn text(a: &Audit, st: &Style) -> String {
             summary.join(", ")
         ));
     }
-    let width = st.width.saturating_sub(6).max(30);
+    let width = if st.width == 0 { 100 } else { st.width };
+    let width = width.saturating_sub(6).max(30);
     for (i, f) in a.findings.iter().enumerate() {
         let procs: Vec<String> = f
             .processes
@@ -95,17 +96,29 @@ pub fn text(a: &Audit, st: &Style) -> String {
         if !f.units.is_empty() {
             who.push_str(&format!(" [{}]", f.units.join(", ")));
         }
-        out.push_str(&format!("    {}: {}\n", st.dim(st.t("who", "进程")), terminal(&who)));
+        out.push_str(&format!(
+            "    {}: {}\n",
+            st.dim(st.t("who", "进程")),
+            terminal(&who)
+        ));
         for (label, body) in [
             (st.t("why", "原因"), f.why.get(st.lang)),
             (st.t("do", "建议"), f.action.get(st.lang)),
         ] {
             for (j, line) in textwrap::wrap(body, width).iter().enumerate() {
-                let l = if j == 0 { format!("{label}: ") } else { "     ".into() };
+                let l = if j == 0 {
+                    format!("{label}: ")
+                } else {
+                    "     ".into()
+                };
                 out.push_str(&format!("    {}{}\n", st.dim(&l), line));
             }
         }
-        out.push_str(&format!("    {}: {}\n", st.dim(st.t("run", "命令")), f.command));
+        out.push_str(&format!(
+            "    {}: {}\n",
+            st.dim(st.t("run", "命令")),
+            f.command
+        ));
     }
     if a.hidden_owners {
         out.push_str(st.t(

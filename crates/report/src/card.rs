@@ -17,10 +17,15 @@ fn field(out: &mut String, st: &Style, label: &str, value: &str) {
     if value.trim().is_empty() {
         return;
     }
-    let avail = st.width.saturating_sub(LABEL + 2).max(30);
+    let width = if st.width == 0 { 100 } else { st.width };
+    let avail = width.saturating_sub(LABEL + 2).max(30);
     let lines = textwrap::wrap(&value, avail);
     for (i, line) in lines.iter().enumerate() {
-        let l = if i == 0 { pad(label, LABEL) } else { " ".repeat(LABEL) };
+        let l = if i == 0 {
+            pad(label, LABEL)
+        } else {
+            " ".repeat(LABEL)
+        };
         out.push_str(&format!("  {}{}\n", st.dim(&l), line));
     }
 }
@@ -52,12 +57,18 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         risk
     ));
     let mut class = c.class.label(lang).to_string();
-    if let Some(inside) = c.in_ephemeral_range {
+    if let (Some(inside), Some(r)) = (c.in_ephemeral_range, c.ephemeral_range) {
+        let dynamic = c.class == portwarden_kb::PortClass::Dynamic;
         if inside {
-            class.push_str(st.t(
-                "; inside this host's ephemeral range, so clients may use it briefly",
-                "；位于本机临时端口范围内，客户端连接可能短暂占用它",
-            ));
+            class.push_str(&match st.lang {
+                portwarden_kb::Lang::En => format!("; inside this host's ephemeral range {}-{}, so outgoing connections may use it briefly", r.start, r.end),
+                portwarden_kb::Lang::Zh => format!("；位于本机临时端口范围 {}-{} 内，对外连接可能短暂占用它", r.start, r.end),
+            });
+        } else if dynamic && r.differs_from_iana() {
+            class.push_str(&match st.lang {
+                portwarden_kb::Lang::En => format!("; but this host hands out ephemeral ports from {}-{}, not IANA's 49152-65535, so a listener here is a deliberate choice", r.start, r.end),
+                portwarden_kb::Lang::Zh => format!("；但本机的临时端口范围是 {}-{}，而不是 IANA 规定的 49152-65535，所以这里的监听是有意设置的", r.start, r.end),
+            });
         }
     }
     field(&mut out, st, st.t("class", "类别"), &class);
@@ -87,7 +98,11 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         iana.push(st.t("not registered", "未登记").to_string());
     }
     for (i, line) in iana.iter().enumerate() {
-        let label = if i == 0 { st.t("IANA", "IANA 登记") } else { "" };
+        let label = if i == 0 {
+            st.t("IANA", "IANA 登记")
+        } else {
+            ""
+        };
         field(&mut out, st, label, line);
     }
     let mut ranks = Vec::new();
@@ -98,7 +113,12 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         ranks.push(format!("udp #{r}"));
     }
     if !ranks.is_empty() {
-        field(&mut out, st, st.t("open rank", "常见排名"), &ranks.join("  "));
+        field(
+            &mut out,
+            st,
+            st.t("open rank", "常见排名"),
+            &ranks.join("  "),
+        );
     }
     for e in &c.security {
         if c.security.len() > 1 {
@@ -107,7 +127,12 @@ pub fn render(c: &PortCard, st: &Style) -> String {
                 &mut out,
                 st,
                 st.t("entry", "条目"),
-                &format!("{} {} ({})", e.ports_label(), e.title.get(lang), protos.join("/")),
+                &format!(
+                    "{} {} ({})",
+                    e.ports_label(),
+                    e.title.get(lang),
+                    protos.join("/")
+                ),
             );
         } else if e.start != e.end {
             field(
@@ -118,9 +143,19 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             );
         }
         field(&mut out, st, st.t("summary", "说明"), e.summary.get(lang));
-        field(&mut out, st, st.t("attackers", "攻击者关注"), e.attackers.get(lang));
+        field(
+            &mut out,
+            st,
+            st.t("attackers", "攻击者关注"),
+            e.attackers.get(lang),
+        );
         if !e.malware.is_empty() {
-            field(&mut out, st, st.t("malware", "已知木马"), &e.malware.join(", "));
+            field(
+                &mut out,
+                st,
+                st.t("malware", "已知木马"),
+                &e.malware.join(", "),
+            );
         }
         field(
             &mut out,
@@ -135,7 +170,12 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             &format!("{} — {}", e.action.label(lang), e.advice.get(lang)),
         );
         if !e.references.is_empty() {
-            field(&mut out, st, st.t("references", "参考"), &e.references.join(", "));
+            field(
+                &mut out,
+                st,
+                st.t("references", "参考"),
+                &e.references.join(", "),
+            );
         }
     }
     if !c.threats.is_empty() {
@@ -144,7 +184,12 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             .iter()
             .map(|t| format!("{} [{}, {}]", t.comment, t.category, t.confidence))
             .collect();
-        field(&mut out, st, st.t("threat intel", "威胁情报"), &rows.join("; "));
+        field(
+            &mut out,
+            st,
+            st.t("threat intel", "威胁情报"),
+            &rows.join("; "),
+        );
     }
     let unauthorized: Vec<&str> = c
         .registry

@@ -71,27 +71,82 @@ fn exposure_label(x: Exposure, st: &Style) -> String {
     }
 }
 
-/// Renders the table. `marks` flags rows for `--watch`; `gone` are rows to show struck
-/// out because they disappeared.
+/// Cells of one row: (plain text for measuring, text as shown with colour).
+type Cells = Vec<(String, String)>;
+
+/// Column widths: the widest cell per column, then shrunk to fit `width` (0 = no limit)
+/// by taking from the widest shrinkable column above its minimum, so addresses and states
+/// are cut last or not at all.
+fn fit_widths(mut w: Vec<usize>, width: usize, shrink: &[(usize, usize)]) -> Vec<usize> {
+    if width > 0 {
+        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+        while total(&w) > width {
+            let pick = shrink
+                .iter()
+                .filter(|(c, min)| w.get(*c).is_some_and(|v| v > min))
+                .max_by_key(|(c, min)| w[*c] - min)
+                .map(|(c, _)| *c);
+            match pick {
+                Some(c) => w[c] -= 1,
+                None => break,
+            }
+        }
+    }
+    w
+}
+
+/// Appends one padded row to `out`, cutting cells wider than their column with "…".
+fn write_row(out: &mut String, row: &Cells, w: &[usize]) {
+    use unicode_width::UnicodeWidthStr;
+    let start = out.len();
+    for (c, (plain, shown)) in row.iter().enumerate() {
+        let cw = plain.width();
+        let col = w.get(c).copied().unwrap_or(cw);
+        if c > 0 {
+            out.push_str("  ");
+        }
+        if cw > col {
+            let mut acc = 0;
+            for ch in plain.chars() {
+                let chw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+                if acc + chw + 1 > col {
+                    break;
+                }
+                acc += chw;
+                out.push(ch);
+            }
+            out.push('…');
+            out.extend(std::iter::repeat_n(' ', col.saturating_sub(acc + 1)));
+        } else {
+            out.push_str(shown);
+            out.extend(std::iter::repeat_n(' ', col - cw));
+        }
+    }
+    let trimmed = out[start..].trim_end().len();
+    out.truncate(start + trimmed);
+    out.push('\n');
+}
+
+/// Renders the table. `new` flags rows that appeared since the last `--watch` refresh;
+/// `gone` are rows that disappeared, shown dimmed at the end. Rows are formatted twice
+/// (once to measure, once to write) instead of being held in memory: a listing of 100k
+/// sockets stays small.
 pub fn table(
     inv: &Inventory,
-    rows: &[SocketEntry],
+    rows: &[&SocketEntry],
     gone: &[RawSocket],
     new: &HashSet<(u64, std::net::SocketAddr, std::net::SocketAddr)>,
     st: &Style,
 ) -> String {
-    use comfy_table::{presets, ContentArrangement, Table};
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(u16::try_from(st.width).unwrap_or(u16::MAX));
+    use unicode_width::UnicodeWidthStr;
     let watching = !new.is_empty() || !gone.is_empty();
-    let mut header = vec![];
-    if watching {
-        header.push(" ".to_string());
-    }
-    header.extend(
-        [
+    let plain = |s: String| (s.clone(), s);
+    let header = || -> Cells {
+        let mut h = vec![];
+        if watching {
+            h.push(plain(" ".into()));
+        }
+        for t in [
             st.t("Proto", "协议"),
             st.t("Local", "本地地址"),
             st.t("Remote", "远端地址"),
@@ -101,20 +156,20 @@ pub fn table(
             st.t("Service", "服务"),
             st.t("Risk", "风险"),
             st.t("Exposure", "暴露"),
-        ]
-        .iter()
-        .map(|h| st.bold(h)),
-    );
-    t.set_header(header);
-    for e in rows {
+        ] {
+            h.push((t.to_string(), st.bold(t)));
+        }
+        h
+    };
+    let entry_row = |e: &SocketEntry| -> Cells {
         let s = &e.socket;
-        let mut row = vec![];
+        let mut row = Vec::with_capacity(10);
         if watching {
             let k = (s.inode, s.local, s.remote);
             row.push(if new.contains(&k) {
-                st.paint("32", "+")
+                ("+".to_string(), st.paint("32", "+"))
             } else {
-                " ".into()
+                plain(" ".into())
             });
         }
         let user = e
@@ -124,41 +179,79 @@ pub fn table(
             .and_then(|p| p.user.clone())
             .unwrap_or_else(|| s.uid.to_string());
         let v6 = if s.local.is_ipv6() { "6" } else { "" };
+        let risk = e.risk.map_or(plain("-".into()), |r| {
+            (r.label(st.lang).to_string(), st.risk(r))
+        });
+        let exposure = if s.is_listening() {
+            let label = match e.exposure {
+                Exposure::All => st.t("ALL", "全部"),
+                Exposure::Specific => st.t("addr", "地址"),
+                Exposure::Loopback => st.t("lo", "本机"),
+            };
+            (label.to_string(), exposure_label(e.exposure, st))
+        } else {
+            plain(String::new())
+        };
         row.extend([
-            format!("{}{}", s.transport, v6),
-            addr(&s.local),
-            remote(s),
-            s.state.ss_name().to_string(),
-            owner(inv, e, st),
-            terminal(&user),
-            e.service.unwrap_or("-").to_string(),
-            e.risk.map_or("-".into(), |r| st.risk(r)),
-            if s.is_listening() {
-                exposure_label(e.exposure, st)
-            } else {
-                String::new()
-            },
+            plain(format!("{}{}", s.transport, v6)),
+            plain(addr(&s.local)),
+            plain(remote(s)),
+            plain(s.state.ss_name().to_string()),
+            plain(owner(inv, e, st)),
+            plain(terminal(&user)),
+            plain(e.service.unwrap_or("-").to_string()),
+            risk,
+            exposure,
         ]);
-        t.add_row(row);
-    }
-    for s in gone {
+        row
+    };
+    let gone_row = |s: &RawSocket| -> Cells {
         let v6 = if s.local.is_ipv6() { "6" } else { "" };
-        t.add_row(vec![
-            st.paint("31", "-"),
-            st.dim(&format!("{}{}", s.transport, v6)),
-            st.dim(&addr(&s.local)),
-            st.dim(&remote(s)),
-            st.dim(st.t("gone", "已消失")),
-        ]);
+        let dim = |x: String| (x.clone(), st.dim(&x));
+        vec![
+            ("-".to_string(), st.paint("31", "-")),
+            dim(format!("{}{}", s.transport, v6)),
+            dim(addr(&s.local)),
+            dim(remote(s)),
+            dim(st.t("gone", "已消失").to_string()),
+        ]
+    };
+    // Pass 1: measure.
+    let ncol = 9 + usize::from(watching);
+    let mut w = vec![0usize; ncol];
+    let mut measure = |r: &Cells| {
+        for (c, (p, _)) in r.iter().enumerate() {
+            if let Some(x) = w.get_mut(c) {
+                *x = (*x).max(p.width());
+            }
+        }
+    };
+    measure(&header());
+    for e in rows {
+        measure(&entry_row(e));
     }
-    let mut out = t.to_string();
-    // comfy-table pads every line; trailing spaces only cost width on a terminal.
-    out = out
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
+    for g in gone {
+        measure(&gone_row(g));
+    }
+    // Column indices: proto, local, remote, state, process, user, service, risk, exposure.
+    let o = usize::from(watching);
+    let shrink = [
+        (4 + o, 12),
+        (6 + o, 8),
+        (5 + o, 5),
+        (2 + o, 12),
+        (1 + o, 14),
+    ];
+    let w = fit_widths(w, st.width, &shrink);
+    // Pass 2: write.
+    let mut out = String::with_capacity((rows.len() + 1) * (w.iter().sum::<usize>() + 20));
+    write_row(&mut out, &header(), &w);
+    for e in rows {
+        write_row(&mut out, &entry_row(e), &w);
+    }
+    for g in gone {
+        write_row(&mut out, &gone_row(g), &w);
+    }
     out
 }
 
@@ -204,7 +297,7 @@ pub struct Row<'a> {
 }
 
 /// Converts entries to export rows.
-pub fn rows<'a>(inv: &'a Inventory, entries: &'a [SocketEntry]) -> Vec<Row<'a>> {
+pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'a>> {
     entries
         .iter()
         .map(|e| {
@@ -220,7 +313,9 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [SocketEntry]) -> Vec<Row<'a>> 
                 state: s.state.ss_name(),
                 pids: e.pids.clone(),
                 process: p.map(|p| terminal(&p.name)).unwrap_or_default(),
-                cmdline: p.map(|p| terminal(&p.cmdline.join(" "))).unwrap_or_default(),
+                cmdline: p
+                    .map(|p| terminal(&p.cmdline.join(" ")))
+                    .unwrap_or_default(),
                 user: p
                     .and_then(|p| p.user.clone())
                     .unwrap_or_else(|| s.uid.to_string()),
@@ -237,12 +332,12 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [SocketEntry]) -> Vec<Row<'a>> 
 }
 
 /// JSON array of rows.
-pub fn json(inv: &Inventory, entries: &[SocketEntry]) -> String {
+pub fn json(inv: &Inventory, entries: &[&SocketEntry]) -> String {
     serde_json::to_string_pretty(&rows(inv, entries)).unwrap_or_else(|_| "[]".into())
 }
 
 /// CSV with a header line.
-pub fn csv(inv: &Inventory, entries: &[SocketEntry]) -> String {
+pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "proto",

@@ -9,7 +9,7 @@ pub struct Style {
     pub lang: Lang,
     /// Whether to emit ANSI colour.
     pub color: bool,
-    /// Terminal width in columns.
+    /// Terminal width in columns; 0 means no limit (output is not a terminal).
     pub width: usize,
 }
 

@@ -298,12 +298,11 @@ impl Filter {
     }
 
     /// Applies the filter and sorts.
-    pub fn apply(&self, inv: &Inventory, sort: SortKey) -> Vec<SocketEntry> {
-        let mut rows: Vec<SocketEntry> = inv
+    pub fn apply<'a>(&self, inv: &'a Inventory, sort: SortKey) -> Vec<&'a SocketEntry> {
+        let mut rows: Vec<&'a SocketEntry> = inv
             .sockets
             .iter()
             .filter(|e| self.matches(inv, e))
-            .cloned()
             .collect();
         let name = |e: &SocketEntry| {
             inv.process(e)
@@ -320,15 +319,19 @@ impl Filter {
             )
         };
         match sort {
-            SortKey::Local => rows.sort_by_key(base),
+            SortKey::Local => rows.sort_by_key(|e| base(e)),
             SortKey::Port => rows.sort_by_key(|e| (e.socket.local.port(), base(e))),
             SortKey::Remote => rows.sort_by_key(|e| (e.socket.remote, base(e))),
             SortKey::State => rows.sort_by_key(|e| (e.socket.state, base(e))),
             SortKey::Pid => rows.sort_by_key(|e| (e.pids.first().copied(), base(e))),
             SortKey::Process => rows.sort_by_key(|e| (name(e), base(e))),
-            SortKey::Risk => {
-                rows.sort_by_key(|e| (std::cmp::Reverse(e.risk), e.exposure != Exposure::All, base(e)))
-            }
+            SortKey::Risk => rows.sort_by_key(|e| {
+                (
+                    std::cmp::Reverse(e.risk),
+                    e.exposure != Exposure::All,
+                    base(e),
+                )
+            }),
         }
         rows
     }
@@ -336,7 +339,7 @@ impl Filter {
 
 /// What changed between two listings (for `--watch`): keys of sockets that appeared and
 /// disappeared.
-pub fn diff(before: &[SocketEntry], after: &[SocketEntry]) -> (Vec<RawSocket>, Vec<RawSocket>) {
+pub fn diff(before: &[&SocketEntry], after: &[&SocketEntry]) -> (Vec<RawSocket>, Vec<RawSocket>) {
     let key = |e: &SocketEntry| {
         (
             e.socket.transport,
@@ -345,8 +348,8 @@ pub fn diff(before: &[SocketEntry], after: &[SocketEntry]) -> (Vec<RawSocket>, V
             e.socket.inode,
         )
     };
-    let old: std::collections::HashSet<_> = before.iter().map(key).collect();
-    let new: std::collections::HashSet<_> = after.iter().map(key).collect();
+    let old: std::collections::HashSet<_> = before.iter().map(|e| key(e)).collect();
+    let new: std::collections::HashSet<_> = after.iter().map(|e| key(e)).collect();
     let appeared = after
         .iter()
         .filter(|e| !old.contains(&key(e)))
@@ -384,12 +387,42 @@ mod tests {
         fn sockets(&self, _: &Request) -> Result<(Vec<RawSocket>, Source), Error> {
             Ok((
                 vec![
-                    sock(Transport::Tcp, "0.0.0.0:23", "0.0.0.0:0", SockState::Listen, 1),
-                    sock(Transport::Tcp, "127.0.0.1:6379", "0.0.0.0:0", SockState::Listen, 2),
-                    sock(Transport::Tcp, "10.0.0.5:23", "10.0.0.9:50000", SockState::Established, 3),
-                    sock(Transport::Tcp, "10.0.0.5:40000", "1.2.3.4:443", SockState::Established, 4),
+                    sock(
+                        Transport::Tcp,
+                        "0.0.0.0:23",
+                        "0.0.0.0:0",
+                        SockState::Listen,
+                        1,
+                    ),
+                    sock(
+                        Transport::Tcp,
+                        "127.0.0.1:6379",
+                        "0.0.0.0:0",
+                        SockState::Listen,
+                        2,
+                    ),
+                    sock(
+                        Transport::Tcp,
+                        "10.0.0.5:23",
+                        "10.0.0.9:50000",
+                        SockState::Established,
+                        3,
+                    ),
+                    sock(
+                        Transport::Tcp,
+                        "10.0.0.5:40000",
+                        "1.2.3.4:443",
+                        SockState::Established,
+                        4,
+                    ),
                     sock(Transport::Udp, "[::]:53", "[::]:0", SockState::Unconn, 5),
-                    sock(Transport::Tcp, "10.0.0.5:40001", "1.2.3.4:443", SockState::TimeWait, 0),
+                    sock(
+                        Transport::Tcp,
+                        "10.0.0.5:40001",
+                        "1.2.3.4:443",
+                        SockState::TimeWait,
+                        0,
+                    ),
                 ],
                 Source::Fake,
             ))
@@ -477,9 +510,9 @@ mod tests {
     #[test]
     fn diff_marks_new_and_gone() {
         let inv = collect(&Fake, &Request::default()).expect("collect");
-        let before = inv.sockets[..4].to_vec();
-        let after = inv.sockets[2..].to_vec();
-        let (new, gone) = diff(&before, &after);
+        let all: Vec<&SocketEntry> = inv.sockets.iter().collect();
+        let (before, after) = (&all[..4], &all[2..]);
+        let (new, gone) = diff(before, after);
         assert_eq!(new.len(), 2);
         assert_eq!(gone.len(), 2);
     }

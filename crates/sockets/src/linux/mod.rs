@@ -51,7 +51,9 @@ impl Backend for Linux {
             self.proc_root.join(target).join("ns/net")
         } else {
             if target.contains('/') || target.is_empty() || target.starts_with('.') {
-                return Err(Error::Netns(format!("{target:?} is not a namespace name or pid")));
+                return Err(Error::Netns(format!(
+                    "{target:?} is not a namespace name or pid"
+                )));
             }
             PathBuf::from("/run/netns").join(target)
         };

@@ -38,7 +38,7 @@ pub fn dump(transports: &[Transport], v4: bool, v6: bool) -> Result<Vec<RawSocke
 
 fn one_dump(
     socket: &mut Socket,
-    buf: &mut Vec<u8>,
+    buf: &mut [u8],
     transport: Transport,
     family: u8,
     out: &mut Vec<RawSocket>,
@@ -71,7 +71,7 @@ fn one_dump(
         .map_err(|e| Error::Netlink(format!("send: {e}")))?;
     loop {
         let size = socket
-            .recv(&mut &mut buf[..], 0)
+            .recv(&mut &mut *buf, 0)
             .map_err(|e| Error::Netlink(format!("recv: {e}")))?;
         let mut offset = 0;
         while offset < size {

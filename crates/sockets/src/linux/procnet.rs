@@ -56,7 +56,12 @@ pub fn parse_table(text: &str, transport: Transport) -> Vec<RawSocket> {
 }
 
 /// Reads the tables under `root` (normally `/proc/net`).
-pub fn read(root: &std::path::Path, transports: &[Transport], v4: bool, v6: bool) -> Vec<RawSocket> {
+pub fn read(
+    root: &std::path::Path,
+    transports: &[Transport],
+    v4: bool,
+    v6: bool,
+) -> Vec<RawSocket> {
     let mut out = Vec::new();
     for &t in transports {
         for (suffix, on) in [("", v4), ("6", v6)] {

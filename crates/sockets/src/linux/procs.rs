@@ -46,7 +46,12 @@ fn socket_inodes(root: &Path, pid: u32, out: &mut Vec<u64>) -> Result<(), bool> 
     let names: Vec<std::ffi::CString> = dir
         .iter()
         .flatten()
-        .filter(|e| e.file_name().to_bytes().first().is_some_and(u8::is_ascii_digit))
+        .filter(|e| {
+            e.file_name()
+                .to_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_digit)
+        })
         .map(|e| e.file_name().to_owned())
         .collect();
     for name in names {
@@ -108,11 +113,13 @@ fn process_info(root: &Path, pid: u32, users: &mut HashMap<u32, Option<String>>)
     let exe = std::fs::read_link(base.join("exe"))
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
-    let uid = std::fs::read_to_string(base.join("status")).ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|l| l.split_whitespace().next().and_then(|u| u.parse().ok()))
-    });
+    let uid = std::fs::read_to_string(base.join("status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().and_then(|u| u.parse().ok()))
+        });
     let user = uid.and_then(|u| {
         users
             .entry(u)
@@ -178,10 +185,10 @@ pub fn walk(root: &Path, threads: usize) -> ProcTable {
             if !v.contains(&pid) {
                 v.push(pid);
             }
-            if !table.processes.contains_key(&pid) {
-                let info = process_info(root, pid, &mut users);
-                table.processes.insert(pid, info);
-            }
+            table
+                .processes
+                .entry(pid)
+                .or_insert_with(|| process_info(root, pid, &mut users));
         }
     }
     table

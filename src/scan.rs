@@ -1,0 +1,360 @@
+//! `portwarden scan`: a TCP connect scan with nmap's target and port syntax.
+//!
+//! Exit 0 when the scan completed, 2 on bad input, 3 on a runtime failure, 130 when
+//! interrupted with Ctrl-C (partial results are still printed).
+
+use crate::ui::{self, Failure};
+use clap::Args;
+use portwarden_report::scan as render;
+use portwarden_scan::progress::TtyProgress;
+use portwarden_scan::{
+    BannerMode, HostResult, Observer, PortList, ScanConfig, ScanError, TargetOptions, TargetSet,
+};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `portwarden scan`.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Targets: addresses, host names, CIDR blocks (10.0.0.0/24, fd00::/120) and octet
+    /// ranges (127.0.0.1-20, 10.0-1.0.1).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Ports: 22,80,1000-2000, `-` for all, service names (http,ssh), T:/U: prefixes.
+    /// Default: the 1000 most common TCP ports.
+    #[arg(short = 'p', long = "ports", allow_hyphen_values = true, value_name = "PORTS")]
+    pub ports: Option<String>,
+    /// Scan the N most common TCP ports (knowledge-base ranking).
+    #[arg(long, value_name = "N", conflicts_with = "ports")]
+    pub top_ports: Option<usize>,
+    /// Ports to leave out (same syntax as -p).
+    #[arg(long, value_name = "PORTS", allow_hyphen_values = true)]
+    pub exclude_ports: Option<String>,
+    /// Read targets from FILE (`-` for standard input); nmap's -iL.
+    #[arg(long = "iL", visible_alias = "input-list", value_name = "FILE")]
+    pub input_list: Option<PathBuf>,
+    /// Hosts to leave out, comma-separated (same syntax as targets).
+    #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Read hosts to leave out from FILE.
+    #[arg(long, value_name = "FILE")]
+    pub exclude_file: Option<PathBuf>,
+    /// Allow target lists of more than 65536 hosts.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Prefer IPv6 when a host name resolves to both families.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// TCP connect scan (the default and, for now, the only scan type); nmap's -sT.
+    #[arg(long = "sT")]
+    pub connect_scan: bool,
+    /// UDP scan; nmap's -sU (not available yet).
+    #[arg(long = "sU")]
+    pub udp_scan: bool,
+    /// At most N probes per second.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// At most N probes in flight (the adaptive window never grows past it).
+    #[arg(long, value_name = "N")]
+    pub max_inflight: Option<usize>,
+    /// Longest probe timeout (`500ms`, `2s`; a bare number is seconds).
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1500ms")]
+    pub timeout: Duration,
+    /// Retries of an unanswered probe before the port is called filtered.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub retries: u32,
+    /// Identify services on open ports (default: when at most 64 ports are open).
+    #[arg(long, conflicts_with = "no_banners")]
+    pub banners: bool,
+    /// Do not connect again to open ports to identify services.
+    #[arg(long)]
+    pub no_banners: bool,
+    /// Bound on each identification exchange.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1s")]
+    pub banner_timeout: Duration,
+    /// List every closed and filtered port, not only counts.
+    #[arg(long)]
+    pub all_states: bool,
+    /// Print the report as one JSON object (a `hosts` array, one object per host).
+    #[arg(long, conflicts_with_all = ["jsonl", "csv"])]
+    pub json: bool,
+    /// Stream one JSON object per host as hosts finish (NDJSON).
+    #[arg(long, conflicts_with = "csv")]
+    pub jsonl: bool,
+    /// Print one CSV row per listed port.
+    #[arg(long)]
+    pub csv: bool,
+    /// Write nmap-compatible XML to FILE (`-` for standard output); nmap's -oX.
+    #[arg(long = "oX", value_name = "FILE", allow_hyphen_values = true)]
+    pub xml_out: Option<PathBuf>,
+    /// Write nmap's grepable format to FILE (`-` for standard output); nmap's -oG.
+    #[arg(long = "oG", value_name = "FILE", allow_hyphen_values = true)]
+    pub grepable_out: Option<PathBuf>,
+    /// No progress bar (it is only ever shown on a terminal, for long scans).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Key of the pseudo-random probe order (for reproducing a run).
+    #[arg(long, hide = true)]
+    pub seed: Option<u64>,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: crate::cli::StyleArgs,
+}
+
+/// Parses `500ms`, `2s`, `1m` or a bare number of seconds (`1.5`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * mult <= 3600.0 => {
+            Ok(Duration::from_secs_f64(v * mult))
+        }
+        _ => Err(format!("invalid duration '{s}' (examples: 500ms, 2s, 1.5)")),
+    }
+}
+
+/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sU`)
+/// into the long forms clap understands. Call on `std::env::args_os()` before parsing.
+pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
+    let mut seen_scan = false;
+    args.into_iter()
+        .map(|a| {
+            if !seen_scan {
+                seen_scan = a == "scan";
+                return a;
+            }
+            match a.to_str() {
+                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sU")) => OsString::from(format!("-{s}")),
+                _ => a,
+            }
+        })
+        .collect()
+}
+
+fn read_text(path: &PathBuf) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn port_list(a: &ScanArgs) -> Result<Vec<u16>, Failure> {
+    let usage = |e: portwarden_scan::PortError| Failure::Usage(e.to_string());
+    let mut ports = match (&a.ports, a.top_ports) {
+        (Some(p), _) => PortList::parse(p).map_err(usage)?,
+        (None, Some(n)) => PortList::top(n).map_err(usage)?,
+        (None, None) => PortList::default_tcp(),
+    };
+    if let Some(x) = &a.exclude_ports {
+        ports.exclude(&PortList::parse(x).map_err(usage)?);
+    }
+    if ports.tcp.is_empty() {
+        if !ports.udp.is_empty() {
+            return Err(Failure::Usage(
+                "only UDP ports (U:) were given; scanning UDP needs -sU, which is not available yet"
+                    .into(),
+            ));
+        }
+        return Err(Failure::Usage("no TCP ports left to scan".into()));
+    }
+    Ok(ports.tcp)
+}
+
+fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
+    let mut specs = a.targets.clone();
+    if let Some(f) = &a.input_list {
+        let listed = portwarden_scan::targets::parse_list(&read_text(f)?);
+        if listed.is_empty() {
+            return Err(Failure::Usage(format!("no targets in {}", f.display())));
+        }
+        specs.extend(listed);
+    }
+    if specs.is_empty() {
+        return Err(Failure::Usage(
+            "no targets given (name hosts, or use -iL FILE)".into(),
+        ));
+    }
+    let mut excludes = a.exclude.clone();
+    if let Some(f) = &a.exclude_file {
+        excludes.extend(portwarden_scan::targets::parse_list(&read_text(f)?));
+    }
+    TargetSet::build(
+        &specs,
+        &excludes,
+        TargetOptions {
+            allow_large: a.allow_large,
+            prefer_ipv6: a.ipv6,
+        },
+    )
+    .map_err(|e| Failure::Usage(e.to_string()))
+}
+
+struct Cli {
+    jsonl: bool,
+    progress: TtyProgress,
+}
+
+impl Observer for Cli {
+    fn host_done(&mut self, host: &HostResult) {
+        if self.jsonl {
+            let line = render::json::host_line(host);
+            self.progress.suspend(|| {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes());
+                let _ = out.flush();
+            });
+        }
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        self.progress.update(done, total);
+    }
+}
+
+fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failure> {
+    if path.as_os_str() == "-" {
+        to_stdout.push_str(text);
+        Ok(())
+    } else {
+        std::fs::write(path, text).map_err(|e| {
+            Failure::Runtime(anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        })
+    }
+}
+
+/// Runs the command.
+pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
+    let style = ui::style(&a.style);
+    if a.udp_scan {
+        return Err(Failure::Usage(
+            "UDP scan (-sU) is not available yet; only TCP connect scans (-sT)".into(),
+        ));
+    }
+    let ports = port_list(a)?;
+    let targets = target_set(a)?;
+    if let Some(r) = a.rate {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(Failure::Usage("--rate must be a positive number".into()));
+        }
+    }
+    if a.max_inflight == Some(0) {
+        return Err(Failure::Usage("--max-inflight must be at least 1".into()));
+    }
+    let cfg = ScanConfig {
+        retries: a.retries,
+        max_timeout: a.timeout,
+        min_timeout: Duration::from_millis(100).min(a.timeout),
+        initial_timeout: Duration::from_millis(1000).min(a.timeout),
+        rate: a.rate,
+        max_inflight: a.max_inflight,
+        banners: if a.no_banners {
+            BannerMode::Off
+        } else if a.banners {
+            BannerMode::On
+        } else {
+            BannerMode::Auto
+        },
+        banner_timeout: a.banner_timeout,
+        all_states: a.all_states,
+        seed: a.seed,
+        args: command_line(),
+        ..ScanConfig::default()
+    };
+    let mut obs = Cli {
+        jsonl: a.jsonl,
+        progress: TtyProgress::new(!a.no_progress),
+    };
+    let report = portwarden_scan::scan_blocking(&targets, &ports, &cfg, &mut obs, true)
+        .map_err(|e| match e {
+            ScanError::Runtime(_) => Failure::Runtime(e.into()),
+            other => Failure::Usage(other.to_string()),
+        })?;
+    obs.progress.finish();
+    let mut stdout = String::new();
+    let file_to_stdout = [&a.xml_out, &a.grepable_out]
+        .iter()
+        .any(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"));
+    if a.jsonl {
+        // Already streamed.
+    } else if a.json {
+        stdout.push_str(&render::json::render(&report));
+    } else if a.csv {
+        stdout.push_str(&render::csv::render(&report, style.lang));
+    } else if !file_to_stdout {
+        stdout.push_str(&render::table::render(&report, &style));
+    }
+    if let Some(p) = &a.xml_out {
+        emit(p, &render::xml::render(&report), &mut stdout)?;
+    }
+    if let Some(p) = &a.grepable_out {
+        emit(p, &render::grepable::render(&report), &mut stdout)?;
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(stdout.as_bytes());
+        let _ = out.flush();
+    }
+    if report.interrupted {
+        if a.jsonl || a.json || a.csv || file_to_stdout {
+            eprintln!(
+                "portwarden: {}",
+                style.t("interrupted; results are partial", "已中断，结果不完整")
+            );
+        }
+        return Ok(ExitCode::from(130));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn nmap_short_options() {
+        let v: Vec<OsString> = ["portwarden", "-oX", "scan", "-iL", "f", "-oX", "-", "-p-"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let out = nmap_argv(v);
+        let s: Vec<&str> = out.iter().filter_map(|o| o.to_str()).collect();
+        assert_eq!(s, ["portwarden", "-oX", "scan", "--iL", "f", "--oX", "-", "-p-"]);
+    }
+}
