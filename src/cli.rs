@@ -32,6 +32,13 @@ pub enum Command {
     Ls(LsArgs),
     /// What is open on this machine, what is risky and what to do about it.
     Audit(AuditArgs),
+    /// Close a port: block it in the firewall, stop its owner or its service, or drop
+    /// its live connections. Shows the plan first; asks before acting.
+    Close(CloseArgs),
+    /// Undo what portwarden did to a port (delete its rule, start its service again).
+    Open(OpenArgs),
+    /// The journal of everything close and open did.
+    Actions(ActionsArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -230,6 +237,113 @@ pub struct AuditArgs {
     /// Where to read sockets from.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// A port with an optional protocol, as `close` and `open` take it.
+#[derive(Debug, Clone, Copy)]
+pub struct PortTarget {
+    /// The port.
+    pub port: u16,
+    /// tcp (default) or udp.
+    pub transport: portwarden_sockets::Transport,
+}
+
+fn parse_target(s: &str) -> Result<PortTarget, String> {
+    match portwarden_kb::parse_query(s) {
+        Ok(portwarden_kb::Query::Port { port, protocol }) => {
+            let transport = match protocol {
+                None | Some(portwarden_kb::Protocol::Tcp) => portwarden_sockets::Transport::Tcp,
+                Some(portwarden_kb::Protocol::Udp) => portwarden_sockets::Transport::Udp,
+                Some(p) => {
+                    return Err(format!(
+                        "{s:?}: portwarden can close tcp and udp ports, not {p}"
+                    ))
+                }
+            };
+            if port == 0 {
+                return Err("port 0 cannot be listened on or closed".into());
+            }
+            Ok(PortTarget { port, transport })
+        }
+        Ok(_) => Err(format!("{s:?} is not a port (write 8080 or 53/udp)")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// How `close` closes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HowArg {
+    /// SIGTERM the owning processes, SIGKILL after --timeout.
+    Kill,
+    /// Stop and disable the owning systemd service.
+    Service,
+    /// Drop inbound traffic in portwarden's own nftables table (inet portwarden).
+    Firewall,
+    /// Destroy live connections (SOCK_DESTROY), keep the listener.
+    Connections,
+}
+
+/// `portwarden close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The port: 8080 or 53/udp.
+    #[arg(value_parser = parse_target, allow_negative_numbers = true)]
+    pub target: PortTarget,
+    /// How to close it (default: firewall when nft is there, else kill).
+    #[arg(long, value_enum)]
+    pub how: Option<HowArg>,
+    /// Show the plan and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Do it without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Override refusals that may be overridden (the SSH port you are connected through).
+    #[arg(long)]
+    pub force: bool,
+    /// The owning pids, named explicitly (required when several processes share the port).
+    #[arg(long, value_delimiter = ',', value_name = "PID")]
+    pub pid: Vec<u32>,
+    /// With --how firewall: also write the rule where nftables loads it at boot.
+    #[arg(long)]
+    pub persist: bool,
+    /// With --how firewall: reject (RST / ICMP unreachable) instead of silently dropping.
+    #[arg(long)]
+    pub reject: bool,
+    /// With --how kill: seconds to wait after SIGTERM before SIGKILL.
+    #[arg(long, default_value = "5", value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Print the plan and outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// `portwarden open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The port: 8080 or 53/udp.
+    #[arg(value_parser = parse_target, allow_negative_numbers = true)]
+    pub target: PortTarget,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Presentation.
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// `portwarden actions`.
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,

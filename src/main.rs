@@ -4,6 +4,7 @@
 
 mod audit;
 mod cli;
+mod control;
 mod inventory;
 mod lookup;
 mod ui;
@@ -40,6 +41,9 @@ fn main() -> ExitCode {
         cli::Command::Lookup(a) => lookup::run(&a),
         cli::Command::Ls(a) => inventory::run(&a),
         cli::Command::Audit(a) => audit::run(&a),
+        cli::Command::Close(a) => control::close(&a),
+        cli::Command::Open(a) => control::open(&a),
+        cli::Command::Actions(a) => control::actions(&a),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::command();
             clap_complete::generate(shell, &mut cmd, "portwarden", &mut std::io::stdout());

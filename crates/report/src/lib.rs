@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod card;
+pub mod control;
 pub mod ls;
 pub mod sanitize;
 pub mod style;

@@ -1,0 +1,150 @@
+//! The real [`System`] on Linux.
+
+use crate::System;
+use portwarden_sockets::{RawSocket, Request, Transport};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Linux: signals via kill(2), `systemctl`, `nft`, sock_diag.
+#[derive(Debug, Default, Clone)]
+pub struct Linux;
+
+/// Whether systemd runs as PID 1 (`/proc/1/comm`).
+pub fn systemd_is_init() -> bool {
+    std::fs::read_to_string("/proc/1/comm").is_ok_and(|c| c.trim() == "systemd")
+}
+
+/// Whether `nft` can be run.
+pub fn nft_available() -> bool {
+    Command::new("nft")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run(cmd: &str, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+    let mut c = Command::new(cmd);
+    c.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().map_err(|e| format!("cannot run {cmd}: {e}"))?;
+    if let (Some(text), Some(mut w)) = (stdin, child.stdin.take()) {
+        w.write_all(text.as_bytes())
+            .map_err(|e| format!("{cmd}: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("{cmd}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("failed")
+            .trim();
+        let hint = if line.contains("Operation not permitted") {
+            " (needs CAP_NET_ADMIN: run as root)"
+        } else {
+            ""
+        };
+        Err(format!("{line}{hint}"))
+    }
+}
+
+impl System for Linux {
+    fn signal(&self, pid: u32, kill: bool) -> std::io::Result<()> {
+        let pid = i32::try_from(pid).map_err(|_| std::io::Error::other("pid out of range"))?;
+        let sig = if kill {
+            nix::sys::signal::Signal::SIGKILL
+        } else {
+            nix::sys::signal::Signal::SIGTERM
+        };
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).map_err(std::io::Error::from)
+    }
+
+    fn alive(&self, pid: u32) -> bool {
+        // A zombie (state Z) has let go of its sockets already.
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(s) => s
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|st| st != "Z" && st != "X"),
+            Err(_) => false,
+        }
+    }
+
+    fn listening(&self, port: u16, t: Transport) -> bool {
+        let req = Request {
+            transports: vec![t],
+            processes: false,
+            ..Request::default()
+        };
+        let backend = portwarden_sockets::linux::Linux::default();
+        portwarden_sockets::collect(&backend, &req)
+            .map(|inv| {
+                inv.sockets
+                    .iter()
+                    .any(|e| e.socket.is_listening() && e.socket.local.port() == port)
+            })
+            .unwrap_or(false)
+    }
+
+    fn systemctl(&self, args: &[&str]) -> Result<String, String> {
+        run("systemctl", args, None)
+    }
+
+    fn nft_script(&self, script: &str) -> Result<(), String> {
+        run("nft", &["-f", "-"], Some(script)).map(|_| ())
+    }
+
+    fn nft_json(&self, args: &[&str]) -> Result<String, String> {
+        let mut a = vec!["-j"];
+        a.extend_from_slice(args);
+        run("nft", &a, None)
+    }
+
+    fn destroy(&self, s: &RawSocket) -> std::io::Result<()> {
+        crate::destroy::destroy(s)
+    }
+
+    fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()> {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, contents)
+    }
+
+    fn read_file(&self, path: &str) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
+
+    fn sleep(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+
+    fn now(&self) -> String {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        crate::rfc3339(secs)
+    }
+
+    fn whoami(&self) -> (String, u32) {
+        let uid = nix::unistd::getuid();
+        let name = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map_or_else(|| uid.to_string(), |u| u.name);
+        (name, uid.as_raw())
+    }
+}
