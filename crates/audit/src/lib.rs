@@ -260,9 +260,7 @@ pub fn audit(inv: &Inventory) -> Audit {
             Exposure::Loopback => "仅监听在本机回环地址上",
         };
         if let Some(en) = entry {
-            let is_backdoor = !en.malware.is_empty()
-                && (en.risk == Risk::Critical
-                    || portwarden_kb::service_name(t.protocol(), port).is_none());
+            let is_backdoor = en.backdoor;
             if is_backdoor {
                 let sev = if exposure == Exposure::Loopback {
                     Risk::High
@@ -449,6 +447,11 @@ mod tests {
         }
         let telnet = f.iter().find(|x| x.port == 23).expect("telnet finding");
         assert_eq!(telnet.exposure, Exposure::All);
+        assert_eq!(telnet.kind, Kind::ExposedService);
+        let bo = f.iter().find(|x| x.port == 31337).expect("31337 finding");
+        assert_eq!(bo.kind, Kind::BackdoorPort);
+        assert_eq!(bo.severity, Risk::Critical);
+        assert_eq!(f[0].port, 31337, "the backdoor ranks first");
         assert!(telnet.severity >= Risk::High, "{telnet:?}");
         assert_eq!(telnet.command, "portwarden close 23/tcp");
         let mysql = f.iter().find(|x| x.port == 3306);

@@ -158,7 +158,7 @@ fn main() {
         let action = format!("Action::{}", capital(&r.action));
         writeln!(
             code,
-            "    SecurityEntry {{ start: {}, end: {}, protocols: &[{}], service: {:?}, title: {}, summary: {}, attackers: {}, risk: {}, risk_reason: {}, action: {}, advice: {}, malware: &{:?}, references: &{:?}, in_seeds: {} }},",
+            "    SecurityEntry {{ start: {}, end: {}, protocols: &[{}], service: {:?}, title: {}, summary: {}, attackers: {}, risk: {}, risk_reason: {}, action: {}, advice: {}, malware: &{:?}, references: &{:?}, in_seeds: {}, backdoor: {} }},",
             e.start,
             e.end,
             protos.join(", "),
@@ -172,7 +172,8 @@ fn main() {
             text(&r.advice),
             r.malware,
             r.references,
-            r.in_seeds
+            r.in_seeds,
+            r.backdoor
         )
         .unwrap();
     }

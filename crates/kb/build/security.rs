@@ -49,6 +49,10 @@ pub struct RawEntry {
     /// Named in the founding articles.
     #[serde(default)]
     pub in_seeds: bool,
+    /// The port is known for trojans, backdoors or attack tools rather than for a service
+    /// people run on purpose: a listener here is a sign of compromise.
+    #[serde(default)]
+    pub backdoor: bool,
 }
 
 /// The top level of a security file.

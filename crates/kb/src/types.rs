@@ -255,6 +255,9 @@ pub struct SecurityEntry {
     pub references: &'static [&'static str],
     /// Whether the founding articles name the port.
     pub in_seeds: bool,
+    /// Whether the port is known for trojans, backdoors or attack tools rather than for a
+    /// service people run on purpose (a listener here suggests compromise).
+    pub backdoor: bool,
 }
 
 impl SecurityEntry {
