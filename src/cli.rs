@@ -32,6 +32,9 @@ pub enum Command {
     Ls(LsArgs),
     /// What is open on this machine, what is risky and what to do about it.
     Audit(AuditArgs),
+    /// What an attacker sees: scan hosts for open ports, with nmap's target and port
+    /// syntax and outputs (-oX, -oG), JSON and banners.
+    Scan(crate::scan::ScanArgs),
     /// Close a port: block it in the firewall, stop its owner or its service, or drop
     /// its live connections. Shows the plan first; asks before acting.
     Close(CloseArgs),

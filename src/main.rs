@@ -7,6 +7,7 @@ mod cli;
 mod control;
 mod inventory;
 mod lookup;
+mod scan;
 mod ui;
 
 use clap::FromArgMatches;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cmd = cli::command();
-    let matches = match cmd.try_get_matches() {
+    let matches = match cmd.try_get_matches_from(scan::nmap_argv(std::env::args_os())) {
         Ok(m) => m,
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Lookup(a) => lookup::run(&a),
         cli::Command::Ls(a) => inventory::run(&a),
         cli::Command::Audit(a) => audit::run(&a),
+        cli::Command::Scan(a) => scan::run(&a),
         cli::Command::Close(a) => control::close(&a),
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),

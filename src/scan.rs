@@ -25,7 +25,12 @@ pub struct ScanArgs {
     pub targets: Vec<String>,
     /// Ports: 22,80,1000-2000, `-` for all, service names (http,ssh), T:/U: prefixes.
     /// Default: the 1000 most common TCP ports.
-    #[arg(short = 'p', long = "ports", allow_hyphen_values = true, value_name = "PORTS")]
+    #[arg(
+        short = 'p',
+        long = "ports",
+        allow_hyphen_values = true,
+        value_name = "PORTS"
+    )]
     pub ports: Option<String>,
     /// Scan the N most common TCP ports (knowledge-base ranking).
     #[arg(long, value_name = "N", conflicts_with = "ports")]
@@ -135,7 +140,9 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
                 return a;
             }
             match a.to_str() {
-                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sU")) => OsString::from(format!("-{s}")),
+                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sU")) => {
+                    OsString::from(format!("-{s}"))
+                }
                 _ => a,
             }
         })
@@ -244,9 +251,8 @@ fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failur
         to_stdout.push_str(text);
         Ok(())
     } else {
-        std::fs::write(path, text).map_err(|e| {
-            Failure::Runtime(anyhow::anyhow!("cannot write {}: {e}", path.display()))
-        })
+        std::fs::write(path, text)
+            .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot write {}: {e}", path.display())))
     }
 }
 
@@ -292,11 +298,12 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         jsonl: a.jsonl,
         progress: TtyProgress::new(!a.no_progress),
     };
-    let report = portwarden_scan::scan_blocking(&targets, &ports, &cfg, &mut obs, true)
-        .map_err(|e| match e {
+    let report = portwarden_scan::scan_blocking(&targets, &ports, &cfg, &mut obs, true).map_err(
+        |e| match e {
             ScanError::Runtime(_) => Failure::Runtime(e.into()),
             other => Failure::Usage(other.to_string()),
-        })?;
+        },
+    )?;
     obs.progress.finish();
     let mut stdout = String::new();
     let file_to_stdout = [&a.xml_out, &a.grepable_out]
@@ -355,6 +362,9 @@ mod tests {
             .collect();
         let out = nmap_argv(v);
         let s: Vec<&str> = out.iter().filter_map(|o| o.to_str()).collect();
-        assert_eq!(s, ["portwarden", "-oX", "scan", "--iL", "f", "--oX", "-", "-p-"]);
+        assert_eq!(
+            s,
+            ["portwarden", "-oX", "scan", "--iL", "f", "--oX", "-", "-p-"]
+        );
     }
 }

@@ -1,1 +1,45 @@
-//! Renderers for scan results.
+//! Renderers for scan results (`portwarden_scan::ScanReport`): a table for people,
+//! JSON / NDJSON, nmap-compatible XML (`-oX`), grepable (`-oG`) and CSV. Pure functions;
+//! every byte a remote service sent is sanitised before it is written.
+
+pub mod csv;
+pub mod grepable;
+pub mod json;
+pub mod table;
+pub mod xml;
+
+use portwarden_kb::Lang;
+use portwarden_scan::PortResult;
+
+/// The service column: what the knowledge base calls the port, with the identified
+/// service when it differs (`ssh→http!`). Sanitised.
+pub fn service_label(p: &PortResult) -> String {
+    let kb = p.service.unwrap_or("unknown");
+    match &p.identified {
+        Some(id) if id.off_port => crate::sanitize::terminal(&format!("{kb}→{}!", id.name)),
+        Some(id) if id.name != kb => crate::sanitize::terminal(&format!("{kb} ({})", id.name)),
+        _ => crate::sanitize::terminal(kb),
+    }
+}
+
+/// The curated advice for a port in `lang`, if any.
+pub fn advice(p: &PortResult, lang: Lang) -> Option<&'static str> {
+    p.entry.map(|e| e.advice.get(lang))
+}
+
+/// A banner as one safe line: escapes removed, controls made visible, at most `max`
+/// characters.
+pub fn banner_line(bytes: &[u8], max: usize) -> String {
+    let s = crate::sanitize::terminal_bytes(bytes);
+    truncate(s.trim(), max)
+}
+
+/// Cuts `s` to `max` characters (by char), adding `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,257 @@
+//! The human table: one block per host, one line per listed port (port, state,
+//! service, risk, advice), banners and identification underneath, in the chosen
+//! language.
+
+use super::{advice, banner_line, service_label};
+use crate::sanitize::terminal;
+use crate::Style;
+use portwarden_scan::{HostResult, HostStatus, PortState, ScanReport};
+use std::fmt::Write as _;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+fn pad(s: &str, w: usize) -> String {
+    format!(
+        "{s}{}",
+        " ".repeat(w.saturating_sub(UnicodeWidthStr::width(s)))
+    )
+}
+
+fn fit(s: &str, cols: usize) -> String {
+    if UnicodeWidthStr::width(s) <= cols {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > cols {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn state_label(s: PortState, st: &Style) -> String {
+    let text = match s {
+        PortState::Open => st.t("open", "开放"),
+        PortState::Closed => st.t("closed", "关闭"),
+        PortState::Filtered => st.t("filtered", "过滤"),
+    };
+    let code = match s {
+        PortState::Open => "32",
+        PortState::Closed => "31",
+        PortState::Filtered => "33",
+    };
+    st.paint(code, &pad(text, 9))
+}
+
+fn host_title(h: &HostResult) -> String {
+    match &h.hostname {
+        Some(n) => terminal(&format!("{n} ({})", h.addr)),
+        None => h.addr.to_string(),
+    }
+}
+
+/// Renders one host.
+pub fn host(h: &HostResult, st: &Style) -> String {
+    let mut out = String::new();
+    let width = if st.width == 0 { 100 } else { st.width };
+    let _ = writeln!(
+        out,
+        "{} {}",
+        st.t("Scan report for", "扫描结果："),
+        st.bold(&host_title(h))
+    );
+    match h.status {
+        HostStatus::Up => {
+            let lat = h
+                .stats
+                .srtt_us
+                .map(|u| format!("{:.5}", u as f64 / 1e6))
+                .unwrap_or_else(|| "?".into());
+            match st.lang {
+                portwarden_kb::Lang::Zh => {
+                    let _ = writeln!(out, "主机在线（延迟 {lat} 秒）。");
+                }
+                portwarden_kb::Lang::En => {
+                    let _ = writeln!(out, "Host is up ({lat}s latency).");
+                }
+            }
+        }
+        HostStatus::Down => {
+            let _ = writeln!(
+                out,
+                "{}",
+                st.t(
+                    "Host did not answer on any port (down or filtered).",
+                    "主机没有在任何端口上应答（离线或被过滤）。"
+                )
+            );
+        }
+    }
+    let others: Vec<String> = h
+        .resolved
+        .iter()
+        .filter(|a| **a != h.addr)
+        .map(|a| a.to_string())
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            st.t("Other addresses (not scanned):", "其他地址（未扫描）："),
+            others.join(" ")
+        );
+    }
+    for (n, en, zh) in [
+        (h.stats.closed_not_shown, "closed ports", "个关闭的端口"),
+        (
+            h.stats.filtered_not_shown,
+            "filtered ports",
+            "个被过滤的端口",
+        ),
+    ] {
+        if n > 0 {
+            match st.lang {
+                portwarden_kb::Lang::Zh => {
+                    let _ = writeln!(out, "未显示：{n} {zh}");
+                }
+                portwarden_kb::Lang::En => {
+                    let _ = writeln!(out, "Not shown: {n} {en}");
+                }
+            }
+        }
+    }
+    if h.ports.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.t("No open ports found.", "没有发现开放的端口。")
+        );
+        return out;
+    }
+    let head = format!(
+        "{}{}{}{}{}",
+        pad(st.t("PORT", "端口"), 10),
+        pad(st.t("STATE", "状态"), 9),
+        pad(st.t("SERVICE", "服务"), 18),
+        pad(st.t("RISK", "风险"), 9),
+        st.t("ADVICE", "建议")
+    );
+    let _ = writeln!(out, "{}", st.bold(&head));
+    for p in &h.ports {
+        let svc = service_label(p);
+        let risk = match p.risk {
+            Some(r) => {
+                let label = r.label(st.lang);
+                let gap = " ".repeat(9usize.saturating_sub(UnicodeWidthStr::width(label)));
+                format!("{}{gap}", st.risk(r))
+            }
+            None => pad("-", 9),
+        };
+        let adv = if p.state == PortState::Open {
+            advice(p, st.lang).map(terminal).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let adv = fit(&adv, width.saturating_sub(46).max(20));
+        let _ = writeln!(
+            out,
+            "{}{}{}{}{}",
+            pad(&format!("{}/{}", p.port, p.protocol), 10),
+            state_label(p.state, st),
+            pad(&svc, 18),
+            risk,
+            adv
+        );
+        if let Some(id) = &p.identified {
+            let product = id
+                .product
+                .as_deref()
+                .map(|s| format!(" ({})", super::truncate(&terminal(s), 60)))
+                .unwrap_or_default();
+            let mut line = format!(
+                "  ↳ {}: {}{}",
+                st.t("identified", "识别为"),
+                id.name,
+                product
+            );
+            if id.off_port {
+                let usual = id.usual_port.map(|u| u.to_string()).unwrap_or_default();
+                match st.lang {
+                    portwarden_kb::Lang::Zh => {
+                        let _ = write!(line, " — 服务不在它自己的端口上（通常是 {usual}）");
+                    }
+                    portwarden_kb::Lang::En => {
+                        let _ = write!(
+                            line,
+                            " — service on a port that is not its own (usually {usual})"
+                        );
+                    }
+                }
+            }
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+        if let Some(b) = &p.banner {
+            let label = st.t("banner", "横幅");
+            let line = banner_line(&b.0, width.saturating_sub(14).max(20));
+            let _ = writeln!(out, "  {} {}", st.dim(&format!("↳ {label}:")), line);
+        }
+    }
+    out
+}
+
+/// Renders the whole report: every host, then a summary line.
+pub fn render(r: &ScanReport, st: &Style) -> String {
+    let mut out = String::new();
+    for h in &r.hosts {
+        if h.status == HostStatus::Down && r.hosts.len() > 1 && h.ports.is_empty() {
+            continue;
+        }
+        out.push_str(&host(h, st));
+        out.push('\n');
+    }
+    out.push_str(&summary(r, st));
+    out
+}
+
+/// The closing line: hosts, ports, time; and a warning when results are partial.
+pub fn summary(r: &ScanReport, st: &Style) -> String {
+    let mut out = String::new();
+    if r.interrupted {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.paint(
+                "33",
+                st.t("Interrupted: results are partial.", "已中断：结果不完整。")
+            )
+        );
+    }
+    let secs = r.elapsed.as_secs_f64();
+    match st.lang {
+        portwarden_kb::Lang::Zh => {
+            let _ = writeln!(
+                out,
+                "扫描完成：{} 台主机（{} 台在线），每台 {} 个端口，发现 {} 个开放端口，用时 {secs:.2} 秒。",
+                r.stats.hosts, r.stats.hosts_up, r.stats.ports_per_host, r.stats.open
+            );
+        }
+        portwarden_kb::Lang::En => {
+            let _ = writeln!(
+                out,
+                "Scanned {} host{} ({} up), {} port{} each: {} open, in {secs:.2} s.",
+                r.stats.hosts,
+                if r.stats.hosts == 1 { "" } else { "s" },
+                r.stats.hosts_up,
+                r.stats.ports_per_host,
+                if r.stats.ports_per_host == 1 { "" } else { "s" },
+                r.stats.open
+            );
+        }
+    }
+    out
+}

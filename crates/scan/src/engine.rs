@@ -1,0 +1,968 @@
+//! The connect-scan engine.
+//!
+//! * Probes go out in a keyed pseudo-random order over (host, port), computed on the fly
+//!   per host group ([`crate::perm`]); nothing proportional to hosts × ports is stored.
+//! * The in-flight window behaves like a congestion window: it starts from a value
+//!   derived from the open-file limit, grows while answers come back, halves on
+//!   timeouts from hosts that do answer, and shrinks (then waits and retries) when the
+//!   system runs out of descriptors or local ports.
+//! * Each host has an RFC 6298 RTT estimate that sets its probe timeout; the clock starts
+//!   when `connect()` is called. A timed-out probe is retried before the port is called
+//!   filtered.
+//! * A connection whose local address equals its peer (Linux self-connect on loopback)
+//!   is closed and reported as closed, reason `self-connect`.
+
+use crate::ident::{self, Finding};
+use crate::limits;
+use crate::model::*;
+use crate::perm::Permutation;
+use crate::ports::compress;
+use crate::rtt::RttEstimator;
+use crate::targets::{HostEntry, TargetSet};
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
+use nix::errno::Errno;
+use socket2::{Domain, Socket, Type};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Errors that stop a scan before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// No TCP port to scan.
+    #[error("no TCP ports to scan")]
+    NoPorts,
+    /// No host to scan.
+    #[error("no hosts to scan")]
+    NoHosts,
+    /// The async runtime could not be created.
+    #[error("cannot start the scanner runtime: {0}")]
+    Runtime(#[source] io::Error),
+}
+
+/// When to identify services on open ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BannerMode {
+    /// When the scan finds at most [`AUTO_BANNER_LIMIT`] open ports in total.
+    #[default]
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+/// Open-port count up to which [`BannerMode::Auto`] identifies services.
+pub const AUTO_BANNER_LIMIT: u64 = 64;
+
+/// Tuning of a scan.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Retries of a timed-out probe before the port is called filtered.
+    pub retries: u32,
+    /// Longest probe timeout (the RTT estimate is clamped to it).
+    pub max_timeout: Duration,
+    /// Shortest probe timeout.
+    pub min_timeout: Duration,
+    /// Timeout before any RTT was measured.
+    pub initial_timeout: Duration,
+    /// Probes per second, at most.
+    pub rate: Option<f64>,
+    /// Cap on the in-flight window.
+    pub max_inflight: Option<usize>,
+    /// Service identification.
+    pub banners: BannerMode,
+    /// Bound on each identification exchange.
+    pub banner_timeout: Duration,
+    /// Concurrent identification connections.
+    pub banner_parallelism: usize,
+    /// List every closed and filtered port.
+    pub all_states: bool,
+    /// Closed or filtered ports of one host are listed when there are at most this many.
+    pub list_limit: u32,
+    /// Key of the probe order (random when `None`).
+    pub seed: Option<u64>,
+    /// The command line, for reports.
+    pub args: String,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            retries: 1,
+            max_timeout: Duration::from_millis(1500),
+            min_timeout: Duration::from_millis(100),
+            initial_timeout: Duration::from_millis(1000),
+            rate: None,
+            max_inflight: None,
+            banners: BannerMode::Auto,
+            banner_timeout: Duration::from_millis(1000),
+            banner_parallelism: 16,
+            all_states: false,
+            list_limit: 25,
+            seed: None,
+            args: String::new(),
+        }
+    }
+}
+
+/// Receives results while a scan runs.
+pub trait Observer {
+    /// A host is finished (called in target order).
+    fn host_done(&mut self, _host: &HostResult) {}
+    /// Probes resolved so far out of the planned total (about every 100 ms).
+    fn progress(&mut self, _done: u64, _total: u64) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// The result of one connect attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A final answer.
+    Answer(Reason),
+    /// No answer before the deadline.
+    Timeout,
+    /// Out of descriptors, buffers or local ports: try again later.
+    Resource,
+}
+
+fn classify(e: &io::Error) -> Outcome {
+    let Some(code) = e.raw_os_error() else {
+        return Outcome::Answer(Reason::Error);
+    };
+    match Errno::from_raw(code) {
+        Errno::ECONNREFUSED | Errno::ECONNRESET => Outcome::Answer(Reason::ConnRefused),
+        Errno::EHOSTUNREACH | Errno::EHOSTDOWN => Outcome::Answer(Reason::HostUnreach),
+        Errno::ENETUNREACH | Errno::ENETDOWN => Outcome::Answer(Reason::NetUnreach),
+        Errno::EACCES | Errno::EPERM => Outcome::Answer(Reason::AdminProhibited),
+        Errno::ETIMEDOUT => Outcome::Timeout,
+        Errno::EMFILE
+        | Errno::ENFILE
+        | Errno::ENOBUFS
+        | Errno::ENOMEM
+        | Errno::EADDRNOTAVAIL
+        | Errno::EAGAIN
+        | Errno::ENOSPC => Outcome::Resource,
+        _ => Outcome::Answer(Reason::Error),
+    }
+}
+
+fn connected(stream: &tokio::net::TcpStream) -> Outcome {
+    match stream.take_error() {
+        Ok(Some(e)) | Err(e) => classify(&e),
+        Ok(None) => match (stream.local_addr(), stream.peer_addr()) {
+            (Ok(l), Ok(p)) if l == p => Outcome::Answer(Reason::SelfConnect),
+            (_, Ok(_)) => Outcome::Answer(Reason::SynAck),
+            (_, Err(e)) => classify(&e),
+        },
+    }
+}
+
+type ProbeFuture = Pin<Box<dyn Future<Output = (Outcome, Duration)>>>;
+type TaggedFuture = Pin<Box<dyn Future<Output = (Probe, Outcome, Duration)>>>;
+
+enum Launch {
+    Pending(ProbeFuture),
+    Done(Outcome, Duration),
+}
+
+/// Starts one connect attempt: the socket is created and `connect()` called right away,
+/// so the deadline counts from the moment the SYN can leave. `bind` forces the local
+/// address (tests use it to provoke a self-connect).
+fn launch(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> Launch {
+    let sock = match Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.nonblocking(),
+        Some(socket2::Protocol::TCP),
+    ) {
+        Ok(s) => s,
+        Err(e) => return Launch::Done(classify(&e), Duration::ZERO),
+    };
+    if let Some(b) = bind {
+        let _ = sock.set_reuse_address(true);
+        if let Err(e) = sock.bind(&b.into()) {
+            return Launch::Done(classify(&e), Duration::ZERO);
+        }
+    }
+    let sent = Instant::now();
+    let deadline = sent + wait;
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS as i32) => {
+            // On loopback (and other fast paths) the refusal is often already in: skip
+            // the poller entirely.
+            if let Ok(Some(e)) = sock.take_error() {
+                return Launch::Done(classify(&e), sent.elapsed());
+            }
+        }
+        Err(e) => return Launch::Done(classify(&e), sent.elapsed()),
+    }
+    let std_stream: std::net::TcpStream = sock.into();
+    let stream = match tokio::net::TcpStream::from_std(std_stream) {
+        Ok(s) => s,
+        Err(e) => {
+            return Launch::Done(
+                match classify(&e) {
+                    Outcome::Answer(_) => Outcome::Resource,
+                    o => o,
+                },
+                Duration::ZERO,
+            )
+        }
+    };
+    Launch::Pending(Box::pin(async move {
+        let out = match tokio::time::timeout_at(deadline, stream.writable()).await {
+            Err(_) => Outcome::Timeout,
+            Ok(Err(e)) => classify(&e),
+            Ok(Ok(())) => connected(&stream),
+        };
+        if matches!(out, Outcome::Answer(Reason::SynAck | Reason::SelfConnect)) {
+            // Close with RST: no TIME_WAIT left behind per open port.
+            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        }
+        (out, sent.elapsed())
+    }))
+}
+
+/// Probes one port once, outside a scan (used by tests and by callers that want a
+/// single answer). `bind` forces the local address.
+pub async fn probe_once(
+    addr: SocketAddr,
+    wait: Duration,
+    bind: Option<SocketAddr>,
+) -> (Outcome, Duration) {
+    match launch(addr, wait, bind) {
+        Launch::Pending(f) => f.await,
+        Launch::Done(o, d) => (o, d),
+    }
+}
+
+struct Window {
+    cwnd: f64,
+    ssthresh: f64,
+    max: f64,
+    min: f64,
+    last_cut: Option<Instant>,
+    peak: f64,
+}
+
+impl Window {
+    fn new(initial: usize, max: usize) -> Window {
+        let max = max.max(1) as f64;
+        let initial = (initial as f64).clamp(1.0, max);
+        Window {
+            cwnd: initial,
+            ssthresh: max,
+            max,
+            min: 8f64.min(max),
+            last_cut: None,
+            peak: initial,
+        }
+    }
+
+    fn limit(&self) -> usize {
+        self.cwnd.floor().max(1.0) as usize
+    }
+
+    fn on_answer(&mut self) {
+        if self.cwnd < self.ssthresh {
+            self.cwnd += 1.0;
+        } else {
+            self.cwnd += 2.0 / self.cwnd;
+        }
+        self.cwnd = self.cwnd.min(self.max);
+        self.peak = self.peak.max(self.cwnd);
+    }
+
+    fn on_timeout(&mut self, now: Instant, rto: Duration) {
+        let due = match self.last_cut {
+            None => true,
+            Some(t) => now.duration_since(t) > rto,
+        };
+        if due {
+            self.ssthresh = (self.cwnd / 2.0).max(self.min);
+            self.cwnd = self.ssthresh;
+            self.last_cut = Some(now);
+        }
+    }
+
+    fn on_resource(&mut self, inflight: usize) {
+        self.max = (inflight as f64 * 0.9).max(self.min).min(self.max);
+        self.cwnd = self.cwnd.min(self.max);
+        self.ssthresh = self.ssthresh.min(self.max);
+    }
+}
+
+struct Rate {
+    per_sec: f64,
+    tokens: f64,
+    burst: f64,
+    last: Instant,
+}
+
+impl Rate {
+    fn new(per_sec: f64) -> Rate {
+        let per_sec = per_sec.max(0.1);
+        let burst = (per_sec / 100.0).max(1.0);
+        Rate {
+            per_sec,
+            tokens: 1.0,
+            burst,
+            last: Instant::now(),
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let dt = now.duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + dt * self.per_sec).min(self.burst);
+        self.last = now;
+    }
+
+    fn ready(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= 1.0
+    }
+
+    fn take(&mut self) {
+        self.tokens -= 1.0;
+    }
+
+    fn next(&self, now: Instant) -> Instant {
+        let need = (1.0 - self.tokens).max(0.0) / self.per_sec;
+        now + Duration::from_secs_f64(need)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    group: u64,
+    host: u32,
+    port_idx: u32,
+    attempt: u32,
+}
+
+type Listed = Vec<(u16, Reason, Option<Duration>)>;
+
+struct HostState {
+    entry: HostEntry,
+    rtt: RttEstimator,
+    open: Vec<PortResult>,
+    closed: Listed,
+    filtered: Listed,
+    n_closed: u32,
+    n_filtered: u32,
+    probes: u64,
+    retries: u64,
+}
+
+enum GroupPhase {
+    Scanning,
+    Identifying,
+    Ready,
+}
+
+struct Group {
+    seq: u64,
+    hosts: Vec<HostState>,
+    perm: Permutation,
+    next: u64,
+    unresolved: u64,
+    phase: GroupPhase,
+}
+
+type IdentFuture = Pin<Box<dyn Future<Output = (u64, Vec<(usize, u16, Finding)>)>>>;
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+fn group_size(nports: u64) -> u64 {
+    (262_144 / nports.max(1)).clamp(1, 4096)
+}
+
+struct Engine<'a> {
+    targets: &'a TargetSet,
+    ports: &'a [u16],
+    cfg: &'a ScanConfig,
+    seed: u64,
+    next_slot: u64,
+    next_seq: u64,
+    groups: VecDeque<Group>,
+    retry: VecDeque<Probe>,
+    global_rtt: RttEstimator,
+    win: Window,
+    stats: ScanStats,
+    done: u64,
+    open_seen: u64,
+    hosts: Vec<HostResult>,
+}
+
+impl Engine<'_> {
+    fn new_rtt(&self, initial: Duration) -> RttEstimator {
+        RttEstimator::new(initial, self.cfg.min_timeout, self.cfg.max_timeout)
+    }
+
+    fn open_group(&mut self) -> bool {
+        let want = group_size(self.ports.len() as u64);
+        let mut hosts = Vec::new();
+        while (hosts.len() as u64) < want && self.next_slot < self.targets.len() {
+            if let Some(entry) = self.targets.get(self.next_slot) {
+                hosts.push(HostState {
+                    entry,
+                    rtt: self.new_rtt(self.global_rtt.timeout()),
+                    open: Vec::new(),
+                    closed: Vec::new(),
+                    filtered: Vec::new(),
+                    n_closed: 0,
+                    n_filtered: 0,
+                    probes: 0,
+                    retries: 0,
+                });
+            }
+            self.next_slot += 1;
+        }
+        if hosts.is_empty() {
+            return false;
+        }
+        let n = hosts.len() as u64 * self.ports.len() as u64;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.stats.hosts += hosts.len() as u64;
+        self.groups.push_back(Group {
+            seq,
+            hosts,
+            perm: Permutation::new(n, self.seed ^ seq.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            next: 0,
+            unresolved: 0,
+            phase: GroupPhase::Scanning,
+        });
+        true
+    }
+
+    fn group_mut(&mut self, seq: u64) -> Option<&mut Group> {
+        let front = self.groups.front()?.seq;
+        self.groups
+            .get_mut(usize::try_from(seq.checked_sub(front)?).ok()?)
+    }
+
+    fn next_probe(&mut self) -> Option<Probe> {
+        if let Some(p) = self.retry.pop_front() {
+            return Some(p);
+        }
+        loop {
+            let nports = self.ports.len() as u64;
+            if let Some(g) = self.groups.back_mut() {
+                if g.next < g.perm.len() {
+                    let idx = g.perm.get(g.next);
+                    g.next += 1;
+                    g.unresolved += 1;
+                    return Some(Probe {
+                        group: g.seq,
+                        host: (idx / nports) as u32,
+                        port_idx: (idx % nports) as u32,
+                        attempt: 0,
+                    });
+                }
+            }
+            if self.groups.len() >= 3 || self.next_slot >= self.targets.len() {
+                return None;
+            }
+            if !self.open_group() && self.next_slot >= self.targets.len() {
+                return None;
+            }
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.retry.is_empty()
+            || self.groups.back().is_some_and(|g| g.next < g.perm.len())
+            || self.next_slot < self.targets.len()
+    }
+
+    fn target_of(&self, p: &Probe) -> Option<(SocketAddr, Duration)> {
+        let port = *self.ports.get(p.port_idx as usize)?;
+        let front = self.groups.front()?.seq;
+        let g = self
+            .groups
+            .get(usize::try_from(p.group.checked_sub(front)?).ok()?)?;
+        let h = g.hosts.get(p.host as usize)?;
+        Some((SocketAddr::new(h.entry.addr, port), h.rtt.timeout()))
+    }
+
+    fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>) {
+        let Some(&port) = self.ports.get(p.port_idx as usize) else {
+            return;
+        };
+        let all = self.cfg.all_states;
+        let limit = self.cfg.list_limit as usize;
+        self.done += 1;
+        let Some(g) = self.group_mut(p.group) else {
+            return;
+        };
+        g.unresolved = g.unresolved.saturating_sub(1);
+        let Some(h) = g.hosts.get_mut(p.host as usize) else {
+            return;
+        };
+        match reason.state() {
+            PortState::Open => h.open.push(PortResult::new(port, reason, rtt)),
+            PortState::Closed => {
+                h.n_closed += 1;
+                if all || h.closed.len() <= limit {
+                    h.closed.push((port, reason, rtt));
+                }
+            }
+            PortState::Filtered => {
+                h.n_filtered += 1;
+                if all || h.filtered.len() <= limit {
+                    h.filtered.push((port, reason, rtt));
+                }
+            }
+        }
+    }
+
+    fn handle(
+        &mut self,
+        p: Probe,
+        outcome: Outcome,
+        rtt: Duration,
+        now: Instant,
+        inflight: usize,
+    ) -> bool {
+        match outcome {
+            Outcome::Answer(reason) => {
+                if matches!(
+                    reason,
+                    Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect
+                ) {
+                    self.win.on_answer();
+                    if p.attempt == 0 {
+                        self.global_rtt.sample(rtt);
+                        if let Some(h) = self
+                            .group_mut(p.group)
+                            .and_then(|g| g.hosts.get_mut(p.host as usize))
+                        {
+                            h.rtt.sample(rtt);
+                        }
+                    }
+                }
+                self.resolve(p, reason, Some(rtt));
+                false
+            }
+            Outcome::Timeout => {
+                let (answered, rto) = self
+                    .group_mut(p.group)
+                    .and_then(|g| g.hosts.get(p.host as usize))
+                    .map_or((false, Duration::ZERO), |h| {
+                        (h.rtt.srtt().is_some(), h.rtt.timeout())
+                    });
+                if answered {
+                    self.win.on_timeout(now, rto);
+                }
+                if p.attempt < self.cfg.retries {
+                    self.stats.retries += 1;
+                    if let Some(h) = self
+                        .group_mut(p.group)
+                        .and_then(|g| g.hosts.get_mut(p.host as usize))
+                    {
+                        h.retries += 1;
+                    }
+                    self.retry.push_back(Probe {
+                        attempt: p.attempt + 1,
+                        ..p
+                    });
+                } else {
+                    self.resolve(p, Reason::NoResponse, None);
+                }
+                false
+            }
+            Outcome::Resource => {
+                self.stats.resource_errors += 1;
+                self.win.on_resource(inflight);
+                self.retry.push_front(p);
+                true
+            }
+        }
+    }
+
+    /// Moves groups whose probes are all answered into identification or ready.
+    fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
+        let mode = self.cfg.banners;
+        let wait = self.cfg.banner_timeout;
+        let par = self.cfg.banner_parallelism.max(1);
+        for i in 0..self.groups.len() {
+            let Some(g) = self.groups.get(i) else { break };
+            if !matches!(g.phase, GroupPhase::Scanning) || g.next < g.perm.len() || g.unresolved > 0
+            {
+                continue;
+            }
+            if self.retry.iter().any(|p| p.group == g.seq) {
+                continue;
+            }
+            let open: Vec<(usize, SocketAddr, String)> = g
+                .hosts
+                .iter()
+                .enumerate()
+                .flat_map(|(hi, h)| {
+                    let host = h
+                        .entry
+                        .hostname
+                        .clone()
+                        .unwrap_or_else(|| match h.entry.addr {
+                            IpAddr::V4(a) => a.to_string(),
+                            IpAddr::V6(a) => format!("[{a}]"),
+                        });
+                    h.open
+                        .iter()
+                        .map(move |p| (hi, SocketAddr::new(h.entry.addr, p.port), host.clone()))
+                })
+                .collect();
+            self.open_seen += open.len() as u64;
+            let want = !cancelled
+                && !open.is_empty()
+                && match mode {
+                    BannerMode::On => true,
+                    BannerMode::Off => false,
+                    BannerMode::Auto => self.open_seen <= AUTO_BANNER_LIMIT,
+                };
+            let seq = g.seq;
+            if let Some(g) = self.groups.get_mut(i) {
+                if want {
+                    g.phase = GroupPhase::Identifying;
+                    idents.push(Box::pin(async move {
+                        let found = futures::stream::iter(open)
+                            .map(|(hi, addr, host)| async move {
+                                (hi, addr.port(), ident::identify(addr, &host, wait).await)
+                            })
+                            .buffer_unordered(par)
+                            .collect::<Vec<_>>()
+                            .await;
+                        (seq, found)
+                    }));
+                } else {
+                    g.phase = GroupPhase::Ready;
+                }
+            }
+        }
+    }
+
+    fn apply_findings(&mut self, seq: u64, found: Vec<(usize, u16, Finding)>) {
+        let Some(g) = self.group_mut(seq) else { return };
+        for (hi, port, f) in found {
+            let Some(h) = g.hosts.get_mut(hi) else {
+                continue;
+            };
+            let Some(p) = h.open.iter_mut().find(|p| p.port == port) else {
+                continue;
+            };
+            p.banner = f.banner;
+            if let Some(id) = &f.identified {
+                if id.off_port {
+                    if let Some(e) = id
+                        .usual_port
+                        .and_then(|u| portwarden_kb::security(portwarden_kb::Protocol::Tcp, u))
+                    {
+                        p.risk = p.risk.max(Some(e.risk));
+                    }
+                }
+            }
+            p.identified = f.identified;
+        }
+        g.phase = GroupPhase::Ready;
+    }
+
+    fn finish_host(&self, h: HostState) -> HostResult {
+        let all = self.cfg.all_states;
+        let limit = self.cfg.list_limit;
+        let mut ports = h.open;
+        let show_closed = all || h.n_closed <= limit;
+        let show_filtered = all || h.n_filtered <= limit;
+        if show_closed {
+            ports.extend(
+                h.closed
+                    .into_iter()
+                    .map(|(p, r, t)| PortResult::new(p, r, t)),
+            );
+        }
+        if show_filtered {
+            ports.extend(
+                h.filtered
+                    .into_iter()
+                    .map(|(p, r, t)| PortResult::new(p, r, t)),
+            );
+        }
+        ports.sort_by_key(|p| p.port);
+        let open = ports.iter().filter(|p| p.state == PortState::Open).count() as u32;
+        HostResult {
+            target: h.entry.typed,
+            addr: h.entry.addr,
+            hostname: h.entry.hostname,
+            resolved: h.entry.resolved,
+            status: if open + h.n_closed > 0 {
+                HostStatus::Up
+            } else {
+                HostStatus::Down
+            },
+            ports,
+            stats: HostStats {
+                open,
+                closed: h.n_closed,
+                filtered: h.n_filtered,
+                closed_not_shown: if show_closed { 0 } else { h.n_closed },
+                filtered_not_shown: if show_filtered { 0 } else { h.n_filtered },
+                probes: h.probes,
+                retries: h.retries,
+                srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
+            },
+        }
+    }
+
+    fn emit_ready(&mut self, obs: &mut dyn Observer, force: bool) {
+        while let Some(g) = self.groups.front() {
+            if !force && !matches!(g.phase, GroupPhase::Ready) {
+                break;
+            }
+            let Some(g) = self.groups.pop_front() else {
+                break;
+            };
+            for h in g.hosts {
+                let r = self.finish_host(h);
+                if r.status == HostStatus::Up {
+                    self.stats.hosts_up += 1;
+                }
+                self.stats.open += u64::from(r.stats.open);
+                obs.host_done(&r);
+                self.hosts.push(r);
+            }
+        }
+    }
+}
+
+/// Runs a connect scan of `ports` (TCP) on every host of `targets`.
+///
+/// `cancel` is polled at least every 100 ms; once set, no new probe is sent, probes in
+/// flight are abandoned and the report holds what was found (`interrupted: true`).
+pub async fn scan(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, ScanError> {
+    if ports.is_empty() {
+        return Err(ScanError::NoPorts);
+    }
+    if targets.is_empty() {
+        return Err(ScanError::NoHosts);
+    }
+    let started = Timestamp::now();
+    let t0 = Instant::now();
+    let nofile = limits::raise_nofile();
+    let (initial, max) = limits::window_bounds(nofile, cfg.max_inflight);
+    let mut e = Engine {
+        targets,
+        ports,
+        cfg,
+        seed: cfg.seed.unwrap_or_else(random_seed),
+        next_slot: 0,
+        next_seq: 0,
+        groups: VecDeque::new(),
+        retry: VecDeque::new(),
+        global_rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),
+        win: Window::new(initial, max),
+        stats: ScanStats {
+            ports_per_host: ports.len() as u64,
+            initial_window: initial as u64,
+            ..ScanStats::default()
+        },
+        done: 0,
+        open_seen: 0,
+        hosts: Vec::new(),
+    };
+    let total = targets.len().saturating_mul(ports.len() as u64);
+    let mut rate = cfg.rate.map(Rate::new);
+    let mut inflight: FuturesUnordered<TaggedFuture> = FuturesUnordered::new();
+    let mut idents: FuturesUnordered<IdentFuture> = FuturesUnordered::new();
+    let mut backoff: Option<Instant> = None;
+    let mut last_progress = Instant::now();
+    let mut interrupted = false;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        let now = Instant::now();
+        if backoff.is_some_and(|b| now >= b) {
+            backoff = None;
+        }
+        // Issue as many probes as the window, the rate and the system allow.
+        while backoff.is_none() && inflight.len() < e.win.limit() && e.has_work() {
+            if let Some(r) = rate.as_mut() {
+                if !r.ready(Instant::now()) {
+                    break;
+                }
+            }
+            let Some(p) = e.next_probe() else { break };
+            let Some((addr, wait)) = e.target_of(&p) else {
+                continue;
+            };
+            if let Some(r) = rate.as_mut() {
+                r.take();
+            }
+            e.stats.probes += 1;
+            if let Some(h) = e
+                .group_mut(p.group)
+                .and_then(|g| g.hosts.get_mut(p.host as usize))
+            {
+                h.probes += 1;
+            }
+            match launch(addr, wait, None) {
+                Launch::Pending(f) => inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
+                Launch::Done(o, d) => {
+                    let n = inflight.len();
+                    if e.handle(p, o, d, Instant::now(), n) {
+                        backoff = Some(Instant::now() + Duration::from_millis(20));
+                    }
+                }
+            }
+        }
+        e.stats.max_window = e.stats.max_window.max(e.win.peak as u64);
+        e.advance_groups(&mut idents, false);
+        e.emit_ready(obs, false);
+        if inflight.is_empty() && idents.is_empty() && !e.has_work() && e.groups.is_empty() {
+            break;
+        }
+        let now = Instant::now();
+        let mut wake = now + Duration::from_millis(100);
+        if let Some(b) = backoff {
+            wake = wake.min(b);
+        }
+        if let Some(r) = rate.as_ref() {
+            if e.has_work() && inflight.len() < e.win.limit() {
+                wake = wake.min(r.next(now));
+            }
+        }
+        tokio::select! {
+            biased;
+            Some((p, o, d)) = inflight.next(), if !inflight.is_empty() => {
+                let now = Instant::now();
+                let n = inflight.len();
+                if e.handle(p, o, d, now, n) {
+                    backoff = Some(now + Duration::from_millis(20));
+                }
+                while let Some(Some((p, o, d))) = inflight.next().now_or_never() {
+                    let n = inflight.len();
+                    if e.handle(p, o, d, now, n) {
+                        backoff = Some(now + Duration::from_millis(20));
+                    }
+                }
+            }
+            Some((seq, found)) = idents.next(), if !idents.is_empty() => {
+                e.apply_findings(seq, found);
+            }
+            _ = tokio::time::sleep_until(wake) => {}
+        }
+        if last_progress.elapsed() >= Duration::from_millis(100) {
+            last_progress = Instant::now();
+            obs.progress(e.done, total);
+        }
+    }
+    drop(inflight);
+    drop(idents);
+    if interrupted {
+        e.emit_ready(obs, true);
+    }
+    obs.progress(e.done, total);
+    let elapsed = t0.elapsed();
+    Ok(ScanReport {
+        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
+        args: cfg.args.clone(),
+        scan_type: "connect",
+        ports: compress(ports),
+        started,
+        finished: Timestamp::now(),
+        elapsed,
+        interrupted,
+        hosts: e.hosts,
+        stats: e.stats,
+    })
+}
+
+/// Runs [`scan`] on a fresh single-threaded runtime. With `sigint`, Ctrl-C sets the
+/// cancel flag (the scan then returns partial results with `interrupted: true`).
+pub fn scan_blocking(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    sigint: bool,
+) -> Result<ScanReport, ScanError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ScanError::Runtime)?;
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    rt.block_on(async {
+        if sigint {
+            let c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c.store(true, Ordering::Relaxed);
+                }
+            });
+        }
+        scan(targets, ports, cfg, obs, &cancel).await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_grows_and_shrinks() {
+        let mut w = Window::new(10, 100);
+        for _ in 0..200 {
+            w.on_answer();
+        }
+        assert_eq!(w.limit(), 100);
+        w.on_timeout(Instant::now(), Duration::from_millis(100));
+        assert_eq!(w.limit(), 50);
+        w.on_resource(40);
+        assert_eq!(w.limit(), 36);
+        for _ in 0..1000 {
+            w.on_answer();
+        }
+        assert_eq!(w.limit(), 36);
+    }
+
+    #[test]
+    fn errors_classify() {
+        let e = |c: Errno| classify(&io::Error::from_raw_os_error(c as i32));
+        assert_eq!(e(Errno::ECONNREFUSED), Outcome::Answer(Reason::ConnRefused));
+        assert_eq!(e(Errno::EHOSTUNREACH), Outcome::Answer(Reason::HostUnreach));
+        assert_eq!(e(Errno::ENETUNREACH), Outcome::Answer(Reason::NetUnreach));
+        assert_eq!(e(Errno::EMFILE), Outcome::Resource);
+        assert_eq!(e(Errno::EADDRNOTAVAIL), Outcome::Resource);
+        assert_eq!(e(Errno::ENFILE), Outcome::Resource);
+    }
+}

@@ -1,0 +1,25 @@
+//! portwarden's TCP connect scanner.
+//!
+//! * [`targets`] and [`ports`] parse nmap's target and port syntax;
+//! * [`engine`] runs an adaptive async connect scan over a pseudo-random (host, port)
+//!   order ([`perm`]) with per-host RTT estimates ([`rtt`]);
+//! * [`ident`] names the services on open ports from what they say;
+//! * [`model`] holds the plain result types that `portwarden_report::scan` renders.
+
+pub mod engine;
+pub mod ident;
+pub mod limits;
+pub mod model;
+pub mod perm;
+pub mod ports;
+pub mod progress;
+pub mod rtt;
+pub mod targets;
+
+pub use engine::{
+    probe_once, scan, scan_blocking, BannerMode, NoObserver, Observer, Outcome, ScanConfig,
+    ScanError, AUTO_BANNER_LIMIT,
+};
+pub use model::*;
+pub use ports::{PortError, PortList};
+pub use targets::{HostEntry, TargetError, TargetOptions, TargetSet};

@@ -1,0 +1,51 @@
+//! The open-file limit, which bounds how many probes can be in flight at once.
+
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
+
+/// Descriptors kept back for stdio, the runtime and service identification.
+pub const RESERVED_FDS: u64 = 48;
+
+/// Largest window the engine will use, whatever the limit.
+pub const WINDOW_CEILING: u64 = 8192;
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit (at most 2^20) and returns the soft
+/// limit in force afterwards. Never fails: on error the current soft limit (or 1024) is
+/// returned.
+pub fn raise_nofile() -> u64 {
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) => {
+            let target = hard.min(1 << 20);
+            if soft < target && setrlimit(Resource::RLIMIT_NOFILE, target, hard).is_ok() {
+                return target;
+            }
+            soft
+        }
+        Err(_) => 1024,
+    }
+}
+
+/// The starting and largest in-flight window for a soft limit of `nofile` descriptors,
+/// capped by `--max-inflight` when given.
+pub fn window_bounds(nofile: u64, max_inflight: Option<usize>) -> (usize, usize) {
+    let avail = nofile.saturating_sub(RESERVED_FDS).max(8);
+    let mut max = avail.min(WINDOW_CEILING);
+    if let Some(m) = max_inflight {
+        max = max.min((m as u64).max(1));
+    }
+    let initial = (avail / 4).clamp(8, 1024).min(max);
+    (initial as usize, max as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert_eq!(window_bounds(256, None), (52, 208));
+        assert_eq!(window_bounds(20000, None), (1024, 8192));
+        assert_eq!(window_bounds(20000, Some(100)), (100, 100));
+        assert_eq!(window_bounds(10, None), (8, 8));
+        assert!(raise_nofile() >= 8);
+    }
+}
