@@ -30,7 +30,12 @@ pub fn advice(p: &PortResult, lang: Lang) -> Option<&'static str> {
 /// A banner as one safe line: escapes removed, controls made visible, at most `max`
 /// characters.
 pub fn banner_line(bytes: &[u8], max: usize) -> String {
-    let s = crate::sanitize::terminal_bytes(bytes);
+    // Line ends are not content: drop trailing CR/LF/whitespace before escaping.
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let s = crate::sanitize::terminal_bytes(&bytes[..end]);
     truncate(s.trim(), max)
 }
 

@@ -1,0 +1,238 @@
+//! Building probes and parsing replies. Probes are transport headers only (the kernel adds
+//! the IPv4 header on a raw `IPPROTO_TCP`/`IPPROTO_UDP` socket); replies arrive as whole IPv4
+//! packets. Everything parsed here is untrusted input: every length is checked and nothing
+//! panics on malformed packets.
+
+use etherparse::{Ipv4Slice, TcpHeader, TcpOptionElement, UdpHeader};
+use std::net::Ipv4Addr;
+
+/// A SYN probe (TCP header with an MSS option, checksummed for `src` → `dst`).
+pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32) -> Vec<u8> {
+    let mut h = TcpHeader::new(sport, dport, seq, 1024);
+    h.syn = true;
+    let _ = h.set_options(&[TcpOptionElement::MaximumSegmentSize(1460)]);
+    h.checksum = h
+        .calc_checksum_ipv4_raw(src.octets(), dst.octets(), &[])
+        .unwrap_or(0);
+    h.to_bytes().to_vec()
+}
+
+/// A UDP probe (header + payload, checksummed for `src` → `dst`).
+pub fn build_udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + payload.len());
+    if let Ok(mut h) = UdpHeader::without_ipv4_checksum(sport, dport, payload.len()) {
+        h.checksum = h
+            .calc_checksum_ipv4_raw(src.octets(), dst.octets(), payload)
+            .unwrap_or(0);
+        out.extend_from_slice(&h.to_bytes());
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// A TCP segment that may answer a SYN probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpReply {
+    /// Sender (the target).
+    pub src: Ipv4Addr,
+    /// Receiver (us).
+    pub dst: Ipv4Addr,
+    /// Target port.
+    pub sport: u16,
+    /// Our port.
+    pub dport: u16,
+    /// SYN and ACK set.
+    pub syn_ack: bool,
+    /// RST set.
+    pub rst: bool,
+    /// Acknowledgement number.
+    pub ack: u32,
+}
+
+/// Parses an IPv4 packet carrying TCP; `None` for anything else or anything malformed.
+pub fn parse_tcp(pkt: &[u8]) -> Option<TcpReply> {
+    let ip = Ipv4Slice::from_slice(pkt).ok()?;
+    let h = ip.header();
+    if h.protocol() != etherparse::IpNumber::TCP || ip.is_payload_fragmented() {
+        return None;
+    }
+    let t = ip.payload().payload;
+    if t.len() < 20 {
+        return None;
+    }
+    let flags = t[13];
+    Some(TcpReply {
+        src: h.source_addr(),
+        dst: h.destination_addr(),
+        sport: u16::from_be_bytes([t[0], t[1]]),
+        dport: u16::from_be_bytes([t[2], t[3]]),
+        syn_ack: flags & 0x12 == 0x12,
+        rst: flags & 0x04 != 0,
+        ack: u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
+    })
+}
+
+/// A UDP datagram that may answer a UDP probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdpReply<'a> {
+    /// Sender (the target).
+    pub src: Ipv4Addr,
+    /// Target port.
+    pub sport: u16,
+    /// Our port.
+    pub dport: u16,
+    /// Payload (untrusted).
+    pub payload: &'a [u8],
+}
+
+/// Parses an IPv4 packet carrying UDP.
+pub fn parse_udp(pkt: &[u8]) -> Option<UdpReply<'_>> {
+    let ip = Ipv4Slice::from_slice(pkt).ok()?;
+    let h = ip.header();
+    if h.protocol() != etherparse::IpNumber::UDP || ip.is_payload_fragmented() {
+        return None;
+    }
+    let u = ip.payload().payload;
+    if u.len() < 8 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([u[4], u[5]])).clamp(8, u.len());
+    Some(UdpReply {
+        src: h.source_addr(),
+        sport: u16::from_be_bytes([u[0], u[1]]),
+        dport: u16::from_be_bytes([u[2], u[3]]),
+        payload: u.get(8..len).unwrap_or(&[]),
+    })
+}
+
+/// An ICMP destination-unreachable error about one of our packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreachable {
+    /// Who sent the error (the target or a router).
+    pub from: Ipv4Addr,
+    /// ICMP code (3 = port, 1 = host, 0 = net, 2 = protocol, 9/10/13 = prohibited).
+    pub code: u8,
+    /// Protocol of the packet that caused it.
+    pub proto: u8,
+    /// Its destination (the target).
+    pub dst: Ipv4Addr,
+    /// Its source port (ours).
+    pub sport: u16,
+    /// Its destination port (the target port).
+    pub dport: u16,
+}
+
+/// Parses an IPv4 packet carrying an ICMP destination unreachable that quotes a TCP or UDP
+/// packet.
+pub fn parse_unreachable(pkt: &[u8]) -> Option<Unreachable> {
+    let ip = Ipv4Slice::from_slice(pkt).ok()?;
+    let h = ip.header();
+    if h.protocol() != etherparse::IpNumber::ICMP {
+        return None;
+    }
+    let icmp = ip.payload().payload;
+    if icmp.len() < 8 + 20 + 4 || icmp[0] != 3 {
+        return None;
+    }
+    let code = icmp[1];
+    let inner = &icmp[8..];
+    if inner[0] >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(inner[0] & 0x0f) * 4;
+    if ihl < 20 || inner.len() < ihl + 4 {
+        return None;
+    }
+    let proto = inner[9];
+    let dst = Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]);
+    let t = &inner[ihl..];
+    Some(Unreachable {
+        from: h.source_addr(),
+        code,
+        proto,
+        dst,
+        sport: u16::from_be_bytes([t[0], t[1]]),
+        dport: u16::from_be_bytes([t[2], t[3]]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+
+    const US: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+    const THEM: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 10);
+
+    fn wrap(proto: u8, src: Ipv4Addr, dst: Ipv4Addr, l4: &[u8]) -> Vec<u8> {
+        let mut h = etherparse::Ipv4Header::new(
+            l4.len() as u16,
+            64,
+            etherparse::IpNumber(proto),
+            src.octets(),
+            dst.octets(),
+        )
+        .expect("header");
+        h.header_checksum = h.calc_header_checksum();
+        let mut v = h.to_bytes().to_vec();
+        v.extend_from_slice(l4);
+        v
+    }
+
+    #[test]
+    fn syn_is_valid_tcp() {
+        let seg = build_syn(US, THEM, 61000, 443, 0xdead_beef);
+        assert_eq!(seg.len(), 24);
+        let (h, rest) = TcpHeader::from_slice(&seg).expect("parse");
+        assert!(h.syn && !h.ack && rest.is_empty());
+        assert_eq!((h.source_port, h.destination_port, h.sequence_number), (61000, 443, 0xdead_beef));
+        assert_eq!(h.calc_checksum_ipv4_raw(US.octets(), THEM.octets(), &[]).ok(), Some(h.checksum));
+    }
+
+    #[test]
+    fn parses_syn_ack_and_rst() {
+        let mut buf = Vec::new();
+        PacketBuilder::ipv4(THEM.octets(), US.octets(), 64)
+            .tcp(443, 61000, 5, 1000)
+            .syn()
+            .ack(0xdead_bef0)
+            .write(&mut buf, &[])
+            .expect("write");
+        let r = parse_tcp(&buf).expect("tcp");
+        assert!(r.syn_ack && !r.rst);
+        assert_eq!((r.src, r.sport, r.dport, r.ack), (THEM, 443, 61000, 0xdead_bef0));
+        let mut buf = Vec::new();
+        PacketBuilder::ipv4(THEM.octets(), US.octets(), 64)
+            .tcp(444, 61000, 0, 0)
+            .rst()
+            .ack(7)
+            .write(&mut buf, &[])
+            .expect("write");
+        let r = parse_tcp(&buf).expect("tcp");
+        assert!(r.rst && !r.syn_ack);
+        // Garbage and truncation never panic.
+        for n in 0..buf.len() {
+            let _ = parse_tcp(&buf[..n]);
+            let _ = parse_udp(&buf[..n]);
+            let _ = parse_unreachable(&buf[..n]);
+        }
+        assert!(parse_tcp(&[0x45; 60]).is_none());
+    }
+
+    #[test]
+    fn udp_roundtrip_and_unreachable() {
+        let probe = build_udp(US, THEM, 61001, 53, b"hello");
+        assert_eq!(probe.len(), 13);
+        let pkt = wrap(17, US, THEM, &probe);
+        let u = parse_udp(&pkt).expect("udp");
+        assert_eq!((u.sport, u.dport, u.payload), (61001, 53, &b"hello"[..]));
+        // ICMP port unreachable quoting the probe.
+        let mut icmp = vec![3u8, 3, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&pkt[..28]);
+        let e = parse_unreachable(&wrap(1, THEM, US, &icmp)).expect("icmp");
+        assert_eq!((e.from, e.code, e.proto, e.dst, e.sport, e.dport), (THEM, 3, 17, THEM, 61001, 53));
+        for n in 0..icmp.len() {
+            assert!(parse_unreachable(&wrap(1, THEM, US, &icmp[..n])).is_none() || n >= 32);
+        }
+    }
+}
