@@ -329,3 +329,51 @@ fn bad_targets_are_one_line() {
         );
     }
 }
+
+#[test]
+fn ls_and_audit_look_into_another_namespace() {
+    if let Some(why) = why_skip() {
+        eprintln!("skipping: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    let pid = ns.spawn_py(LISTEN);
+    // From the host's namespace, by name and by pid.
+    for target in [ns.name.clone(), pid.to_string()] {
+        let out = assert_cmd::Command::cargo_bin("portwarden")
+            .unwrap()
+            .args(["ls", "--json", "-l", "--netns", &target])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rows = v.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["local_port"], 8080);
+        assert_eq!(rows[0]["pids"][0], pid);
+    }
+    let out = assert_cmd::Command::cargo_bin("portwarden")
+        .unwrap()
+        .args(["audit", "--json", "--netns", &ns.name])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["listening"], 1);
+    let out = assert_cmd::Command::cargo_bin("portwarden")
+        .unwrap()
+        .args(["ls", "--netns", "no-such-ns-here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+}

@@ -106,3 +106,18 @@ fn completions_and_man_page() {
     let out = pw().arg("man").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH"));
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    // Piped, without NO_COLOR: no escapes (stdout is not a terminal).
+    let mut c = Command::cargo_bin("portwarden").unwrap();
+    c.env_remove("NO_COLOR").args(["lookup", "23"]);
+    let out = c.output().unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+    // Forced.
+    let out = pw()
+        .args(["lookup", "--color", "always", "23"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.contains(&0x1b));
+}

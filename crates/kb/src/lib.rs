@@ -270,6 +270,19 @@ pub fn card(port: u16, protocol: Option<Protocol>, eph: Option<EphemeralRange>) 
     }
 }
 
+/// Cards for every port in `start..=end` (inclusive) that anything is known about, in
+/// order, limited to `protocol` when given. Lazy: nothing is built for unknown ports.
+pub fn range(
+    start: u16,
+    end: u16,
+    protocol: Option<Protocol>,
+    eph: Option<EphemeralRange>,
+) -> impl Iterator<Item = PortCard> {
+    (start..=end)
+        .map(move |p| card(p, protocol, eph))
+        .filter(PortCard::is_known)
+}
+
 /// What inventory, scanner and audit attach to a socket or open port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Annotation {
@@ -312,13 +325,8 @@ pub fn resolve(q: &Query, eph: Option<EphemeralRange>) -> Vec<PortCard> {
             end,
             protocol,
         } => {
-            for p in *start..=*end {
-                let c = card(p, *protocol, eph);
-                // In a range, show only ports that something is known about.
-                if c.is_known() {
-                    ports.push((p, *protocol));
-                }
-            }
+            // In a range, show only ports that something is known about.
+            ports.extend(range(*start, *end, *protocol, eph).map(|c| (c.port, *protocol)));
         }
         Query::Text(t) => {
             let names = by_service(t);

@@ -251,3 +251,12 @@ fn every_lookup_is_total() {
         let _ = annotate(Protocol::Udp, p);
     }
 }
+
+#[test]
+fn ranges_iterate_known_ports_only() {
+    let cards: Vec<PortCard> = range(6660, 6670, Some(Protocol::Tcp), None).collect();
+    assert!(cards.iter().any(|c| c.port == 6667));
+    assert!(cards.windows(2).all(|w| w[0].port < w[1].port));
+    assert!(cards.iter().all(PortCard::is_known));
+    assert_eq!(range(65535, 65535, None, None).count(), 1);
+}
