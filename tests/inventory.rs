@@ -301,3 +301,34 @@ fn audit_reports_a_backdoor_port_we_opened() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("木马"));
     drop(l);
 }
+
+#[test]
+fn watch_marks_sockets_that_appear_and_go() {
+    use std::io::Read;
+    // Pick a free port, then watch it before anything listens there.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portwarden"))
+        .args(["ls", "--watch", "0.2", "-t", "--port", &port.to_string()])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let l = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    drop(l);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let _ = child.kill();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let _ = child.wait();
+    let appeared = out
+        .lines()
+        .any(|l| l.starts_with('+') && l.contains(&format!("127.0.0.1:{port}")) && l.contains("LISTEN"));
+    assert!(appeared, "no '+' row for the new listener:\n{out}");
+    let gone = out
+        .lines()
+        .any(|l| l.starts_with('-') && l.contains(&format!("127.0.0.1:{port}")));
+    assert!(gone, "no '-' row for the closed listener:\n{out}");
+    assert!(out.matches("portwarden ls --watch").count() >= 3);
+}
