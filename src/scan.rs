@@ -1,4 +1,8 @@
-//! `portwarden scan`: a TCP connect scan with nmap's target and port syntax.
+//! `portwarden scan`: TCP SYN, TCP connect and UDP scans with nmap's target and port syntax.
+//!
+//! As with nmap, the SYN scan (`-sS`) is the default when raw sockets are allowed
+//! (CAP_NET_RAW); otherwise the connect scan (`-sT`) runs. An explicit `-sS` without the
+//! capability falls back to the connect scan with a note on stderr.
 //!
 //! Exit 0 when the scan completed, 2 on bad input, 3 on a runtime failure, 130 when
 //! interrupted with Ctrl-C (partial results are still printed).
@@ -8,7 +12,8 @@ use clap::Args;
 use portwarden_report::scan as render;
 use portwarden_scan::progress::TtyProgress;
 use portwarden_scan::{
-    BannerMode, HostResult, Observer, PortList, ScanConfig, ScanError, TargetOptions, TargetSet,
+    BannerMode, HostResult, Observer, PortList, RawConfig, RawError, ScanConfig, ScanError,
+    TargetOptions, TargetSet,
 };
 use std::ffi::OsString;
 use std::io::Write;
@@ -53,10 +58,13 @@ pub struct ScanArgs {
     /// Prefer IPv6 when a host name resolves to both families.
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
-    /// TCP connect scan (the default and, for now, the only scan type); nmap's -sT.
-    #[arg(long = "sT")]
+    /// TCP connect scan (the default without CAP_NET_RAW); nmap's -sT.
+    #[arg(long = "sT", conflicts_with_all = ["syn_scan", "udp_scan"])]
     pub connect_scan: bool,
-    /// UDP scan; nmap's -sU (not available yet).
+    /// TCP SYN scan with raw sockets (the default with CAP_NET_RAW); nmap's -sS.
+    #[arg(long = "sS", conflicts_with = "udp_scan")]
+    pub syn_scan: bool,
+    /// UDP scan with protocol payloads (needs CAP_NET_RAW); nmap's -sU.
     #[arg(long = "sU")]
     pub udp_scan: bool,
     /// At most N probes per second.
@@ -68,9 +76,10 @@ pub struct ScanArgs {
     /// Longest probe timeout (`500ms`, `2s`; a bare number is seconds).
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1500ms")]
     pub timeout: Duration,
-    /// Retries of an unanswered probe before the port is called filtered.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub retries: u32,
+    /// Retries of an unanswered probe before the port is called filtered (default: 1 for
+    /// -sT; up to 10 retransmission rounds for -sS; 4 for -sU).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Identify services on open ports (default: when at most 64 ports are open).
     #[arg(long, conflicts_with = "no_banners")]
     pub banners: bool,
@@ -129,7 +138,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sU`)
+/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sS`, `-sU`)
 /// into the long forms clap understands. Call on `std::env::args_os()` before parsing.
 pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
     let mut seen_scan = false;
@@ -140,7 +149,7 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
                 return a;
             }
             match a.to_str() {
-                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sU")) => {
+                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sS" | "-sU")) => {
                     OsString::from(format!("-{s}"))
                 }
                 _ => a,
@@ -175,24 +184,70 @@ fn command_line() -> String {
 
 fn port_list(a: &ScanArgs) -> Result<Vec<u16>, Failure> {
     let usage = |e: portwarden_scan::PortError| Failure::Usage(e.to_string());
+    let udp_top = |n: usize| -> Result<PortList, Failure> {
+        if n == 0 || n > 65535 {
+            return Err(usage(portwarden_scan::PortError::BadTop));
+        }
+        let mut udp = portwarden_kb::top_ports(portwarden_kb::Protocol::Udp, n).to_vec();
+        udp.retain(|&p| p != 0);
+        udp.sort_unstable();
+        udp.dedup();
+        Ok(PortList {
+            udp,
+            ..PortList::default()
+        })
+    };
     let mut ports = match (&a.ports, a.top_ports) {
         (Some(p), _) => PortList::parse(p).map_err(usage)?,
+        (None, Some(n)) if a.udp_scan => udp_top(n)?,
         (None, Some(n)) => PortList::top(n).map_err(usage)?,
+        (None, None) if a.udp_scan => udp_top(1000)?,
         (None, None) => PortList::default_tcp(),
     };
     if let Some(x) = &a.exclude_ports {
         ports.exclude(&PortList::parse(x).map_err(usage)?);
     }
+    if a.udp_scan {
+        if ports.udp.is_empty() {
+            return Err(Failure::Usage("no UDP ports left to scan".into()));
+        }
+        return Ok(ports.udp);
+    }
     if ports.tcp.is_empty() {
         if !ports.udp.is_empty() {
             return Err(Failure::Usage(
-                "only UDP ports (U:) were given; scanning UDP needs -sU, which is not available yet"
-                    .into(),
+                "only UDP ports (U:) were given; scan them with -sU".into(),
             ));
         }
         return Err(Failure::Usage("no TCP ports left to scan".into()));
     }
     Ok(ports.tcp)
+}
+
+/// Which scan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Connect,
+    Syn,
+    Udp,
+}
+
+fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
+    RawConfig {
+        retries,
+        rate: a.rate,
+        max_timeout: a.timeout,
+        min_timeout: Duration::from_millis(100).min(a.timeout),
+        initial_timeout: Duration::from_millis(1000).min(a.timeout),
+        all_states: a.all_states,
+        seed: a.seed,
+        args: command_line(),
+        ..RawConfig::default()
+    }
+}
+
+fn all_ipv4(t: &TargetSet) -> bool {
+    (0..t.len()).all(|i| t.get(i).is_none_or(|h| h.addr.is_ipv4()))
 }
 
 fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
@@ -246,6 +301,18 @@ impl Observer for Cli {
     }
 }
 
+fn connect(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut Cli,
+) -> Result<portwarden_scan::ScanReport, Failure> {
+    portwarden_scan::scan_blocking(targets, ports, cfg, obs, true).map_err(|e| match e {
+        ScanError::Runtime(_) => Failure::Runtime(e.into()),
+        other => Failure::Usage(other.to_string()),
+    })
+}
+
 fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failure> {
     if path.as_os_str() == "-" {
         to_stdout.push_str(text);
@@ -259,11 +326,6 @@ fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failur
 /// Runs the command.
 pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    if a.udp_scan {
-        return Err(Failure::Usage(
-            "UDP scan (-sU) is not available yet; only TCP connect scans (-sT)".into(),
-        ));
-    }
     let ports = port_list(a)?;
     let targets = target_set(a)?;
     if let Some(r) = a.rate {
@@ -274,8 +336,24 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     if a.max_inflight == Some(0) {
         return Err(Failure::Usage("--max-inflight must be at least 1".into()));
     }
+    let mut kind = if a.udp_scan {
+        Kind::Udp
+    } else if a.connect_scan {
+        Kind::Connect
+    } else if a.syn_scan {
+        Kind::Syn
+    } else if portwarden_scan::raw::syn::available() && all_ipv4(&targets) {
+        // nmap's default: SYN scan when raw sockets are allowed.
+        Kind::Syn
+    } else {
+        Kind::Connect
+    };
+    if kind == Kind::Syn && !all_ipv4(&targets) {
+        eprintln!("portwarden: note: the SYN scan is IPv4 only; running a connect scan (-sT)");
+        kind = Kind::Connect;
+    }
     let cfg = ScanConfig {
-        retries: a.retries,
+        retries: a.retries.unwrap_or(1),
         max_timeout: a.timeout,
         min_timeout: Duration::from_millis(100).min(a.timeout),
         initial_timeout: Duration::from_millis(1000).min(a.timeout),
@@ -298,12 +376,42 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         jsonl: a.jsonl,
         progress: TtyProgress::new(!a.no_progress),
     };
-    let report = portwarden_scan::scan_blocking(&targets, &ports, &cfg, &mut obs, true).map_err(
-        |e| match e {
-            ScanError::Runtime(_) => Failure::Runtime(e.into()),
-            other => Failure::Usage(other.to_string()),
-        },
-    )?;
+    let raw_err = |e: RawError| match e {
+        RawError::Io(_) | RawError::Permission(_) => Failure::Runtime(e.into()),
+        other => Failure::Usage(other.to_string()),
+    };
+    let raw_result = match kind {
+        Kind::Connect => None,
+        Kind::Syn => Some(portwarden_scan::raw::with_sigint(|c| {
+            portwarden_scan::raw::syn::scan(
+                &targets,
+                &ports,
+                &raw_config(a, a.retries.unwrap_or(10)),
+                &mut obs,
+                c,
+            )
+        })),
+        Kind::Udp => Some(portwarden_scan::raw::with_sigint(|c| {
+            portwarden_scan::raw::udp::scan(
+                &targets,
+                &ports,
+                &raw_config(a, a.retries.unwrap_or(4)),
+                &mut obs,
+                c,
+            )
+        })),
+    };
+    let report = match raw_result {
+        Some(Ok(r)) => r,
+        Some(Err(RawError::Permission(e))) if kind == Kind::Syn => {
+            eprintln!(
+                "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
+            );
+            connect(&targets, &ports, &cfg, &mut obs)?
+        }
+        Some(Err(e)) => return Err(raw_err(e)),
+        None => connect(&targets, &ports, &cfg, &mut obs)?,
+    };
     obs.progress.finish();
     let mut stdout = String::new();
     let file_to_stdout = [&a.xml_out, &a.grepable_out]

@@ -306,7 +306,11 @@ fn audit_reports_a_backdoor_port_we_opened() {
 fn watch_marks_sockets_that_appear_and_go() {
     use std::io::Read;
     // Pick a free port, then watch it before anything listens there.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portwarden"))
         .args(["ls", "--watch", "0.2", "-t", "--port", &port.to_string()])
         .env("NO_COLOR", "1")
@@ -320,11 +324,16 @@ fn watch_marks_sockets_that_appear_and_go() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     let _ = child.kill();
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let _ = child.wait();
-    let appeared = out
-        .lines()
-        .any(|l| l.starts_with('+') && l.contains(&format!("127.0.0.1:{port}")) && l.contains("LISTEN"));
+    let appeared = out.lines().any(|l| {
+        l.starts_with('+') && l.contains(&format!("127.0.0.1:{port}")) && l.contains("LISTEN")
+    });
     assert!(appeared, "no '+' row for the new listener:\n{out}");
     let gone = out
         .lines()

@@ -105,7 +105,11 @@ fn json_open(out: &[u8]) -> BTreeSet<u16> {
 }
 
 fn one_line_usage_error(args: &[&str]) {
-    let out = pw().arg("scan").args(args).output().expect("run");
+    let out = pw()
+        .args(["scan", "--sT"])
+        .args(args)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2), "{args:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
@@ -123,7 +127,6 @@ fn bad_specs_are_one_line_exit_2() {
         &["10.0.0.0/33"],
         &["10.0.0.0/8"],
         &["-p", "U:53", "127.0.0.1"],
-        &["--sU", "127.0.0.1"],
         &[],
     ] {
         one_line_usage_error(args);
@@ -139,7 +142,7 @@ fn full_range_json_exact() {
     let addr: IpAddr = "127.0.0.43".parse().unwrap();
     let (mine, _k) = listeners(addr, 20, 0x5eed_0043);
     let out = pw()
-        .args(["scan", "127.0.0.43", "-p-", "--exclude-ports"])
+        .args(["scan", "--sT", "127.0.0.43", "-p-", "--exclude-ports"])
         .arg(exclude_arg(addr, &mine))
         .args(["--no-banners", "--json"])
         .output()
@@ -158,7 +161,7 @@ fn low_fd_limit_still_exact() {
     let (mine, _k) = listeners(addr, 20, 0x5eed_0044);
     let bin = assert_cmd::cargo::cargo_bin("portwarden");
     let script = format!(
-        "ulimit -n 256; exec '{}' scan 127.0.0.44 -p- --exclude-ports {} --no-banners --json",
+        "ulimit -n 256; exec '{}' scan --sT 127.0.0.44 -p- --exclude-ports {} --no-banners --json",
         bin.display(),
         exclude_arg(addr, &mine)
     );
@@ -189,6 +192,7 @@ fn table_jsonl_xml_and_nmap_short_options() {
     let table = pw()
         .args([
             "scan",
+            "--sT",
             "--iL",
             list.to_str().unwrap(),
             "-p",
@@ -208,6 +212,7 @@ fn table_jsonl_xml_and_nmap_short_options() {
     let jsonl = pw()
         .args([
             "scan",
+            "--sT",
             "127.0.0.45",
             "127.0.0.46",
             "-p",
@@ -228,6 +233,7 @@ fn table_jsonl_xml_and_nmap_short_options() {
     let xml = pw()
         .args([
             "scan",
+            "--sT",
             "-iL",
             list.to_str().unwrap(),
             "-p",
@@ -269,6 +275,7 @@ fn malicious_banner_prints_safely() {
     let out = pw()
         .args([
             "scan",
+            "--sT",
             "127.0.0.1",
             "-p",
             &port.to_string(),
@@ -309,7 +316,15 @@ fn ndiff_sees_a_port_difference() {
     let b = dir.join(format!("pw-ndiff-b-{}.xml", std::process::id()));
     let scan = |path: &std::path::Path| {
         let out = pw()
-            .args(["scan", "127.0.0.47", "-p", &ports, "--no-banners", "--oX"])
+            .args([
+                "scan",
+                "--sT",
+                "127.0.0.47",
+                "-p",
+                &ports,
+                "--no-banners",
+                "--oX",
+            ])
             .arg(path)
             .output()
             .expect("run");

@@ -531,7 +531,7 @@ impl Engine<'_> {
                     h.closed.push((port, reason, rtt));
                 }
             }
-            PortState::Filtered => {
+            PortState::Filtered | PortState::OpenFiltered => {
                 h.n_filtered += 1;
                 if all || h.filtered.len() <= limit {
                     h.filtered.push((port, reason, rtt));
@@ -729,6 +729,8 @@ impl Engine<'_> {
                 filtered: h.n_filtered,
                 closed_not_shown: if show_closed { 0 } else { h.n_closed },
                 filtered_not_shown: if show_filtered { 0 } else { h.n_filtered },
+                open_filtered: 0,
+                open_filtered_not_shown: 0,
                 probes: h.probes,
                 retries: h.retries,
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
@@ -897,6 +899,7 @@ pub async fn scan(
         scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
         args: cfg.args.clone(),
         scan_type: "connect",
+        protocol: portwarden_kb::Protocol::Tcp,
         ports: compress(ports),
         started,
         finished: Timestamp::now(),

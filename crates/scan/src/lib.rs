@@ -13,6 +13,7 @@ pub mod model;
 pub mod perm;
 pub mod ports;
 pub mod progress;
+pub mod raw;
 pub mod rtt;
 pub mod targets;
 
@@ -22,4 +23,5 @@ pub use engine::{
 };
 pub use model::*;
 pub use ports::{PortError, PortList};
+pub use raw::{RawConfig, RawError};
 pub use targets::{HostEntry, TargetError, TargetOptions, TargetSet};

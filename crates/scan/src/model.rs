@@ -93,12 +93,15 @@ fn ser_opt_duration_us<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::O
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PortState {
-    /// The connection was accepted.
+    /// The connection was accepted (TCP) or the service answered (UDP).
     Open,
-    /// The connection was refused (RST).
+    /// The connection was refused (RST), or ICMP port unreachable (UDP).
     Closed,
     /// No answer, or an ICMP error: something in between drops or rejects probes.
     Filtered,
+    /// UDP without any answer: an open service that ignored the probe, or a filter.
+    #[serde(rename = "open|filtered")]
+    OpenFiltered,
 }
 
 impl PortState {
@@ -108,6 +111,7 @@ impl PortState {
             PortState::Open => "open",
             PortState::Closed => "closed",
             PortState::Filtered => "filtered",
+            PortState::OpenFiltered => "open|filtered",
         }
     }
 }
@@ -132,6 +136,14 @@ pub enum Reason {
     AdminProhibited,
     /// Some other error.
     Error,
+    /// A RST answered a SYN probe.
+    Reset,
+    /// ICMP port unreachable answered a UDP probe.
+    PortUnreach,
+    /// ICMP protocol unreachable.
+    ProtoUnreach,
+    /// A UDP reply came back.
+    UdpResponse,
 }
 
 impl Reason {
@@ -146,15 +158,29 @@ impl Reason {
             Reason::NetUnreach => "net-unreach",
             Reason::AdminProhibited => "admin-prohibited",
             Reason::Error => "error",
+            Reason::Reset => "reset",
+            Reason::PortUnreach => "port-unreach",
+            Reason::ProtoUnreach => "proto-unreach",
+            Reason::UdpResponse => "udp-response",
         }
     }
 
     /// The state a reason implies.
     pub fn state(self) -> PortState {
         match self {
-            Reason::SynAck => PortState::Open,
-            Reason::ConnRefused | Reason::SelfConnect => PortState::Closed,
+            Reason::SynAck | Reason::UdpResponse => PortState::Open,
+            Reason::ConnRefused | Reason::SelfConnect | Reason::Reset | Reason::PortUnreach => {
+                PortState::Closed
+            }
             _ => PortState::Filtered,
+        }
+    }
+
+    /// The state a reason implies for `protocol`: silence means open|filtered for UDP.
+    pub fn state_for(self, protocol: Protocol) -> PortState {
+        match (self, protocol) {
+            (Reason::NoResponse, Protocol::Udp) => PortState::OpenFiltered,
+            _ => self.state(),
         }
     }
 }
@@ -219,11 +245,21 @@ pub struct PortResult {
 impl PortResult {
     /// A result annotated from the knowledge base.
     pub fn new(port: u16, reason: Reason, rtt: Option<Duration>) -> PortResult {
-        let a = portwarden_kb::annotate(Protocol::Tcp, port);
+        PortResult::with_protocol(Protocol::Tcp, port, reason, rtt)
+    }
+
+    /// A result for `protocol` annotated from the knowledge base.
+    pub fn with_protocol(
+        protocol: Protocol,
+        port: u16,
+        reason: Reason,
+        rtt: Option<Duration>,
+    ) -> PortResult {
+        let a = portwarden_kb::annotate(protocol, port);
         PortResult {
             port,
-            protocol: Protocol::Tcp,
-            state: reason.state(),
+            protocol,
+            state: reason.state_for(protocol),
             reason,
             rtt,
             service: a.name(),
@@ -259,6 +295,10 @@ pub struct HostStats {
     pub closed_not_shown: u32,
     /// Filtered ports not listed in `ports`.
     pub filtered_not_shown: u32,
+    /// Open|filtered ports (UDP).
+    pub open_filtered: u32,
+    /// Open|filtered ports not listed in `ports`.
+    pub open_filtered_not_shown: u32,
     /// Probes sent, retries included.
     pub probes: u64,
     /// Retries among them.
@@ -323,8 +363,10 @@ pub struct ScanReport {
     pub scanner: String,
     /// The command line (for `nmaprun args`).
     pub args: String,
-    /// Scan type (`connect`).
+    /// Scan type (`connect`, `syn`, `udp`).
     pub scan_type: &'static str,
+    /// Transport protocol scanned.
+    pub protocol: Protocol,
     /// Ports scanned, compressed (`1-1000,8080`).
     pub ports: String,
     /// When the scan began.

@@ -32,7 +32,11 @@ pub fn render(r: &ScanReport) -> String {
             HostStatus::Down => "Down",
         };
         let _ = writeln!(out, "{head}\tStatus: {status}");
-        if h.ports.is_empty() && h.stats.closed_not_shown == 0 && h.stats.filtered_not_shown == 0 {
+        if h.ports.is_empty()
+            && h.stats.closed_not_shown == 0
+            && h.stats.filtered_not_shown == 0
+            && h.stats.open_filtered_not_shown == 0
+        {
             continue;
         }
         let ports: Vec<String> = h
@@ -73,6 +77,12 @@ pub fn render(r: &ScanReport) -> String {
                 line,
                 "\tIgnored State: filtered ({})",
                 h.stats.filtered_not_shown
+            );
+        } else if h.stats.open_filtered_not_shown > 0 {
+            let _ = write!(
+                line,
+                "\tIgnored State: open|filtered ({})",
+                h.stats.open_filtered_not_shown
             );
         }
         let _ = writeln!(out, "{line}");

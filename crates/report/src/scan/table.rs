@@ -39,11 +39,12 @@ fn state_label(s: PortState, st: &Style) -> String {
         PortState::Open => st.t("open", "开放"),
         PortState::Closed => st.t("closed", "关闭"),
         PortState::Filtered => st.t("filtered", "过滤"),
+        PortState::OpenFiltered => st.t("open|filtered", "开放|过滤"),
     };
     let code = match s {
         PortState::Open => "32",
         PortState::Closed => "31",
-        PortState::Filtered => "33",
+        PortState::Filtered | PortState::OpenFiltered => "33",
     };
     st.paint(code, &pad(text, 9))
 }
@@ -112,6 +113,11 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             h.stats.filtered_not_shown,
             "filtered ports",
             "个被过滤的端口",
+        ),
+        (
+            h.stats.open_filtered_not_shown,
+            "open|filtered ports",
+            "个开放|过滤的端口",
         ),
     ] {
         if n > 0 {

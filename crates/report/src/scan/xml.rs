@@ -27,8 +27,14 @@ fn host(out: &mut String, h: &HostResult, r: &ScanReport) {
     let (state, reason) = match h.status {
         HostStatus::Up => (
             "up",
-            if h.stats.open > 0 {
+            if h.stats.open > 0 && r.scan_type == "udp" {
+                "udp-response"
+            } else if h.stats.open > 0 {
                 "syn-ack"
+            } else if r.scan_type == "udp" {
+                "port-unreach"
+            } else if r.scan_type == "syn" {
+                "reset"
             } else {
                 "conn-refused"
             },
@@ -46,14 +52,25 @@ fn host(out: &mut String, h: &HostResult, r: &ScanReport) {
         let _ = writeln!(out, "<hostname name=\"{}\" type=\"user\"/>", attr(n));
     }
     out.push_str("</hostnames>\n<ports>");
+    let closed_why = match r.scan_type {
+        "syn" => "reset",
+        "udp" => "port-unreach",
+        _ => "conn-refused",
+    };
     for (n, st, why) in [
-        (h.stats.closed_not_shown, "closed", "conn-refused"),
+        (h.stats.closed_not_shown, "closed", closed_why),
         (h.stats.filtered_not_shown, "filtered", "no-response"),
+        (
+            h.stats.open_filtered_not_shown,
+            "open|filtered",
+            "no-response",
+        ),
     ] {
         if n > 0 {
             let _ = write!(
                 out,
-                "<extraports state=\"{st}\" count=\"{n}\">\n<extrareasons reason=\"{why}\" count=\"{n}\" proto=\"tcp\"/>\n</extraports>\n"
+                "<extraports state=\"{st}\" count=\"{n}\">\n<extrareasons reason=\"{why}\" count=\"{n}\" proto=\"{}\"/>\n</extraports>\n",
+                r.protocol
             );
         }
     }
@@ -132,8 +149,9 @@ pub fn render(r: &ScanReport) -> String {
     );
     let _ = writeln!(
         out,
-        "<scaninfo type=\"{}\" protocol=\"tcp\" numservices=\"{}\" services=\"{}\"/>",
+        "<scaninfo type=\"{}\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>",
         r.scan_type,
+        r.protocol,
         r.stats.ports_per_host,
         attr(&r.ports)
     );

@@ -43,7 +43,7 @@ pub struct TcpReply {
     pub dport: u16,
     /// SYN and ACK set.
     pub syn_ack: bool,
-    /// RST set.
+    /// RST and ACK set (the answer of a closed port; a bare RST acknowledges nothing).
     pub rst: bool,
     /// Acknowledgement number.
     pub ack: u32,
@@ -67,7 +67,7 @@ pub fn parse_tcp(pkt: &[u8]) -> Option<TcpReply> {
         sport: u16::from_be_bytes([t[0], t[1]]),
         dport: u16::from_be_bytes([t[2], t[3]]),
         syn_ack: flags & 0x12 == 0x12,
-        rst: flags & 0x04 != 0,
+        rst: flags & 0x14 == 0x14,
         ack: u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
     })
 }
@@ -120,6 +120,8 @@ pub struct Unreachable {
     pub sport: u16,
     /// Its destination port (the target port).
     pub dport: u16,
+    /// Bytes 4..8 of the quoted transport header (a TCP probe's sequence number).
+    pub word: u32,
 }
 
 /// Parses an IPv4 packet carrying an ICMP destination unreachable that quotes a TCP or UDP
@@ -153,6 +155,9 @@ pub fn parse_unreachable(pkt: &[u8]) -> Option<Unreachable> {
         dst,
         sport: u16::from_be_bytes([t[0], t[1]]),
         dport: u16::from_be_bytes([t[2], t[3]]),
+        word: t
+            .get(4..8)
+            .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]])),
     })
 }
 
@@ -185,8 +190,15 @@ mod tests {
         assert_eq!(seg.len(), 24);
         let (h, rest) = TcpHeader::from_slice(&seg).expect("parse");
         assert!(h.syn && !h.ack && rest.is_empty());
-        assert_eq!((h.source_port, h.destination_port, h.sequence_number), (61000, 443, 0xdead_beef));
-        assert_eq!(h.calc_checksum_ipv4_raw(US.octets(), THEM.octets(), &[]).ok(), Some(h.checksum));
+        assert_eq!(
+            (h.source_port, h.destination_port, h.sequence_number),
+            (61000, 443, 0xdead_beef)
+        );
+        assert_eq!(
+            h.calc_checksum_ipv4_raw(US.octets(), THEM.octets(), &[])
+                .ok(),
+            Some(h.checksum)
+        );
     }
 
     #[test]
@@ -200,7 +212,10 @@ mod tests {
             .expect("write");
         let r = parse_tcp(&buf).expect("tcp");
         assert!(r.syn_ack && !r.rst);
-        assert_eq!((r.src, r.sport, r.dport, r.ack), (THEM, 443, 61000, 0xdead_bef0));
+        assert_eq!(
+            (r.src, r.sport, r.dport, r.ack),
+            (THEM, 443, 61000, 0xdead_bef0)
+        );
         let mut buf = Vec::new();
         PacketBuilder::ipv4(THEM.octets(), US.octets(), 64)
             .tcp(444, 61000, 0, 0)
@@ -230,7 +245,10 @@ mod tests {
         let mut icmp = vec![3u8, 3, 0, 0, 0, 0, 0, 0];
         icmp.extend_from_slice(&pkt[..28]);
         let e = parse_unreachable(&wrap(1, THEM, US, &icmp)).expect("icmp");
-        assert_eq!((e.from, e.code, e.proto, e.dst, e.sport, e.dport), (THEM, 3, 17, THEM, 61001, 53));
+        assert_eq!(
+            (e.from, e.code, e.proto, e.dst, e.sport, e.dport),
+            (THEM, 3, 17, THEM, 61001, 53)
+        );
         for n in 0..icmp.len() {
             assert!(parse_unreachable(&wrap(1, THEM, US, &icmp[..n])).is_none() || n >= 32);
         }

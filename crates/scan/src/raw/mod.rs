@@ -1,0 +1,381 @@
+//! Raw-socket scans: a stateless SYN scan ([`syn::scan`]) and a UDP scan with protocol
+//! payloads ([`udp::scan`]). Both walk the same targets ([`crate::TargetSet`]) and port lists
+//! as the connect scan, in the same keyed pseudo-random order ([`crate::perm`]), host group
+//! by host group, and produce the same [`ScanReport`].
+//!
+//! Per (host, port) only one bit is kept while a group is scanned (answered or not); replies
+//! are matched to probes by a keyed cookie ([`cookie`]), not by a table of probes in flight.
+//! A receiver thread per raw socket reads replies while the caller's thread sends.
+//!
+//! Needs CAP_NET_RAW: [`RawError::Permission`] tells the caller to fall back to the connect
+//! scan. IPv4 only.
+
+pub mod cookie;
+pub mod packet;
+pub mod payloads;
+pub mod sender;
+pub mod syn;
+pub mod udp;
+
+use crate::model::*;
+use crate::targets::{HostEntry, TargetSet};
+use portwarden_kb::Protocol;
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// First source port of raw probes (outside Linux's default ephemeral range 32768-60999).
+pub const SPORT_BASE: u16 = 61_440;
+/// Number of source ports raw probes use.
+pub const SPORT_SPAN: u16 = 1024;
+
+/// Errors that stop a raw scan.
+#[derive(Debug, thiserror::Error)]
+pub enum RawError {
+    /// No port to scan.
+    #[error("no ports to scan")]
+    NoPorts,
+    /// No host to scan.
+    #[error("no hosts to scan")]
+    NoHosts,
+    /// An IPv6 target (raw scans are IPv4 only).
+    #[error("raw scans are IPv4 only ({0}); use the connect scan (-sT) for IPv6")]
+    Ipv6(IpAddr),
+    /// Raw sockets are not allowed (no CAP_NET_RAW).
+    #[error("raw sockets need CAP_NET_RAW: {0}")]
+    Permission(#[source] io::Error),
+    /// Some other socket or thread error.
+    #[error("raw scan failed: {0}")]
+    Io(#[source] io::Error),
+}
+
+/// Tuning of a raw scan.
+#[derive(Debug, Clone)]
+pub struct RawConfig {
+    /// Retransmission rounds for unanswered probes, at most.
+    pub retries: u32,
+    /// Probes per second, at most (the adaptive rate never goes past it).
+    pub rate: Option<f64>,
+    /// Longest wait for answers after a round.
+    pub max_timeout: Duration,
+    /// Shortest wait for answers after a round.
+    pub min_timeout: Duration,
+    /// Wait before any round trip was measured.
+    pub initial_timeout: Duration,
+    /// List every closed and filtered port.
+    pub all_states: bool,
+    /// Closed or filtered ports of one host are listed when there are at most this many.
+    pub list_limit: u32,
+    /// Key of the probe order and the cookies (random when `None`).
+    pub seed: Option<u64>,
+    /// The command line, for reports.
+    pub args: String,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            retries: 10,
+            rate: None,
+            max_timeout: Duration::from_millis(1500),
+            min_timeout: Duration::from_millis(100),
+            initial_timeout: Duration::from_millis(1000),
+            all_states: false,
+            list_limit: 25,
+            seed: None,
+            args: String::new(),
+        }
+    }
+}
+
+/// One answer, as found by a receiver thread.
+#[derive(Debug)]
+pub(crate) struct Event {
+    pub idx: u64,
+    pub reason: Reason,
+    pub rtt_ms: Option<u32>,
+    pub payload: Option<Vec<u8>>,
+    pub at: Instant,
+}
+
+/// What the sender and the receivers share for one host group.
+pub(crate) struct GroupCtx {
+    pub hosts: Vec<HostEntry>,
+    pub addrs: Vec<Ipv4Addr>,
+    pub srcs: Vec<Ipv4Addr>,
+    pub index: HashMap<Ipv4Addr, u32>,
+    pub nports: u64,
+    answered: Vec<AtomicU64>,
+    pub events: Mutex<Vec<Event>>,
+}
+
+impl GroupCtx {
+    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, RawError> {
+        let mut addrs = Vec::with_capacity(hosts.len());
+        let mut srcs = Vec::with_capacity(hosts.len());
+        let mut index = HashMap::new();
+        for (i, h) in hosts.iter().enumerate() {
+            let a = match h.addr {
+                IpAddr::V4(a) => a,
+                other => return Err(RawError::Ipv6(other)),
+            };
+            srcs.push(sender::source_for(a).map_err(RawError::Io)?);
+            index.entry(a).or_insert(i as u32);
+            addrs.push(a);
+        }
+        let n = hosts.len() as u64 * nports as u64;
+        Ok(GroupCtx {
+            hosts,
+            addrs,
+            srcs,
+            index,
+            nports: nports as u64,
+            answered: (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            events: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn is_answered(&self, idx: u64) -> bool {
+        self.answered
+            .get((idx / 64) as usize)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (idx % 64)) != 0)
+    }
+
+    /// Marks `idx` answered and queues the event; false when it already was.
+    pub fn answer(&self, ev: Event) -> bool {
+        let Some(w) = self.answered.get((ev.idx / 64) as usize) else {
+            return false;
+        };
+        let bit = 1u64 << (ev.idx % 64);
+        if w.fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+            return false;
+        }
+        if let Ok(mut q) = self.events.lock() {
+            q.push(ev);
+        }
+        true
+    }
+
+    pub fn take_events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .map(|mut q| std::mem::take(&mut *q))
+            .unwrap_or_default()
+    }
+}
+
+/// Maps a port number to its index in the scanned list.
+pub(crate) fn port_index(ports: &[u16]) -> Vec<u32> {
+    let mut v = vec![u32::MAX; 65536];
+    for (i, &p) in ports.iter().enumerate() {
+        v[usize::from(p)] = i as u32;
+    }
+    v
+}
+
+/// Hosts per group so that a group's bitmap stays small.
+pub(crate) fn group_size(nports: usize) -> u64 {
+    (4_194_304 / nports.max(1) as u64).clamp(1, 4096)
+}
+
+pub(crate) fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// Per-host accumulation of results.
+#[derive(Default)]
+pub(crate) struct HostAcc {
+    pub open: Vec<PortResult>,
+    pub listed: Vec<PortResult>,
+    pub closed: u32,
+    pub filtered: u32,
+    pub open_filtered: u32,
+    pub probes: u64,
+    pub retries: u64,
+    pub rtt: Option<(Duration, u32)>,
+}
+
+impl HostAcc {
+    pub fn add(&mut self, p: PortResult, all: bool, limit: u32) {
+        if let Some(r) = p.rtt {
+            let (sum, n) = self.rtt.unwrap_or((Duration::ZERO, 0));
+            self.rtt = Some((sum + r, n + 1));
+        }
+        let count = match p.state {
+            PortState::Open => {
+                self.open.push(p);
+                return;
+            }
+            PortState::Closed => &mut self.closed,
+            PortState::Filtered => &mut self.filtered,
+            PortState::OpenFiltered => &mut self.open_filtered,
+        };
+        *count += 1;
+        if all || *count <= limit + 1 {
+            self.listed.push(p);
+        }
+    }
+
+    pub fn finish(self, entry: HostEntry, all: bool, limit: u32) -> HostResult {
+        let show = |n: u32| all || n <= limit;
+        let (sc, sf, so) = (
+            show(self.closed),
+            show(self.filtered),
+            show(self.open_filtered),
+        );
+        let mut ports = self.open;
+        ports.extend(self.listed.into_iter().filter(|p| match p.state {
+            PortState::Closed => sc,
+            PortState::Filtered => sf,
+            PortState::OpenFiltered => so,
+            PortState::Open => true,
+        }));
+        ports.sort_by_key(|p| p.port);
+        let open = ports.iter().filter(|p| p.state == PortState::Open).count() as u32;
+        HostResult {
+            target: entry.typed,
+            addr: entry.addr,
+            hostname: entry.hostname,
+            resolved: entry.resolved,
+            status: if open + self.closed > 0 {
+                HostStatus::Up
+            } else {
+                HostStatus::Down
+            },
+            ports,
+            stats: HostStats {
+                open,
+                closed: self.closed,
+                filtered: self.filtered,
+                closed_not_shown: if sc { 0 } else { self.closed },
+                filtered_not_shown: if sf { 0 } else { self.filtered },
+                open_filtered: self.open_filtered,
+                open_filtered_not_shown: if so { 0 } else { self.open_filtered },
+                probes: self.probes,
+                retries: self.retries,
+                srtt_us: self.rtt.map(|(s, n)| (s / n.max(1)).as_micros() as u64),
+            },
+        }
+    }
+}
+
+/// Collects every host of `targets` into groups, checking they are IPv4.
+pub(crate) fn check_inputs(targets: &TargetSet, ports: &[u16]) -> Result<(), RawError> {
+    if ports.is_empty() {
+        return Err(RawError::NoPorts);
+    }
+    if targets.is_empty() {
+        return Err(RawError::NoHosts);
+    }
+    Ok(())
+}
+
+/// A token bucket for `--rate` and the adaptive rate.
+pub(crate) struct Pacer {
+    pub rate: f64,
+    pub cap: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Pacer {
+    pub fn new(initial: f64, cap: f64) -> Pacer {
+        Pacer {
+            rate: initial.min(cap),
+            cap,
+            tokens: 0.0,
+            last: Instant::now(),
+        }
+    }
+
+    /// Probes that may go now (at most `max`); sleeps briefly when none may.
+    pub fn grant(&mut self, max: usize) -> usize {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        let burst = (self.rate / 200.0).clamp(1.0, 4096.0);
+        self.tokens = (self.tokens + dt * self.rate).min(burst);
+        if self.tokens < 1.0 {
+            let need = (1.0 - self.tokens) / self.rate;
+            std::thread::sleep(Duration::from_secs_f64(need.min(0.005)));
+            return 0;
+        }
+        let n = (self.tokens.floor() as usize).min(max);
+        self.tokens -= n as f64;
+        n
+    }
+
+    pub fn increase(&mut self, factor: f64) {
+        self.rate = (self.rate * factor).min(self.cap);
+    }
+
+    pub fn decrease(&mut self, factor: f64) {
+        self.rate = (self.rate * factor).max(100.0_f64.min(self.cap));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report(
+    cfg: &RawConfig,
+    scan_type: &'static str,
+    protocol: Protocol,
+    ports: &[u16],
+    started: Timestamp,
+    t0: Instant,
+    hosts: Vec<HostResult>,
+    mut stats: ScanStats,
+    interrupted: bool,
+) -> ScanReport {
+    stats.hosts = hosts.len() as u64;
+    stats.hosts_up = hosts.iter().filter(|h| h.status == HostStatus::Up).count() as u64;
+    stats.open = hosts.iter().map(|h| u64::from(h.stats.open)).sum();
+    stats.ports_per_host = ports.len() as u64;
+    ScanReport {
+        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
+        args: cfg.args.clone(),
+        scan_type,
+        protocol,
+        ports: crate::ports::compress(ports),
+        started,
+        finished: Timestamp::now(),
+        elapsed: t0.elapsed(),
+        interrupted,
+        hosts,
+        stats,
+    }
+}
+
+/// Runs `f` with a cancel flag that Ctrl-C (SIGINT) sets, so that a raw scan returns its
+/// partial results. The watcher thread is detached; it ends with the process.
+pub fn with_sigint<T>(f: impl FnOnce(&std::sync::atomic::AtomicBool) -> T) -> T {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let flag = Arc::new(AtomicBool::new(false));
+    let f2 = flag.clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    if let Ok(rt) = rt {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let _ = std::thread::Builder::new()
+            .name("pw-sigint".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    let sig = signal(SignalKind::interrupt());
+                    let _ = tx.send(());
+                    if let Ok(mut s) = sig {
+                        if s.recv().await.is_some() {
+                            f2.store(true, Ordering::Relaxed);
+                        }
+                    }
+                });
+            });
+        let _ = rx.recv_timeout(Duration::from_millis(200));
+    }
+    f(&flag)
+}

@@ -1,0 +1,387 @@
+//! The stateless SYN scan.
+//!
+//! Each host group is swept in keyed pseudo-random (host, port) order; a probe's sequence
+//! number is its cookie ([`super::cookie`]), so a SYN-ACK (open) or RST-ACK (closed) is
+//! accepted only when it acknowledges `cookie + 1`, and its round trip is read back from the
+//! cookie's time bits. Only a bitmap of answered (host, port) indices is kept. Unanswered
+//! ports are probed again in retransmission rounds until two rounds in a row bring nothing
+//! new (or `retries` rounds); a round ends a fixed timeout (from the measured round trips)
+//! after its last probe, so the scan always ends by itself. The kernel answers our peers'
+//! SYN-ACKs with RST (no socket owns our source ports), as with nmap.
+//!
+//! The send rate adapts like a congestion window: it grows while the socket takes probes,
+//! is cut on `ENOBUFS` and when a retransmission round finds many answers (losses), and never
+//! exceeds `--rate`.
+
+use super::cookie::CookieKey;
+use super::packet::{build_syn, parse_tcp, parse_unreachable};
+use super::sender::{is_permission, RawSocket};
+use super::*;
+use crate::engine::Observer;
+use crate::perm::Permutation;
+use crate::rtt::RttEstimator;
+use std::sync::atomic::AtomicBool;
+
+const BATCH: usize = 256;
+
+struct Ctx<'a> {
+    g: &'a GroupCtx,
+    key: &'a CookieKey,
+    pidx: &'a [u32],
+    t0: Instant,
+}
+
+impl Ctx<'_> {
+    fn now_ms(&self) -> u32 {
+        self.t0.elapsed().as_millis() as u32
+    }
+
+    fn in_range(sport: u16) -> bool {
+        (SPORT_BASE..SPORT_BASE.saturating_add(SPORT_SPAN)).contains(&sport)
+    }
+
+    fn on_tcp(&self, pkt: &[u8]) {
+        let Some(r) = parse_tcp(pkt) else { return };
+        if !(r.syn_ack || r.rst) || !Self::in_range(r.dport) {
+            return;
+        }
+        let Some(&h) = self.g.index.get(&r.src) else {
+            return;
+        };
+        let pi = self
+            .pidx
+            .get(usize::from(r.sport))
+            .copied()
+            .unwrap_or(u32::MAX);
+        if pi == u32::MAX {
+            return;
+        }
+        let Some(&src) = self.g.srcs.get(h as usize) else {
+            return;
+        };
+        let Some(t) = self.key.check_ack(src, r.src, r.dport, r.sport, r.ack) else {
+            return;
+        };
+        self.g.answer(Event {
+            idx: u64::from(h) * self.g.nports + u64::from(pi),
+            reason: if r.syn_ack {
+                Reason::SynAck
+            } else {
+                Reason::Reset
+            },
+            rtt_ms: Some(CookieKey::elapsed_ms(t, self.now_ms())),
+            payload: None,
+            at: Instant::now(),
+        });
+    }
+
+    fn on_icmp(&self, pkt: &[u8]) {
+        let Some(u) = parse_unreachable(pkt) else {
+            return;
+        };
+        if u.proto != 6 || !Self::in_range(u.sport) {
+            return;
+        }
+        let Some(&h) = self.g.index.get(&u.dst) else {
+            return;
+        };
+        let pi = self
+            .pidx
+            .get(usize::from(u.dport))
+            .copied()
+            .unwrap_or(u32::MAX);
+        let Some(&src) = self.g.srcs.get(h as usize) else {
+            return;
+        };
+        if pi == u32::MAX
+            || self
+                .key
+                .check_ack(src, u.dst, u.sport, u.dport, u.word.wrapping_add(1))
+                .is_none()
+        {
+            return;
+        }
+        let reason = match u.code {
+            0 => Reason::NetUnreach,
+            1 => Reason::HostUnreach,
+            2 => Reason::ProtoUnreach,
+            3 => Reason::PortUnreach,
+            _ => Reason::AdminProhibited,
+        };
+        self.g.answer(Event {
+            idx: u64::from(h) * self.g.nports + u64::from(pi),
+            reason,
+            rtt_ms: None,
+            payload: None,
+            at: Instant::now(),
+        });
+    }
+}
+
+fn receive(sock: &RawSocket, stop: &AtomicBool, f: impl Fn(&[u8])) {
+    let mut buf = vec![0u8; 65536];
+    while !stop.load(Ordering::Relaxed) {
+        match sock.recv(&mut buf) {
+            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
+            Ok(None) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// Opens the raw sockets a SYN scan needs (`Permission` without CAP_NET_RAW).
+fn open_sockets() -> Result<(RawSocket, RawSocket), RawError> {
+    let map = |e: io::Error| {
+        if is_permission(&e) {
+            RawError::Permission(e)
+        } else {
+            RawError::Io(e)
+        }
+    };
+    let tcp = RawSocket::open(nix::libc::IPPROTO_TCP).map_err(map)?;
+    let icmp = RawSocket::open(nix::libc::IPPROTO_ICMP).map_err(map)?;
+    Ok((tcp, icmp))
+}
+
+/// Whether this process may open raw sockets (CAP_NET_RAW in its namespace).
+pub fn available() -> bool {
+    open_sockets().is_ok()
+}
+
+/// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
+/// results, `interrupted: true`).
+pub fn scan(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &RawConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, RawError> {
+    check_inputs(targets, ports)?;
+    let (tcp, icmp) = open_sockets()?;
+    let started = Timestamp::now();
+    let t0 = Instant::now();
+    let seed = cfg.seed.unwrap_or_else(random_seed);
+    let key = match cfg.seed {
+        Some(s) => CookieKey::from_seed(s),
+        None => CookieKey::random(),
+    };
+    let pidx = port_index(ports);
+    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
+    let mut pacer = Pacer::new(cfg.rate.map_or(20_000.0, |r| r.min(20_000.0)), cap);
+    let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
+    let mut stats = ScanStats::default();
+    let mut hosts_out = Vec::new();
+    let total = targets.len().saturating_mul(ports.len() as u64);
+    let mut done_before = 0u64;
+    let mut interrupted = false;
+    let per = group_size(ports.len());
+    let mut slot = 0u64;
+    let mut gseq = 0u64;
+    while slot < targets.len() && !interrupted {
+        let mut entries = Vec::new();
+        while (entries.len() as u64) < per && slot < targets.len() {
+            if let Some(e) = targets.get(slot) {
+                entries.push(e);
+            }
+            slot += 1;
+        }
+        let g = GroupCtx::new(entries, ports.len())?;
+        let ctx = Ctx {
+            g: &g,
+            key: &key,
+            pidx: &pidx,
+            t0,
+        };
+        let stop = AtomicBool::new(false);
+        let mut accs: Vec<HostAcc> = (0..g.hosts.len()).map(|_| HostAcc::default()).collect();
+        let n = g.hosts.len() as u64 * g.nports;
+        let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        gseq += 1;
+        let mut resolved = 0u64;
+        let res: Result<(), RawError> = std::thread::scope(|sc| {
+            let (ctx_ref, stop_ref) = (&ctx, &stop);
+            let (tcp_ref, icmp_ref) = (&tcp, &icmp);
+            sc.spawn(move || receive(tcp_ref, stop_ref, |p| ctx_ref.on_tcp(p)));
+            sc.spawn(move || receive(icmp_ref, stop_ref, |p| ctx_ref.on_icmp(p)));
+            let drain = |accs: &mut Vec<HostAcc>, rtt: &mut RttEstimator| -> u64 {
+                let evs = g.take_events();
+                let k = evs.len() as u64;
+                for ev in evs {
+                    let h = (ev.idx / g.nports) as usize;
+                    let Some(&port) = ports.get((ev.idx % g.nports) as usize) else {
+                        continue;
+                    };
+                    let d = ev.rtt_ms.map(|ms| Duration::from_millis(u64::from(ms)));
+                    if let Some(d) = d {
+                        rtt.sample(d);
+                    }
+                    let mut p = PortResult::new(port, ev.reason, d);
+                    if ev.reason == Reason::PortUnreach {
+                        p.state = PortState::Filtered;
+                    }
+                    if let Some(a) = accs.get_mut(h) {
+                        a.add(p, cfg.all_states, cfg.list_limit);
+                    }
+                }
+                k
+            };
+            let mut quiet = 0;
+            let mut pkts: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+            let mut dsts: Vec<Ipv4Addr> = Vec::with_capacity(BATCH);
+            let mut last_tick = Instant::now();
+            let mut errors_in_tick = false;
+            for round in 0..=cfg.retries {
+                let before = resolved;
+                let mut sent_round = 0u64;
+                let mut i = 0u64;
+                while i < n || !pkts.is_empty() {
+                    if cancel.load(Ordering::Relaxed) {
+                        interrupted = true;
+                        break;
+                    }
+                    if last_tick.elapsed() >= Duration::from_millis(20) {
+                        resolved += drain(&mut accs, &mut rtt);
+                        if !errors_in_tick && round == 0 {
+                            pacer.increase(1.25);
+                        }
+                        errors_in_tick = false;
+                        last_tick = Instant::now();
+                        obs.progress(done_before + resolved, total);
+                    }
+                    if pkts.is_empty() {
+                        let grant = pacer.grant(BATCH);
+                        let now_ms = ctx.now_ms();
+                        while pkts.len() < grant && i < n {
+                            let idx = perm.get(i);
+                            i += 1;
+                            if g.is_answered(idx) {
+                                continue;
+                            }
+                            let h = (idx / g.nports) as usize;
+                            let (Some(&dst), Some(&src), Some(&port)) = (
+                                g.addrs.get(h),
+                                g.srcs.get(h),
+                                ports.get((idx % g.nports) as usize),
+                            ) else {
+                                continue;
+                            };
+                            let sport = SPORT_BASE
+                                + ((idx + u64::from(round) * 7919) % u64::from(SPORT_SPAN)) as u16;
+                            let seq = key.tcp_seq(src, dst, sport, port, now_ms);
+                            pkts.push(build_syn(src, dst, sport, port, seq));
+                            dsts.push(dst);
+                            if let Some(a) = accs.get_mut(h) {
+                                a.probes += 1;
+                                if round > 0 {
+                                    a.retries += 1;
+                                }
+                            }
+                        }
+                    }
+                    if pkts.is_empty() {
+                        continue;
+                    }
+                    match tcp.send_batch(&pkts, &dsts) {
+                        Ok(k) if k == pkts.len() => {
+                            sent_round += k as u64;
+                            pkts.clear();
+                            dsts.clear();
+                        }
+                        Ok(k) => {
+                            sent_round += k as u64;
+                            pkts.drain(..k);
+                            dsts.drain(..k);
+                            errors_in_tick = true;
+                            pacer.decrease(0.8);
+                            std::thread::sleep(Duration::from_micros(500));
+                        }
+                        Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
+                            errors_in_tick = true;
+                            pacer.decrease(0.8);
+                            std::thread::sleep(Duration::from_micros(500));
+                        }
+                        Err(_) => {
+                            // No route and the like: settle the first probe, keep the rest.
+                            pkts.remove(0);
+                            dsts.remove(0);
+                        }
+                    }
+                }
+                stats.probes += sent_round;
+                if round > 0 {
+                    stats.retries += sent_round;
+                }
+                if interrupted {
+                    break;
+                }
+                // Wait for the stragglers of this round: a bounded, fixed deadline.
+                let deadline = Instant::now() + rtt.timeout();
+                while Instant::now() < deadline {
+                    if cancel.load(Ordering::Relaxed) {
+                        interrupted = true;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    resolved += drain(&mut accs, &mut rtt);
+                }
+                resolved += drain(&mut accs, &mut rtt);
+                let new = resolved - before;
+                if resolved >= n || interrupted {
+                    break;
+                }
+                if round > 0 {
+                    quiet = if new == 0 { quiet + 1 } else { 0 };
+                    if quiet >= 2 {
+                        break;
+                    }
+                    if new * 20 > sent_round {
+                        // Many earlier probes were lost: slow down.
+                        pacer.decrease(0.5);
+                    }
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            resolved += drain(&mut accs, &mut rtt);
+            Ok(())
+        });
+        res?;
+        stats.max_window = stats.max_window.max(pacer.rate as u64);
+        // Unanswered ports: filtered (no-response).
+        if !interrupted {
+            for h in 0..g.hosts.len() as u64 {
+                for pi in 0..g.nports {
+                    if !g.is_answered(h * g.nports + pi) {
+                        if let (Some(a), Some(&port)) =
+                            (accs.get_mut(h as usize), ports.get(pi as usize))
+                        {
+                            a.add(
+                                PortResult::new(port, Reason::NoResponse, None),
+                                cfg.all_states,
+                                cfg.list_limit,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        done_before += n;
+        for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
+            let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
+            obs.host_done(&r);
+            hosts_out.push(r);
+        }
+    }
+    obs.progress(done_before, total);
+    Ok(report(
+        cfg,
+        "syn",
+        Protocol::Tcp,
+        ports,
+        started,
+        t0,
+        hosts_out,
+        stats,
+        interrupted,
+    ))
+}

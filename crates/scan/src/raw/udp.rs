@@ -1,0 +1,447 @@
+//! The UDP scan.
+//!
+//! Every (host, port) first gets one probe with its protocol payload ([`super::payloads`]) at
+//! the global rate. A reply means open (and, when it looks like the protocol's answer, names
+//! the service); ICMP port unreachable from the target means closed; other ICMP
+//! unreachables mean filtered; silence after every attempt means open|filtered.
+//!
+//! Targets rate-limit ICMP errors (Linux: a per-peer token bucket, about one per second
+//! after a burst of six), so the remaining ports are then probed host by host at a paced
+//! interval that follows the target's observed limit instead of nmap's fixed exponential
+//! backoff: while no rate is known, the pace slows down when unreachables stop coming
+//! although probes continue; once a few unreachables have arrived, the spacing between them
+//! (its lower quartile: under a token bucket they cannot come faster than the refill) gives
+//! the token interval, and the pace is set just above it so that every closed port's probe
+//! finds a token. Replies are matched by source port ([`super::cookie::CookieKey::udp_sport`]).
+
+use super::cookie::CookieKey;
+use super::packet::{build_udp, parse_udp, parse_unreachable};
+use super::payloads;
+use super::sender::{is_permission, RawSocket};
+use super::*;
+use crate::engine::Observer;
+use crate::model::{Banner, Identified};
+use crate::perm::Permutation;
+use crate::rtt::RttEstimator;
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
+
+const MAX_INTERVAL: Duration = Duration::from_secs(2);
+const FIRST_INTERVAL: Duration = Duration::from_millis(5);
+const BANNER_MAX: usize = 512;
+
+struct Ctx<'a> {
+    g: &'a GroupCtx,
+    key: &'a CookieKey,
+    pidx: &'a [u32],
+}
+
+impl Ctx<'_> {
+    fn lookup(&self, target: Ipv4Addr, tport: u16, our: u16) -> Option<u64> {
+        let &h = self.g.index.get(&target)?;
+        let pi = *self.pidx.get(usize::from(tport))?;
+        if pi == u32::MAX || self.key.udp_sport(target, tport, SPORT_BASE, SPORT_SPAN) != our {
+            return None;
+        }
+        Some(u64::from(h) * self.g.nports + u64::from(pi))
+    }
+
+    fn on_udp(&self, pkt: &[u8]) {
+        let Some(u) = parse_udp(pkt) else { return };
+        let Some(idx) = self.lookup(u.src, u.sport, u.dport) else {
+            return;
+        };
+        let keep = u.payload.len().min(BANNER_MAX);
+        self.g.answer(Event {
+            idx,
+            reason: Reason::UdpResponse,
+            rtt_ms: None,
+            payload: Some(u.payload.get(..keep).unwrap_or(&[]).to_vec()),
+            at: Instant::now(),
+        });
+    }
+
+    fn on_icmp(&self, pkt: &[u8]) {
+        let Some(u) = parse_unreachable(pkt) else {
+            return;
+        };
+        if u.proto != 17 {
+            return;
+        }
+        let Some(idx) = self.lookup(u.dst, u.dport, u.sport) else {
+            return;
+        };
+        let reason = match u.code {
+            3 if u.from == u.dst => Reason::PortUnreach,
+            0 => Reason::NetUnreach,
+            1 => Reason::HostUnreach,
+            2 => Reason::ProtoUnreach,
+            _ => Reason::AdminProhibited,
+        };
+        self.g.answer(Event {
+            idx,
+            reason,
+            rtt_ms: None,
+            payload: None,
+            at: Instant::now(),
+        });
+    }
+}
+
+fn receive(sock: &RawSocket, stop: &AtomicBool, f: impl Fn(&[u8])) {
+    let mut buf = vec![0u8; 65536];
+    while !stop.load(Ordering::Relaxed) {
+        match sock.recv(&mut buf) {
+            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
+            Ok(None) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// Per-host pacing of the paced phase.
+struct Pace {
+    queue: VecDeque<u32>,
+    interval: Duration,
+    next_at: Instant,
+    last_icmp: Option<Instant>,
+    gaps: VecDeque<Duration>,
+    sent_since_icmp: u32,
+    last_sent: Option<(u64, Instant)>,
+}
+
+impl Pace {
+    fn on_unreach(&mut self, at: Instant) {
+        if let Some(l) = self.last_icmp {
+            if at > l {
+                self.gaps.push_back(at - l);
+                if self.gaps.len() > 8 {
+                    self.gaps.pop_front();
+                }
+            }
+        }
+        self.last_icmp = Some(at);
+        self.sent_since_icmp = 0;
+        if self.gaps.len() >= 3 {
+            let mut g: Vec<Duration> = self.gaps.iter().copied().collect();
+            g.sort();
+            let q = g.get(g.len() / 4).copied().unwrap_or_default();
+            if q > self.interval.mul_f64(1.3) {
+                self.interval = q.mul_f64(1.05).min(MAX_INTERVAL);
+            }
+        }
+    }
+
+    fn on_send(&mut self, now: Instant) {
+        self.sent_since_icmp += 1;
+        // No rate known yet and unreachables stopped while probes continue: slow down.
+        if self.gaps.len() < 3
+            && self.sent_since_icmp >= 6
+            && self
+                .last_icmp
+                .is_some_and(|l| now.duration_since(l) > self.interval * 6)
+        {
+            self.interval = (self.interval.mul_f64(1.5)).min(MAX_INTERVAL);
+            self.sent_since_icmp = 0;
+        }
+    }
+}
+
+/// Runs a UDP scan of `ports` on every host of `targets`; `retries` bounds the extra
+/// attempts per silent port. `cancel` stops it (partial results).
+pub fn scan(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &RawConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, RawError> {
+    check_inputs(targets, ports)?;
+    let map = |e: io::Error| {
+        if is_permission(&e) {
+            RawError::Permission(e)
+        } else {
+            RawError::Io(e)
+        }
+    };
+    let udp = RawSocket::open(nix::libc::IPPROTO_UDP).map_err(map)?;
+    let icmp = RawSocket::open(nix::libc::IPPROTO_ICMP).map_err(map)?;
+    let started = Timestamp::now();
+    let t0 = Instant::now();
+    let seed = cfg.seed.unwrap_or_else(random_seed);
+    let key = match cfg.seed {
+        Some(s) => CookieKey::from_seed(s),
+        None => CookieKey::random(),
+    };
+    let txid = (seed >> 16) as u16;
+    let pidx = port_index(ports);
+    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
+    let mut pacer = Pacer::new(cfg.rate.map_or(5_000.0, |r| r.min(5_000.0)), cap);
+    let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
+    let mut stats = ScanStats::default();
+    let mut hosts_out = Vec::new();
+    let total = targets.len().saturating_mul(ports.len() as u64);
+    let max_attempts = cfg.retries.saturating_add(1).min(255) as u8;
+    let mut done_before = 0u64;
+    let mut interrupted = false;
+    let per = group_size(ports.len()).min(1024);
+    let mut slot = 0u64;
+    let mut gseq = 0u64;
+    let probe = |src: Ipv4Addr, dst: Ipv4Addr, port: u16| {
+        let sport = key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
+        build_udp(src, dst, sport, port, &payloads::payload(port, txid))
+    };
+    while slot < targets.len() && !interrupted {
+        let mut entries = Vec::new();
+        while (entries.len() as u64) < per && slot < targets.len() {
+            if let Some(e) = targets.get(slot) {
+                entries.push(e);
+            }
+            slot += 1;
+        }
+        let g = GroupCtx::new(entries, ports.len())?;
+        let ctx = Ctx {
+            g: &g,
+            key: &key,
+            pidx: &pidx,
+        };
+        let stop = AtomicBool::new(false);
+        let nh = g.hosts.len();
+        let mut accs: Vec<HostAcc> = (0..nh).map(|_| HostAcc::default()).collect();
+        let n = nh as u64 * g.nports;
+        let mut attempts = vec![0u8; n as usize];
+        let mut paces: Vec<Pace> = (0..nh)
+            .map(|_| Pace {
+                queue: VecDeque::new(),
+                interval: FIRST_INTERVAL,
+                next_at: Instant::now(),
+                last_icmp: None,
+                gaps: VecDeque::new(),
+                sent_since_icmp: 0,
+                last_sent: None,
+            })
+            .collect();
+        let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        gseq += 1;
+        std::thread::scope(|sc| {
+            let (ctx_ref, stop_ref, udp_ref, icmp_ref) = (&ctx, &stop, &udp, &icmp);
+            sc.spawn(move || receive(udp_ref, stop_ref, |p| ctx_ref.on_udp(p)));
+            sc.spawn(move || receive(icmp_ref, stop_ref, |p| ctx_ref.on_icmp(p)));
+            let drain = |accs: &mut Vec<HostAcc>, paces: &mut Vec<Pace>, rtt: &mut RttEstimator| {
+                for ev in g.take_events() {
+                    let h = (ev.idx / g.nports) as usize;
+                    let Some(&port) = ports.get((ev.idx % g.nports) as usize) else {
+                        continue;
+                    };
+                    let mut d = None;
+                    if let Some(pc) = paces.get_mut(h) {
+                        if let Some((i, at)) = pc.last_sent {
+                            if i == ev.idx && ev.at >= at {
+                                d = Some(ev.at - at);
+                                rtt.sample(ev.at - at);
+                            }
+                        }
+                        if ev.reason == Reason::PortUnreach {
+                            pc.on_unreach(ev.at);
+                        }
+                    }
+                    let mut p = PortResult::with_protocol(Protocol::Udp, port, ev.reason, d);
+                    if let Some(bytes) = ev.payload {
+                        if let Some(name) = payloads::recognize(port, &bytes) {
+                            p.identified = Some(Identified {
+                                name,
+                                product: None,
+                                probe: "udp",
+                                off_port: false,
+                                usual_port: Some(port),
+                            });
+                        }
+                        if !bytes.is_empty() {
+                            p.banner = Some(Banner(bytes));
+                        }
+                    }
+                    if let Some(a) = accs.get_mut(h) {
+                        a.add(p, cfg.all_states, cfg.list_limit);
+                    }
+                }
+            };
+            // Phase 1: one probe per (host, port) at the global rate.
+            let mut i = 0u64;
+            let mut last_tick = Instant::now();
+            while i < n {
+                if cancel.load(Ordering::Relaxed) {
+                    interrupted = true;
+                    break;
+                }
+                if last_tick.elapsed() >= Duration::from_millis(20) {
+                    drain(&mut accs, &mut paces, &mut rtt);
+                    pacer.increase(1.25);
+                    last_tick = Instant::now();
+                    obs.progress(done_before + i, total);
+                }
+                let mut grant = pacer.grant(64);
+                while grant > 0 && i < n {
+                    let idx = perm.get(i);
+                    i += 1;
+                    grant -= 1;
+                    let h = (idx / g.nports) as usize;
+                    let (Some(&dst), Some(&src), Some(&port)) = (
+                        g.addrs.get(h),
+                        g.srcs.get(h),
+                        ports.get((idx % g.nports) as usize),
+                    ) else {
+                        continue;
+                    };
+                    let pkt = probe(src, dst, port);
+                    let mut tries = 0;
+                    while let Err(e) = udp.send_one(&pkt, dst) {
+                        tries += 1;
+                        if e.raw_os_error() != Some(nix::libc::ENOBUFS) || tries > 100 {
+                            break;
+                        }
+                        pacer.decrease(0.8);
+                        std::thread::sleep(Duration::from_micros(500));
+                    }
+                    if let Some(a) = attempts.get_mut(idx as usize) {
+                        *a = 1;
+                    }
+                    if let Some(pc) = paces.get_mut(h) {
+                        pc.last_sent = Some((idx, Instant::now()));
+                    }
+                    if let Some(a) = accs.get_mut(h) {
+                        a.probes += 1;
+                    }
+                    stats.probes += 1;
+                }
+            }
+            let deadline = Instant::now() + rtt.timeout();
+            while Instant::now() < deadline && !interrupted {
+                std::thread::sleep(Duration::from_millis(5));
+                drain(&mut accs, &mut paces, &mut rtt);
+            }
+            drain(&mut accs, &mut paces, &mut rtt);
+            // Phase 2: the silent ports, paced per host at the target's ICMP rate.
+            for (h, pc) in paces.iter_mut().enumerate() {
+                for pi in 0..g.nports {
+                    let idx = h as u64 * g.nports + pi;
+                    if !g.is_answered(idx) && max_attempts > 1 {
+                        pc.queue.push_back(pi as u32);
+                    }
+                }
+            }
+            loop {
+                if cancel.load(Ordering::Relaxed) {
+                    interrupted = true;
+                    break;
+                }
+                drain(&mut accs, &mut paces, &mut rtt);
+                let now = Instant::now();
+                let mut next_wake = now + Duration::from_millis(5);
+                let mut busy = false;
+                for h in 0..nh {
+                    let Some(pc) = paces.get_mut(h) else { continue };
+                    // Drop ports answered meanwhile.
+                    while pc
+                        .queue
+                        .front()
+                        .is_some_and(|&pi| g.is_answered(h as u64 * g.nports + u64::from(pi)))
+                    {
+                        pc.queue.pop_front();
+                    }
+                    let Some(&pi) = pc.queue.front() else {
+                        continue;
+                    };
+                    busy = true;
+                    if now < pc.next_at {
+                        next_wake = next_wake.min(pc.next_at);
+                        continue;
+                    }
+                    if pacer.grant(1) == 0 {
+                        continue;
+                    }
+                    pc.queue.pop_front();
+                    let idx = h as u64 * g.nports + u64::from(pi);
+                    let (Some(&dst), Some(&src), Some(&port)) =
+                        (g.addrs.get(h), g.srcs.get(h), ports.get(pi as usize))
+                    else {
+                        continue;
+                    };
+                    let _ = udp.send_one(&probe(src, dst, port), dst);
+                    stats.probes += 1;
+                    stats.retries += 1;
+                    if let Some(a) = accs.get_mut(h) {
+                        a.probes += 1;
+                        a.retries += 1;
+                    }
+                    let tried = attempts.get_mut(idx as usize).map_or(u8::MAX, |a| {
+                        *a = a.saturating_add(1);
+                        *a
+                    });
+                    if tried < max_attempts {
+                        pc.queue.push_back(pi);
+                    }
+                    pc.last_sent = Some((idx, now));
+                    pc.on_send(now);
+                    pc.next_at = now + pc.interval;
+                    next_wake = next_wake.min(pc.next_at);
+                }
+                if !busy {
+                    break;
+                }
+                let now = Instant::now();
+                if next_wake > now {
+                    std::thread::sleep((next_wake - now).min(Duration::from_millis(5)));
+                }
+            }
+            // A last, bounded wait for the final probes' answers.
+            let deadline = Instant::now() + rtt.timeout();
+            while Instant::now() < deadline && !interrupted {
+                std::thread::sleep(Duration::from_millis(5));
+                drain(&mut accs, &mut paces, &mut rtt);
+            }
+            stop.store(true, Ordering::Relaxed);
+            drain(&mut accs, &mut paces, &mut rtt);
+        });
+        stats.max_window = stats.max_window.max(pacer.rate as u64);
+        if !interrupted {
+            for h in 0..nh as u64 {
+                for pi in 0..g.nports {
+                    if !g.is_answered(h * g.nports + pi) {
+                        if let (Some(a), Some(&port)) =
+                            (accs.get_mut(h as usize), ports.get(pi as usize))
+                        {
+                            a.add(
+                                PortResult::with_protocol(
+                                    Protocol::Udp,
+                                    port,
+                                    Reason::NoResponse,
+                                    None,
+                                ),
+                                cfg.all_states,
+                                cfg.list_limit,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        done_before += n;
+        for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
+            let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
+            obs.host_done(&r);
+            hosts_out.push(r);
+        }
+    }
+    obs.progress(done_before, total);
+    Ok(report(
+        cfg,
+        "udp",
+        Protocol::Udp,
+        ports,
+        started,
+        t0,
+        hosts_out,
+        stats,
+        interrupted,
+    ))
+}
