@@ -169,7 +169,7 @@ pub fn scan(
     let pidx = port_index(ports);
     let cap = cfg.rate.unwrap_or(1e7).max(1.0);
     // Loopback has no link to overload: start at the cap and let ENOBUFS pace us.
-    let all_loopback = targets.len() > 0
+    let all_loopback = !targets.is_empty()
         && targets.len() <= 256
         && (0..targets.len()).all(|i| targets.get(i).is_some_and(|e| e.addr.is_loopback()));
     let initial = if all_loopback {
