@@ -170,6 +170,9 @@ fn connected(stream: &tokio::net::TcpStream) -> Outcome {
 }
 
 type ProbeFuture = Pin<Box<dyn Future<Output = (Outcome, Duration)>>>;
+/// Probes launched together (their connect() calls are split over two threads).
+const BATCH: usize = 256;
+
 type TaggedFuture = Pin<Box<dyn Future<Output = (Probe, Outcome, Duration)>>>;
 
 enum Launch {
@@ -177,22 +180,29 @@ enum Launch {
     Done(Outcome, Duration),
 }
 
+/// The system-call half of a probe: socket created and `connect()` called. Runs on any
+/// thread (the engine spreads a batch of these over two cores); no runtime needed.
+enum RawLaunch {
+    Pending(std::net::TcpStream, Instant, Instant),
+    Done(Outcome, Duration),
+}
+
 /// Starts one connect attempt: the socket is created and `connect()` called right away,
 /// so the deadline counts from the moment the SYN can leave. `bind` forces the local
 /// address (tests use it to provoke a self-connect).
-fn launch(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> Launch {
+fn connect_phase(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> RawLaunch {
     let sock = match Socket::new(
         Domain::for_address(addr),
         Type::STREAM.nonblocking(),
         Some(socket2::Protocol::TCP),
     ) {
         Ok(s) => s,
-        Err(e) => return Launch::Done(classify(&e), Duration::ZERO),
+        Err(e) => return RawLaunch::Done(classify(&e), Duration::ZERO),
     };
     if let Some(b) = bind {
         let _ = sock.set_reuse_address(true);
         if let Err(e) = sock.bind(&b.into()) {
-            return Launch::Done(classify(&e), Duration::ZERO);
+            return RawLaunch::Done(classify(&e), Duration::ZERO);
         }
     }
     let sent = Instant::now();
@@ -203,12 +213,21 @@ fn launch(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> Launch 
             // On loopback (and other fast paths) the refusal is often already in: skip
             // the poller entirely.
             if let Ok(Some(e)) = sock.take_error() {
-                return Launch::Done(classify(&e), sent.elapsed());
+                return RawLaunch::Done(classify(&e), sent.elapsed());
             }
         }
-        Err(e) => return Launch::Done(classify(&e), sent.elapsed()),
+        Err(e) => return RawLaunch::Done(classify(&e), sent.elapsed()),
     }
-    let std_stream: std::net::TcpStream = sock.into();
+    RawLaunch::Pending(sock.into(), sent, deadline)
+}
+
+/// The runtime half: registers a pending connect with the reactor (must run inside the
+/// scan's runtime) and returns the future that resolves it.
+fn finish(raw: RawLaunch) -> Launch {
+    let (std_stream, sent, deadline) = match raw {
+        RawLaunch::Done(o, d) => return Launch::Done(o, d),
+        RawLaunch::Pending(s, sent, deadline) => (s, sent, deadline),
+    };
     let stream = match tokio::net::TcpStream::from_std(std_stream) {
         Ok(s) => s,
         Err(e) => {
@@ -233,6 +252,43 @@ fn launch(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> Launch 
         }
         (out, sent.elapsed())
     }))
+}
+
+/// Both halves at once, for single probes.
+fn launch(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> Launch {
+    finish(connect_phase(addr, wait, bind))
+}
+
+/// Runs the connect phase of a batch, split over this thread and one more when the batch
+/// is large enough to pay for the thread: on loopback nearly all the cost of a probe is
+/// the kernel answering the SYN inside `connect()`, so two cores do it twice as fast.
+fn connect_batch(batch: &[(SocketAddr, Duration)]) -> Vec<RawLaunch> {
+    const PARALLEL_FROM: usize = 64;
+    if batch.len() < PARALLEL_FROM {
+        return batch
+            .iter()
+            .map(|(a, w)| connect_phase(*a, *w, None))
+            .collect();
+    }
+    let (left, right) = batch.split_at(batch.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            right
+                .iter()
+                .map(|(a, w)| connect_phase(*a, *w, None))
+                .collect::<Vec<_>>()
+        });
+        let mut out: Vec<RawLaunch> = left
+            .iter()
+            .map(|(a, w)| connect_phase(*a, *w, None))
+            .collect();
+        match other.join() {
+            Ok(v) => out.extend(v),
+            // The worker cannot panic (no unwraps); if it somehow did, redo its half here.
+            Err(_) => out.extend(right.iter().map(|(a, w)| connect_phase(*a, *w, None))),
+        }
+        out
+    })
 }
 
 /// Probes one port once, outside a scan (used by tests and by callers that want a
@@ -816,33 +872,46 @@ pub async fn scan(
         if backoff.is_some_and(|b| now >= b) {
             backoff = None;
         }
-        // Issue as many probes as the window, the rate and the system allow.
+        // Issue as many probes as the window, the rate and the system allow, in batches
+        // whose connect() calls run on two cores.
         while backoff.is_none() && inflight.len() < e.win.limit() && e.has_work() {
-            if let Some(r) = rate.as_mut() {
-                if !r.ready(Instant::now()) {
-                    break;
+            let room = (e.win.limit() - inflight.len()).min(BATCH);
+            let mut probes = Vec::with_capacity(room);
+            let mut addrs = Vec::with_capacity(room);
+            while probes.len() < room && e.has_work() {
+                if let Some(r) = rate.as_mut() {
+                    if !r.ready(Instant::now()) {
+                        break;
+                    }
                 }
+                let Some(p) = e.next_probe() else { break };
+                let Some((addr, wait)) = e.target_of(&p) else {
+                    continue;
+                };
+                if let Some(r) = rate.as_mut() {
+                    r.take();
+                }
+                e.stats.probes += 1;
+                if let Some(h) = e
+                    .group_mut(p.group)
+                    .and_then(|g| g.hosts.get_mut(p.host as usize))
+                {
+                    h.probes += 1;
+                }
+                probes.push(p);
+                addrs.push((addr, wait));
             }
-            let Some(p) = e.next_probe() else { break };
-            let Some((addr, wait)) = e.target_of(&p) else {
-                continue;
-            };
-            if let Some(r) = rate.as_mut() {
-                r.take();
+            if probes.is_empty() {
+                break;
             }
-            e.stats.probes += 1;
-            if let Some(h) = e
-                .group_mut(p.group)
-                .and_then(|g| g.hosts.get_mut(p.host as usize))
-            {
-                h.probes += 1;
-            }
-            match launch(addr, wait, None) {
-                Launch::Pending(f) => inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
-                Launch::Done(o, d) => {
-                    let n = inflight.len();
-                    if e.handle(p, o, d, Instant::now(), n) {
-                        backoff = Some(Instant::now() + Duration::from_millis(20));
+            for (p, raw) in probes.into_iter().zip(connect_batch(&addrs)) {
+                match finish(raw) {
+                    Launch::Pending(f) => inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
+                    Launch::Done(o, d) => {
+                        let n = inflight.len();
+                        if e.handle(p, o, d, Instant::now(), n) {
+                            backoff = Some(Instant::now() + Duration::from_millis(20));
+                        }
                     }
                 }
             }
