@@ -143,6 +143,37 @@ fn open_sockets() -> Result<(RawSocket, RawSocket), RawError> {
     Ok((tcp, icmp))
 }
 
+/// Sends a batch, the second half on another thread and socket when there is one and the
+/// batch is large. Returns how many packets from the front of the batch went out (a
+/// packet of the second half may go out twice after a partial first half: a duplicate
+/// SYN is harmless, the answered-bitmap absorbs its reply).
+fn send_split(
+    a: &RawSocket,
+    b: Option<&RawSocket>,
+    pkts: &[Vec<u8>],
+    dsts: &[Ipv4Addr],
+) -> io::Result<usize> {
+    let Some(b) = b.filter(|_| pkts.len() >= 64) else {
+        return a.send_batch(pkts, dsts);
+    };
+    let mid = pkts.len() / 2;
+    let (p1, p2) = pkts.split_at(mid);
+    let (d1, d2) = dsts.split_at(mid.min(dsts.len()));
+    let (r1, r2) = std::thread::scope(|s| {
+        let h = s.spawn(|| b.send_batch(p2, d2));
+        let r1 = a.send_batch(p1, d1);
+        let r2 = h.join().unwrap_or(Ok(0));
+        (r1, r2)
+    });
+    match r1 {
+        Ok(k1) if k1 == p1.len() => match r2 {
+            Ok(k2) => Ok(k1 + k2),
+            Err(_) => Ok(k1),
+        },
+        other => other,
+    }
+}
+
 /// Whether this process may open raw sockets (CAP_NET_RAW in its namespace).
 pub fn available() -> bool {
     open_sockets().is_ok()
@@ -159,6 +190,9 @@ pub fn scan(
 ) -> Result<ScanReport, RawError> {
     check_inputs(targets, ports)?;
     let (tcp, icmp) = open_sockets()?;
+    // A second sending socket: on loopback the kernel answers each SYN inside the
+    // sending call, so two threads sending halves of a batch use both cores.
+    let tcp2 = RawSocket::open(nix::libc::IPPROTO_TCP).ok();
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
@@ -291,7 +325,7 @@ pub fn scan(
                     if pkts.is_empty() {
                         continue;
                     }
-                    match tcp.send_batch(&pkts, &dsts) {
+                    match send_split(&tcp, tcp2.as_ref(), &pkts, &dsts) {
                         Ok(k) if k == pkts.len() => {
                             sent_round += k as u64;
                             pkts.clear();
