@@ -2,6 +2,25 @@
 //! it parses flags, reads the environment (language, colour, width), calls the probes and
 //! the knowledge base, and hands plain data to the renderers.
 
+/// Like `std::print!`, but a closed pipe (`portwarden lookup 1-65535 | head`) ends the
+/// process quietly with status 141, as SIGPIPE does for C tools, instead of panicking.
+/// Defined before the modules so it takes the place of the prelude macro in all of them.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::ui::out(&format!($($arg)*))
+    };
+}
+
+/// `println!` with the same closed-pipe handling as [`print!`].
+macro_rules! println {
+    () => {
+        $crate::ui::out("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::ui::out(&(format!($($arg)*) + "\n"))
+    };
+}
+
 mod audit;
 mod cli;
 mod control;

@@ -81,3 +81,17 @@ pub fn ephemeral() -> Option<portwarden_kb::EphemeralRange> {
         .ok()
         .and_then(|s| portwarden_kb::EphemeralRange::parse(&s))
 }
+
+/// Writes to standard output; when the reader has gone away (a closed pipe) the process
+/// exits quietly with status 141, as a C tool killed by SIGPIPE would.
+pub fn out(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(s.as_bytes()).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("portwarden: cannot write output: {e}");
+        std::process::exit(3);
+    }
+}
