@@ -790,6 +790,7 @@ impl Engine<'_> {
                 probes: h.probes,
                 retries: h.retries,
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
+                min_rtt_us: h.rtt.best().map(|d| d.as_micros() as u64),
             },
         }
     }

@@ -305,6 +305,9 @@ pub struct HostStats {
     pub retries: u64,
     /// Smoothed round trip at the end, in microseconds.
     pub srtt_us: Option<u64>,
+    /// Fastest round trip seen, in microseconds (the latency shown to people).
+    #[serde(default)]
+    pub min_rtt_us: Option<u64>,
 }
 
 /// One host's result.

@@ -6,6 +6,7 @@ use std::time::Duration;
 /// SRTT/RTTVAR estimator for one target.
 #[derive(Debug, Clone, Copy)]
 pub struct RttEstimator {
+    best: Option<Duration>,
     srtt: Option<Duration>,
     rttvar: Duration,
     min: Duration,
@@ -18,6 +19,7 @@ impl RttEstimator {
     pub fn new(initial: Duration, min: Duration, max: Duration) -> RttEstimator {
         let max = max.max(min);
         RttEstimator {
+            best: None,
             srtt: None,
             rttvar: Duration::ZERO,
             min,
@@ -28,6 +30,7 @@ impl RttEstimator {
 
     /// Feeds one measured round trip (only from probes that were not retried).
     pub fn sample(&mut self, r: Duration) {
+        self.best = Some(self.best.map_or(r, |b| b.min(r)));
         match self.srtt {
             None => {
                 self.srtt = Some(r);
@@ -39,6 +42,12 @@ impl RttEstimator {
                 self.srtt = Some(s * 7 / 8 + r / 8);
             }
         }
+    }
+
+    /// The fastest round trip seen: the host's latency as a person means it (the smoothed
+    /// value also carries the scanner's own queueing under a wide window).
+    pub fn best(&self) -> Option<Duration> {
+        self.best
     }
 
     /// The smoothed RTT, if any sample was taken.

@@ -70,7 +70,8 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         HostStatus::Up => {
             let lat = h
                 .stats
-                .srtt_us
+                .min_rtt_us
+                .or(h.stats.srtt_us)
                 .map(|u| format!("{:.5}", u as f64 / 1e6))
                 .unwrap_or_else(|| "?".into());
             match st.lang {

@@ -258,6 +258,7 @@ impl HostAcc {
                 probes: self.probes,
                 retries: self.retries,
                 srtt_us: self.rtt.map(|(s, n)| (s / n.max(1)).as_micros() as u64),
+                min_rtt_us: None,
             },
         }
     }
