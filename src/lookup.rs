@@ -54,11 +54,6 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
                     + &portwarden_report::sanitize::terminal(m)
             );
         }
-        if let Some(r) = eph.filter(|r| r.differs_from_iana()) {
-            if cards.iter().any(|c| c.port >= 1024) && style.width > 0 {
-                let _ = r; // the card itself says when a port is inside the range
-            }
-        }
     }
     Ok(if cards.is_empty() {
         ExitCode::from(1)

@@ -342,8 +342,9 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         Kind::Connect
     } else if a.syn_scan {
         Kind::Syn
-    } else if portwarden_scan::raw::syn::available() && all_ipv4(&targets) {
-        // nmap's default: SYN scan when raw sockets are allowed.
+    } else if all_ipv4(&targets) {
+        // nmap's default: SYN scan when raw sockets are allowed; the scan itself finds
+        // out (Permission) and the connect scan takes over below.
         Kind::Syn
     } else {
         Kind::Connect
@@ -404,9 +405,12 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let report = match raw_result {
         Some(Ok(r)) => r,
         Some(Err(RawError::Permission(e))) if kind == Kind::Syn => {
-            eprintln!(
-                "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
-            );
+            // Said only when the user asked for -sS; by default the fallback is silent.
+            if a.syn_scan {
+                eprintln!(
+                    "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
+                );
+            }
             connect(&targets, &ports, &cfg, &mut obs)?
         }
         Some(Err(e)) => return Err(raw_err(e)),
@@ -432,11 +436,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     if let Some(p) = &a.grepable_out {
         emit(p, &render::grepable::render(&report), &mut stdout)?;
     }
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(stdout.as_bytes());
-        let _ = out.flush();
-    }
+    crate::ui::out(&stdout);
     if report.interrupted {
         if a.jsonl || a.json || a.csv || file_to_stdout {
             eprintln!(

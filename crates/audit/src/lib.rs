@@ -4,7 +4,7 @@
 //! base); output is a list of [`Finding`]s ranked by severity plus counts. No I/O: the
 //! binary gathers the inventory and renders the report.
 
-use portwarden_kb::{Lang, PortClass, Protocol, Risk, SecurityEntry, Text};
+use portwarden_kb::{Lang, PortClass, Risk, SecurityEntry, Text};
 use portwarden_sockets::{Exposure, Inventory, SocketEntry, Transport};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -375,11 +375,6 @@ fn lower(r: Risk) -> Risk {
         Risk::Medium => Risk::Low,
         _ => Risk::Info,
     }
-}
-
-/// The protocol helper for callers that only have a transport.
-pub fn protocol_of(t: Transport) -> Protocol {
-    t.protocol()
 }
 
 #[cfg(test)]

@@ -347,17 +347,6 @@ pub fn plan(
                     false,
                 );
             }
-            if let Some((cip, cport, _, sport)) = &ctx.ssh {
-                if clients.iter().any(|c| {
-                    c.local.port() == *sport
-                        && c.remote.port() == *cport
-                        && c.remote.ip().to_string() == *cip
-                }) {
-                    // Already refused above when the port is the SSH port; this catches
-                    // forwarded setups where the address matches exactly.
-                    let _ = cip;
-                }
-            }
             for c in &clients {
                 steps.push(Step::Destroy { socket: c.clone() });
             }
@@ -694,27 +683,10 @@ fn undo_one(a: &Action, sys: &dyn System, store: &Store) -> Result<Reopened, Err
     })
 }
 
-/// RFC 3339 UTC for a UNIX time (no time-zone database needed).
+/// RFC 3339 UTC, to the second, for a UNIX time.
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    humantime::format_rfc3339_seconds(t).to_string()
 }
 
 #[cfg(test)]

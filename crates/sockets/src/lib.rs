@@ -113,14 +113,6 @@ pub struct SocketEntry {
     pub annotation: Annotation,
 }
 
-impl SocketEntry {
-    /// The port the annotation is about: the local port for listeners and for accepted
-    /// connections, the remote port for connections this host opened.
-    pub fn service_port(&self) -> u16 {
-        self.socket.local.port()
-    }
-}
-
 /// The whole inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inventory {
@@ -324,7 +316,7 @@ impl Filter {
             SortKey::Remote => rows.sort_by_key(|e| (e.socket.remote, base(e))),
             SortKey::State => rows.sort_by_key(|e| (e.socket.state, base(e))),
             SortKey::Pid => rows.sort_by_key(|e| (e.pids.first().copied(), base(e))),
-            SortKey::Process => rows.sort_by_key(|e| (name(e), base(e))),
+            SortKey::Process => rows.sort_by_cached_key(|e| (name(e), base(e))),
             SortKey::Risk => rows.sort_by_key(|e| {
                 (
                     std::cmp::Reverse(e.risk),

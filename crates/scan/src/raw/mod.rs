@@ -265,6 +265,76 @@ impl HostAcc {
 }
 
 /// Collects every host of `targets` into groups, checking they are IPv4.
+/// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
+/// from other failures.
+pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, RawError> {
+    sender::RawSocket::open(proto).map_err(|e| {
+        if sender::is_permission(&e) {
+            RawError::Permission(e)
+        } else {
+            RawError::Io(e)
+        }
+    })
+}
+
+/// The cookie key of a scan: fixed by `--seed` (reproducible runs), random otherwise.
+pub(crate) fn scan_key(seed: Option<u64>) -> cookie::CookieKey {
+    seed.map_or_else(cookie::CookieKey::random, cookie::CookieKey::from_seed)
+}
+
+/// Feeds every packet read from `sock` to `f` until `stop` is set (a receiver thread).
+pub(crate) fn receive(
+    sock: &sender::RawSocket,
+    stop: &std::sync::atomic::AtomicBool,
+    f: impl Fn(&[u8]),
+) {
+    let mut buf = vec![0u8; 65536];
+    while !stop.load(Ordering::Relaxed) {
+        match sock.recv(&mut buf) {
+            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
+            Ok(None) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// Ends one group of hosts: unless the scan was interrupted, every (host, port) that never
+/// answered becomes `no-response`; then each host's result goes to the observer and to
+/// `out`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_group(
+    g: &GroupCtx,
+    mut accs: Vec<HostAcc>,
+    ports: &[u16],
+    protocol: Protocol,
+    cfg: &RawConfig,
+    interrupted: bool,
+    obs: &mut dyn crate::engine::Observer,
+    out: &mut Vec<HostResult>,
+) {
+    if !interrupted {
+        for h in 0..g.hosts.len() as u64 {
+            for pi in 0..g.nports {
+                if g.is_answered(h * g.nports + pi) {
+                    continue;
+                }
+                if let (Some(a), Some(&port)) = (accs.get_mut(h as usize), ports.get(pi as usize)) {
+                    a.add(
+                        PortResult::with_protocol(protocol, port, Reason::NoResponse, None),
+                        cfg.all_states,
+                        cfg.list_limit,
+                    );
+                }
+            }
+        }
+    }
+    for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
+        let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
+        obs.host_done(&r);
+        out.push(r);
+    }
+}
+
 pub(crate) fn check_inputs(targets: &TargetSet, ports: &[u16]) -> Result<(), RawError> {
     if ports.is_empty() {
         return Err(RawError::NoPorts);

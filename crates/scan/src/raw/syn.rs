@@ -15,7 +15,7 @@
 
 use super::cookie::CookieKey;
 use super::packet::{build_syn, parse_tcp, parse_unreachable};
-use super::sender::{is_permission, RawSocket};
+use super::sender::RawSocket;
 use super::*;
 use crate::engine::Observer;
 use crate::perm::Permutation;
@@ -118,29 +118,12 @@ impl Ctx<'_> {
     }
 }
 
-fn receive(sock: &RawSocket, stop: &AtomicBool, f: impl Fn(&[u8])) {
-    let mut buf = vec![0u8; 65536];
-    while !stop.load(Ordering::Relaxed) {
-        match sock.recv(&mut buf) {
-            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
-            Ok(None) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(1)),
-        }
-    }
-}
-
 /// Opens the raw sockets a SYN scan needs (`Permission` without CAP_NET_RAW).
 fn open_sockets() -> Result<(RawSocket, RawSocket), RawError> {
-    let map = |e: io::Error| {
-        if is_permission(&e) {
-            RawError::Permission(e)
-        } else {
-            RawError::Io(e)
-        }
-    };
-    let tcp = RawSocket::open(nix::libc::IPPROTO_TCP).map_err(map)?;
-    let icmp = RawSocket::open(nix::libc::IPPROTO_ICMP).map_err(map)?;
-    Ok((tcp, icmp))
+    Ok((
+        open_raw(nix::libc::IPPROTO_TCP)?,
+        open_raw(nix::libc::IPPROTO_ICMP)?,
+    ))
 }
 
 /// Sends a batch, the second half on another thread and socket when there is one and the
@@ -174,11 +157,6 @@ fn send_split(
     }
 }
 
-/// Whether this process may open raw sockets (CAP_NET_RAW in its namespace).
-pub fn available() -> bool {
-    open_sockets().is_ok()
-}
-
 /// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
 /// results, `interrupted: true`).
 pub fn scan(
@@ -196,10 +174,7 @@ pub fn scan(
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
-    let key = match cfg.seed {
-        Some(s) => CookieKey::from_seed(s),
-        None => CookieKey::random(),
-    };
+    let key = scan_key(cfg.seed);
     let pidx = port_index(ports);
     let cap = cfg.rate.unwrap_or(1e7).max(1.0);
     // Loopback has no link to overload: start at the cap and let ENOBUFS pace us.
@@ -395,29 +370,17 @@ pub fn scan(
         res?;
         stats.max_window = stats.max_window.max(pacer.rate as u64);
         // Unanswered ports: filtered (no-response).
-        if !interrupted {
-            for h in 0..g.hosts.len() as u64 {
-                for pi in 0..g.nports {
-                    if !g.is_answered(h * g.nports + pi) {
-                        if let (Some(a), Some(&port)) =
-                            (accs.get_mut(h as usize), ports.get(pi as usize))
-                        {
-                            a.add(
-                                PortResult::new(port, Reason::NoResponse, None),
-                                cfg.all_states,
-                                cfg.list_limit,
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        finish_group(
+            &g,
+            accs,
+            ports,
+            Protocol::Tcp,
+            cfg,
+            interrupted,
+            obs,
+            &mut hosts_out,
+        );
         done_before += n;
-        for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
-            let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
-            obs.host_done(&r);
-            hosts_out.push(r);
-        }
     }
     obs.progress(done_before, total);
     Ok(report(

@@ -17,7 +17,6 @@
 use super::cookie::CookieKey;
 use super::packet::{build_udp, parse_udp, parse_unreachable};
 use super::payloads;
-use super::sender::{is_permission, RawSocket};
 use super::*;
 use crate::engine::Observer;
 use crate::model::{Banner, Identified};
@@ -88,17 +87,6 @@ impl Ctx<'_> {
     }
 }
 
-fn receive(sock: &RawSocket, stop: &AtomicBool, f: impl Fn(&[u8])) {
-    let mut buf = vec![0u8; 65536];
-    while !stop.load(Ordering::Relaxed) {
-        match sock.recv(&mut buf) {
-            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
-            Ok(None) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(1)),
-        }
-    }
-}
-
 /// Per-host pacing of the paced phase.
 struct Pace {
     queue: VecDeque<u32>,
@@ -157,22 +145,12 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<ScanReport, RawError> {
     check_inputs(targets, ports)?;
-    let map = |e: io::Error| {
-        if is_permission(&e) {
-            RawError::Permission(e)
-        } else {
-            RawError::Io(e)
-        }
-    };
-    let udp = RawSocket::open(nix::libc::IPPROTO_UDP).map_err(map)?;
-    let icmp = RawSocket::open(nix::libc::IPPROTO_ICMP).map_err(map)?;
+    let udp = open_raw(nix::libc::IPPROTO_UDP)?;
+    let icmp = open_raw(nix::libc::IPPROTO_ICMP)?;
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
-    let key = match cfg.seed {
-        Some(s) => CookieKey::from_seed(s),
-        None => CookieKey::random(),
-    };
+    let key = scan_key(cfg.seed);
     let txid = (seed >> 16) as u16;
     let pidx = port_index(ports);
     let cap = cfg.rate.unwrap_or(1e7).max(1.0);
@@ -403,34 +381,17 @@ pub fn scan(
             drain(&mut accs, &mut paces, &mut rtt);
         });
         stats.max_window = stats.max_window.max(pacer.rate as u64);
-        if !interrupted {
-            for h in 0..nh as u64 {
-                for pi in 0..g.nports {
-                    if !g.is_answered(h * g.nports + pi) {
-                        if let (Some(a), Some(&port)) =
-                            (accs.get_mut(h as usize), ports.get(pi as usize))
-                        {
-                            a.add(
-                                PortResult::with_protocol(
-                                    Protocol::Udp,
-                                    port,
-                                    Reason::NoResponse,
-                                    None,
-                                ),
-                                cfg.all_states,
-                                cfg.list_limit,
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        finish_group(
+            &g,
+            accs,
+            ports,
+            Protocol::Udp,
+            cfg,
+            interrupted,
+            obs,
+            &mut hosts_out,
+        );
         done_before += n;
-        for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
-            let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
-            obs.host_done(&r);
-            hosts_out.push(r);
-        }
     }
     obs.progress(done_before, total);
     Ok(report(

@@ -33,9 +33,10 @@ impl Backend for Linux {
     fn sockets(&self, req: &Request) -> Result<(Vec<RawSocket>, Source), Error> {
         let transports: Vec<Transport> = req.transports.clone();
         if !self.force_procfs {
-            match netlink::dump(&transports, req.v4, req.v6) {
-                Ok(s) => return Ok((s, Source::Netlink)),
-                Err(e) => tracing_fallback(&e),
+            // When netlink is refused (a sandbox, an old kernel), /proc/net below gives
+            // the same sockets.
+            if let Ok(s) = netlink::dump(&transports, req.v4, req.v6) {
+                return Ok((s, Source::Netlink));
             }
         }
         let s = procnet::read(&self.proc_root.join("net"), &transports, req.v4, req.v6);
@@ -66,8 +67,4 @@ impl Backend for Linux {
             ))
         })
     }
-}
-
-fn tracing_fallback(_e: &Error) {
-    // The fallback is silent by design: /proc/net gives the same sockets.
 }
