@@ -9,6 +9,7 @@
 
 use crate::ui::{self, Failure};
 use clap::Args;
+use portwarden_kb::Lang;
 use portwarden_report::scan as render;
 use portwarden_scan::progress::TtyProgress;
 use portwarden_scan::{
@@ -80,6 +81,11 @@ pub struct ScanArgs {
     /// -sT; up to 10 retransmission rounds for -sS; 4 for -sU).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+    /// UDP: after the retransmission rounds, probe the still-silent ports at the target's
+    /// ICMP rate limit, so closed ports are told from open|filtered (slow: Linux answers
+    /// about one closed port per second).
+    #[arg(long)]
+    pub icmp_pace: bool,
     /// Identify services on open ports (default: when at most 64 ports are open).
     #[arg(long, conflicts_with = "no_banners")]
     pub banners: bool,
@@ -241,6 +247,7 @@ fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
         initial_timeout: Duration::from_millis(1000).min(a.timeout),
         all_states: a.all_states,
         seed: a.seed,
+        icmp_pace: a.icmp_pace,
         args: command_line(),
         ..RawConfig::default()
     }
@@ -417,6 +424,20 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         None => connect(&targets, &ports, &cfg, &mut obs)?,
     };
     obs.progress.finish();
+    if kind == Kind::Udp && !a.icmp_pace && !report.interrupted {
+        let limited = report
+            .hosts
+            .iter()
+            .filter(|h| h.stats.closed > 0 && h.stats.open_filtered > 0)
+            .count();
+        if limited > 0 {
+            let msg = match style.lang {
+                Lang::Zh => format!("提示：{limited} 台主机只对部分关闭端口回复了 ICMP，其余无响应——这是限制 ICMP 差错报文速率的表现；其 open|filtered 端口可能实为关闭（--icmp-pace 可区分，约每秒一个端口）"),
+                Lang::En => format!("note: {limited} host(s) answered some closed ports and left others silent, as hosts that rate-limit ICMP errors do; their open|filtered ports may be closed (--icmp-pace tells them apart, at about one port per second)"),
+            };
+            eprintln!("portwarden: {msg}");
+        }
+    }
     let mut stdout = String::new();
     let file_to_stdout = [&a.xml_out, &a.grepable_out]
         .iter()

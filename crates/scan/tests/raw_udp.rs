@@ -1,5 +1,8 @@
-//! UDP scan of the top 100 UDP ports of a simulated host behind an ICMP rate limit, inside
-//! netsim's scanner namespace. Prints `SKIPPED: ...` and passes when netsim cannot run here.
+//! UDP scans of the top 100 UDP ports of simulated hosts behind an ICMP rate limit, inside
+//! netsim's scanner namespace: the default scan (rounds for loss, no waiting for the ICMP
+//! limit) finds every open port of a Linux-like host through 20 ms and 5 % loss; the paced
+//! scan (`icmp_pace`) tells every closed port from the filtered ones. Print `SKIPPED: ...`
+//! and pass when netsim cannot run here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -14,7 +17,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 #[test]
-fn top_100_udp_with_icmp_rate_limit() {
+fn top_100_udp_paced_to_the_icmp_limit_is_exact() {
     if let Err(why) = Netsim::available() {
         eprintln!("SKIPPED: netsim unavailable: {why}");
         return;
@@ -52,6 +55,7 @@ fn top_100_udp_with_icmp_rate_limit() {
         retries: 3,
         all_states: true,
         seed: Some(9),
+        icmp_pace: true,
         ..RawConfig::default()
     };
     let t = Instant::now();
@@ -106,4 +110,84 @@ fn top_100_udp_with_icmp_rate_limit() {
     assert_eq!(named(53), Some("domain"));
     assert_eq!(named(161), Some("snmp"));
     assert!(secs < 30.0, "took {secs:.1}s");
+}
+
+/// A host like a stock Linux box: every port closed but the open ones, one port unreachable
+/// per second after a burst of six; 20 ms RTT and 5 % loss each way. The default scan
+/// must find every open port, never call a closed or open port anything it is not, and end
+/// in a few round trips rather than wait out the ICMP limit.
+#[test]
+fn top_100_udp_finds_every_open_port_through_loss() {
+    if let Err(why) = Netsim::available() {
+        eprintln!("SKIPPED: netsim unavailable: {why}");
+        return;
+    }
+    let top: Vec<u16> = portwarden_kb::top_ports(Protocol::Udp, 100).to_vec();
+    let open: Vec<u16> = top.iter().copied().skip(1).step_by(7).collect();
+    let filtered: Vec<u16> = top.iter().copied().skip(3).step_by(11).collect();
+    let ports = PortsConfig::all(NetState::Closed)
+        .open(open.iter().copied())
+        .filtered(filtered.iter().copied().filter(|p| !open.contains(p)));
+    for seed in [11u64, 12, 13] {
+        let cfg = Config::new()
+            .seed(seed)
+            .rtt(Duration::from_millis(20))
+            .loss(0.05)
+            .icmp_limit(IcmpLimit::default())
+            .host(HostConfig::new("198.19.0.21").udp(ports.clone()));
+        let net = Netsim::start(cfg).unwrap();
+        let ip: Ipv4Addr = "198.19.0.21".parse().unwrap();
+        // The command line's default for -sU: four retransmission rounds.
+        let rc = RawConfig {
+            retries: 4,
+            all_states: true,
+            seed: Some(seed),
+            ..RawConfig::default()
+        };
+        let targets =
+            TargetSet::build(&["198.19.0.21".into()], &[], TargetOptions::default()).unwrap();
+        let t = Instant::now();
+        let r = net
+            .in_scanner(|| {
+                udp::scan(
+                    &targets,
+                    &top,
+                    &rc,
+                    &mut NoObserver,
+                    &AtomicBool::new(false),
+                )
+            })
+            .unwrap()
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let truth = &net.truth().hosts[&ip].udp;
+        let h = &r.hosts[0];
+        assert_eq!(h.ports.len(), 100);
+        let found: Vec<u16> = h
+            .ports
+            .iter()
+            .filter(|p| p.state == PortState::Open)
+            .map(|p| p.port)
+            .collect();
+        let mut want = open.clone();
+        want.sort_unstable();
+        assert_eq!(found, want, "seed {seed}: open ports");
+        for p in &h.ports {
+            match p.state {
+                PortState::Closed => assert_eq!(truth.state(p.port), NetState::Closed, "{p:?}"),
+                PortState::OpenFiltered => {
+                    assert_ne!(truth.state(p.port), NetState::Open, "{p:?}")
+                }
+                PortState::Open => {}
+                PortState::Filtered => panic!("no ICMP filter answers here: {p:?}"),
+            }
+        }
+        let closed = h.stats.closed;
+        eprintln!(
+            "seed {seed}: {secs:.2}s, {} probes, {} open, {closed} closed (ICMP-limited), {} open|filtered",
+            r.stats.probes, h.stats.open, h.stats.open_filtered
+        );
+        assert!(closed >= 6, "the burst of unreachables was seen: {closed}");
+        assert!(secs < 10.0, "took {secs:.1}s");
+    }
 }

@@ -71,6 +71,10 @@ pub struct RawConfig {
     pub list_limit: u32,
     /// Key of the probe order and the cookies (random when `None`).
     pub seed: Option<u64>,
+    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
+    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
+    /// about one port unreachable per second).
+    pub icmp_pace: bool,
     /// The command line, for reports.
     pub args: String,
 }
@@ -86,6 +90,7 @@ impl Default for RawConfig {
             all_states: false,
             list_limit: 25,
             seed: None,
+            icmp_pace: false,
             args: String::new(),
         }
     }

@@ -1,18 +1,24 @@
 //! The UDP scan.
 //!
-//! Every (host, port) first gets one probe with its protocol payload ([`super::payloads`]) at
-//! the global rate. A reply means open (and, when it looks like the protocol's answer, names
-//! the service); ICMP port unreachable from the target means closed; other ICMP
-//! unreachables mean filtered; silence after every attempt means open|filtered.
+//! Every (host, port) gets a probe with its protocol payload ([`super::payloads`]) at the
+//! global rate; then, for a timeout taken from the measured round trips, the answers are
+//! collected, and the ports still silent get the next round (`retries` rounds at most). A
+//! reply means open (and, when it looks like the protocol's answer, names the service);
+//! ICMP port unreachable from the target means closed; other ICMP unreachables mean
+//! filtered; silence after every round means open|filtered. The rounds are there for lost
+//! packets, so every open port is found in a few round trips.
 //!
 //! Targets rate-limit ICMP errors (Linux: a per-peer token bucket, about one per second
-//! after a burst of six), so the remaining ports are then probed host by host at a paced
-//! interval that follows the target's observed limit instead of nmap's fixed exponential
-//! backoff: while no rate is known, the pace slows down when unreachables stop coming
-//! although probes continue; once a few unreachables have arrived, the spacing between them
-//! (its lower quartile: under a token bucket they cannot come faster than the refill) gives
-//! the token interval, and the pace is set just above it so that every closed port's probe
-//! finds a token. Replies are matched by source port ([`super::cookie::CookieKey::udp_sport`]).
+//! after a burst of six), so after the rounds most closed ports of such a host are still
+//! silent. nmap waits for them with an exponential backoff (minutes for the top 100 ports).
+//! Here they stay open|filtered unless [`RawConfig::icmp_pace`] asks for the paced phase:
+//! the silent ports are probed host by host at an interval that follows the target's
+//! observed limit: while no rate is known, the pace slows down when unreachables stop
+//! coming although probes continue; once a few unreachables have arrived, the spacing
+//! between them (its lower quartile: under a token bucket they cannot come faster than the
+//! refill) gives the token interval, and the pace is set just above it so that every closed
+//! port's probe finds a token. Replies are matched by source port
+//! ([`super::cookie::CookieKey::udp_sport`]).
 
 use super::cookie::CookieKey;
 use super::packet::{build_udp, parse_udp, parse_unreachable};
@@ -95,7 +101,6 @@ struct Pace {
     last_icmp: Option<Instant>,
     gaps: VecDeque<Duration>,
     sent_since_icmp: u32,
-    last_sent: Option<(u64, Instant)>,
 }
 
 impl Pace {
@@ -133,6 +138,11 @@ impl Pace {
             self.sent_since_icmp = 0;
         }
     }
+}
+
+/// Time since `t0` in 100 µs steps (a probe's send time, kept in four bytes).
+fn stamp(t0: Instant) -> u32 {
+    u32::try_from(t0.elapsed().as_micros() / 100).unwrap_or(u32::MAX)
 }
 
 /// Runs a UDP scan of `ports` on every host of `targets`; `retries` bounds the extra
@@ -188,6 +198,11 @@ pub fn scan(
         let mut accs: Vec<HostAcc> = (0..nh).map(|_| HostAcc::default()).collect();
         let n = nh as u64 * g.nports;
         let mut attempts = vec![0u8; n as usize];
+        let mut paced_tries = vec![0u8; n as usize];
+        // When each probe last went out, in 100 µs steps from `t_group`.
+        let t_group = Instant::now();
+        let mut sent_at = vec![0u32; n as usize];
+        let mut answered = 0u64;
         let mut paces: Vec<Pace> = (0..nh)
             .map(|_| Pace {
                 queue: VecDeque::new(),
@@ -196,7 +211,6 @@ pub fn scan(
                 last_icmp: None,
                 gaps: VecDeque::new(),
                 sent_since_icmp: 0,
-                last_sent: None,
             })
             .collect();
         let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -205,20 +219,29 @@ pub fn scan(
             let (ctx_ref, stop_ref, udp_ref, icmp_ref) = (&ctx, &stop, &udp, &icmp);
             sc.spawn(move || receive(udp_ref, stop_ref, |p| ctx_ref.on_udp(p)));
             sc.spawn(move || receive(icmp_ref, stop_ref, |p| ctx_ref.on_icmp(p)));
-            let drain = |accs: &mut Vec<HostAcc>, paces: &mut Vec<Pace>, rtt: &mut RttEstimator| {
-                for ev in g.take_events() {
+            // Answers to first probes give round-trip samples (Karn: not retransmissions).
+            let drain = |accs: &mut Vec<HostAcc>,
+                         paces: &mut Vec<Pace>,
+                         rtt: &mut RttEstimator,
+                         sent: &[u32],
+                         attempts: &[u8]| {
+                let events = g.take_events();
+                let count = events.len() as u64;
+                for ev in events {
                     let h = (ev.idx / g.nports) as usize;
                     let Some(&port) = ports.get((ev.idx % g.nports) as usize) else {
                         continue;
                     };
                     let mut d = None;
-                    if let Some(pc) = paces.get_mut(h) {
-                        if let Some((i, at)) = pc.last_sent {
-                            if i == ev.idx && ev.at >= at {
-                                d = Some(ev.at - at);
-                                rtt.sample(ev.at - at);
-                            }
+                    let i = ev.idx as usize;
+                    if let (Some(&at), Some(1)) = (sent.get(i), attempts.get(i)) {
+                        let at = t_group + Duration::from_micros(u64::from(at) * 100);
+                        if ev.at >= at {
+                            d = Some(ev.at - at);
+                            rtt.sample(ev.at - at);
                         }
+                    }
+                    if let Some(pc) = paces.get_mut(h) {
                         if ev.reason == Reason::PortUnreach {
                             pc.on_unreach(ev.at);
                         }
@@ -242,69 +265,108 @@ pub fn scan(
                         a.add(p, cfg.all_states, cfg.list_limit);
                     }
                 }
+                count
             };
-            // Phase 1: one probe per (host, port) at the global rate.
-            let mut i = 0u64;
+            // Rounds: every silent (host, port) gets a probe at the global rate, then one
+            // timeout (from the measured round trips) for the answers. Open ports answer
+            // within a round unless a packet was lost; the rounds are there for the loss.
             let mut last_tick = Instant::now();
-            while i < n {
-                if cancel.load(Ordering::Relaxed) {
-                    interrupted = true;
+            for round in 0..max_attempts {
+                let mut i = 0u64;
+                let mut sent_round = 0u64;
+                while i < n {
+                    if cancel.load(Ordering::Relaxed) {
+                        interrupted = true;
+                        break;
+                    }
+                    if last_tick.elapsed() >= Duration::from_millis(20) {
+                        answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
+                        pacer.increase(1.25);
+                        last_tick = Instant::now();
+                        let step = (u64::from(round) * n + i) / u64::from(max_attempts);
+                        obs.progress(done_before + step, total);
+                    }
+                    let mut grant = pacer.grant(64);
+                    while grant > 0 && i < n {
+                        let idx = perm.get(i);
+                        i += 1;
+                        if g.is_answered(idx) {
+                            continue;
+                        }
+                        grant -= 1;
+                        let h = (idx / g.nports) as usize;
+                        let (Some(&dst), Some(&src), Some(&port)) = (
+                            g.addrs.get(h),
+                            g.srcs.get(h),
+                            ports.get((idx % g.nports) as usize),
+                        ) else {
+                            continue;
+                        };
+                        let pkt = probe(src, dst, port);
+                        let mut tries = 0;
+                        while let Err(e) = udp.send_one(&pkt, dst) {
+                            tries += 1;
+                            if e.raw_os_error() != Some(nix::libc::ENOBUFS) || tries > 100 {
+                                break;
+                            }
+                            pacer.decrease(0.8);
+                            std::thread::sleep(Duration::from_micros(500));
+                        }
+                        if let Some(a) = attempts.get_mut(idx as usize) {
+                            *a = a.saturating_add(1);
+                        }
+                        if let Some(t) = sent_at.get_mut(idx as usize) {
+                            *t = stamp(t_group);
+                        }
+                        if let Some(a) = accs.get_mut(h) {
+                            a.probes += 1;
+                            if round > 0 {
+                                a.retries += 1;
+                            }
+                        }
+                        sent_round += 1;
+                    }
+                }
+                stats.probes += sent_round;
+                if round > 0 {
+                    stats.retries += sent_round;
+                }
+                if interrupted || sent_round == 0 {
                     break;
                 }
-                if last_tick.elapsed() >= Duration::from_millis(20) {
-                    drain(&mut accs, &mut paces, &mut rtt);
-                    pacer.increase(1.25);
-                    last_tick = Instant::now();
-                    obs.progress(done_before + i, total);
+                let deadline = Instant::now() + rtt.timeout();
+                while Instant::now() < deadline {
+                    if cancel.load(Ordering::Relaxed) {
+                        interrupted = true;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
+                    if answered >= n {
+                        break;
+                    }
                 }
-                let mut grant = pacer.grant(64);
-                while grant > 0 && i < n {
-                    let idx = perm.get(i);
-                    i += 1;
-                    grant -= 1;
-                    let h = (idx / g.nports) as usize;
-                    let (Some(&dst), Some(&src), Some(&port)) = (
-                        g.addrs.get(h),
-                        g.srcs.get(h),
-                        ports.get((idx % g.nports) as usize),
-                    ) else {
-                        continue;
-                    };
-                    let pkt = probe(src, dst, port);
-                    let mut tries = 0;
-                    while let Err(e) = udp.send_one(&pkt, dst) {
-                        tries += 1;
-                        if e.raw_os_error() != Some(nix::libc::ENOBUFS) || tries > 100 {
-                            break;
+                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
+                if interrupted {
+                    break;
+                }
+            }
+            // Paced phase (--icmp-pace): the ports still silent, probed host by host at
+            // the target's observed ICMP rate, so that each closed port's probe finds a
+            // token and a silent port is open|filtered for certain.
+            if cfg.icmp_pace && !interrupted {
+                for (h, pc) in paces.iter_mut().enumerate() {
+                    for pi in 0..g.nports {
+                        let idx = h as u64 * g.nports + pi;
+                        if !g.is_answered(idx) {
+                            pc.queue.push_back(pi as u32);
                         }
-                        pacer.decrease(0.8);
-                        std::thread::sleep(Duration::from_micros(500));
                     }
-                    if let Some(a) = attempts.get_mut(idx as usize) {
-                        *a = 1;
-                    }
-                    if let Some(pc) = paces.get_mut(h) {
-                        pc.last_sent = Some((idx, Instant::now()));
-                    }
-                    if let Some(a) = accs.get_mut(h) {
-                        a.probes += 1;
-                    }
-                    stats.probes += 1;
-                }
-            }
-            let deadline = Instant::now() + rtt.timeout();
-            while Instant::now() < deadline && !interrupted {
-                std::thread::sleep(Duration::from_millis(5));
-                drain(&mut accs, &mut paces, &mut rtt);
-            }
-            drain(&mut accs, &mut paces, &mut rtt);
-            // Phase 2: the silent ports, paced per host at the target's ICMP rate.
-            for (h, pc) in paces.iter_mut().enumerate() {
-                for pi in 0..g.nports {
-                    let idx = h as u64 * g.nports + pi;
-                    if !g.is_answered(idx) && max_attempts > 1 {
-                        pc.queue.push_back(pi as u32);
-                    }
+                    // The rounds spent the tokens; learn the refill from here on.
+                    pc.interval = FIRST_INTERVAL;
+                    pc.next_at = Instant::now();
+                    pc.gaps.clear();
+                    pc.last_icmp = None;
                 }
             }
             loop {
@@ -312,7 +374,7 @@ pub fn scan(
                     interrupted = true;
                     break;
                 }
-                drain(&mut accs, &mut paces, &mut rtt);
+                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
                 let now = Instant::now();
                 let mut next_wake = now + Duration::from_millis(5);
                 let mut busy = false;
@@ -351,14 +413,25 @@ pub fn scan(
                         a.probes += 1;
                         a.retries += 1;
                     }
-                    let tried = attempts.get_mut(idx as usize).map_or(u8::MAX, |a| {
+                    // Once the refill is known, a probe sent at that pace that draws no
+                    // unreachable settles the port; two such probes allow for one loss.
+                    let paced = pc.gaps.len() >= 3;
+                    let tried = paced_tries.get_mut(idx as usize).map_or(u8::MAX, |a| {
+                        if paced {
+                            *a = a.saturating_add(1);
+                        }
+                        *a
+                    });
+                    let all = attempts.get_mut(idx as usize).map_or(u8::MAX, |a| {
                         *a = a.saturating_add(1);
                         *a
                     });
-                    if tried < max_attempts {
+                    if tried < 2 && all < max_attempts.saturating_mul(3) {
                         pc.queue.push_back(pi);
                     }
-                    pc.last_sent = Some((idx, now));
+                    if let Some(t) = sent_at.get_mut(idx as usize) {
+                        *t = stamp(t_group);
+                    }
                     pc.on_send(now);
                     pc.next_at = now + pc.interval;
                     next_wake = next_wake.min(pc.next_at);
@@ -375,10 +448,10 @@ pub fn scan(
             let deadline = Instant::now() + rtt.timeout();
             while Instant::now() < deadline && !interrupted {
                 std::thread::sleep(Duration::from_millis(5));
-                drain(&mut accs, &mut paces, &mut rtt);
+                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
             }
             stop.store(true, Ordering::Relaxed);
-            drain(&mut accs, &mut paces, &mut rtt);
+            answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
         });
         stats.max_window = stats.max_window.max(pacer.rate as u64);
         finish_group(
