@@ -13,6 +13,7 @@
 pub mod cookie;
 pub mod packet;
 pub mod payloads;
+pub(crate) mod pool;
 pub mod sender;
 pub mod syn;
 pub mod udp;
@@ -288,17 +289,23 @@ pub(crate) fn scan_key(seed: Option<u64>) -> cookie::CookieKey {
 }
 
 /// Feeds every packet read from `sock` to `f` until `stop` is set (a receiver thread).
+///
+/// Reads up to 64 packets per system call and never blocks in the kernel: when the queue
+/// runs dry it sleeps a moment (at most a millisecond) instead. A receiver asleep in the
+/// socket would be woken once per arriving packet, and on loopback those wake-ups were an
+/// eighth of the whole scan's CPU time; the socket's 32 MiB buffer holds what arrives in
+/// between.
 pub(crate) fn receive(
     sock: &sender::RawSocket,
     stop: &std::sync::atomic::AtomicBool,
     f: impl Fn(&[u8]),
 ) {
-    let mut buf = vec![0u8; 65536];
+    let mut bufs: Vec<Vec<u8>> = (0..64).map(|_| vec![0u8; 2048]).collect();
     while !stop.load(Ordering::Relaxed) {
-        match sock.recv(&mut buf) {
-            Ok(Some(n)) => f(buf.get(..n).unwrap_or(&[])),
-            Ok(None) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        match sock.recv_many(&mut bufs, &f) {
+            Ok(n) if n == bufs.len() => {}
+            Ok(0) | Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            Ok(_) => std::thread::sleep(Duration::from_micros(200)),
         }
     }
 }

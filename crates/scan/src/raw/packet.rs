@@ -1,5 +1,6 @@
-//! Building probes and parsing replies. Probes are transport headers only (the kernel adds
-//! the IPv4 header on a raw `IPPROTO_TCP`/`IPPROTO_UDP` socket); replies arrive as whole IPv4
+//! Building probes and parsing replies. Probes are transport headers (the kernel adds the
+//! IPv4 header on a raw `IPPROTO_TCP`/`IPPROTO_UDP` socket), or whole IPv4 packets
+//! ([`with_ipv4`]) for the send-only `IPPROTO_RAW` sockets; replies arrive as whole IPv4
 //! packets. Everything parsed here is untrusted input: every length is checked and nothing
 //! panics on malformed packets.
 
@@ -15,6 +16,27 @@ pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32)
         .calc_checksum_ipv4_raw(src.octets(), dst.octets(), &[])
         .unwrap_or(0);
     h.to_bytes().to_vec()
+}
+
+/// `l4` (a transport header and payload of protocol `proto`) behind an IPv4 header from
+/// `src` to `dst`, TTL 64, for a send-only `IPPROTO_RAW` socket (the kernel fills in the
+/// identification and checks the header checksum).
+pub fn with_ipv4(proto: u8, src: Ipv4Addr, dst: Ipv4Addr, l4: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(l4.len()).unwrap_or(u16::MAX).min(65_515);
+    let Ok(mut h) = etherparse::Ipv4Header::new(
+        len,
+        64,
+        etherparse::IpNumber(proto),
+        src.octets(),
+        dst.octets(),
+    ) else {
+        return Vec::new();
+    };
+    h.header_checksum = h.calc_header_checksum();
+    let mut v = Vec::with_capacity(20 + l4.len());
+    v.extend_from_slice(&h.to_bytes());
+    v.extend_from_slice(l4);
+    v
 }
 
 /// A UDP probe (header + payload, checksummed for `src` → `dst`).
@@ -170,18 +192,7 @@ mod tests {
     const THEM: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 10);
 
     fn wrap(proto: u8, src: Ipv4Addr, dst: Ipv4Addr, l4: &[u8]) -> Vec<u8> {
-        let mut h = etherparse::Ipv4Header::new(
-            l4.len() as u16,
-            64,
-            etherparse::IpNumber(proto),
-            src.octets(),
-            dst.octets(),
-        )
-        .expect("header");
-        h.header_checksum = h.calc_header_checksum();
-        let mut v = h.to_bytes().to_vec();
-        v.extend_from_slice(l4);
-        v
+        with_ipv4(proto, src, dst, l4)
     }
 
     #[test]

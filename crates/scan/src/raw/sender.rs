@@ -43,6 +43,45 @@ impl RawSocket {
         Ok(RawSocket { sock })
     }
 
+    /// Opens a send-only raw socket (`IPPROTO_RAW`: the caller builds the IPv4 header,
+    /// see [`super::packet::with_ipv4`]). The kernel delivers no packet to it, so sending
+    /// from it costs no copies of the traffic it causes.
+    pub fn open_send_only() -> io::Result<RawSocket> {
+        RawSocket::open(nix::libc::IPPROTO_RAW)
+    }
+
+    /// Keeps only TCP segments addressed to a port in `ports` whose flags carry ACK or RST
+    /// (SYN-ACKs and resets: the answers to SYN probes), filtered in the kernel so that the
+    /// rest (on loopback, our own SYNs among them) never wakes the receiver.
+    pub fn keep_tcp_answers(&self, ports: std::ops::RangeInclusive<u16>) -> io::Result<()> {
+        use nix::libc::{
+            sock_filter, BPF_ABS, BPF_B, BPF_H, BPF_IND, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
+            BPF_K, BPF_LD, BPF_LDX, BPF_MSH, BPF_RET,
+        };
+        let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        };
+        let prog = [
+            // A fragment other than the first has no TCP header here: drop it.
+            op(BPF_LD | BPF_H | BPF_ABS, 0, 0, 6),
+            op(BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff),
+            // X = IPv4 header length; A = destination port.
+            op(BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0),
+            op(BPF_LD | BPF_H | BPF_IND, 0, 0, 2),
+            op(BPF_JMP | BPF_JGE | BPF_K, 0, 3, u32::from(*ports.start())),
+            op(BPF_JMP | BPF_JGT | BPF_K, 2, 0, u32::from(*ports.end())),
+            // A = flags; keep ACK (0x10) or RST (0x04).
+            op(BPF_LD | BPF_B | BPF_IND, 0, 0, 13),
+            op(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x14),
+            op(BPF_RET | BPF_K, 0, 0, 0),
+            op(BPF_RET | BPF_K, 0, 0, 0x0004_0000),
+        ];
+        self.sock.attach_filter(&prog)
+    }
+
     /// A second handle (for the receiver thread).
     pub fn try_clone(&self) -> io::Result<RawSocket> {
         Ok(RawSocket {
@@ -91,6 +130,33 @@ impl RawSocket {
     pub fn send_one(&self, pkt: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
         self.sock
             .send_to(pkt, &SockAddr::from(SocketAddrV4::new(dst, 0)))
+    }
+
+    /// Receives up to `bufs.len()` IPv4 packets in one `recvmmsg(2)` call, without waiting,
+    /// and hands each to `f`; returns how many.
+    pub fn recv_many(&self, bufs: &mut [Vec<u8>], mut f: impl FnMut(&[u8])) -> io::Result<usize> {
+        use nix::sys::socket::{recvmmsg, SockaddrStorage};
+        use std::io::IoSliceMut;
+        let lens: Vec<usize> = {
+            let mut hdrs = MultiHeaders::<SockaddrStorage>::preallocate(bufs.len(), None);
+            let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+                bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
+            match recvmmsg(
+                self.sock.as_raw_fd(),
+                &mut hdrs,
+                iovs.iter_mut(),
+                MsgFlags::MSG_DONTWAIT,
+                None,
+            ) {
+                Ok(res) => res.map(|m| m.bytes).collect(),
+                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Vec::new(),
+                Err(e) => return Err(io::Error::from(e)),
+            }
+        };
+        for (b, &n) in bufs.iter().zip(&lens) {
+            f(b.get(..n).unwrap_or(b));
+        }
+        Ok(lens.len())
     }
 
     /// Receives one IPv4 packet; `Ok(None)` after the 20 ms read timeout.

@@ -14,7 +14,8 @@
 //! exceeds `--rate`.
 
 use super::cookie::CookieKey;
-use super::packet::{build_syn, parse_tcp, parse_unreachable};
+use super::packet::{build_syn, parse_tcp, parse_unreachable, with_ipv4};
+use super::pool::{Counters, Pool};
 use super::sender::RawSocket;
 use super::*;
 use crate::engine::Observer;
@@ -119,42 +120,17 @@ impl Ctx<'_> {
 }
 
 /// Opens the raw sockets a SYN scan needs (`Permission` without CAP_NET_RAW).
-fn open_sockets() -> Result<(RawSocket, RawSocket), RawError> {
+/// The receiving sockets (TCP, with the kernel keeping only answers to our probes; ICMP)
+/// and the send-only one.
+fn open_sockets() -> Result<(RawSocket, RawSocket, RawSocket), RawError> {
+    let tcp = open_raw(nix::libc::IPPROTO_TCP)?;
+    // Without the filter the scan still works, only with more wake-ups.
+    let _ = tcp.keep_tcp_answers(SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1));
     Ok((
-        open_raw(nix::libc::IPPROTO_TCP)?,
+        tcp,
         open_raw(nix::libc::IPPROTO_ICMP)?,
+        open_raw(nix::libc::IPPROTO_RAW)?,
     ))
-}
-
-/// Sends a batch, the second half on another thread and socket when there is one and the
-/// batch is large. Returns how many packets from the front of the batch went out (a
-/// packet of the second half may go out twice after a partial first half: a duplicate
-/// SYN is harmless, the answered-bitmap absorbs its reply).
-fn send_split(
-    a: &RawSocket,
-    b: Option<&RawSocket>,
-    pkts: &[Vec<u8>],
-    dsts: &[Ipv4Addr],
-) -> io::Result<usize> {
-    let Some(b) = b.filter(|_| pkts.len() >= 64) else {
-        return a.send_batch(pkts, dsts);
-    };
-    let mid = pkts.len() / 2;
-    let (p1, p2) = pkts.split_at(mid);
-    let (d1, d2) = dsts.split_at(mid.min(dsts.len()));
-    let (r1, r2) = std::thread::scope(|s| {
-        let h = s.spawn(|| b.send_batch(p2, d2));
-        let r1 = a.send_batch(p1, d1);
-        let r2 = h.join().unwrap_or(Ok(0));
-        (r1, r2)
-    });
-    match r1 {
-        Ok(k1) if k1 == p1.len() => match r2 {
-            Ok(k2) => Ok(k1 + k2),
-            Err(_) => Ok(k1),
-        },
-        other => other,
-    }
 }
 
 /// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
@@ -167,10 +143,11 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<ScanReport, RawError> {
     check_inputs(targets, ports)?;
-    let (tcp, icmp) = open_sockets()?;
-    // A second sending socket: on loopback the kernel answers each SYN inside the
-    // sending call, so two threads sending halves of a batch use both cores.
-    let tcp2 = RawSocket::open(nix::libc::IPPROTO_TCP).ok();
+    let (tcp, icmp, tx) = open_sockets()?;
+    // A second sender: on loopback the kernel answers each SYN inside the sending call,
+    // so two sending threads use both cores.
+    let mut senders = vec![tx];
+    senders.extend(RawSocket::open_send_only().ok());
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
@@ -217,7 +194,10 @@ pub fn scan(
         let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         gseq += 1;
         let mut resolved = 0u64;
+        let counters = Counters::default();
         let res: Result<(), RawError> = std::thread::scope(|sc| {
+            let mut pool = Pool::start(sc, &senders, &counters);
+            let mut enobufs_seen = 0u64;
             let (ctx_ref, stop_ref) = (&ctx, &stop);
             let (tcp_ref, icmp_ref) = (&tcp, &icmp);
             sc.spawn(move || receive(tcp_ref, stop_ref, |p| ctx_ref.on_tcp(p)));
@@ -253,10 +233,16 @@ pub fn scan(
                 let before = resolved;
                 let mut sent_round = 0u64;
                 let mut i = 0u64;
-                while i < n || !pkts.is_empty() {
+                while i < n {
                     if cancel.load(Ordering::Relaxed) {
                         interrupted = true;
                         break;
+                    }
+                    let enobufs = counters.enobufs.load(Ordering::Relaxed);
+                    if enobufs != enobufs_seen {
+                        enobufs_seen = enobufs;
+                        errors_in_tick = true;
+                        pacer.decrease(0.8);
                     }
                     if last_tick.elapsed() >= Duration::from_millis(20) {
                         resolved += drain(&mut accs, &mut rtt);
@@ -267,7 +253,7 @@ pub fn scan(
                         last_tick = Instant::now();
                         obs.progress(done_before + resolved, total);
                     }
-                    if pkts.is_empty() {
+                    {
                         let grant = pacer.grant(BATCH);
                         let now_ms = ctx.now_ms();
                         while pkts.len() < grant && i < n {
@@ -287,7 +273,8 @@ pub fn scan(
                             let sport = SPORT_BASE
                                 + ((idx + u64::from(round) * 7919) % u64::from(SPORT_SPAN)) as u16;
                             let seq = key.tcp_seq(src, dst, sport, port, now_ms);
-                            pkts.push(build_syn(src, dst, sport, port, seq));
+                            let syn = build_syn(src, dst, sport, port, seq);
+                            pkts.push(with_ipv4(6, src, dst, &syn));
                             dsts.push(dst);
                             if let Some(a) = accs.get_mut(h) {
                                 a.probes += 1;
@@ -300,32 +287,17 @@ pub fn scan(
                     if pkts.is_empty() {
                         continue;
                     }
-                    match send_split(&tcp, tcp2.as_ref(), &pkts, &dsts) {
-                        Ok(k) if k == pkts.len() => {
-                            sent_round += k as u64;
-                            pkts.clear();
-                            dsts.clear();
-                        }
-                        Ok(k) => {
-                            sent_round += k as u64;
-                            pkts.drain(..k);
-                            dsts.drain(..k);
-                            errors_in_tick = true;
-                            pacer.decrease(0.8);
-                            std::thread::sleep(Duration::from_micros(500));
-                        }
-                        Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => {
-                            errors_in_tick = true;
-                            pacer.decrease(0.8);
-                            std::thread::sleep(Duration::from_micros(500));
-                        }
-                        Err(_) => {
-                            // No route and the like: settle the first probe, keep the rest.
-                            pkts.remove(0);
-                            dsts.remove(0);
-                        }
+                    sent_round += pkts.len() as u64;
+                    let batch = (
+                        std::mem::replace(&mut pkts, Vec::with_capacity(BATCH)),
+                        std::mem::replace(&mut dsts, Vec::with_capacity(BATCH)),
+                    );
+                    if !pool.send(batch) {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(RawError::Io(io::Error::other("the sender threads stopped")));
                     }
                 }
+                pool.flush(&counters);
                 stats.probes += sent_round;
                 if round > 0 {
                     stats.retries += sent_round;
@@ -363,6 +335,7 @@ pub fn scan(
                     }
                 }
             }
+            drop(pool);
             stop.store(true, Ordering::Relaxed);
             resolved += drain(&mut accs, &mut rtt);
             Ok(())
