@@ -1,0 +1,124 @@
+//! Helpers shared by the end-to-end tests that run inside a network namespace they create
+//! (`control.rs`, `raw_cli.rs`): the namespace, removed with every process started in it
+//! when dropped (also when a test panics), and the reason a test skips.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+/// Why a namespace test cannot run here (not root, or one of `tools` missing), if so.
+pub fn why_skip(tools: &[&str]) -> Option<String> {
+    if !nix::unistd::geteuid().is_root() {
+        return Some("needs root (network namespaces, raw sockets, nftables)".into());
+    }
+    for &tool in tools {
+        if Command::new(tool)
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            return Some(format!("{tool} is not installed"));
+        }
+    }
+    None
+}
+
+/// A network namespace that is deleted, with every process started in it, on drop
+/// (also when the test panics).
+pub struct Ns {
+    pub name: String,
+    kids: Vec<Child>,
+    db: std::path::PathBuf,
+}
+
+impl Ns {
+    pub fn new() -> Ns {
+        let name = format!(
+            "pwt-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip netns add {name}");
+        let ns = Ns {
+            db: std::env::temp_dir().join(format!("{name}.db")),
+            name,
+            kids: Vec::new(),
+        };
+        assert!(ns.sh(&["ip", "link", "set", "lo", "up"]).status.success());
+        ns
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).args(args);
+        c.env("PORTWARDEN_DB", &self.db)
+            .env("NO_COLOR", "1")
+            .env("LANG", "C")
+            .env_remove("SSH_CONNECTION");
+        c
+    }
+
+    pub fn sh(&self, args: &[&str]) -> std::process::Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    pub fn pw(&self, args: &[&str]) -> std::process::Output {
+        let bin = assert_cmd::cargo::cargo_bin("portwarden");
+        let mut all = vec![bin.to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.cmd(&all).stdin(Stdio::null()).output().unwrap()
+    }
+
+    /// Starts a python3 program in the namespace; returns once it printed "ready".
+    pub fn spawn_py(&mut self, code: &str) -> u32 {
+        use std::io::BufRead;
+        let mut c = self
+            .cmd(&["python3", "-u", "-c", code])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = c.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line).unwrap();
+        assert!(line.starts_with("ready"), "{line}");
+        let pid = c.id();
+        self.kids.push(c);
+        pid
+    }
+
+    pub fn connects(&self, port: u16) -> bool {
+        let code = format!(
+            "import socket,sys\ntry:\n socket.create_connection(('127.0.0.1',{port}),timeout=1)\nexcept Exception:\n sys.exit(1)"
+        );
+        self.sh(&["python3", "-c", &code]).status.success()
+    }
+
+    pub fn listening(&self, port: u16) -> bool {
+        let out = self.pw(&["ls", "--json", "-l", "--port", &port.to_string()]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        !v.as_array().unwrap().is_empty()
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        for k in &mut self.kids {
+            let _ = k.kill();
+            let _ = k.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+        let _ = std::fs::remove_file(&self.db);
+    }
+}

@@ -1,0 +1,165 @@
+//! End-to-end tests of the raw scans through the real binary, inside a network namespace
+//! the test creates (raw packets never leave it): the default scan of a root process is the
+//! SYN scan and finds exactly the listeners the test started; `--sU` tells open, closed
+//! ports apart on loopback (which Linux exempts from its ICMP limit); without CAP_NET_RAW
+//! `--sS` falls back to the connect scan with a one-line note. Needs root, `ip`, `python3`
+//! and `setpriv`; otherwise each test prints why it skips.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+use common::Ns;
+use std::collections::BTreeSet;
+
+fn why_skip() -> Option<String> {
+    common::why_skip(&["ip", "python3"])
+}
+
+/// Listens on every TCP port of `tcp` and answers datagrams on every UDP port of `udp`
+/// (127.0.0.1), inside the namespace.
+const SERVE: &str = r#"
+import socket, sys, threading
+tcp = [int(p) for p in sys.argv[1].split(',') if p]
+udp = [int(p) for p in sys.argv[2].split(',') if p]
+keep = []
+for p in tcp:
+    s = socket.socket(); s.bind(('127.0.0.1', p)); s.listen(64); keep.append(s)
+def echo(s):
+    while True:
+        _, a = s.recvfrom(2048); s.sendto(b'pong', a)
+for p in udp:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', p)); keep.append(s)
+    threading.Thread(target=echo, args=(s,), daemon=True).start()
+print('ready', flush=True)
+threading.Event().wait()
+"#;
+
+fn serve(ns: &mut Ns, tcp: &[u16], udp: &[u16]) {
+    let join = |v: &[u16]| {
+        v.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let code = format!(
+        "import sys\nsys.argv=['x','{}','{}']\n{SERVE}",
+        join(tcp),
+        join(udp)
+    );
+    ns.spawn_py(&code);
+}
+
+fn open_ports(json: &[u8], proto: &str) -> (String, BTreeSet<u16>) {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let kind = v["scan_type"].as_str().unwrap_or_default().to_string();
+    let ports = v["hosts"][0]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["state"] == "open" && p["protocol"] == proto)
+        .map(|p| p["port"].as_u64().unwrap() as u16)
+        .collect();
+    (kind, ports)
+}
+
+#[test]
+fn default_scan_of_root_is_syn_and_exact() {
+    if let Some(why) = why_skip() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    // 61500 lies in the raw scans' own source-port range: still found.
+    let want = [22u16, 80, 443, 8080, 31337, 49999, 61500, 65535];
+    serve(&mut ns, &want, &[]);
+    let out = ns.pw(&["scan", "127.0.0.1", "-p-", "--json", "--no-banners"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (kind, open) = open_ports(&out.stdout, "tcp");
+    assert_eq!(kind, "syn");
+    assert_eq!(open, want.into_iter().collect::<BTreeSet<_>>());
+    // nmap's grepable form, as scripts read it.
+    let out = ns.pw(&["scan", "--sS", "127.0.0.1", "-p", "1-1024", "--oG", "-"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("22/open/tcp//ssh"), "{text}");
+    assert!(text.contains("Ignored State: closed (1021)"), "{text}");
+}
+
+#[test]
+fn udp_scan_on_loopback_tells_open_from_closed() {
+    if let Some(why) = why_skip() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    serve(&mut ns, &[], &[5353, 40000]);
+    let out = ns.pw(&[
+        "scan",
+        "--sU",
+        "127.0.0.1",
+        "-p",
+        "U:53,123,161,5353,40000,40001",
+        "--json",
+        "--all-states",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (kind, open) = open_ports(&out.stdout, "udp");
+    assert_eq!(kind, "udp");
+    assert_eq!(open, BTreeSet::from([5353, 40000]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let closed: BTreeSet<u64> = v["hosts"][0]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["state"] == "closed")
+        .map(|p| p["port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(closed, BTreeSet::from([53, 123, 161, 40001]));
+}
+
+#[test]
+fn without_cap_net_raw_syn_falls_back_to_connect() {
+    if let Some(why) = why_skip().or_else(|| common::why_skip(&["setpriv"])) {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    serve(&mut ns, &[8080], &[]);
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    let out = ns
+        .cmd(&[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            bin.to_str().unwrap(),
+            "scan",
+            "--sS",
+            "127.0.0.1",
+            "-p",
+            "8080,8081",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && err.contains("portwarden") && !out.status.success() {
+        eprintln!("SKIPPED: the binary cannot be run as nobody here: {err}");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("running a connect scan"), "{err}");
+    let (kind, open) = open_ports(&out.stdout, "tcp");
+    assert_eq!(kind, "connect");
+    assert_eq!(open, BTreeSet::from([8080]));
+}
