@@ -39,7 +39,7 @@ impl RawSocket {
         {
             let _ = sock.set_send_buffer_size(8 << 20);
         }
-        sock.set_read_timeout(Some(Duration::from_millis(20)))?;
+        sock.set_read_timeout(Some(Duration::from_millis(5)))?;
         Ok(RawSocket { sock })
     }
 
@@ -132,9 +132,15 @@ impl RawSocket {
             .send_to(pkt, &SockAddr::from(SocketAddrV4::new(dst, 0)))
     }
 
-    /// Receives up to `bufs.len()` IPv4 packets in one `recvmmsg(2)` call, without waiting,
-    /// and hands each to `f`; returns how many.
-    pub fn recv_many(&self, bufs: &mut [Vec<u8>], mut f: impl FnMut(&[u8])) -> io::Result<usize> {
+    /// Receives up to `bufs.len()` IPv4 packets in one `recvmmsg(2)` call and hands each to
+    /// `f`; returns how many. With `wait`, waits for the first one (at most the 5 ms read
+    /// timeout); otherwise takes only what is queued.
+    pub fn recv_many(
+        &self,
+        bufs: &mut [Vec<u8>],
+        wait: bool,
+        mut f: impl FnMut(&[u8]),
+    ) -> io::Result<usize> {
         use nix::sys::socket::{recvmmsg, SockaddrStorage};
         use std::io::IoSliceMut;
         let lens: Vec<usize> = {
@@ -145,7 +151,11 @@ impl RawSocket {
                 self.sock.as_raw_fd(),
                 &mut hdrs,
                 iovs.iter_mut(),
-                MsgFlags::MSG_DONTWAIT,
+                if wait {
+                    MsgFlags::MSG_WAITFORONE
+                } else {
+                    MsgFlags::MSG_DONTWAIT
+                },
                 None,
             ) {
                 Ok(res) => res.map(|m| m.bytes).collect(),
@@ -159,7 +169,7 @@ impl RawSocket {
         Ok(lens.len())
     }
 
-    /// Receives one IPv4 packet; `Ok(None)` after the 20 ms read timeout.
+    /// Receives one IPv4 packet; `Ok(None)` after the 5 ms read timeout.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         match (&self.sock).read(buf) {
             Ok(n) => Ok(Some(n)),

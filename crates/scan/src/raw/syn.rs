@@ -312,7 +312,7 @@ pub fn scan(
                         interrupted = true;
                         break;
                     }
-                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::sleep(Duration::from_millis(1));
                     resolved += drain(&mut accs, &mut rtt);
                     if resolved >= n {
                         // Every probe answered: nothing to wait for.
