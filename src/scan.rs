@@ -60,10 +60,11 @@ pub struct ScanArgs {
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
     /// TCP connect scan (the default without CAP_NET_RAW); nmap's -sT.
-    #[arg(long = "sT", conflicts_with_all = ["syn_scan", "udp_scan"])]
+    #[arg(long = "sT", conflicts_with = "syn_scan")]
     pub connect_scan: bool,
-    /// TCP SYN scan with raw sockets (the default with CAP_NET_RAW); nmap's -sS.
-    #[arg(long = "sS", conflicts_with = "udp_scan")]
+    /// TCP SYN scan with raw sockets (the default with CAP_NET_RAW); nmap's -sS. With
+    /// -sU, both run and one report lists TCP and UDP ports.
+    #[arg(long = "sS")]
     pub syn_scan: bool,
     /// UDP scan with protocol payloads (needs CAP_NET_RAW); nmap's -sU.
     #[arg(long = "sU")]
@@ -188,9 +189,12 @@ fn command_line() -> String {
         .join(" ")
 }
 
-fn port_list(a: &ScanArgs) -> Result<Vec<u16>, Failure> {
+/// The TCP and UDP ports to scan: each list is empty when its scan does not run (`tcp`:
+/// a TCP scan was asked for or is the default; `a.udp_scan`). Unprefixed ports, the top-N
+/// and the default apply to every scan that runs, as in nmap.
+fn port_list(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Failure> {
     let usage = |e: portwarden_scan::PortError| Failure::Usage(e.to_string());
-    let udp_top = |n: usize| -> Result<PortList, Failure> {
+    let udp_top = |n: usize| -> Result<Vec<u16>, Failure> {
         if n == 0 || n > 65535 {
             return Err(usage(portwarden_scan::PortError::BadTop));
         }
@@ -198,44 +202,48 @@ fn port_list(a: &ScanArgs) -> Result<Vec<u16>, Failure> {
         udp.retain(|&p| p != 0);
         udp.sort_unstable();
         udp.dedup();
-        Ok(PortList {
-            udp,
-            ..PortList::default()
-        })
+        Ok(udp)
     };
     let mut ports = match (&a.ports, a.top_ports) {
         (Some(p), _) => PortList::parse(p).map_err(usage)?,
-        (None, Some(n)) if a.udp_scan => udp_top(n)?,
-        (None, Some(n)) => PortList::top(n).map_err(usage)?,
-        (None, None) if a.udp_scan => udp_top(1000)?,
-        (None, None) => PortList::default_tcp(),
+        (None, Some(n)) => PortList {
+            udp: if a.udp_scan { udp_top(n)? } else { Vec::new() },
+            ..PortList::top(n).map_err(usage)?
+        },
+        (None, None) => PortList {
+            udp: if a.udp_scan {
+                udp_top(1000)?
+            } else {
+                Vec::new()
+            },
+            ..PortList::default_tcp()
+        },
     };
     if let Some(x) = &a.exclude_ports {
         ports.exclude(&PortList::parse(x).map_err(usage)?);
     }
-    if a.udp_scan {
-        if ports.udp.is_empty() {
+    let only_udp_given = ports.tcp.is_empty() && !ports.udp.is_empty();
+    let tcp_ports = if tcp { ports.tcp } else { Vec::new() };
+    let udp_ports = if a.udp_scan { ports.udp } else { Vec::new() };
+    if tcp_ports.is_empty() && udp_ports.is_empty() {
+        if a.udp_scan {
             return Err(Failure::Usage("no UDP ports left to scan".into()));
         }
-        return Ok(ports.udp);
-    }
-    if ports.tcp.is_empty() {
-        if !ports.udp.is_empty() {
+        if only_udp_given {
             return Err(Failure::Usage(
                 "only UDP ports (U:) were given; scan them with -sU".into(),
             ));
         }
         return Err(Failure::Usage("no TCP ports left to scan".into()));
     }
-    Ok(ports.tcp)
+    Ok((tcp_ports, udp_ports))
 }
 
-/// Which scan runs.
+/// Which TCP scan runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Connect,
     Syn,
-    Udp,
 }
 
 fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
@@ -333,7 +341,6 @@ fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failur
 /// Runs the command.
 pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let ports = port_list(a)?;
     let targets = target_set(a)?;
     if let Some(r) = a.rate {
         if !(r.is_finite() && r > 0.0) {
@@ -343,22 +350,30 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     if a.max_inflight == Some(0) {
         return Err(Failure::Usage("--max-inflight must be at least 1".into()));
     }
-    let mut kind = if a.udp_scan {
-        Kind::Udp
-    } else if a.connect_scan {
-        Kind::Connect
-    } else if a.syn_scan {
-        Kind::Syn
-    } else if all_ipv4(&targets) {
-        // nmap's default: SYN scan when raw sockets are allowed; the scan itself finds
-        // out (Permission) and the connect scan takes over below.
-        Kind::Syn
+    // The TCP scan: asked for, or nmap's default when no scan type is named (SYN when raw
+    // sockets are allowed; the scan itself finds out and the connect scan takes over).
+    let mut tcp_kind = if a.connect_scan {
+        Some(Kind::Connect)
+    } else if a.syn_scan || !a.udp_scan {
+        Some(if all_ipv4(&targets) {
+            Kind::Syn
+        } else {
+            Kind::Connect
+        })
     } else {
-        Kind::Connect
+        None
     };
-    if kind == Kind::Syn && !all_ipv4(&targets) {
+    let (tcp_ports, udp_ports) = port_list(a, tcp_kind.is_some())?;
+    if tcp_ports.is_empty() {
+        tcp_kind = None;
+    }
+    if a.syn_scan && tcp_kind == Some(Kind::Connect) {
         eprintln!("portwarden: note: the SYN scan is IPv4 only; running a connect scan (-sT)");
-        kind = Kind::Connect;
+    }
+    if a.udp_scan && !udp_ports.is_empty() && !all_ipv4(&targets) {
+        return Err(Failure::Usage(
+            "the UDP scan is IPv4 only; leave out the IPv6 targets".into(),
+        ));
     }
     let cfg = ScanConfig {
         retries: a.retries.unwrap_or(1),
@@ -380,52 +395,66 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         args: command_line(),
         ..ScanConfig::default()
     };
+    let both = tcp_kind.is_some() && !udp_ports.is_empty();
     let mut obs = Cli {
-        jsonl: a.jsonl,
+        // A combined run prints each host once, after both scans.
+        jsonl: a.jsonl && !both,
         progress: TtyProgress::new(!a.no_progress),
     };
     let raw_err = |e: RawError| match e {
         RawError::Io(_) | RawError::Permission(_) => Failure::Runtime(e.into()),
         other => Failure::Usage(other.to_string()),
     };
-    let raw_result = match kind {
-        Kind::Connect => None,
-        Kind::Syn => Some(portwarden_scan::raw::with_sigint(|c| {
-            portwarden_scan::raw::syn::scan(
-                &targets,
-                &ports,
-                &raw_config(a, a.retries.unwrap_or(10)),
-                &mut obs,
-                c,
-            )
-        })),
-        Kind::Udp => Some(portwarden_scan::raw::with_sigint(|c| {
+    let tcp_report = match tcp_kind {
+        None => None,
+        Some(Kind::Connect) => Some(connect(&targets, &tcp_ports, &cfg, &mut obs)?),
+        Some(_) => {
+            let raw = portwarden_scan::raw::with_sigint(|c| {
+                portwarden_scan::raw::syn::scan(
+                    &targets,
+                    &tcp_ports,
+                    &raw_config(a, a.retries.unwrap_or(10)),
+                    &mut obs,
+                    c,
+                )
+            });
+            Some(match raw {
+                Ok(r) => r,
+                Err(RawError::Permission(e)) => {
+                    // Said only when the user asked for -sS; by default the fallback is
+                    // silent.
+                    if a.syn_scan {
+                        eprintln!(
+                            "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
+                        );
+                    }
+                    connect(&targets, &tcp_ports, &cfg, &mut obs)?
+                }
+                Err(e) => return Err(raw_err(e)),
+            })
+        }
+    };
+    let udp_report = if udp_ports.is_empty() || tcp_report.as_ref().is_some_and(|r| r.interrupted) {
+        None
+    } else {
+        let r = portwarden_scan::raw::with_sigint(|c| {
             portwarden_scan::raw::udp::scan(
                 &targets,
-                &ports,
+                &udp_ports,
                 &raw_config(a, a.retries.unwrap_or(4)),
                 &mut obs,
                 c,
             )
-        })),
-    };
-    let report = match raw_result {
-        Some(Ok(r)) => r,
-        Some(Err(RawError::Permission(e))) if kind == Kind::Syn => {
-            // Said only when the user asked for -sS; by default the fallback is silent.
-            if a.syn_scan {
-                eprintln!(
-                    "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
-                );
-            }
-            connect(&targets, &ports, &cfg, &mut obs)?
-        }
-        Some(Err(e)) => return Err(raw_err(e)),
-        None => connect(&targets, &ports, &cfg, &mut obs)?,
+        })
+        .map_err(raw_err)?;
+        Some(r)
     };
     obs.progress.finish();
-    if kind == Kind::Udp && !a.icmp_pace && !report.interrupted {
-        let limited = report
+    if let Some(u) = udp_report
+        .as_ref()
+        .filter(|u| !a.icmp_pace && !u.interrupted)
+    {
+        let limited = u
             .hosts
             .iter()
             .filter(|h| h.stats.closed > 0 && h.stats.open_filtered > 0)
@@ -437,6 +466,18 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             };
             eprintln!("portwarden: {msg}");
         }
+    }
+    let report = match (tcp_report, udp_report) {
+        (Some(t), Some(u)) => t.merge(u),
+        (Some(r), None) | (None, Some(r)) => r,
+        (None, None) => return Err(Failure::Usage("nothing to scan".into())),
+    };
+    if a.jsonl && both {
+        let mut out = String::new();
+        for h in &report.hosts {
+            out.push_str(&render::json::host_line(h));
+        }
+        crate::ui::out(&out);
     }
     let mut stdout = String::new();
     let file_to_stdout = [&a.xml_out, &a.grepable_out]

@@ -163,3 +163,65 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
     assert_eq!(kind, "connect");
     assert_eq!(open, BTreeSet::from([8080]));
 }
+
+#[test]
+fn syn_and_udp_together_make_one_report() {
+    if let Some(why) = why_skip() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    serve(&mut ns, &[22, 8080], &[53, 40000]);
+    let args = [
+        "scan",
+        "--sS",
+        "--sU",
+        "127.0.0.1",
+        "-p",
+        "22,53,8080,40000,40001",
+    ];
+    let out = ns.pw(&[&args[..], &["--json"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(open_ports(&out.stdout, "tcp").1, BTreeSet::from([22, 8080]));
+    assert_eq!(
+        open_ports(&out.stdout, "udp").1,
+        BTreeSet::from([53, 40000])
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let scans: Vec<&str> = v["scans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scan_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(scans, ["syn", "udp"]);
+    assert_eq!(v["hosts"][0]["parts"].as_array().unwrap().len(), 2);
+    // nmap XML: one scaninfo per scan, extraports per protocol; ndiff-style readers see
+    // both protocols' ports.
+    let out = ns.pw(&[&args[..], &["--oX", "-", "--all-states"]].concat());
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"5\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<scaninfo type=\"udp\" protocol=\"udp\" numservices=\"5\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<port protocol=\"udp\" portid=\"40001\"><state state=\"closed\""),
+        "{xml}"
+    );
+    // Streamed JSON lines: each host once, with both protocols.
+    let out = ns.pw(&[&args[..], &["--jsonl"]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("\"udp\"") && text.contains("\"tcp\""),
+        "{text}"
+    );
+}

@@ -792,6 +792,7 @@ impl Engine<'_> {
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
                 min_rtt_us: h.rtt.best().map(|d| d.as_micros() as u64),
             },
+            parts: Vec::new(),
         }
     }
 
@@ -977,6 +978,7 @@ pub async fn scan(
         interrupted,
         hosts: e.hosts,
         stats: e.stats,
+        scans: Vec::new(),
     })
 }
 

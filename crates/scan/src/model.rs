@@ -327,9 +327,95 @@ pub struct HostResult {
     pub ports: Vec<PortResult>,
     /// Counters.
     pub stats: HostStats,
+    /// In a combined run (`-sS -sU`), each scan's own counters, in scan order; empty
+    /// otherwise (then `stats` belongs to the report's one protocol).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<ProtocolStats>,
+}
+
+/// One scan's counters for one host of a combined run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolStats {
+    /// Scan type (`syn`, `udp`, `connect`).
+    pub scan_type: &'static str,
+    /// Protocol it scanned.
+    pub protocol: Protocol,
+    /// Its counters.
+    pub stats: HostStats,
+}
+
+/// Ports of one state and protocol left out of a host's listing ("Not shown").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hidden {
+    /// Their state (closed, filtered or open|filtered).
+    pub state: PortState,
+    /// Their protocol.
+    pub protocol: Protocol,
+    /// How many.
+    pub count: u32,
+    /// Why they are in that state (nmap's reason word).
+    pub reason: &'static str,
+}
+
+/// One scan of a report: what nmap's `scaninfo` element says.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanInfo {
+    /// Scan type (`syn`, `udp`, `connect`).
+    pub scan_type: &'static str,
+    /// Protocol scanned.
+    pub protocol: Protocol,
+    /// Ports scanned, compressed.
+    pub ports: String,
+    /// How many ports per host.
+    pub count: u64,
 }
 
 impl HostResult {
+    /// The ports left out of the listing, by state and protocol; `scan_type` and
+    /// `protocol` are the report's, for a host of a single scan.
+    pub fn hidden(&self, scan_type: &'static str, protocol: Protocol) -> Vec<Hidden> {
+        let parts = if self.parts.is_empty() {
+            vec![ProtocolStats {
+                scan_type,
+                protocol,
+                stats: self.stats,
+            }]
+        } else {
+            self.parts.clone()
+        };
+        let mut out = Vec::new();
+        for part in parts {
+            let closed_why = match part.scan_type {
+                "syn" => "reset",
+                "udp" => "port-unreach",
+                _ => "conn-refused",
+            };
+            for (count, state, reason) in [
+                (part.stats.closed_not_shown, PortState::Closed, closed_why),
+                (
+                    part.stats.filtered_not_shown,
+                    PortState::Filtered,
+                    "no-response",
+                ),
+                (
+                    part.stats.open_filtered_not_shown,
+                    PortState::OpenFiltered,
+                    "no-response",
+                ),
+            ] {
+                if count > 0 {
+                    out.push(Hidden {
+                        state,
+                        protocol: part.protocol,
+                        count,
+                        reason,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Open ports only.
     pub fn open(&self) -> impl Iterator<Item = &PortResult> {
         self.ports.iter().filter(|p| p.state == PortState::Open)
@@ -385,6 +471,115 @@ pub struct ScanReport {
     pub hosts: Vec<HostResult>,
     /// Counters.
     pub stats: ScanStats,
+    /// In a combined run (`-sS -sU`), every scan in order; empty for a single scan (whose
+    /// type, protocol and ports are the fields above).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scans: Vec<ScanInfo>,
+}
+
+impl ScanReport {
+    /// The scans of this report, also for a single scan.
+    pub fn scan_infos(&self) -> Vec<ScanInfo> {
+        if !self.scans.is_empty() {
+            return self.scans.clone();
+        }
+        vec![ScanInfo {
+            scan_type: self.scan_type,
+            protocol: self.protocol,
+            ports: self.ports.clone(),
+            count: self.stats.ports_per_host,
+        }]
+    }
+
+    /// The ports of host `h` left out of its listing, by state and protocol.
+    pub fn hidden(&self, h: &HostResult) -> Vec<Hidden> {
+        h.hidden(self.scan_type, self.protocol)
+    }
+
+    /// Joins the report of a second scan of the same targets (`-sS` then `-sU`) into one,
+    /// as nmap reports a combined run: each host lists the ports of both, its counters are
+    /// the sums, and `parts`/`scans` keep each scan's own.
+    pub fn merge(mut self, other: ScanReport) -> ScanReport {
+        let mut scans = self.scan_infos();
+        scans.extend(other.scan_infos());
+        let first = (self.scan_type, self.protocol);
+        for mut b in other.hosts {
+            let found = self
+                .hosts
+                .iter_mut()
+                .find(|a| a.addr == b.addr && a.target == b.target);
+            match found {
+                Some(a) => {
+                    if a.parts.is_empty() {
+                        a.parts.push(ProtocolStats {
+                            scan_type: first.0,
+                            protocol: first.1,
+                            stats: a.stats,
+                        });
+                    }
+                    a.parts.push(ProtocolStats {
+                        scan_type: other.scan_type,
+                        protocol: other.protocol,
+                        stats: b.stats,
+                    });
+                    a.stats = a.stats.plus(&b.stats);
+                    a.ports.append(&mut b.ports);
+                    a.ports.sort_by_key(|p| (p.port, p.protocol));
+                    if b.status == HostStatus::Up {
+                        a.status = HostStatus::Up;
+                    }
+                }
+                None => {
+                    b.parts = vec![ProtocolStats {
+                        scan_type: other.scan_type,
+                        protocol: other.protocol,
+                        stats: b.stats,
+                    }];
+                    self.hosts.push(b);
+                }
+            }
+        }
+        self.scans = scans;
+        self.finished = other.finished;
+        self.elapsed += other.elapsed;
+        self.interrupted |= other.interrupted;
+        let s = &mut self.stats;
+        s.ports_per_host += other.stats.ports_per_host;
+        s.probes += other.stats.probes;
+        s.retries += other.stats.retries;
+        s.resource_errors += other.stats.resource_errors;
+        s.max_window = s.max_window.max(other.stats.max_window);
+        s.hosts = self.hosts.len() as u64;
+        s.hosts_up = self
+            .hosts
+            .iter()
+            .filter(|h| h.status == HostStatus::Up)
+            .count() as u64;
+        s.open = self.hosts.iter().map(|h| u64::from(h.stats.open)).sum();
+        self
+    }
+}
+
+impl HostStats {
+    /// The counters of two scans of one host, added up.
+    pub fn plus(&self, o: &HostStats) -> HostStats {
+        HostStats {
+            open: self.open + o.open,
+            closed: self.closed + o.closed,
+            filtered: self.filtered + o.filtered,
+            closed_not_shown: self.closed_not_shown + o.closed_not_shown,
+            filtered_not_shown: self.filtered_not_shown + o.filtered_not_shown,
+            open_filtered: self.open_filtered + o.open_filtered,
+            open_filtered_not_shown: self.open_filtered_not_shown + o.open_filtered_not_shown,
+            probes: self.probes + o.probes,
+            retries: self.retries + o.retries,
+            srtt_us: self.srtt_us.or(o.srtt_us),
+            min_rtt_us: match (self.min_rtt_us, o.min_rtt_us) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -405,5 +600,81 @@ mod tests {
         assert_eq!(Reason::ConnRefused.state(), PortState::Closed);
         assert_eq!(Reason::SynAck.state(), PortState::Open);
         assert_eq!(Reason::HostUnreach.state(), PortState::Filtered);
+    }
+
+    fn one(scan_type: &'static str, protocol: Protocol, closed: u32, open: &[u16]) -> ScanReport {
+        let ports = open
+            .iter()
+            .map(|&p| PortResult::with_protocol(protocol, p, Reason::SynAck, None))
+            .collect();
+        let stats = HostStats {
+            open: open.len() as u32,
+            closed,
+            closed_not_shown: closed,
+            probes: u64::from(closed) + open.len() as u64,
+            ..HostStats::default()
+        };
+        ScanReport {
+            scanner: "portwarden test".into(),
+            args: String::new(),
+            scan_type,
+            protocol,
+            ports: "1-10".into(),
+            started: Timestamp(0),
+            finished: Timestamp(1000),
+            elapsed: Duration::from_secs(1),
+            interrupted: false,
+            hosts: vec![HostResult {
+                target: "127.0.0.1".into(),
+                addr: "127.0.0.1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1])),
+                hostname: None,
+                resolved: Vec::new(),
+                status: HostStatus::Up,
+                ports,
+                stats,
+                parts: Vec::new(),
+            }],
+            stats: ScanStats {
+                hosts: 1,
+                hosts_up: 1,
+                ports_per_host: 10,
+                open: open.len() as u64,
+                ..ScanStats::default()
+            },
+            scans: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn merged_reports_keep_each_scans_counts() {
+        let tcp = one("syn", Protocol::Tcp, 8, &[22, 80]);
+        assert_eq!(tcp.hidden(&tcp.hosts[0]).len(), 1);
+        let m = tcp.merge(one("udp", Protocol::Udp, 9, &[53]));
+        let h = &m.hosts[0];
+        let ports: Vec<(u16, Protocol)> = h.ports.iter().map(|p| (p.port, p.protocol)).collect();
+        assert_eq!(
+            ports,
+            [
+                (22, Protocol::Tcp),
+                (53, Protocol::Udp),
+                (80, Protocol::Tcp)
+            ]
+        );
+        assert_eq!((h.stats.open, h.stats.closed), (3, 17));
+        let hidden = m.hidden(h);
+        assert_eq!(
+            hidden
+                .iter()
+                .map(|x| (x.protocol, x.count, x.reason))
+                .collect::<Vec<_>>(),
+            [
+                (Protocol::Tcp, 8, "reset"),
+                (Protocol::Udp, 9, "port-unreach")
+            ]
+        );
+        let infos: Vec<&str> = m.scan_infos().iter().map(|i| i.scan_type).collect();
+        assert_eq!(infos, ["syn", "udp"]);
+        assert_eq!((m.stats.open, m.stats.ports_per_host), (3, 20));
+        assert_eq!(m.elapsed, Duration::from_secs(2));
     }
 }

@@ -108,26 +108,46 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             others.join(" ")
         );
     }
-    for (n, en, zh) in [
-        (h.stats.closed_not_shown, "closed ports", "个关闭的端口"),
-        (
-            h.stats.filtered_not_shown,
-            "filtered ports",
-            "个被过滤的端口",
-        ),
-        (
-            h.stats.open_filtered_not_shown,
-            "open|filtered ports",
-            "个开放|过滤的端口",
-        ),
-    ] {
-        if n > 0 {
+    if !h.parts.is_empty() {
+        // A combined run (-sS -sU): one line per state and protocol, as nmap prints.
+        for x in h.hidden("", portwarden_kb::Protocol::Tcp) {
+            let (n, proto) = (x.count, x.protocol);
+            let (en, zh) = match x.state {
+                PortState::Closed => ("closed", "个关闭的"),
+                PortState::Filtered => ("filtered", "个被过滤的"),
+                _ => ("open|filtered", "个开放|过滤的"),
+            };
             match st.lang {
                 portwarden_kb::Lang::Zh => {
-                    let _ = writeln!(out, "未显示：{n} {zh}");
+                    let _ = writeln!(out, "未显示：{n} {zh} {proto} 端口（{}）", x.reason);
                 }
                 portwarden_kb::Lang::En => {
-                    let _ = writeln!(out, "Not shown: {n} {en}");
+                    let _ = writeln!(out, "Not shown: {n} {en} {proto} ports ({})", x.reason);
+                }
+            }
+        }
+    } else {
+        for (n, en, zh) in [
+            (h.stats.closed_not_shown, "closed ports", "个关闭的端口"),
+            (
+                h.stats.filtered_not_shown,
+                "filtered ports",
+                "个被过滤的端口",
+            ),
+            (
+                h.stats.open_filtered_not_shown,
+                "open|filtered ports",
+                "个开放|过滤的端口",
+            ),
+        ] {
+            if n > 0 {
+                match st.lang {
+                    portwarden_kb::Lang::Zh => {
+                        let _ = writeln!(out, "未显示：{n} {zh}");
+                    }
+                    portwarden_kb::Lang::En => {
+                        let _ = writeln!(out, "Not shown: {n} {en}");
+                    }
                 }
             }
         }

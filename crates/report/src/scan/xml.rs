@@ -52,27 +52,13 @@ fn host(out: &mut String, h: &HostResult, r: &ScanReport) {
         let _ = writeln!(out, "<hostname name=\"{}\" type=\"user\"/>", attr(n));
     }
     out.push_str("</hostnames>\n<ports>");
-    let closed_why = match r.scan_type {
-        "syn" => "reset",
-        "udp" => "port-unreach",
-        _ => "conn-refused",
-    };
-    for (n, st, why) in [
-        (h.stats.closed_not_shown, "closed", closed_why),
-        (h.stats.filtered_not_shown, "filtered", "no-response"),
-        (
-            h.stats.open_filtered_not_shown,
-            "open|filtered",
-            "no-response",
-        ),
-    ] {
-        if n > 0 {
-            let _ = write!(
-                out,
-                "<extraports state=\"{st}\" count=\"{n}\">\n<extrareasons reason=\"{why}\" count=\"{n}\" proto=\"{}\"/>\n</extraports>\n",
-                r.protocol
-            );
-        }
+    for x in r.hidden(h) {
+        let (st, n, why) = (x.state.as_str(), x.count, x.reason);
+        let _ = write!(
+            out,
+            "<extraports state=\"{st}\" count=\"{n}\">\n<extrareasons reason=\"{why}\" count=\"{n}\" proto=\"{}\"/>\n</extraports>\n",
+            x.protocol
+        );
     }
     for p in &h.ports {
         let _ = write!(
@@ -147,14 +133,16 @@ pub fn render(r: &ScanReport) -> String {
         r.started.ctime(),
         attr(version)
     );
-    let _ = writeln!(
-        out,
-        "<scaninfo type=\"{}\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>",
-        r.scan_type,
-        r.protocol,
-        r.stats.ports_per_host,
-        attr(&r.ports)
-    );
+    for info in r.scan_infos() {
+        let _ = writeln!(
+            out,
+            "<scaninfo type=\"{}\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>",
+            info.scan_type,
+            info.protocol,
+            info.count,
+            attr(&info.ports)
+        );
+    }
     out.push_str("<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n");
     for h in &r.hosts {
         host(&mut out, h, r);
