@@ -355,20 +355,13 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let mut tcp_kind = if a.connect_scan {
         Some(Kind::Connect)
     } else if a.syn_scan || !a.udp_scan {
-        Some(if all_ipv4(&targets) {
-            Kind::Syn
-        } else {
-            Kind::Connect
-        })
+        Some(Kind::Syn)
     } else {
         None
     };
     let (tcp_ports, udp_ports) = port_list(a, tcp_kind.is_some())?;
     if tcp_ports.is_empty() {
         tcp_kind = None;
-    }
-    if a.syn_scan && tcp_kind == Some(Kind::Connect) {
-        eprintln!("portwarden: note: the SYN scan is IPv4 only; running a connect scan (-sT)");
     }
     if a.udp_scan && !udp_ports.is_empty() && !all_ipv4(&targets) {
         return Err(Failure::Usage(

@@ -225,3 +225,49 @@ fn syn_and_udp_together_make_one_report() {
         "{text}"
     );
 }
+
+#[test]
+fn syn_scan_of_ipv6_loopback_is_exact() {
+    if let Some(why) = why_skip() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    let v6 = ns.sh(&[
+        "python3",
+        "-c",
+        "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))",
+    ]);
+    if !v6.status.success() {
+        eprintln!("SKIPPED: no IPv6 loopback in a new namespace here");
+        return;
+    }
+    let want = [22u16, 443, 8443, 50000, 61999];
+    let code = format!(
+        "import socket, threading\nkeep=[]\nfor p in {want:?}:\n s=socket.socket(socket.AF_INET6); s.bind(('::1', p)); s.listen(8); keep.append(s)\nprint('ready', flush=True)\nthreading.Event().wait()\n"
+    );
+    ns.spawn_py(&code);
+    for _ in 0..3 {
+        let out = ns.pw(&["scan", "--sS", "::1", "-p-", "--json", "--no-banners"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (kind, open) = open_ports(&out.stdout, "tcp");
+        assert_eq!(kind, "syn");
+        assert_eq!(open, want.into_iter().collect::<BTreeSet<_>>());
+    }
+    // Both families in one scan.
+    let out = ns.pw(&["scan", "--sS", "::1", "127.0.0.1", "-p", "22,443", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2);
+    assert_eq!(hosts[0]["stats"]["open"], 2, "{v}");
+    assert_eq!(hosts[1]["stats"]["open"], 0, "{v}");
+}

@@ -12,7 +12,7 @@
 
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Bits of the sequence number that carry the send time.
 pub const TIME_BITS: u32 = 12;
@@ -54,24 +54,21 @@ impl CookieKey {
         CookieKey { k0: a, k1: b }
     }
 
-    fn hash(&self, src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16) -> u64 {
+    fn hash(&self, src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
         let mut h = SipHasher13::new_with_keys(self.k0, self.k1);
-        h.write(&src.octets());
-        h.write(&dst.octets());
+        for a in [src, dst] {
+            match a {
+                IpAddr::V4(a) => h.write(&a.octets()),
+                IpAddr::V6(a) => h.write(&a.octets()),
+            }
+        }
         h.write_u16(sport);
         h.write_u16(dport);
         h.finish()
     }
 
     /// The sequence number of a SYN from `src:sport` to `dst:dport` sent at `now_ms`.
-    pub fn tcp_seq(
-        &self,
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
-        sport: u16,
-        dport: u16,
-        now_ms: u32,
-    ) -> u32 {
+    pub fn tcp_seq(&self, src: IpAddr, dst: IpAddr, sport: u16, dport: u16, now_ms: u32) -> u32 {
         let h = (self.hash(src, dst, sport, dport) >> 44) as u32;
         (h << TIME_BITS) | (now_ms & TIME_MASK)
     }
@@ -81,8 +78,8 @@ impl CookieKey {
     /// the reply answers one of our probes.
     pub fn check_ack(
         &self,
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
+        src: IpAddr,
+        dst: IpAddr,
         sport: u16,
         dport: u16,
         ack: u32,
@@ -99,7 +96,7 @@ impl CookieKey {
 
     /// The source port (within `base..base+span`) for a UDP probe to `dst:dport`.
     pub fn udp_sport(&self, dst: Ipv4Addr, dport: u16, base: u16, span: u16) -> u16 {
-        let h = self.hash(Ipv4Addr::UNSPECIFIED, dst, 0, dport);
+        let h = self.hash(Ipv4Addr::UNSPECIFIED.into(), dst.into(), 0, dport);
         base.wrapping_add((h % u64::from(span.max(1))) as u16)
     }
 }
@@ -108,8 +105,9 @@ impl CookieKey {
 mod tests {
     use super::*;
 
-    const A: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
-    const B: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 10);
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 19, 0, 10));
+    const B4: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 10);
 
     #[test]
     fn ack_validates_and_carries_time() {
@@ -138,10 +136,21 @@ mod tests {
         assert_eq!(CookieKey::elapsed_ms(t, 4096 + 5), 6);
         let mut seen = std::collections::HashSet::new();
         for p in 1..=1000u16 {
-            let s = k.udp_sport(B, p, 61000, 256);
+            let s = k.udp_sport(B4, p, 61000, 256);
             assert!((61000..61256).contains(&s));
             seen.insert(s);
         }
         assert!(seen.len() > 200);
+    }
+
+    #[test]
+    fn ipv6_tuples_have_their_own_cookies() {
+        let k = CookieKey::from_seed(3);
+        let (a6, b6): (IpAddr, IpAddr) = ("::1".parse().unwrap(), "2001:db8::1".parse().unwrap());
+        let seq = k.tcp_seq(a6, b6, 61000, 22, 9);
+        assert!(k
+            .check_ack(a6, b6, 61000, 22, seq.wrapping_add(1))
+            .is_some());
+        assert!(k.check_ack(A, B, 61000, 22, seq.wrapping_add(1)).is_none());
     }
 }

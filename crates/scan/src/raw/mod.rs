@@ -8,7 +8,7 @@
 //! A receiver thread per raw socket reads replies while the caller's thread sends.
 //!
 //! Needs CAP_NET_RAW: [`RawError::Permission`] tells the caller to fall back to the connect
-//! scan. IPv4 only.
+//! scan. The SYN scan takes IPv4 and IPv6 targets; the UDP scan IPv4 only.
 
 pub mod cookie;
 pub mod packet;
@@ -42,8 +42,8 @@ pub enum RawError {
     /// No host to scan.
     #[error("no hosts to scan")]
     NoHosts,
-    /// An IPv6 target (raw scans are IPv4 only).
-    #[error("raw scans are IPv4 only ({0}); use the connect scan (-sT) for IPv6")]
+    /// An IPv6 target of the UDP scan (IPv4 only).
+    #[error("the UDP scan is IPv4 only ({0})")]
     Ipv6(IpAddr),
     /// Raw sockets are not allowed (no CAP_NET_RAW).
     #[error("raw sockets need CAP_NET_RAW: {0}")]
@@ -110,25 +110,27 @@ pub(crate) struct Event {
 /// What the sender and the receivers share for one host group.
 pub(crate) struct GroupCtx {
     pub hosts: Vec<HostEntry>,
-    pub addrs: Vec<Ipv4Addr>,
-    pub srcs: Vec<Ipv4Addr>,
-    pub index: HashMap<Ipv4Addr, u32>,
+    pub addrs: Vec<IpAddr>,
+    pub srcs: Vec<IpAddr>,
+    pub index: HashMap<IpAddr, u32>,
     pub nports: u64,
     answered: Vec<AtomicU64>,
     pub events: Mutex<Vec<Event>>,
 }
 
 impl GroupCtx {
-    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, RawError> {
+    /// A group of `hosts`; IPv6 hosts are refused unless `ipv6` (the UDP scan is IPv4
+    /// only).
+    pub fn new(hosts: Vec<HostEntry>, nports: usize, ipv6: bool) -> Result<GroupCtx, RawError> {
         let mut addrs = Vec::with_capacity(hosts.len());
         let mut srcs = Vec::with_capacity(hosts.len());
         let mut index = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
-            let a = match h.addr {
-                IpAddr::V4(a) => a,
-                other => return Err(RawError::Ipv6(other)),
-            };
-            srcs.push(sender::source_for(a).map_err(RawError::Io)?);
+            let a = h.addr;
+            if a.is_ipv6() && !ipv6 {
+                return Err(RawError::Ipv6(a));
+            }
+            srcs.push(sender::source_for_ip(a).map_err(RawError::Io)?);
             index.entry(a).or_insert(i as u32);
             addrs.push(a);
         }
@@ -142,6 +144,22 @@ impl GroupCtx {
             answered: (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             events: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Host `h`'s address and our source address for it, when both are IPv4.
+    pub fn v4(&self, h: usize) -> Option<(Ipv4Addr, Ipv4Addr)> {
+        match (self.addrs.get(h)?, self.srcs.get(h)?) {
+            (IpAddr::V4(d), IpAddr::V4(s)) => Some((*d, *s)),
+            _ => None,
+        }
+    }
+
+    /// Whether any host of the group is IPv4 / IPv6.
+    pub fn families(&self) -> (bool, bool) {
+        (
+            self.addrs.iter().any(IpAddr::is_ipv4),
+            self.addrs.iter().any(IpAddr::is_ipv6),
+        )
     }
 
     pub fn is_answered(&self, idx: u64) -> bool {
@@ -300,7 +318,7 @@ pub(crate) fn scan_key(seed: Option<u64>) -> cookie::CookieKey {
 pub(crate) fn receive(
     sock: &sender::RawSocket,
     stop: &std::sync::atomic::AtomicBool,
-    f: impl Fn(&[u8]),
+    f: impl Fn(&[u8], Option<IpAddr>),
 ) {
     let mut bufs: Vec<Vec<u8>> = (0..64).map(|_| vec![0u8; 2048]).collect();
     let mut wait = true;

@@ -5,7 +5,7 @@
 //! panics on malformed packets.
 
 use etherparse::{Ipv4Slice, TcpHeader, TcpOptionElement, UdpHeader};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A SYN probe (TCP header with an MSS option, checksummed for `src` → `dst`).
 pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32) -> Vec<u8> {
@@ -56,9 +56,9 @@ pub fn build_udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpReply {
     /// Sender (the target).
-    pub src: Ipv4Addr,
-    /// Receiver (us).
-    pub dst: Ipv4Addr,
+    pub src: IpAddr,
+    /// Receiver (us; unspecified when read from an IPv6 raw socket, which drops the header).
+    pub dst: IpAddr,
     /// Target port.
     pub sport: u16,
     /// Our port.
@@ -78,20 +78,45 @@ pub fn parse_tcp(pkt: &[u8]) -> Option<TcpReply> {
     if h.protocol() != etherparse::IpNumber::TCP || ip.is_payload_fragmented() {
         return None;
     }
-    let t = ip.payload().payload;
+    tcp_reply(
+        h.source_addr().into(),
+        h.destination_addr().into(),
+        ip.payload().payload,
+    )
+}
+
+/// Parses a TCP segment read from an IPv6 raw socket (no IP header; the kernel gives the
+/// sender's address separately).
+pub fn parse_tcp6(seg: &[u8], src: Ipv6Addr) -> Option<TcpReply> {
+    tcp_reply(src.into(), Ipv6Addr::UNSPECIFIED.into(), seg)
+}
+
+fn tcp_reply(src: IpAddr, dst: IpAddr, t: &[u8]) -> Option<TcpReply> {
     if t.len() < 20 {
         return None;
     }
     let flags = t[13];
     Some(TcpReply {
-        src: h.source_addr(),
-        dst: h.destination_addr(),
+        src,
+        dst,
         sport: u16::from_be_bytes([t[0], t[1]]),
         dport: u16::from_be_bytes([t[2], t[3]]),
         syn_ack: flags & 0x12 == 0x12,
         rst: flags & 0x14 == 0x14,
         ack: u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
     })
+}
+
+/// A SYN probe over IPv6 (TCP header with an MSS option, checksummed for `src` → `dst`;
+/// the kernel adds the IPv6 header).
+pub fn build_syn6(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, seq: u32) -> Vec<u8> {
+    let mut h = TcpHeader::new(sport, dport, seq, 1024);
+    h.syn = true;
+    let _ = h.set_options(&[TcpOptionElement::MaximumSegmentSize(1440)]);
+    h.checksum = h
+        .calc_checksum_ipv6_raw(src.octets(), dst.octets(), &[])
+        .unwrap_or(0);
+    h.to_bytes().to_vec()
 }
 
 /// A UDP datagram that may answer a UDP probe.
@@ -225,7 +250,7 @@ mod tests {
         assert!(r.syn_ack && !r.rst);
         assert_eq!(
             (r.src, r.sport, r.dport, r.ack),
-            (THEM, 443, 61000, 0xdead_bef0)
+            (IpAddr::V4(THEM), 443, 61000, 0xdead_bef0)
         );
         let mut buf = Vec::new();
         PacketBuilder::ipv4(THEM.octets(), US.octets(), 64)
@@ -243,6 +268,25 @@ mod tests {
             let _ = parse_unreachable(&buf[..n]);
         }
         assert!(parse_tcp(&[0x45; 60]).is_none());
+    }
+
+    #[test]
+    fn ipv6_syn_checksums_and_replies_parse() {
+        let (a, b): (Ipv6Addr, Ipv6Addr) = ("::1".parse().unwrap(), "2001:db8::7".parse().unwrap());
+        let seg = build_syn6(a, b, 61000, 443, 77);
+        let h = TcpHeader::from_slice(&seg).expect("tcp").0;
+        assert!(h.syn && !h.ack);
+        assert_eq!(
+            h.checksum,
+            h.calc_checksum_ipv6_raw(a.octets(), b.octets(), &[])
+                .unwrap()
+        );
+        let mut reply = seg.clone();
+        reply[13] = 0x14; // RST+ACK
+        let r = parse_tcp6(&reply, b).expect("reply");
+        assert!(r.rst && !r.syn_ack);
+        assert_eq!(r.src, IpAddr::V6(b));
+        assert!(parse_tcp6(&reply[..19], b).is_none());
     }
 
     #[test]

@@ -5,13 +5,14 @@
 //! one, with no barrier per batch.
 
 use super::sender::RawSocket;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::Duration;
 
-/// Packets (whole IPv4 datagrams) and where each goes.
-pub(crate) type Batch = (Vec<Vec<u8>>, Vec<Ipv4Addr>);
+/// Packets and where each goes: whole IPv4 datagrams for IPv4 senders, TCP segments for
+/// IPv6 ones (the kernel adds the IPv6 header).
+pub(crate) type Batch = (Vec<Vec<u8>>, Vec<IpAddr>);
 
 /// What the senders report back, read by the scan loop.
 #[derive(Default)]
@@ -22,25 +23,31 @@ pub(crate) struct Counters {
     pub enobufs: AtomicU64,
 }
 
-/// The handing-over side of a pool of sender threads.
+/// The handing-over side of a pool of sender threads (per address family).
 pub(crate) struct Pool {
-    queues: Vec<SyncSender<Batch>>,
+    queues: [Vec<SyncSender<Batch>>; 2],
     next: usize,
     handed: u64,
 }
 
 impl Pool {
-    /// Starts one sender thread per socket in `scope`.
+    /// Starts one sender thread per socket in `scope`: `v4` sockets send IPv4 batches,
+    /// `v6` sockets IPv6 ones.
     pub fn start<'s, 'e>(
         scope: &'s std::thread::Scope<'s, 'e>,
-        socks: &'e [RawSocket],
+        v4: &'e [RawSocket],
+        v6: &'e [RawSocket],
         counters: &'e Counters,
     ) -> Pool {
-        let mut queues = Vec::new();
-        for sock in socks {
-            let (tx, rx) = sync_channel::<Batch>(4);
-            scope.spawn(move || run(sock, rx, counters));
-            queues.push(tx);
+        let mut queues: [Vec<SyncSender<Batch>>; 2] = [Vec::new(), Vec::new()];
+        for (fam, socks) in [v4, v6].into_iter().enumerate() {
+            for sock in socks {
+                let (tx, rx) = sync_channel::<Batch>(4);
+                scope.spawn(move || run(sock, rx, counters));
+                if let Some(q) = queues.get_mut(fam) {
+                    q.push(tx);
+                }
+            }
         }
         Pool {
             queues,
@@ -49,14 +56,33 @@ impl Pool {
         }
     }
 
-    /// Hands a batch to the next sender (round robin); false when every sender is gone.
+    /// Hands the packets of a batch to the senders of their families; false when a family
+    /// has no sender left.
     pub fn send(&mut self, batch: Batch) -> bool {
+        let (pkts, dsts) = batch;
+        if dsts.iter().all(IpAddr::is_ipv4) {
+            return self.send_family(0, (pkts, dsts));
+        }
+        let mut parts: [Batch; 2] = Default::default();
+        for (p, d) in pkts.into_iter().zip(dsts) {
+            let part = &mut parts[usize::from(d.is_ipv6())];
+            part.0.push(p);
+            part.1.push(d);
+        }
+        let [b4, b6] = parts;
+        (b4.0.is_empty() || self.send_family(0, b4)) && (b6.0.is_empty() || self.send_family(1, b6))
+    }
+
+    fn send_family(&mut self, fam: usize, batch: Batch) -> bool {
         let len = batch.0.len() as u64;
         let mut batch = batch;
-        for _ in 0..self.queues.len() {
-            let i = self.next % self.queues.len().max(1);
+        let Some(queues) = self.queues.get(fam) else {
+            return false;
+        };
+        for _ in 0..queues.len() {
+            let i = self.next % queues.len().max(1);
             self.next = self.next.wrapping_add(1);
-            let Some(q) = self.queues.get(i) else { break };
+            let Some(q) = queues.get(i) else { break };
             match q.send(batch) {
                 Ok(()) => {
                     self.handed += len;

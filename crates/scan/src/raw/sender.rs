@@ -2,10 +2,10 @@
 //! The kernel builds the IPv4 header and routes (so loopback works), probes go out in
 //! batches through `sendmmsg(2)`, and the receiver thread reads whole IPv4 packets.
 
-use nix::sys::socket::{sendmmsg, MsgFlags, MultiHeaders, SockaddrIn};
+use nix::sys::socket::{sendmmsg, MsgFlags, MultiHeaders, SockaddrStorage};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{self, IoSlice, Read};
-use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
@@ -21,9 +21,19 @@ pub fn is_permission(e: &io::Error) -> bool {
 }
 
 impl RawSocket {
-    /// Opens a raw socket for `proto` (`IPPROTO_TCP`, `IPPROTO_UDP` or `IPPROTO_ICMP`).
+    /// Opens a raw IPv4 socket for `proto` (`IPPROTO_TCP`, `IPPROTO_UDP` or `IPPROTO_ICMP`).
     pub fn open(proto: i32) -> io::Result<RawSocket> {
-        let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto)))?;
+        RawSocket::open_in(Domain::IPV4, proto)
+    }
+
+    /// Opens a raw IPv6 socket for `proto`. It reads transport headers without the IPv6
+    /// header; the sender's address comes with each packet ([`RawSocket::recv_many`]).
+    pub fn open6(proto: i32) -> io::Result<RawSocket> {
+        RawSocket::open_in(Domain::IPV6, proto)
+    }
+
+    fn open_in(domain: Domain, proto: i32) -> io::Result<RawSocket> {
+        let sock = Socket::new(domain, Type::RAW, Some(Protocol::from(proto)))?;
         let big: usize = 32 << 20;
         if nix::sys::socket::setsockopt(&sock, nix::sys::socket::sockopt::RcvBufForce, &big)
             .is_err()
@@ -82,6 +92,43 @@ impl RawSocket {
         self.sock.attach_filter(&prog)
     }
 
+    /// The IPv6 form of [`RawSocket::keep_tcp_answers`]: an IPv6 raw socket reads the TCP
+    /// header at offset 0.
+    pub fn keep_tcp6_answers(&self, ports: std::ops::RangeInclusive<u16>) -> io::Result<()> {
+        use nix::libc::{
+            sock_filter, BPF_ABS, BPF_B, BPF_H, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD,
+            BPF_RET,
+        };
+        let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        };
+        let prog = [
+            op(BPF_LD | BPF_H | BPF_ABS, 0, 0, 2),
+            op(BPF_JMP | BPF_JGE | BPF_K, 0, 3, u32::from(*ports.start())),
+            op(BPF_JMP | BPF_JGT | BPF_K, 2, 0, u32::from(*ports.end())),
+            op(BPF_LD | BPF_B | BPF_ABS, 0, 0, 13),
+            op(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x14),
+            op(BPF_RET | BPF_K, 0, 0, 0),
+            op(BPF_RET | BPF_K, 0, 0, 0x0004_0000),
+        ];
+        self.sock.attach_filter(&prog)
+    }
+
+    /// Makes the socket receive nothing (for sockets that only send, where the protocol
+    /// gives no send-only kind, as IPv6 raw TCP sockets).
+    pub fn receive_nothing(&self) -> io::Result<()> {
+        use nix::libc::{sock_filter, BPF_K, BPF_RET};
+        self.sock.attach_filter(&[sock_filter {
+            code: (BPF_RET | BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }])
+    }
+
     /// A second handle (for the receiver thread).
     pub fn try_clone(&self) -> io::Result<RawSocket> {
         Ok(RawSocket {
@@ -91,18 +138,18 @@ impl RawSocket {
 
     /// Sends `pkts[i]` to `dsts[i]` in one `sendmmsg` call per 64 packets; returns how many
     /// went out (stops early on an error such as `ENOBUFS`, which the caller retries).
-    pub fn send_batch(&self, pkts: &[Vec<u8>], dsts: &[Ipv4Addr]) -> io::Result<usize> {
+    pub fn send_batch(&self, pkts: &[Vec<u8>], dsts: &[IpAddr]) -> io::Result<usize> {
         let mut sent = 0;
         let n = pkts.len().min(dsts.len());
         while sent < n {
             let end = (sent + 64).min(n);
             let iovs: Vec<[IoSlice<'_>; 1]> =
                 pkts[sent..end].iter().map(|p| [IoSlice::new(p)]).collect();
-            let addrs: Vec<Option<SockaddrIn>> = dsts[sent..end]
+            let addrs: Vec<Option<SockaddrStorage>> = dsts[sent..end]
                 .iter()
-                .map(|a| Some(SockaddrIn::from(SocketAddrV4::new(*a, 0))))
+                .map(|a| Some(SockaddrStorage::from(SocketAddr::new(*a, 0))))
                 .collect();
-            let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(iovs.len(), None);
+            let mut hdrs = MultiHeaders::<SockaddrStorage>::preallocate(iovs.len(), None);
             match sendmmsg(
                 self.sock.as_raw_fd(),
                 &mut hdrs,
@@ -132,18 +179,18 @@ impl RawSocket {
             .send_to(pkt, &SockAddr::from(SocketAddrV4::new(dst, 0)))
     }
 
-    /// Receives up to `bufs.len()` IPv4 packets in one `recvmmsg(2)` call and hands each to
-    /// `f`; returns how many. With `wait`, waits for the first one (at most the 5 ms read
+    /// Receives up to `bufs.len()` packets in one `recvmmsg(2)` call and hands each to `f`
+    /// with its sender's address; returns how many. With `wait`, waits for the first one (at most the 5 ms read
     /// timeout); otherwise takes only what is queued.
     pub fn recv_many(
         &self,
         bufs: &mut [Vec<u8>],
         wait: bool,
-        mut f: impl FnMut(&[u8]),
+        mut f: impl FnMut(&[u8], Option<IpAddr>),
     ) -> io::Result<usize> {
-        use nix::sys::socket::{recvmmsg, SockaddrStorage};
+        use nix::sys::socket::recvmmsg;
         use std::io::IoSliceMut;
-        let lens: Vec<usize> = {
+        let got: Vec<(usize, Option<IpAddr>)> = {
             let mut hdrs = MultiHeaders::<SockaddrStorage>::preallocate(bufs.len(), None);
             let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
                 bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
@@ -158,15 +205,24 @@ impl RawSocket {
                 },
                 None,
             ) {
-                Ok(res) => res.map(|m| m.bytes).collect(),
+                Ok(res) => res
+                    .map(|m| {
+                        let from = m.address.and_then(|a: SockaddrStorage| {
+                            a.as_sockaddr_in()
+                                .map(|s| IpAddr::V4(s.ip()))
+                                .or_else(|| a.as_sockaddr_in6().map(|s| IpAddr::V6(s.ip())))
+                        });
+                        (m.bytes, from)
+                    })
+                    .collect(),
                 Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Vec::new(),
                 Err(e) => return Err(io::Error::from(e)),
             }
         };
-        for (b, &n) in bufs.iter().zip(&lens) {
-            f(b.get(..n).unwrap_or(b));
+        for (b, &(n, from)) in bufs.iter().zip(&got) {
+            f(b.get(..n).unwrap_or(b), from);
         }
-        Ok(lens.len())
+        Ok(got.len())
     }
 
     /// Receives one IPv4 packet; `Ok(None)` after the 5 ms read timeout.
@@ -184,6 +240,19 @@ impl RawSocket {
                 Ok(None)
             }
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// The local address the kernel would use to reach `dst`, either family (a routing lookup
+/// through a connected UDP socket; nothing is sent).
+pub fn source_for_ip(dst: IpAddr) -> io::Result<IpAddr> {
+    match dst {
+        IpAddr::V4(a) => source_for(a).map(IpAddr::V4),
+        IpAddr::V6(a) => {
+            let s = UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0))?;
+            s.connect((a, 9))?;
+            Ok(s.local_addr()?.ip())
         }
     }
 }

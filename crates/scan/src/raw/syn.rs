@@ -14,7 +14,9 @@
 //! exceeds `--rate`.
 
 use super::cookie::CookieKey;
-use super::packet::{build_syn, parse_tcp, parse_unreachable, with_ipv4};
+use super::packet::{
+    build_syn, build_syn6, parse_tcp, parse_tcp6, parse_unreachable, with_ipv4, TcpReply,
+};
 use super::pool::{Counters, Pool};
 use super::sender::RawSocket;
 use super::*;
@@ -42,7 +44,20 @@ impl Ctx<'_> {
     }
 
     fn on_tcp(&self, pkt: &[u8]) {
-        let Some(r) = parse_tcp(pkt) else { return };
+        if let Some(r) = parse_tcp(pkt) {
+            self.on_reply(r);
+        }
+    }
+
+    fn on_tcp6(&self, seg: &[u8], from: Option<IpAddr>) {
+        if let Some(IpAddr::V6(src)) = from {
+            if let Some(r) = parse_tcp6(seg, src) {
+                self.on_reply(r);
+            }
+        }
+    }
+
+    fn on_reply(&self, r: TcpReply) {
         if !(r.syn_ack || r.rst) || !Self::in_range(r.dport) {
             return;
         }
@@ -83,7 +98,7 @@ impl Ctx<'_> {
         if u.proto != 6 || !Self::in_range(u.sport) {
             return;
         }
-        let Some(&h) = self.g.index.get(&u.dst) else {
+        let Some(&h) = self.g.index.get(&IpAddr::V4(u.dst)) else {
             return;
         };
         let pi = self
@@ -97,7 +112,7 @@ impl Ctx<'_> {
         if pi == u32::MAX
             || self
                 .key
-                .check_ack(src, u.dst, u.sport, u.dport, u.word.wrapping_add(1))
+                .check_ack(src, u.dst.into(), u.sport, u.dport, u.word.wrapping_add(1))
                 .is_none()
         {
             return;
@@ -119,18 +134,56 @@ impl Ctx<'_> {
     }
 }
 
-/// Opens the raw sockets a SYN scan needs (`Permission` without CAP_NET_RAW).
-/// The receiving sockets (TCP, with the kernel keeping only answers to our probes; ICMP)
-/// and the send-only one.
-fn open_sockets() -> Result<(RawSocket, RawSocket, RawSocket), RawError> {
-    let tcp = open_raw(nix::libc::IPPROTO_TCP)?;
-    // Without the filter the scan still works, only with more wake-ups.
-    let _ = tcp.keep_tcp_answers(SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1));
-    Ok((
-        tcp,
-        open_raw(nix::libc::IPPROTO_ICMP)?,
-        open_raw(nix::libc::IPPROTO_RAW)?,
-    ))
+/// The raw sockets of a SYN scan, for the address families its targets need.
+#[derive(Default)]
+struct Sockets {
+    /// Reads IPv4 answers (the kernel keeps only ACK/RST segments to our ports).
+    tcp4: Option<RawSocket>,
+    /// Reads ICMP unreachables about our IPv4 probes.
+    icmp4: Option<RawSocket>,
+    /// Reads IPv6 answers (same filter).
+    tcp6: Option<RawSocket>,
+    /// Send-only IPv4 sockets (`IPPROTO_RAW`), one per sender thread.
+    send4: Vec<RawSocket>,
+    /// IPv6 sending sockets (raw TCP that receive nothing), one per sender thread.
+    send6: Vec<RawSocket>,
+}
+
+/// Opens the sockets for IPv4 (`v4`) and IPv6 (`v6`) targets; `Permission` without
+/// CAP_NET_RAW. A second sender per family: on loopback the kernel answers each SYN inside
+/// the sending call, so two sending threads use both cores.
+fn open_sockets(v4: bool, v6: bool) -> Result<Sockets, RawError> {
+    let ports = SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1);
+    let mut s = Sockets::default();
+    if v4 {
+        let tcp = open_raw(nix::libc::IPPROTO_TCP)?;
+        // Without the filter the scan still works, only with more wake-ups.
+        let _ = tcp.keep_tcp_answers(ports.clone());
+        s.tcp4 = Some(tcp);
+        s.icmp4 = Some(open_raw(nix::libc::IPPROTO_ICMP)?);
+        s.send4.push(open_raw(nix::libc::IPPROTO_RAW)?);
+        s.send4.extend(RawSocket::open_send_only().ok());
+    }
+    if v6 {
+        let open6 = || {
+            RawSocket::open6(nix::libc::IPPROTO_TCP).map_err(|e| {
+                if sender::is_permission(&e) {
+                    RawError::Permission(e)
+                } else {
+                    RawError::Io(e)
+                }
+            })
+        };
+        let tcp = open6()?;
+        let _ = tcp.keep_tcp6_answers(ports);
+        s.tcp6 = Some(tcp);
+        for _ in 0..2 {
+            let tx = open6()?;
+            tx.receive_nothing().map_err(RawError::Io)?;
+            s.send6.push(tx);
+        }
+    }
+    Ok(s)
 }
 
 /// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
@@ -143,11 +196,7 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<ScanReport, RawError> {
     check_inputs(targets, ports)?;
-    let (tcp, icmp, tx) = open_sockets()?;
-    // A second sender: on loopback the kernel answers each SYN inside the sending call,
-    // so two sending threads use both cores.
-    let mut senders = vec![tx];
-    senders.extend(RawSocket::open_send_only().ok());
+    let mut socks = Sockets::default();
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
@@ -181,7 +230,16 @@ pub fn scan(
             }
             slot += 1;
         }
-        let g = GroupCtx::new(entries, ports.len())?;
+        let g = GroupCtx::new(entries, ports.len(), true)?;
+        let (v4, v6) = g.families();
+        if (v4 && socks.tcp4.is_none()) || (v6 && socks.tcp6.is_none()) {
+            let more = open_sockets(v4 && socks.tcp4.is_none(), v6 && socks.tcp6.is_none())?;
+            socks.tcp4 = socks.tcp4.or(more.tcp4);
+            socks.icmp4 = socks.icmp4.or(more.icmp4);
+            socks.tcp6 = socks.tcp6.or(more.tcp6);
+            socks.send4.extend(more.send4);
+            socks.send6.extend(more.send6);
+        }
         let ctx = Ctx {
             g: &g,
             key: &key,
@@ -196,12 +254,18 @@ pub fn scan(
         let mut resolved = 0u64;
         let counters = Counters::default();
         let res: Result<(), RawError> = std::thread::scope(|sc| {
-            let mut pool = Pool::start(sc, &senders, &counters);
+            let mut pool = Pool::start(sc, &socks.send4, &socks.send6, &counters);
             let mut enobufs_seen = 0u64;
             let (ctx_ref, stop_ref) = (&ctx, &stop);
-            let (tcp_ref, icmp_ref) = (&tcp, &icmp);
-            sc.spawn(move || receive(tcp_ref, stop_ref, |p| ctx_ref.on_tcp(p)));
-            sc.spawn(move || receive(icmp_ref, stop_ref, |p| ctx_ref.on_icmp(p)));
+            if let Some(tcp) = socks.tcp4.as_ref().filter(|_| v4) {
+                sc.spawn(move || receive(tcp, stop_ref, |p, _| ctx_ref.on_tcp(p)));
+            }
+            if let Some(icmp) = socks.icmp4.as_ref().filter(|_| v4) {
+                sc.spawn(move || receive(icmp, stop_ref, |p, _| ctx_ref.on_icmp(p)));
+            }
+            if let Some(tcp6) = socks.tcp6.as_ref().filter(|_| v6) {
+                sc.spawn(move || receive(tcp6, stop_ref, |p, from| ctx_ref.on_tcp6(p, from)));
+            }
             let drain = |accs: &mut Vec<HostAcc>, rtt: &mut RttEstimator| -> u64 {
                 let evs = g.take_events();
                 let k = evs.len() as u64;
@@ -226,7 +290,7 @@ pub fn scan(
             };
             let mut quiet = 0;
             let mut pkts: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
-            let mut dsts: Vec<Ipv4Addr> = Vec::with_capacity(BATCH);
+            let mut dsts: Vec<IpAddr> = Vec::with_capacity(BATCH);
             let mut last_tick = Instant::now();
             let mut errors_in_tick = false;
             for round in 0..=cfg.retries {
@@ -273,8 +337,15 @@ pub fn scan(
                             let sport = SPORT_BASE
                                 + ((idx + u64::from(round) * 7919) % u64::from(SPORT_SPAN)) as u16;
                             let seq = key.tcp_seq(src, dst, sport, port, now_ms);
-                            let syn = build_syn(src, dst, sport, port, seq);
-                            pkts.push(with_ipv4(6, src, dst, &syn));
+                            pkts.push(match (src, dst) {
+                                (IpAddr::V4(s), IpAddr::V4(d)) => {
+                                    with_ipv4(6, s, d, &build_syn(s, d, sport, port, seq))
+                                }
+                                (IpAddr::V6(s), IpAddr::V6(d)) => {
+                                    build_syn6(s, d, sport, port, seq)
+                                }
+                                _ => continue,
+                            });
                             dsts.push(dst);
                             if let Some(a) = accs.get_mut(h) {
                                 a.probes += 1;

@@ -43,7 +43,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn lookup(&self, target: Ipv4Addr, tport: u16, our: u16) -> Option<u64> {
-        let &h = self.g.index.get(&target)?;
+        let &h = self.g.index.get(&IpAddr::V4(target))?;
         let pi = *self.pidx.get(usize::from(tport))?;
         if pi == u32::MAX || self.key.udp_sport(target, tport, SPORT_BASE, SPORT_SPAN) != our {
             return None;
@@ -187,7 +187,7 @@ pub fn scan(
             }
             slot += 1;
         }
-        let g = GroupCtx::new(entries, ports.len())?;
+        let g = GroupCtx::new(entries, ports.len(), false)?;
         let ctx = Ctx {
             g: &g,
             key: &key,
@@ -217,8 +217,8 @@ pub fn scan(
         gseq += 1;
         std::thread::scope(|sc| {
             let (ctx_ref, stop_ref, udp_ref, icmp_ref) = (&ctx, &stop, &udp, &icmp);
-            sc.spawn(move || receive(udp_ref, stop_ref, |p| ctx_ref.on_udp(p)));
-            sc.spawn(move || receive(icmp_ref, stop_ref, |p| ctx_ref.on_icmp(p)));
+            sc.spawn(move || receive(udp_ref, stop_ref, |p, _| ctx_ref.on_udp(p)));
+            sc.spawn(move || receive(icmp_ref, stop_ref, |p, _| ctx_ref.on_icmp(p)));
             // Answers to first probes give round-trip samples (Karn: not retransmissions).
             let drain = |accs: &mut Vec<HostAcc>,
                          paces: &mut Vec<Pace>,
@@ -295,11 +295,9 @@ pub fn scan(
                         }
                         grant -= 1;
                         let h = (idx / g.nports) as usize;
-                        let (Some(&dst), Some(&src), Some(&port)) = (
-                            g.addrs.get(h),
-                            g.srcs.get(h),
-                            ports.get((idx % g.nports) as usize),
-                        ) else {
+                        let (Some((dst, src)), Some(&port)) =
+                            (g.v4(h), ports.get((idx % g.nports) as usize))
+                        else {
                             continue;
                         };
                         let pkt = probe(src, dst, port);
@@ -401,9 +399,7 @@ pub fn scan(
                     }
                     pc.queue.pop_front();
                     let idx = h as u64 * g.nports + u64::from(pi);
-                    let (Some(&dst), Some(&src), Some(&port)) =
-                        (g.addrs.get(h), g.srcs.get(h), ports.get(pi as usize))
-                    else {
+                    let (Some((dst, src)), Some(&port)) = (g.v4(h), ports.get(pi as usize)) else {
                         continue;
                     };
                     let _ = udp.send_one(&probe(src, dst, port), dst);
