@@ -335,6 +335,27 @@ pub(crate) fn receive(
     }
 }
 
+/// Waits for the answers of a round until `deadline`: every `step`, `poll` takes in what
+/// arrived and says whether every probe is answered (then the wait ends early). Returns
+/// true when `cancel` was set.
+pub(crate) fn wait_answers(
+    deadline: Instant,
+    step: Duration,
+    cancel: &std::sync::atomic::AtomicBool,
+    mut poll: impl FnMut() -> bool,
+) -> bool {
+    while Instant::now() < deadline {
+        if cancel.load(Ordering::Relaxed) {
+            return true;
+        }
+        std::thread::sleep(step);
+        if poll() {
+            break;
+        }
+    }
+    false
+}
+
 /// Ends one group of hosts: unless the scan was interrupted, every (host, port) that never
 /// answered becomes `no-response`; then each host's result goes to the observer and to
 /// `out`.

@@ -62,71 +62,23 @@ impl RawSocket {
 
     /// Keeps only TCP segments addressed to a port in `ports` whose flags carry ACK or RST
     /// (SYN-ACKs and resets: the answers to SYN probes), filtered in the kernel so that the
-    /// rest (on loopback, our own SYNs among them) never wakes the receiver.
+    /// rest (on loopback, our own SYNs among them) never wakes the receiver. For an IPv4
+    /// raw socket, which reads whole IPv4 packets.
     pub fn keep_tcp_answers(&self, ports: std::ops::RangeInclusive<u16>) -> io::Result<()> {
-        use nix::libc::{
-            sock_filter, BPF_ABS, BPF_B, BPF_H, BPF_IND, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
-            BPF_K, BPF_LD, BPF_LDX, BPF_MSH, BPF_RET,
-        };
-        let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
-            code: code as u16,
-            jt,
-            jf,
-            k,
-        };
-        let prog = [
-            // A fragment other than the first has no TCP header here: drop it.
-            op(BPF_LD | BPF_H | BPF_ABS, 0, 0, 6),
-            op(BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff),
-            // X = IPv4 header length; A = destination port.
-            op(BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0),
-            op(BPF_LD | BPF_H | BPF_IND, 0, 0, 2),
-            op(BPF_JMP | BPF_JGE | BPF_K, 0, 3, u32::from(*ports.start())),
-            op(BPF_JMP | BPF_JGT | BPF_K, 2, 0, u32::from(*ports.end())),
-            // A = flags; keep ACK (0x10) or RST (0x04).
-            op(BPF_LD | BPF_B | BPF_IND, 0, 0, 13),
-            op(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x14),
-            op(BPF_RET | BPF_K, 0, 0, 0),
-            op(BPF_RET | BPF_K, 0, 0, 0x0004_0000),
-        ];
-        self.sock.attach_filter(&prog)
+        self.sock.attach_filter(&tcp_answer_filter(true, ports))
     }
 
     /// The IPv6 form of [`RawSocket::keep_tcp_answers`]: an IPv6 raw socket reads the TCP
     /// header at offset 0.
     pub fn keep_tcp6_answers(&self, ports: std::ops::RangeInclusive<u16>) -> io::Result<()> {
-        use nix::libc::{
-            sock_filter, BPF_ABS, BPF_B, BPF_H, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD,
-            BPF_RET,
-        };
-        let op = |code: u32, jt: u8, jf: u8, k: u32| sock_filter {
-            code: code as u16,
-            jt,
-            jf,
-            k,
-        };
-        let prog = [
-            op(BPF_LD | BPF_H | BPF_ABS, 0, 0, 2),
-            op(BPF_JMP | BPF_JGE | BPF_K, 0, 3, u32::from(*ports.start())),
-            op(BPF_JMP | BPF_JGT | BPF_K, 2, 0, u32::from(*ports.end())),
-            op(BPF_LD | BPF_B | BPF_ABS, 0, 0, 13),
-            op(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x14),
-            op(BPF_RET | BPF_K, 0, 0, 0),
-            op(BPF_RET | BPF_K, 0, 0, 0x0004_0000),
-        ];
-        self.sock.attach_filter(&prog)
+        self.sock.attach_filter(&tcp_answer_filter(false, ports))
     }
 
     /// Makes the socket receive nothing (for sockets that only send, where the protocol
     /// gives no send-only kind, as IPv6 raw TCP sockets).
     pub fn receive_nothing(&self) -> io::Result<()> {
-        use nix::libc::{sock_filter, BPF_K, BPF_RET};
-        self.sock.attach_filter(&[sock_filter {
-            code: (BPF_RET | BPF_K) as u16,
-            jt: 0,
-            jf: 0,
-            k: 0,
-        }])
+        use nix::libc::{BPF_K, BPF_RET};
+        self.sock.attach_filter(&[bpf(BPF_RET | BPF_K, 0, 0, 0)])
     }
 
     /// A second handle (for the receiver thread).
@@ -242,6 +194,50 @@ impl RawSocket {
             Err(e) => Err(e),
         }
     }
+}
+
+/// One classic BPF instruction.
+fn bpf(code: u32, jt: u8, jf: u8, k: u32) -> nix::libc::sock_filter {
+    nix::libc::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
+/// The filter of [`RawSocket::keep_tcp_answers`]: with `ip_header` the packet starts with
+/// an IPv4 header (its length is read; later fragments are dropped), else with the TCP
+/// header.
+fn tcp_answer_filter(
+    ip_header: bool,
+    ports: std::ops::RangeInclusive<u16>,
+) -> Vec<nix::libc::sock_filter> {
+    use nix::libc::{
+        BPF_ABS, BPF_B, BPF_H, BPF_IND, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD,
+        BPF_LDX, BPF_MSH, BPF_RET,
+    };
+    // Loads relative to the TCP header: X holds the IPv4 header length, or 0.
+    let mode = if ip_header { BPF_IND } else { BPF_ABS };
+    let mut prog = Vec::new();
+    if ip_header {
+        // A fragment other than the first has no TCP header here: drop it.
+        prog.push(bpf(BPF_LD | BPF_H | BPF_ABS, 0, 0, 6));
+        prog.push(bpf(BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff));
+        prog.push(bpf(BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0));
+    }
+    prog.extend([
+        // A = destination port, within ours.
+        bpf(BPF_LD | BPF_H | mode, 0, 0, 2),
+        bpf(BPF_JMP | BPF_JGE | BPF_K, 0, 3, u32::from(*ports.start())),
+        bpf(BPF_JMP | BPF_JGT | BPF_K, 2, 0, u32::from(*ports.end())),
+        // A = flags; keep ACK (0x10) or RST (0x04).
+        bpf(BPF_LD | BPF_B | mode, 0, 0, 13),
+        bpf(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x14),
+        bpf(BPF_RET | BPF_K, 0, 0, 0),
+        bpf(BPF_RET | BPF_K, 0, 0, 0x0004_0000),
+    ]);
+    prog
 }
 
 /// The local address the kernel would use to reach `dst`, either family (a routing lookup

@@ -378,18 +378,10 @@ pub fn scan(
                 }
                 // Wait for the stragglers of this round: a bounded, fixed deadline.
                 let deadline = Instant::now() + rtt.timeout();
-                while Instant::now() < deadline {
-                    if cancel.load(Ordering::Relaxed) {
-                        interrupted = true;
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(1));
+                interrupted = wait_answers(deadline, Duration::from_millis(1), cancel, || {
                     resolved += drain(&mut accs, &mut rtt);
-                    if resolved >= n {
-                        // Every probe answered: nothing to wait for.
-                        break;
-                    }
-                }
+                    resolved >= n
+                });
                 resolved += drain(&mut accs, &mut rtt);
                 let new = resolved - before;
                 if resolved >= n || interrupted {

@@ -333,17 +333,10 @@ pub fn scan(
                     break;
                 }
                 let deadline = Instant::now() + rtt.timeout();
-                while Instant::now() < deadline {
-                    if cancel.load(Ordering::Relaxed) {
-                        interrupted = true;
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
+                interrupted = wait_answers(deadline, Duration::from_millis(5), cancel, || {
                     answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                    if answered >= n {
-                        break;
-                    }
-                }
+                    answered >= n
+                });
                 answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
                 if interrupted {
                     break;
