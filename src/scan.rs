@@ -261,10 +261,6 @@ fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
     }
 }
 
-fn all_ipv4(t: &TargetSet) -> bool {
-    (0..t.len()).all(|i| t.get(i).is_none_or(|h| h.addr.is_ipv4()))
-}
-
 fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
     let mut specs = a.targets.clone();
     if let Some(f) = &a.input_list {
@@ -362,11 +358,6 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let (tcp_ports, udp_ports) = port_list(a, tcp_kind.is_some())?;
     if tcp_ports.is_empty() {
         tcp_kind = None;
-    }
-    if a.udp_scan && !udp_ports.is_empty() && !all_ipv4(&targets) {
-        return Err(Failure::Usage(
-            "the UDP scan is IPv4 only; leave out the IPv6 targets".into(),
-        ));
     }
     let cfg = ScanConfig {
         retries: a.retries.unwrap_or(1),

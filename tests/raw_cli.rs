@@ -271,3 +271,79 @@ fn syn_scan_of_ipv6_loopback_is_exact() {
     assert_eq!(hosts[0]["stats"]["open"], 2, "{v}");
     assert_eq!(hosts[1]["stats"]["open"], 0, "{v}");
 }
+
+#[test]
+fn icmp_prohibited_means_filtered_on_both_families() {
+    if let Some(why) = why_skip().or_else(|| common::why_skip(&["nft"])) {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let ns = Ns::new();
+    let v6 = ns.sh(&[
+        "python3",
+        "-c",
+        "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))",
+    ]);
+    if !v6.status.success() {
+        eprintln!("SKIPPED: no IPv6 loopback in a new namespace here");
+        return;
+    }
+    // The namespace's own table: the kernel answers these ports with "administratively
+    // prohibited" (ICMP type 3 code 13, ICMPv6 type 1 code 1).
+    for cmd in [
+        "add table inet pwtest",
+        "add chain inet pwtest in { type filter hook input priority 0 ; }",
+        "add rule inet pwtest in tcp dport 9999 reject with icmpx type admin-prohibited",
+        "add rule inet pwtest in udp dport 9998 reject with icmpx type admin-prohibited",
+    ] {
+        let args: Vec<&str> = std::iter::once("nft").chain(cmd.split(' ')).collect();
+        let out = ns.sh(&args);
+        assert!(
+            out.status.success(),
+            "nft {cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = ns.pw(&[
+        "scan",
+        "--sS",
+        "--sU",
+        "::1",
+        "127.0.0.1",
+        "-p",
+        "T:9999,U:9998,U:9997",
+        "--all-states",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut seen = Vec::new();
+    for h in v["hosts"].as_array().unwrap() {
+        for p in h["ports"].as_array().unwrap() {
+            seen.push(format!(
+                "{} {}/{} {} {}",
+                h["addr"].as_str().unwrap(),
+                p["port"],
+                p["protocol"].as_str().unwrap(),
+                p["state"].as_str().unwrap(),
+                p["reason"].as_str().unwrap()
+            ));
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "127.0.0.1 9997/udp closed port-unreach",
+            "127.0.0.1 9998/udp filtered admin-prohibited",
+            "127.0.0.1 9999/tcp filtered admin-prohibited",
+            "::1 9997/udp closed port-unreach",
+            "::1 9998/udp filtered admin-prohibited",
+            "::1 9999/tcp filtered admin-prohibited",
+        ]
+    );
+}

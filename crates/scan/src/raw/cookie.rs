@@ -95,8 +95,8 @@ impl CookieKey {
     }
 
     /// The source port (within `base..base+span`) for a UDP probe to `dst:dport`.
-    pub fn udp_sport(&self, dst: Ipv4Addr, dport: u16, base: u16, span: u16) -> u16 {
-        let h = self.hash(Ipv4Addr::UNSPECIFIED.into(), dst.into(), 0, dport);
+    pub fn udp_sport(&self, dst: IpAddr, dport: u16, base: u16, span: u16) -> u16 {
+        let h = self.hash(Ipv4Addr::UNSPECIFIED.into(), dst, 0, dport);
         base.wrapping_add((h % u64::from(span.max(1))) as u16)
     }
 }
@@ -107,7 +107,6 @@ mod tests {
 
     const A: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
     const B: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 19, 0, 10));
-    const B4: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 10);
 
     #[test]
     fn ack_validates_and_carries_time() {
@@ -136,7 +135,7 @@ mod tests {
         assert_eq!(CookieKey::elapsed_ms(t, 4096 + 5), 6);
         let mut seen = std::collections::HashSet::new();
         for p in 1..=1000u16 {
-            let s = k.udp_sport(B4, p, 61000, 256);
+            let s = k.udp_sport(B, p, 61000, 256);
             assert!((61000..61256).contains(&s));
             seen.insert(s);
         }

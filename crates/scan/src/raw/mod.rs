@@ -8,7 +8,7 @@
 //! A receiver thread per raw socket reads replies while the caller's thread sends.
 //!
 //! Needs CAP_NET_RAW: [`RawError::Permission`] tells the caller to fall back to the connect
-//! scan. The SYN scan takes IPv4 and IPv6 targets; the UDP scan IPv4 only.
+//! scan. Both scans take IPv4 and IPv6 targets, mixed in one run.
 
 pub mod cookie;
 pub mod packet;
@@ -23,7 +23,7 @@ use crate::targets::{HostEntry, TargetSet};
 use portwarden_kb::Protocol;
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -42,9 +42,6 @@ pub enum RawError {
     /// No host to scan.
     #[error("no hosts to scan")]
     NoHosts,
-    /// An IPv6 target of the UDP scan (IPv4 only).
-    #[error("the UDP scan is IPv4 only ({0})")]
-    Ipv6(IpAddr),
     /// Raw sockets are not allowed (no CAP_NET_RAW).
     #[error("raw sockets need CAP_NET_RAW: {0}")]
     Permission(#[source] io::Error),
@@ -119,17 +116,13 @@ pub(crate) struct GroupCtx {
 }
 
 impl GroupCtx {
-    /// A group of `hosts`; IPv6 hosts are refused unless `ipv6` (the UDP scan is IPv4
-    /// only).
-    pub fn new(hosts: Vec<HostEntry>, nports: usize, ipv6: bool) -> Result<GroupCtx, RawError> {
+    /// A group of `hosts` (either address family), with our source address for each.
+    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, RawError> {
         let mut addrs = Vec::with_capacity(hosts.len());
         let mut srcs = Vec::with_capacity(hosts.len());
         let mut index = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             let a = h.addr;
-            if a.is_ipv6() && !ipv6 {
-                return Err(RawError::Ipv6(a));
-            }
             srcs.push(sender::source_for_ip(a).map_err(RawError::Io)?);
             index.entry(a).or_insert(i as u32);
             addrs.push(a);
@@ -144,14 +137,6 @@ impl GroupCtx {
             answered: (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             events: Mutex::new(Vec::new()),
         })
-    }
-
-    /// Host `h`'s address and our source address for it, when both are IPv4.
-    pub fn v4(&self, h: usize) -> Option<(Ipv4Addr, Ipv4Addr)> {
-        match (self.addrs.get(h)?, self.srcs.get(h)?) {
-            (IpAddr::V4(d), IpAddr::V4(s)) => Some((*d, *s)),
-            _ => None,
-        }
     }
 
     /// Whether any host of the group is IPv4 / IPv6.
@@ -289,7 +274,57 @@ impl HostAcc {
     }
 }
 
-/// Collects every host of `targets` into groups, checking they are IPv4.
+/// A transport protocol's raw sockets and the ICMP sockets that report its errors, per
+/// address family, opened as the groups of a scan need them.
+#[derive(Default)]
+pub(crate) struct Families {
+    /// IPv4: the protocol's socket (sends and reads) and ICMP.
+    pub v4: Option<(sender::RawSocket, sender::RawSocket)>,
+    /// IPv6: the protocol's socket (sends and reads) and ICMPv6.
+    pub v6: Option<(sender::RawSocket, sender::RawSocket)>,
+}
+
+impl Families {
+    /// Opens the sockets of the families asked for that are not open yet.
+    pub fn open(&mut self, v4: bool, v6: bool, proto: i32) -> Result<(), RawError> {
+        if v4 && self.v4.is_none() {
+            self.v4 = Some((open_raw(proto)?, open_raw(nix::libc::IPPROTO_ICMP)?));
+        }
+        if v6 && self.v6.is_none() {
+            let open6 = |p| {
+                sender::RawSocket::open6(p).map_err(|e| {
+                    if sender::is_permission(&e) {
+                        RawError::Permission(e)
+                    } else {
+                        RawError::Io(e)
+                    }
+                })
+            };
+            self.v6 = Some((open6(proto)?, open6(nix::libc::IPPROTO_ICMPV6)?));
+        }
+        Ok(())
+    }
+
+    /// The protocol's sockets (`proto`) or the ICMP ones of the families asked for.
+    pub fn readers(&self, v4: bool, v6: bool, proto: bool) -> Vec<&sender::RawSocket> {
+        [(v4, &self.v4), (v6, &self.v6)]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .filter_map(|(_, s)| s.as_ref())
+            .map(|(p, i)| if proto { p } else { i })
+            .collect()
+    }
+
+    /// Sends one packet of the protocol to `dst` from the socket of its family.
+    pub fn send_one(&self, pkt: &[u8], dst: IpAddr) -> io::Result<usize> {
+        let sock = if dst.is_ipv4() { &self.v4 } else { &self.v6 };
+        match sock {
+            Some((s, _)) => s.send_one(pkt, dst),
+            None => Err(io::Error::other("no socket for this address family")),
+        }
+    }
+}
+
 /// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
 /// from other failures.
 pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, RawError> {

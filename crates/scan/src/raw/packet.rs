@@ -123,7 +123,7 @@ pub fn build_syn6(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, seq: u32
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UdpReply<'a> {
     /// Sender (the target).
-    pub src: Ipv4Addr,
+    pub src: IpAddr,
     /// Target port.
     pub sport: u16,
     /// Our port.
@@ -139,30 +139,53 @@ pub fn parse_udp(pkt: &[u8]) -> Option<UdpReply<'_>> {
     if h.protocol() != etherparse::IpNumber::UDP || ip.is_payload_fragmented() {
         return None;
     }
-    let u = ip.payload().payload;
+    udp_reply(h.source_addr().into(), ip.payload().payload)
+}
+
+/// Parses a UDP datagram read from an IPv6 raw socket (no IP header; `src` from the kernel).
+pub fn parse_udp6(seg: &[u8], src: Ipv6Addr) -> Option<UdpReply<'_>> {
+    udp_reply(src.into(), seg)
+}
+
+fn udp_reply(src: IpAddr, u: &[u8]) -> Option<UdpReply<'_>> {
     if u.len() < 8 {
         return None;
     }
     let len = usize::from(u16::from_be_bytes([u[4], u[5]])).clamp(8, u.len());
     Some(UdpReply {
-        src: h.source_addr(),
+        src,
         sport: u16::from_be_bytes([u[0], u[1]]),
         dport: u16::from_be_bytes([u[2], u[3]]),
         payload: u.get(8..len).unwrap_or(&[]),
     })
 }
 
+/// A UDP probe over IPv6 (header + payload, checksummed for `src` → `dst`; the kernel adds
+/// the IPv6 header).
+pub fn build_udp6(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + payload.len());
+    if let Ok(mut h) = UdpHeader::without_ipv4_checksum(sport, dport, payload.len()) {
+        h.checksum = h
+            .calc_checksum_ipv6_raw(src.octets(), dst.octets(), payload)
+            .unwrap_or(0);
+        out.extend_from_slice(&h.to_bytes());
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
 /// An ICMP destination-unreachable error about one of our packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unreachable {
     /// Who sent the error (the target or a router).
-    pub from: Ipv4Addr,
-    /// ICMP code (3 = port, 1 = host, 0 = net, 2 = protocol, 9/10/13 = prohibited).
+    pub from: IpAddr,
+    /// ICMP code (3 = port, 1 = host, 0 = net, 2 = protocol, 9/10/13 = prohibited); ICMPv6
+    /// codes are given as their ICMP counterparts.
     pub code: u8,
     /// Protocol of the packet that caused it.
     pub proto: u8,
     /// Its destination (the target).
-    pub dst: Ipv4Addr,
+    pub dst: IpAddr,
     /// Its source port (ours).
     pub sport: u16,
     /// Its destination port (the target port).
@@ -194,9 +217,50 @@ pub fn parse_unreachable(pkt: &[u8]) -> Option<Unreachable> {
     }
     let proto = inner[9];
     let dst = Ipv4Addr::new(inner[16], inner[17], inner[18], inner[19]);
-    let t = &inner[ihl..];
+    unreachable(
+        h.source_addr().into(),
+        code,
+        proto,
+        dst.into(),
+        &inner[ihl..],
+    )
+}
+
+/// Parses an ICMPv6 message read from an IPv6 raw socket (no IP header; `from` from the
+/// kernel): a destination unreachable that quotes a TCP or UDP packet of ours.
+pub fn parse_unreachable6(msg: &[u8], from: Ipv6Addr) -> Option<Unreachable> {
+    if msg.len() < 8 + 40 + 4 || msg[0] != 1 {
+        return None;
+    }
+    // As ICMP codes: no route → net, address unreachable → host, port → port, the
+    // policy and prohibited codes → prohibited.
+    let code = match msg[1] {
+        0 => 0,
+        3 => 1,
+        4 => 3,
+        _ => 13,
+    };
+    let inner = &msg[8..];
+    if inner[0] >> 4 != 6 {
+        return None;
+    }
+    let mut dst = [0u8; 16];
+    dst.copy_from_slice(&inner[24..40]);
+    unreachable(
+        from.into(),
+        code,
+        inner[6],
+        Ipv6Addr::from(dst).into(),
+        &inner[40..],
+    )
+}
+
+fn unreachable(from: IpAddr, code: u8, proto: u8, dst: IpAddr, t: &[u8]) -> Option<Unreachable> {
+    if t.len() < 4 {
+        return None;
+    }
     Some(Unreachable {
-        from: h.source_addr(),
+        from,
         code,
         proto,
         dst,
@@ -290,6 +354,29 @@ mod tests {
     }
 
     #[test]
+    fn icmpv6_unreachable_quotes_our_probe() {
+        let (us, them): (Ipv6Addr, Ipv6Addr) =
+            ("::1".parse().unwrap(), "2001:db8::9".parse().unwrap());
+        let udp = build_udp6(us, them, 61002, 161, b"x");
+        let mut inner = vec![0x60, 0, 0, 0, 0, udp.len() as u8, 17, 64];
+        inner.extend_from_slice(&us.octets());
+        inner.extend_from_slice(&them.octets());
+        inner.extend_from_slice(&udp);
+        for (code, as_icmp) in [(4u8, 3u8), (1, 13), (3, 1), (0, 0)] {
+            let mut msg = vec![1u8, code, 0, 0, 0, 0, 0, 0];
+            msg.extend_from_slice(&inner);
+            let e = parse_unreachable6(&msg, them).expect("icmpv6");
+            assert_eq!(
+                (e.from, e.code, e.proto, e.dst, e.sport, e.dport),
+                (them.into(), as_icmp, 17, them.into(), 61002, 161)
+            );
+            assert!(parse_unreachable6(&msg[..50], them).is_none());
+        }
+        let u = parse_udp6(&udp, them).expect("udp6");
+        assert_eq!((u.sport, u.dport, u.payload), (61002, 161, &b"x"[..]));
+    }
+
+    #[test]
     fn udp_roundtrip_and_unreachable() {
         let probe = build_udp(US, THEM, 61001, 53, b"hello");
         assert_eq!(probe.len(), 13);
@@ -302,7 +389,7 @@ mod tests {
         let e = parse_unreachable(&wrap(1, THEM, US, &icmp)).expect("icmp");
         assert_eq!(
             (e.from, e.code, e.proto, e.dst, e.sport, e.dport),
-            (THEM, 3, 17, THEM, 61001, 53)
+            (THEM.into(), 3, 17, THEM.into(), 61001, 53)
         );
         for n in 0..icmp.len() {
             assert!(parse_unreachable(&wrap(1, THEM, US, &icmp[..n])).is_none() || n >= 32);

@@ -5,7 +5,7 @@
 use nix::sys::socket::{sendmmsg, MsgFlags, MultiHeaders, SockaddrStorage};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{self, IoSlice, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
@@ -126,9 +126,9 @@ impl RawSocket {
     }
 
     /// Sends one packet.
-    pub fn send_one(&self, pkt: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
+    pub fn send_one(&self, pkt: &[u8], dst: IpAddr) -> io::Result<usize> {
         self.sock
-            .send_to(pkt, &SockAddr::from(SocketAddrV4::new(dst, 0)))
+            .send_to(pkt, &SockAddr::from(SocketAddr::new(dst, 0)))
     }
 
     /// Receives up to `bufs.len()` packets in one `recvmmsg(2)` call and hands each to `f`

@@ -15,7 +15,8 @@
 
 use super::cookie::CookieKey;
 use super::packet::{
-    build_syn, build_syn6, parse_tcp, parse_tcp6, parse_unreachable, with_ipv4, TcpReply,
+    build_syn, build_syn6, parse_tcp, parse_tcp6, parse_unreachable, parse_unreachable6, with_ipv4,
+    TcpReply,
 };
 use super::pool::{Counters, Pool};
 use super::sender::RawSocket;
@@ -91,14 +92,18 @@ impl Ctx<'_> {
         });
     }
 
-    fn on_icmp(&self, pkt: &[u8]) {
-        let Some(u) = parse_unreachable(pkt) else {
+    fn on_icmp(&self, pkt: &[u8], from: Option<IpAddr>) {
+        let u = match from {
+            Some(IpAddr::V6(src)) => parse_unreachable6(pkt, src),
+            _ => parse_unreachable(pkt),
+        };
+        let Some(u) = u else {
             return;
         };
         if u.proto != 6 || !Self::in_range(u.sport) {
             return;
         }
-        let Some(&h) = self.g.index.get(&IpAddr::V4(u.dst)) else {
+        let Some(&h) = self.g.index.get(&u.dst) else {
             return;
         };
         let pi = self
@@ -112,7 +117,7 @@ impl Ctx<'_> {
         if pi == u32::MAX
             || self
                 .key
-                .check_ack(src, u.dst.into(), u.sport, u.dport, u.word.wrapping_add(1))
+                .check_ack(src, u.dst, u.sport, u.dport, u.word.wrapping_add(1))
                 .is_none()
         {
             return;
@@ -143,6 +148,8 @@ struct Sockets {
     icmp4: Option<RawSocket>,
     /// Reads IPv6 answers (same filter).
     tcp6: Option<RawSocket>,
+    /// Reads ICMPv6 unreachables about our IPv6 probes.
+    icmp6: Option<RawSocket>,
     /// Send-only IPv4 sockets (`IPPROTO_RAW`), one per sender thread.
     send4: Vec<RawSocket>,
     /// IPv6 sending sockets (raw TCP that receive nothing), one per sender thread.
@@ -165,8 +172,8 @@ fn open_sockets(v4: bool, v6: bool) -> Result<Sockets, RawError> {
         s.send4.extend(RawSocket::open_send_only().ok());
     }
     if v6 {
-        let open6 = || {
-            RawSocket::open6(nix::libc::IPPROTO_TCP).map_err(|e| {
+        let open6 = |proto| {
+            RawSocket::open6(proto).map_err(|e| {
                 if sender::is_permission(&e) {
                     RawError::Permission(e)
                 } else {
@@ -174,11 +181,12 @@ fn open_sockets(v4: bool, v6: bool) -> Result<Sockets, RawError> {
                 }
             })
         };
-        let tcp = open6()?;
+        let tcp = open6(nix::libc::IPPROTO_TCP)?;
         let _ = tcp.keep_tcp6_answers(ports);
         s.tcp6 = Some(tcp);
+        s.icmp6 = Some(open6(nix::libc::IPPROTO_ICMPV6)?);
         for _ in 0..2 {
-            let tx = open6()?;
+            let tx = open6(nix::libc::IPPROTO_TCP)?;
             tx.receive_nothing().map_err(RawError::Io)?;
             s.send6.push(tx);
         }
@@ -230,13 +238,14 @@ pub fn scan(
             }
             slot += 1;
         }
-        let g = GroupCtx::new(entries, ports.len(), true)?;
+        let g = GroupCtx::new(entries, ports.len())?;
         let (v4, v6) = g.families();
         if (v4 && socks.tcp4.is_none()) || (v6 && socks.tcp6.is_none()) {
             let more = open_sockets(v4 && socks.tcp4.is_none(), v6 && socks.tcp6.is_none())?;
             socks.tcp4 = socks.tcp4.or(more.tcp4);
             socks.icmp4 = socks.icmp4.or(more.icmp4);
             socks.tcp6 = socks.tcp6.or(more.tcp6);
+            socks.icmp6 = socks.icmp6.or(more.icmp6);
             socks.send4.extend(more.send4);
             socks.send6.extend(more.send6);
         }
@@ -260,8 +269,14 @@ pub fn scan(
             if let Some(tcp) = socks.tcp4.as_ref().filter(|_| v4) {
                 sc.spawn(move || receive(tcp, stop_ref, |p, _| ctx_ref.on_tcp(p)));
             }
-            if let Some(icmp) = socks.icmp4.as_ref().filter(|_| v4) {
-                sc.spawn(move || receive(icmp, stop_ref, |p, _| ctx_ref.on_icmp(p)));
+            for icmp in [
+                socks.icmp4.as_ref().filter(|_| v4),
+                socks.icmp6.as_ref().filter(|_| v6),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                sc.spawn(move || receive(icmp, stop_ref, |p, from| ctx_ref.on_icmp(p, from)));
             }
             if let Some(tcp6) = socks.tcp6.as_ref().filter(|_| v6) {
                 sc.spawn(move || receive(tcp6, stop_ref, |p, from| ctx_ref.on_tcp6(p, from)));

@@ -21,7 +21,10 @@
 //! ([`super::cookie::CookieKey::udp_sport`]).
 
 use super::cookie::CookieKey;
-use super::packet::{build_udp, parse_udp, parse_unreachable};
+use super::packet::{
+    build_udp, build_udp6, parse_udp, parse_udp6, parse_unreachable, parse_unreachable6, UdpReply,
+    Unreachable,
+};
 use super::payloads;
 use super::*;
 use crate::engine::Observer;
@@ -42,8 +45,8 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn lookup(&self, target: Ipv4Addr, tport: u16, our: u16) -> Option<u64> {
-        let &h = self.g.index.get(&IpAddr::V4(target))?;
+    fn lookup(&self, target: IpAddr, tport: u16, our: u16) -> Option<u64> {
+        let &h = self.g.index.get(&target)?;
         let pi = *self.pidx.get(usize::from(tport))?;
         if pi == u32::MAX || self.key.udp_sport(target, tport, SPORT_BASE, SPORT_SPAN) != our {
             return None;
@@ -51,8 +54,17 @@ impl Ctx<'_> {
         Some(u64::from(h) * self.g.nports + u64::from(pi))
     }
 
-    fn on_udp(&self, pkt: &[u8]) {
-        let Some(u) = parse_udp(pkt) else { return };
+    fn on_udp(&self, pkt: &[u8], from: Option<IpAddr>) {
+        let u = match from {
+            Some(IpAddr::V6(src)) => parse_udp6(pkt, src),
+            _ => parse_udp(pkt),
+        };
+        if let Some(u) = u {
+            self.on_reply(u);
+        }
+    }
+
+    fn on_reply(&self, u: UdpReply<'_>) {
         let Some(idx) = self.lookup(u.src, u.sport, u.dport) else {
             return;
         };
@@ -66,10 +78,17 @@ impl Ctx<'_> {
         });
     }
 
-    fn on_icmp(&self, pkt: &[u8]) {
-        let Some(u) = parse_unreachable(pkt) else {
-            return;
+    fn on_icmp(&self, pkt: &[u8], from: Option<IpAddr>) {
+        let u = match from {
+            Some(IpAddr::V6(src)) => parse_unreachable6(pkt, src),
+            _ => parse_unreachable(pkt),
         };
+        if let Some(u) = u {
+            self.on_unreach(u);
+        }
+    }
+
+    fn on_unreach(&self, u: Unreachable) {
         if u.proto != 17 {
             return;
         }
@@ -155,8 +174,7 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<ScanReport, RawError> {
     check_inputs(targets, ports)?;
-    let udp = open_raw(nix::libc::IPPROTO_UDP)?;
-    let icmp = open_raw(nix::libc::IPPROTO_ICMP)?;
+    let mut socks = Families::default();
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(random_seed);
@@ -175,9 +193,14 @@ pub fn scan(
     let per = group_size(ports.len()).min(1024);
     let mut slot = 0u64;
     let mut gseq = 0u64;
-    let probe = |src: Ipv4Addr, dst: Ipv4Addr, port: u16| {
+    let probe = |src: IpAddr, dst: IpAddr, port: u16| {
         let sport = key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
-        build_udp(src, dst, sport, port, &payloads::payload(port, txid))
+        let data = payloads::payload(port, txid);
+        match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => build_udp(s, d, sport, port, &data),
+            (IpAddr::V6(s), IpAddr::V6(d)) => build_udp6(s, d, sport, port, &data),
+            _ => Vec::new(),
+        }
     };
     while slot < targets.len() && !interrupted {
         let mut entries = Vec::new();
@@ -187,7 +210,9 @@ pub fn scan(
             }
             slot += 1;
         }
-        let g = GroupCtx::new(entries, ports.len(), false)?;
+        let g = GroupCtx::new(entries, ports.len())?;
+        let (v4, v6) = g.families();
+        socks.open(v4, v6, nix::libc::IPPROTO_UDP)?;
         let ctx = Ctx {
             g: &g,
             key: &key,
@@ -216,9 +241,13 @@ pub fn scan(
         let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         gseq += 1;
         std::thread::scope(|sc| {
-            let (ctx_ref, stop_ref, udp_ref, icmp_ref) = (&ctx, &stop, &udp, &icmp);
-            sc.spawn(move || receive(udp_ref, stop_ref, |p, _| ctx_ref.on_udp(p)));
-            sc.spawn(move || receive(icmp_ref, stop_ref, |p, _| ctx_ref.on_icmp(p)));
+            let (ctx_ref, stop_ref) = (&ctx, &stop);
+            for sock in socks.readers(v4, v6, true) {
+                sc.spawn(move || receive(sock, stop_ref, |p, from| ctx_ref.on_udp(p, from)));
+            }
+            for sock in socks.readers(v4, v6, false) {
+                sc.spawn(move || receive(sock, stop_ref, |p, from| ctx_ref.on_icmp(p, from)));
+            }
             // Answers to first probes give round-trip samples (Karn: not retransmissions).
             let drain = |accs: &mut Vec<HostAcc>,
                          paces: &mut Vec<Pace>,
@@ -295,14 +324,16 @@ pub fn scan(
                         }
                         grant -= 1;
                         let h = (idx / g.nports) as usize;
-                        let (Some((dst, src)), Some(&port)) =
-                            (g.v4(h), ports.get((idx % g.nports) as usize))
-                        else {
+                        let (Some(&dst), Some(&src), Some(&port)) = (
+                            g.addrs.get(h),
+                            g.srcs.get(h),
+                            ports.get((idx % g.nports) as usize),
+                        ) else {
                             continue;
                         };
                         let pkt = probe(src, dst, port);
                         let mut tries = 0;
-                        while let Err(e) = udp.send_one(&pkt, dst) {
+                        while let Err(e) = socks.send_one(&pkt, dst) {
                             tries += 1;
                             if e.raw_os_error() != Some(nix::libc::ENOBUFS) || tries > 100 {
                                 break;
@@ -392,10 +423,12 @@ pub fn scan(
                     }
                     pc.queue.pop_front();
                     let idx = h as u64 * g.nports + u64::from(pi);
-                    let (Some((dst, src)), Some(&port)) = (g.v4(h), ports.get(pi as usize)) else {
+                    let (Some(&dst), Some(&src), Some(&port)) =
+                        (g.addrs.get(h), g.srcs.get(h), ports.get(pi as usize))
+                    else {
                         continue;
                     };
-                    let _ = udp.send_one(&probe(src, dst, port), dst);
+                    let _ = socks.send_one(&probe(src, dst, port), dst);
                     stats.probes += 1;
                     stats.retries += 1;
                     if let Some(a) = accs.get_mut(h) {
