@@ -72,7 +72,15 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                 .stats
                 .min_rtt_us
                 .or(h.stats.srtt_us)
-                .map(|u| format!("{:.5}", u as f64 / 1e6))
+                // Raw scans time replies in whole milliseconds (the cookie's time bits):
+                // zero means under one.
+                .map(|u| {
+                    if u == 0 {
+                        "<0.001".to_string()
+                    } else {
+                        format!("{:.5}", u as f64 / 1e6)
+                    }
+                })
                 .unwrap_or_else(|| "?".into());
             match st.lang {
                 portwarden_kb::Lang::Zh => {
