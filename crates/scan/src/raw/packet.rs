@@ -395,4 +395,24 @@ mod tests {
             assert!(parse_unreachable(&wrap(1, THEM, US, &icmp[..n])).is_none() || n >= 32);
         }
     }
+
+    proptest::proptest! {
+        /// Replies are untrusted: no byte string makes a parser panic.
+        #[test]
+        fn parsers_take_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let from: Ipv6Addr = "2001:db8::1".parse().unwrap();
+            let _ = parse_tcp(&bytes);
+            let _ = parse_udp(&bytes);
+            let _ = parse_unreachable(&bytes);
+            let _ = parse_tcp6(&bytes, from);
+            let _ = parse_udp6(&bytes, from);
+            let _ = parse_unreachable6(&bytes, from);
+            // The same bytes behind a valid-looking IPv4 header and ICMP prefixes.
+            let _ = parse_unreachable(&wrap(1, THEM, US, &bytes));
+            let _ = parse_tcp(&wrap(6, THEM, US, &bytes));
+            let mut v6 = vec![1u8, 4, 0, 0, 0, 0, 0, 0, 0x60];
+            v6.extend_from_slice(&bytes);
+            let _ = parse_unreachable6(&v6, from);
+        }
+    }
 }
