@@ -379,6 +379,10 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         args: command_line(),
         ..ScanConfig::default()
     };
+    if !udp_ports.is_empty() {
+        // The UDP scan has no fallback: say so before any TCP scan runs.
+        portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
+    }
     let both = tcp_kind.is_some() && !udp_ports.is_empty();
     let mut obs = Cli {
         // A combined run prints each host once, after both scans.

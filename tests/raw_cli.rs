@@ -1,9 +1,10 @@
 //! End-to-end tests of the raw scans through the real binary, inside a network namespace
 //! the test creates (raw packets never leave it): the default scan of a root process is the
-//! SYN scan and finds exactly the listeners the test started; `--sU` tells open, closed
-//! ports apart on loopback (which Linux exempts from its ICMP limit); without CAP_NET_RAW
-//! `--sS` falls back to the connect scan with a one-line note. Needs root, `ip`, `python3`
-//! and `setpriv`; otherwise each test prints why it skips.
+//! SYN scan and finds exactly the listeners the test started; `--sU` tells open from closed
+//! ports on loopback (which Linux exempts from its ICMP limit); without CAP_NET_RAW
+//! `--sS` falls back to the connect scan with a one-line note and `--sU` stops with a
+//! one-line error. Needs root, `ip`, `python3` and `setpriv`; otherwise each test prints
+//! why it skips.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -162,6 +163,30 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
     let (kind, open) = open_ports(&out.stdout, "tcp");
     assert_eq!(kind, "connect");
     assert_eq!(open, BTreeSet::from([8080]));
+    // The UDP scan has no fallback: one line before anything is scanned, also with -sS.
+    for extra in [&[][..], &["--sS"][..]] {
+        let mut args = vec![
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            bin.to_str().unwrap(),
+            "scan",
+            "--sU",
+            "127.0.0.1",
+            "-p",
+            "53,8080",
+        ];
+        args.extend_from_slice(extra);
+        let out = ns.cmd(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("CAP_NET_RAW"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -43,10 +43,10 @@ pub enum RawError {
     #[error("no hosts to scan")]
     NoHosts,
     /// Raw sockets are not allowed (no CAP_NET_RAW).
-    #[error("raw sockets need CAP_NET_RAW: {0}")]
+    #[error("raw sockets need CAP_NET_RAW (run as root, or grant it: setcap cap_net_raw+ep)")]
     Permission(#[source] io::Error),
     /// Some other socket or thread error.
-    #[error("raw scan failed: {0}")]
+    #[error("raw scan failed")]
     Io(#[source] io::Error),
 }
 
@@ -323,6 +323,12 @@ impl Families {
             None => Err(io::Error::other("no socket for this address family")),
         }
     }
+}
+
+/// Whether this process may open raw sockets (`Permission` if not), checked before a
+/// run that cannot do without them.
+pub fn check_access() -> Result<(), RawError> {
+    open_raw(nix::libc::IPPROTO_UDP).map(drop)
 }
 
 /// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
