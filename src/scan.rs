@@ -356,6 +356,14 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         None
     };
     let (tcp_ports, udp_ports) = port_list(a, tcp_kind.is_some())?;
+    if a.udp_scan && tcp_kind.is_some() {
+        // Both scans asked for, one of them left without ports (-p T:... or U:...).
+        if tcp_ports.is_empty() {
+            eprintln!("portwarden: note: no TCP ports given (T:); only the UDP scan runs");
+        } else if udp_ports.is_empty() {
+            eprintln!("portwarden: note: no UDP ports given (U:); only the TCP scan runs");
+        }
+    }
     if tcp_ports.is_empty() {
         tcp_kind = None;
     }
@@ -416,6 +424,13 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
                             "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
                         );
                     }
+                    connect(&targets, &tcp_ports, &cfg, &mut obs)?
+                }
+                Err(RawError::Io(e)) => {
+                    // E.g. no IPv6 on this machine: the connect scan still works.
+                    eprintln!(
+                        "portwarden: note: the SYN scan could not run ({e}); running a connect scan (-sT) instead"
+                    );
                     connect(&targets, &tcp_ports, &cfg, &mut obs)?
                 }
                 Err(e) => return Err(raw_err(e)),

@@ -27,7 +27,7 @@ for p in tcp:
     s = socket.socket(); s.bind(('127.0.0.1', p)); s.listen(64); keep.append(s)
 def echo(s):
     while True:
-        _, a = s.recvfrom(2048); s.sendto(b'pong', a)
+        _, a = s.recvfrom(2048); s.sendto(b'pong' * 1000, a)
 for p in udp:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', p)); keep.append(s)
     threading.Thread(target=echo, args=(s,), daemon=True).start()
@@ -82,6 +82,18 @@ fn default_scan_of_root_is_syn_and_exact() {
     let (kind, open) = open_ports(&out.stdout, "tcp");
     assert_eq!(kind, "syn");
     assert_eq!(open, want.into_iter().collect::<BTreeSet<_>>());
+    // A target without a route (the namespace has only loopback): no probe can leave, the
+    // host ends down, and the scan of the others goes on.
+    let out = ns.pw(&["scan", "127.0.0.1", "198.18.0.99", "-p", "22,80", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hosts"][0]["status"], "up", "{v}");
+    assert_eq!(v["hosts"][1]["status"], "down", "{v}");
+    assert_eq!(v["hosts"][1]["stats"]["probes"], 0, "{v}");
     // nmap's grepable form, as scripts read it.
     let out = ns.pw(&["scan", "--sS", "127.0.0.1", "-p", "1-1024", "--oG", "-"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -123,6 +135,41 @@ fn udp_scan_on_loopback_tells_open_from_closed() {
         .map(|p| p["port"].as_u64().unwrap())
         .collect();
     assert_eq!(closed, BTreeSet::from([53, 123, 161, 40001]));
+    // Replies of 4000 bytes were read whole (a cut datagram would not parse): the banner
+    // keeps its first 512 bytes.
+    let banner = v["hosts"][0]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["port"] == 40000)
+        .and_then(|p| p["banner"].as_str().map(str::len));
+    assert!(banner.is_some_and(|n| n >= 500), "{banner:?}");
+    // On loopback the raw socket also reads our own probes: none of them may pass for an
+    // answer, also in the scan's own source-port range (three cookie keys).
+    for seed in ["1", "2", "3"] {
+        let out = ns.pw(&[
+            "scan",
+            "--sU",
+            "127.0.0.1",
+            "-p",
+            "U:61440-62463",
+            "--json",
+            "--seed",
+            seed,
+            "--retries",
+            "1",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            open_ports(&out.stdout, "udp").1,
+            BTreeSet::new(),
+            "seed {seed}"
+        );
+    }
 }
 
 #[test]

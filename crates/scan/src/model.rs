@@ -503,11 +503,13 @@ impl ScanReport {
         let mut scans = self.scan_infos();
         scans.extend(other.scan_infos());
         let first = (self.scan_type, self.protocol);
-        for mut b in other.hosts {
+        // Both scans walked the same targets in the same order: pair hosts by position
+        // (a target may be listed twice), checking that they are the same.
+        for (i, mut b) in other.hosts.into_iter().enumerate() {
             let found = self
                 .hosts
-                .iter_mut()
-                .find(|a| a.addr == b.addr && a.target == b.target);
+                .get_mut(i)
+                .filter(|a| a.addr == b.addr && a.target == b.target);
             match found {
                 Some(a) => {
                     if a.parts.is_empty() {
@@ -676,5 +678,16 @@ mod tests {
         assert_eq!(infos, ["syn", "udp"]);
         assert_eq!((m.stats.open, m.stats.ports_per_host), (3, 20));
         assert_eq!(m.elapsed, Duration::from_secs(2));
+        // A target listed twice: each UDP result joins its own TCP host.
+        let mut tcp = one("syn", Protocol::Tcp, 8, &[22]);
+        tcp.hosts.push(tcp.hosts[0].clone());
+        let mut udp = one("udp", Protocol::Udp, 9, &[53]);
+        udp.hosts.push(udp.hosts[0].clone());
+        let m = tcp.merge(udp);
+        assert_eq!(m.hosts.len(), 2);
+        assert!(m
+            .hosts
+            .iter()
+            .all(|h| h.parts.len() == 2 && h.ports.len() == 2));
     }
 }

@@ -123,7 +123,13 @@ impl GroupCtx {
         let mut index = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             let a = h.addr;
-            srcs.push(sender::source_for_ip(a).map_err(RawError::Io)?);
+            // No route to it: an unspecified source, and no probe is ever sent (the host
+            // ends down, as its ports stay silent).
+            let unspecified = match a {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            };
+            srcs.push(sender::source_for_ip(a).unwrap_or(unspecified));
             index.entry(a).or_insert(i as u32);
             addrs.push(a);
         }
@@ -361,7 +367,19 @@ pub(crate) fn receive(
     stop: &std::sync::atomic::AtomicBool,
     f: impl Fn(&[u8], Option<IpAddr>),
 ) {
-    let mut bufs: Vec<Vec<u8>> = (0..64).map(|_| vec![0u8; 2048]).collect();
+    receive_sized(sock, stop, 64, 2048, f);
+}
+
+/// [`receive`] with `count` buffers of `size` bytes: UDP replies can be as large as a
+/// datagram gets (64 KiB), and a cut one would not parse.
+pub(crate) fn receive_sized(
+    sock: &sender::RawSocket,
+    stop: &std::sync::atomic::AtomicBool,
+    count: usize,
+    size: usize,
+    f: impl Fn(&[u8], Option<IpAddr>),
+) {
+    let mut bufs: Vec<Vec<u8>> = (0..count.max(1)).map(|_| vec![0u8; size]).collect();
     let mut wait = true;
     while !stop.load(Ordering::Relaxed) {
         match sock.recv_many(&mut bufs, wait, &f) {

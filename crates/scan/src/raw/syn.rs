@@ -349,6 +349,9 @@ pub fn scan(
                             ) else {
                                 continue;
                             };
+                            if src.is_unspecified() {
+                                continue;
+                            }
                             let sport = SPORT_BASE
                                 + ((idx + u64::from(round) * 7919) % u64::from(SPORT_SPAN)) as u16;
                             let seq = key.tcp_seq(src, dst, sport, port, now_ms);

@@ -65,6 +65,11 @@ impl Ctx<'_> {
     }
 
     fn on_reply(&self, u: UdpReply<'_>) {
+        // On loopback the socket also reads our own probes (us:s → target:p); one is
+        // recognised by its source port being the one we pick for (its sender, its port).
+        if self.key.udp_sport(u.src, u.dport, SPORT_BASE, SPORT_SPAN) == u.sport {
+            return;
+        }
         let Some(idx) = self.lookup(u.src, u.sport, u.dport) else {
             return;
         };
@@ -243,7 +248,11 @@ pub fn scan(
         std::thread::scope(|sc| {
             let (ctx_ref, stop_ref) = (&ctx, &stop);
             for sock in socks.readers(v4, v6, true) {
-                sc.spawn(move || receive(sock, stop_ref, |p, from| ctx_ref.on_udp(p, from)));
+                sc.spawn(move || {
+                    receive_sized(sock, stop_ref, 16, 65_536, |p, from| {
+                        ctx_ref.on_udp(p, from)
+                    })
+                });
             }
             for sock in socks.readers(v4, v6, false) {
                 sc.spawn(move || receive(sock, stop_ref, |p, from| ctx_ref.on_icmp(p, from)));
@@ -331,6 +340,9 @@ pub fn scan(
                         ) else {
                             continue;
                         };
+                        if src.is_unspecified() {
+                            continue;
+                        }
                         let pkt = probe(src, dst, port);
                         let mut tries = 0;
                         while let Err(e) = socks.send_one(&pkt, dst) {
@@ -428,6 +440,9 @@ pub fn scan(
                     else {
                         continue;
                     };
+                    if src.is_unspecified() {
+                        continue;
+                    }
                     let _ = socks.send_one(&probe(src, dst, port), dst);
                     stats.probes += 1;
                     stats.retries += 1;
