@@ -387,11 +387,11 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         args: command_line(),
         ..ScanConfig::default()
     };
-    if !udp_ports.is_empty() {
-        // The UDP scan has no fallback: say so before any TCP scan runs.
+    let both = tcp_kind.is_some() && !udp_ports.is_empty();
+    if both {
+        // The UDP scan has no fallback: say so before the TCP scan runs.
         portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
     }
-    let both = tcp_kind.is_some() && !udp_ports.is_empty();
     let mut obs = Cli {
         // A combined run prints each host once, after both scans.
         jsonl: a.jsonl && !both,
@@ -416,21 +416,17 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             });
             Some(match raw {
                 Ok(r) => r,
-                Err(RawError::Permission(e)) => {
-                    // Said only when the user asked for -sS; by default the fallback is
-                    // silent.
-                    if a.syn_scan {
+                Err(e @ (RawError::Permission(_) | RawError::Io(_))) => {
+                    // No raw sockets, or none of a family this machine lacks (IPv6): the
+                    // connect scan still works. Without CAP_NET_RAW the fallback is said
+                    // only when the user asked for -sS (nmap's default is silent too).
+                    if a.syn_scan || matches!(e, RawError::Io(_)) {
+                        let why = std::error::Error::source(&e)
+                            .map_or_else(|| e.to_string(), |s| s.to_string());
                         eprintln!(
-                            "portwarden: note: no raw socket access ({e}); running a connect scan (-sT) instead"
+                            "portwarden: note: no SYN scan ({why}); running a connect scan (-sT) instead"
                         );
                     }
-                    connect(&targets, &tcp_ports, &cfg, &mut obs)?
-                }
-                Err(RawError::Io(e)) => {
-                    // E.g. no IPv6 on this machine: the connect scan still works.
-                    eprintln!(
-                        "portwarden: note: the SYN scan could not run ({e}); running a connect scan (-sT) instead"
-                    );
                     connect(&targets, &tcp_ports, &cfg, &mut obs)?
                 }
                 Err(e) => return Err(raw_err(e)),

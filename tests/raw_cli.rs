@@ -63,6 +63,33 @@ fn open_ports(json: &[u8], proto: &str) -> (String, BTreeSet<u16>) {
     (kind, ports)
 }
 
+/// Runs the binary in `ns` and checks that it succeeded.
+fn pw_ok(ns: &Ns, args: &[&str]) -> std::process::Output {
+    let out = ns.pw(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs the binary in `ns` as `nobody`, with no capabilities at all.
+fn pw_as_nobody(ns: &Ns, args: &[&str]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    let mut all = vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        bin.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    ns.cmd(&all).output().unwrap()
+}
+
 #[test]
 fn default_scan_of_root_is_syn_and_exact() {
     if let Some(why) = why_skip() {
@@ -73,29 +100,25 @@ fn default_scan_of_root_is_syn_and_exact() {
     // 61500 lies in the raw scans' own source-port range: still found.
     let want = [22u16, 80, 443, 8080, 31337, 49999, 61500, 65535];
     serve(&mut ns, &want, &[]);
-    let out = ns.pw(&["scan", "127.0.0.1", "-p-", "--json", "--no-banners"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = pw_ok(&ns, &["scan", "127.0.0.1", "-p-", "--json", "--no-banners"]);
     let (kind, open) = open_ports(&out.stdout, "tcp");
     assert_eq!(kind, "syn");
     assert_eq!(open, want.into_iter().collect::<BTreeSet<_>>());
     // A target without a route (the namespace has only loopback): no probe can leave, the
     // host ends down, and the scan of the others goes on.
-    let out = ns.pw(&["scan", "127.0.0.1", "198.18.0.99", "-p", "22,80", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = pw_ok(
+        &ns,
+        &["scan", "127.0.0.1", "198.18.0.99", "-p", "22,80", "--json"],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["hosts"][0]["status"], "up", "{v}");
     assert_eq!(v["hosts"][1]["status"], "down", "{v}");
     assert_eq!(v["hosts"][1]["stats"]["probes"], 0, "{v}");
     // nmap's grepable form, as scripts read it.
-    let out = ns.pw(&["scan", "--sS", "127.0.0.1", "-p", "1-1024", "--oG", "-"]);
+    let out = pw_ok(
+        &ns,
+        &["scan", "--sS", "127.0.0.1", "-p", "1-1024", "--oG", "-"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("22/open/tcp//ssh"), "{text}");
     assert!(text.contains("Ignored State: closed (1021)"), "{text}");
@@ -118,11 +141,6 @@ fn udp_scan_on_loopback_tells_open_from_closed() {
         "--json",
         "--all-states",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let (kind, open) = open_ports(&out.stdout, "udp");
     assert_eq!(kind, "udp");
     assert_eq!(open, BTreeSet::from([5353, 40000]));
@@ -147,22 +165,20 @@ fn udp_scan_on_loopback_tells_open_from_closed() {
     // On loopback the raw socket also reads our own probes: none of them may pass for an
     // answer, also in the scan's own source-port range (three cookie keys).
     for seed in ["1", "2", "3"] {
-        let out = ns.pw(&[
-            "scan",
-            "--sU",
-            "127.0.0.1",
-            "-p",
-            "U:61440-62463",
-            "--json",
-            "--seed",
-            seed,
-            "--retries",
-            "1",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = pw_ok(
+            &ns,
+            &[
+                "scan",
+                "--sU",
+                "127.0.0.1",
+                "-p",
+                "U:61440-62463",
+                "--json",
+                "--seed",
+                seed,
+                "--retries",
+                "1",
+            ],
         );
         assert_eq!(
             open_ports(&out.stdout, "udp").1,
@@ -180,25 +196,10 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
     }
     let mut ns = Ns::new();
     serve(&mut ns, &[8080], &[]);
-    let bin = assert_cmd::cargo::cargo_bin("portwarden");
-    let out = ns
-        .cmd(&[
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            bin.to_str().unwrap(),
-            "scan",
-            "--sS",
-            "127.0.0.1",
-            "-p",
-            "8080,8081",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = pw_as_nobody(
+        &ns,
+        &["scan", "--sS", "127.0.0.1", "-p", "8080,8081", "--json"],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("Permission denied") && err.contains("portwarden") && !out.status.success() {
         eprintln!("SKIPPED: the binary cannot be run as nobody here: {err}");
@@ -212,22 +213,9 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
     assert_eq!(open, BTreeSet::from([8080]));
     // The UDP scan has no fallback: one line before anything is scanned, also with -sS.
     for extra in [&[][..], &["--sS"][..]] {
-        let mut args = vec![
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            bin.to_str().unwrap(),
-            "scan",
-            "--sU",
-            "127.0.0.1",
-            "-p",
-            "53,8080",
-        ];
+        let mut args = vec!["scan", "--sU", "127.0.0.1", "-p", "53,8080"];
         args.extend_from_slice(extra);
-        let out = ns.cmd(&args).output().unwrap();
+        let out = pw_as_nobody(&ns, &args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -252,12 +240,7 @@ fn syn_and_udp_together_make_one_report() {
         "-p",
         "22,53,8080,40000,40001",
     ];
-    let out = ns.pw(&[&args[..], &["--json"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = pw_ok(&ns, &[&args[..], &["--json"]].concat());
     assert_eq!(open_ports(&out.stdout, "tcp").1, BTreeSet::from([22, 8080]));
     assert_eq!(
         open_ports(&out.stdout, "udp").1,
@@ -274,7 +257,7 @@ fn syn_and_udp_together_make_one_report() {
     assert_eq!(v["hosts"][0]["parts"].as_array().unwrap().len(), 2);
     // nmap XML: one scaninfo per scan, extraports per protocol; ndiff-style readers see
     // both protocols' ports.
-    let out = ns.pw(&[&args[..], &["--oX", "-", "--all-states"]].concat());
+    let out = pw_ok(&ns, &[&args[..], &["--oX", "-", "--all-states"]].concat());
     let xml = String::from_utf8_lossy(&out.stdout);
     assert!(
         xml.contains("<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"5\""),
@@ -322,11 +305,6 @@ fn syn_scan_of_ipv6_loopback_is_exact() {
     for _ in 0..3 {
         let out = ns.pw(&["scan", "--sS", "::1", "-p-", "--json", "--no-banners"]);
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
             out.stderr.is_empty(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
@@ -336,7 +314,10 @@ fn syn_scan_of_ipv6_loopback_is_exact() {
         assert_eq!(open, want.into_iter().collect::<BTreeSet<_>>());
     }
     // Both families in one scan.
-    let out = ns.pw(&["scan", "--sS", "::1", "127.0.0.1", "-p", "22,443", "--json"]);
+    let out = pw_ok(
+        &ns,
+        &["scan", "--sS", "::1", "127.0.0.1", "-p", "22,443", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let hosts = v["hosts"].as_array().unwrap();
     assert_eq!(hosts.len(), 2);
@@ -387,11 +368,6 @@ fn icmp_prohibited_means_filtered_on_both_families() {
         "--all-states",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut seen = Vec::new();
     for h in v["hosts"].as_array().unwrap() {

@@ -145,6 +145,22 @@ impl GroupCtx {
         })
     }
 
+    /// What probe `idx` is: its host's index, the host's address, our source address for
+    /// it and the port. `None` for a host without a route (it gets no probes).
+    pub fn target(&self, idx: u64, ports: &[u16]) -> Option<(usize, IpAddr, IpAddr, u16)> {
+        let h = (idx / self.nports) as usize;
+        let src = *self.srcs.get(h)?;
+        if src.is_unspecified() {
+            return None;
+        }
+        Some((
+            h,
+            *self.addrs.get(h)?,
+            src,
+            *ports.get((idx % self.nports) as usize)?,
+        ))
+    }
+
     /// Whether any host of the group is IPv4 / IPv6.
     pub fn families(&self) -> (bool, bool) {
         (
@@ -297,16 +313,7 @@ impl Families {
             self.v4 = Some((open_raw(proto)?, open_raw(nix::libc::IPPROTO_ICMP)?));
         }
         if v6 && self.v6.is_none() {
-            let open6 = |p| {
-                sender::RawSocket::open6(p).map_err(|e| {
-                    if sender::is_permission(&e) {
-                        RawError::Permission(e)
-                    } else {
-                        RawError::Io(e)
-                    }
-                })
-            };
-            self.v6 = Some((open6(proto)?, open6(nix::libc::IPPROTO_ICMPV6)?));
+            self.v6 = Some((open_raw6(proto)?, open_raw6(nix::libc::IPPROTO_ICMPV6)?));
         }
         Ok(())
     }
@@ -340,13 +347,20 @@ pub fn check_access() -> Result<(), RawError> {
 /// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
 /// from other failures.
 pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, RawError> {
-    sender::RawSocket::open(proto).map_err(|e| {
-        if sender::is_permission(&e) {
-            RawError::Permission(e)
-        } else {
-            RawError::Io(e)
-        }
-    })
+    sender::RawSocket::open(proto).map_err(raw_error)
+}
+
+/// [`open_raw`] for IPv6.
+pub(crate) fn open_raw6(proto: i32) -> Result<sender::RawSocket, RawError> {
+    sender::RawSocket::open6(proto).map_err(raw_error)
+}
+
+fn raw_error(e: io::Error) -> RawError {
+    if sender::is_permission(&e) {
+        RawError::Permission(e)
+    } else {
+        RawError::Io(e)
+    }
 }
 
 /// The cookie key of a scan: fixed by `--seed` (reproducible runs), random otherwise.

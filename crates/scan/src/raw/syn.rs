@@ -44,17 +44,15 @@ impl Ctx<'_> {
         (SPORT_BASE..SPORT_BASE.saturating_add(SPORT_SPAN)).contains(&sport)
     }
 
-    fn on_tcp(&self, pkt: &[u8]) {
-        if let Some(r) = parse_tcp(pkt) {
+    /// A packet from a TCP reader: a whole IPv4 packet, or a TCP segment from an IPv6
+    /// socket (whose sender is `from`).
+    fn on_tcp(&self, pkt: &[u8], from: Option<IpAddr>) {
+        let r = match from {
+            Some(IpAddr::V6(src)) => parse_tcp6(pkt, src),
+            _ => parse_tcp(pkt),
+        };
+        if let Some(r) = r {
             self.on_reply(r);
-        }
-    }
-
-    fn on_tcp6(&self, seg: &[u8], from: Option<IpAddr>) {
-        if let Some(IpAddr::V6(src)) = from {
-            if let Some(r) = parse_tcp6(seg, src) {
-                self.on_reply(r);
-            }
         }
     }
 
@@ -142,56 +140,39 @@ impl Ctx<'_> {
 /// The raw sockets of a SYN scan, for the address families its targets need.
 #[derive(Default)]
 struct Sockets {
-    /// Reads IPv4 answers (the kernel keeps only ACK/RST segments to our ports).
-    tcp4: Option<RawSocket>,
-    /// Reads ICMP unreachables about our IPv4 probes.
-    icmp4: Option<RawSocket>,
-    /// Reads IPv6 answers (same filter).
-    tcp6: Option<RawSocket>,
-    /// Reads ICMPv6 unreachables about our IPv6 probes.
-    icmp6: Option<RawSocket>,
+    /// Readers: per family, raw TCP (the kernel keeps only ACK/RST segments to our ports)
+    /// and ICMP.
+    recv: Families,
     /// Send-only IPv4 sockets (`IPPROTO_RAW`), one per sender thread.
     send4: Vec<RawSocket>,
     /// IPv6 sending sockets (raw TCP that receive nothing), one per sender thread.
     send6: Vec<RawSocket>,
 }
 
-/// Opens the sockets for IPv4 (`v4`) and IPv6 (`v6`) targets; `Permission` without
-/// CAP_NET_RAW. A second sender per family: on loopback the kernel answers each SYN inside
-/// the sending call, so two sending threads use both cores.
-fn open_sockets(v4: bool, v6: bool) -> Result<Sockets, RawError> {
-    let ports = SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1);
-    let mut s = Sockets::default();
-    if v4 {
-        let tcp = open_raw(nix::libc::IPPROTO_TCP)?;
-        // Without the filter the scan still works, only with more wake-ups.
-        let _ = tcp.keep_tcp_answers(ports.clone());
-        s.tcp4 = Some(tcp);
-        s.icmp4 = Some(open_raw(nix::libc::IPPROTO_ICMP)?);
-        s.send4.push(open_raw(nix::libc::IPPROTO_RAW)?);
-        s.send4.extend(RawSocket::open_send_only().ok());
-    }
-    if v6 {
-        let open6 = |proto| {
-            RawSocket::open6(proto).map_err(|e| {
-                if sender::is_permission(&e) {
-                    RawError::Permission(e)
-                } else {
-                    RawError::Io(e)
-                }
-            })
-        };
-        let tcp = open6(nix::libc::IPPROTO_TCP)?;
-        let _ = tcp.keep_tcp6_answers(ports);
-        s.tcp6 = Some(tcp);
-        s.icmp6 = Some(open6(nix::libc::IPPROTO_ICMPV6)?);
-        for _ in 0..2 {
-            let tx = open6(nix::libc::IPPROTO_TCP)?;
-            tx.receive_nothing().map_err(RawError::Io)?;
-            s.send6.push(tx);
+impl Sockets {
+    /// Opens the sockets of the families asked for that are not open yet; `Permission`
+    /// without CAP_NET_RAW. Two senders per family: on loopback the kernel answers each SYN
+    /// inside the sending call, so two sending threads use both cores.
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), RawError> {
+        let ports = SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1);
+        let (new4, new6) = (v4 && self.recv.v4.is_none(), v6 && self.recv.v6.is_none());
+        self.recv.open(new4, new6, nix::libc::IPPROTO_TCP)?;
+        // Without the filters the scan still works, only with more wake-ups.
+        if let Some((tcp, _)) = self.recv.v4.as_ref().filter(|_| new4) {
+            let _ = tcp.keep_tcp_answers(ports.clone());
+            self.send4.push(open_raw(nix::libc::IPPROTO_RAW)?);
+            self.send4.extend(RawSocket::open_send_only().ok());
         }
+        if let Some((tcp, _)) = self.recv.v6.as_ref().filter(|_| new6) {
+            let _ = tcp.keep_tcp6_answers(ports);
+            for _ in 0..2 {
+                let tx = open_raw6(nix::libc::IPPROTO_TCP)?;
+                tx.receive_nothing().map_err(RawError::Io)?;
+                self.send6.push(tx);
+            }
+        }
+        Ok(())
     }
-    Ok(s)
 }
 
 /// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
@@ -240,15 +221,7 @@ pub fn scan(
         }
         let g = GroupCtx::new(entries, ports.len())?;
         let (v4, v6) = g.families();
-        if (v4 && socks.tcp4.is_none()) || (v6 && socks.tcp6.is_none()) {
-            let more = open_sockets(v4 && socks.tcp4.is_none(), v6 && socks.tcp6.is_none())?;
-            socks.tcp4 = socks.tcp4.or(more.tcp4);
-            socks.icmp4 = socks.icmp4.or(more.icmp4);
-            socks.tcp6 = socks.tcp6.or(more.tcp6);
-            socks.icmp6 = socks.icmp6.or(more.icmp6);
-            socks.send4.extend(more.send4);
-            socks.send6.extend(more.send6);
-        }
+        socks.open(v4, v6)?;
         let ctx = Ctx {
             g: &g,
             key: &key,
@@ -266,20 +239,11 @@ pub fn scan(
             let mut pool = Pool::start(sc, &socks.send4, &socks.send6, &counters);
             let mut enobufs_seen = 0u64;
             let (ctx_ref, stop_ref) = (&ctx, &stop);
-            if let Some(tcp) = socks.tcp4.as_ref().filter(|_| v4) {
-                sc.spawn(move || receive(tcp, stop_ref, |p, _| ctx_ref.on_tcp(p)));
+            for tcp in socks.recv.readers(v4, v6, true) {
+                sc.spawn(move || receive(tcp, stop_ref, |p, from| ctx_ref.on_tcp(p, from)));
             }
-            for icmp in [
-                socks.icmp4.as_ref().filter(|_| v4),
-                socks.icmp6.as_ref().filter(|_| v6),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for icmp in socks.recv.readers(v4, v6, false) {
                 sc.spawn(move || receive(icmp, stop_ref, |p, from| ctx_ref.on_icmp(p, from)));
-            }
-            if let Some(tcp6) = socks.tcp6.as_ref().filter(|_| v6) {
-                sc.spawn(move || receive(tcp6, stop_ref, |p, from| ctx_ref.on_tcp6(p, from)));
             }
             let drain = |accs: &mut Vec<HostAcc>, rtt: &mut RttEstimator| -> u64 {
                 let evs = g.take_events();
@@ -341,17 +305,9 @@ pub fn scan(
                             if g.is_answered(idx) {
                                 continue;
                             }
-                            let h = (idx / g.nports) as usize;
-                            let (Some(&dst), Some(&src), Some(&port)) = (
-                                g.addrs.get(h),
-                                g.srcs.get(h),
-                                ports.get((idx % g.nports) as usize),
-                            ) else {
+                            let Some((h, dst, src, port)) = g.target(idx, ports) else {
                                 continue;
                             };
-                            if src.is_unspecified() {
-                                continue;
-                            }
                             let sport = SPORT_BASE
                                 + ((idx + u64::from(round) * 7919) % u64::from(SPORT_SPAN)) as u16;
                             let seq = key.tcp_seq(src, dst, sport, port, now_ms);

@@ -332,17 +332,9 @@ pub fn scan(
                             continue;
                         }
                         grant -= 1;
-                        let h = (idx / g.nports) as usize;
-                        let (Some(&dst), Some(&src), Some(&port)) = (
-                            g.addrs.get(h),
-                            g.srcs.get(h),
-                            ports.get((idx % g.nports) as usize),
-                        ) else {
+                        let Some((h, dst, src, port)) = g.target(idx, ports) else {
                             continue;
                         };
-                        if src.is_unspecified() {
-                            continue;
-                        }
                         let pkt = probe(src, dst, port);
                         let mut tries = 0;
                         while let Err(e) = socks.send_one(&pkt, dst) {
@@ -435,14 +427,9 @@ pub fn scan(
                     }
                     pc.queue.pop_front();
                     let idx = h as u64 * g.nports + u64::from(pi);
-                    let (Some(&dst), Some(&src), Some(&port)) =
-                        (g.addrs.get(h), g.srcs.get(h), ports.get(pi as usize))
-                    else {
+                    let Some((_, dst, src, port)) = g.target(idx, ports) else {
                         continue;
                     };
-                    if src.is_unspecified() {
-                        continue;
-                    }
                     let _ = socks.send_one(&probe(src, dst, port), dst);
                     stats.probes += 1;
                     stats.retries += 1;
