@@ -8,8 +8,10 @@ use std::process::ExitCode;
 /// Runs the audit. Exit 1 when `--fail-on` is given and a finding reaches that level.
 pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let inv = crate::inventory::read(&a.source, &Request::default())?;
-    let report = portwarden_audit::audit(&inv);
+    let mut inv = crate::inventory::read(&a.source, &Request::default())?;
+    let unread = crate::inventory::firewall(&a.source, &mut inv);
+    let mut report = portwarden_audit::audit(&inv);
+    report.firewall_unread = unread;
     if a.json {
         println!("{}", portwarden_report::audit::json(&report));
     } else {

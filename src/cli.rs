@@ -169,6 +169,10 @@ pub struct SourceArgs {
     /// Read /proc/net instead of netlink sock_diag (slower; same result).
     #[arg(long, hide = true)]
     pub procfs: bool,
+    /// Do not read the nftables ruleset (by default, as root, each listener is judged by
+    /// what the firewall lets in from other hosts).
+    #[arg(long)]
+    pub no_firewall: bool,
 }
 
 /// `portwarden ls`.

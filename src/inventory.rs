@@ -24,6 +24,28 @@ pub fn read(src: &SourceArgs, req: &Request) -> Result<Inventory, Failure> {
     portwarden_sockets::collect(&backend, req).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
 }
 
+/// Judges each listener by the nftables ruleset (read in the namespace the inventory came
+/// from), unless `--no-firewall`. Returns why the rules could not be read, if they could
+/// not. Only root can read them, so others are not made to wait for `nft` to say no.
+pub fn firewall(src: &SourceArgs, inv: &mut Inventory) -> Option<String> {
+    if src.no_firewall {
+        return None;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Some("reading the firewall rules needs root".to_string());
+    }
+    if !inv.sockets.iter().any(|e| e.socket.is_listening()) {
+        return None;
+    }
+    match portwarden_firewall::Firewall::read(portwarden_firewall::native().as_ref()) {
+        portwarden_firewall::Firewall::Unreadable(why) => Some(why),
+        fw => {
+            portwarden_firewall::annotate(inv, &fw);
+            None
+        }
+    }
+}
+
 /// The once-only hint about hidden owners.
 pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
     if inv.unreadable_processes > 0 {
@@ -73,7 +95,8 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
             ls::table(inv, &rows, gone, new, &style)
         }
     };
-    let inv = read(&a.source, &req)?;
+    let mut inv = read(&a.source, &req)?;
+    firewall(&a.source, &mut inv);
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
         let _ = std::io::stdout().write_all(out.as_bytes());
@@ -118,13 +141,12 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         let _ = out.flush();
         drop(out);
         std::thread::sleep(std::time::Duration::from_secs_f64(every));
-        let next = read(
-            &SourceArgs {
-                netns: None,
-                ..a.source.clone()
-            },
-            &req,
-        )?;
+        let again = SourceArgs {
+            netns: None,
+            ..a.source.clone()
+        };
+        let mut next = read(&again, &req)?;
+        firewall(&again, &mut next);
         prev_inv = Some(std::mem::replace(&mut current, next));
     }
 }

@@ -5,7 +5,7 @@
 //! binary gathers the inventory and renders the report.
 
 use portwarden_kb::{Lang, PortClass, Risk, SecurityEntry, Text};
-use portwarden_sockets::{Exposure, Inventory, SocketEntry, Transport};
+use portwarden_sockets::{Exposure, Inventory, Reach, SocketEntry, Transport};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -52,8 +52,12 @@ pub struct Finding {
     pub action: Text2,
     /// Known malware on the port, if any.
     pub malware: Vec<String>,
-    /// The portwarden command that closes the door.
+    /// The portwarden command that closes the door; empty when the door is already shut.
     pub command: String,
+    /// What the firewall lets in, when the ruleset was read: the most exposed answer
+    /// among the door's sockets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Reach>,
 }
 
 /// An owned bilingual text (findings combine curated texts with our own templates).
@@ -97,6 +101,8 @@ pub struct Counts {
     pub by_state: BTreeMap<String, usize>,
     /// Established connections.
     pub established: usize,
+    /// Non-loopback listeners by what the firewall lets in (when the ruleset was read).
+    pub by_reach: BTreeMap<String, usize>,
 }
 
 /// The whole audit.
@@ -108,6 +114,10 @@ pub struct Audit {
     pub counts: Counts,
     /// Owners we could not see (non-root).
     pub hidden_owners: bool,
+    /// Why the firewall rules were not read, when they were not (set by the caller that
+    /// tried to read them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firewall_unread: Option<String>,
 }
 
 impl Audit {
@@ -197,13 +207,24 @@ pub fn audit(inv: &Inventory) -> Audit {
             PortClass::Dynamic => "dynamic",
         };
         *counts.by_class.entry(class.to_string()).or_default() += 1;
+        if let Some(r) = e.reach.as_ref().filter(|r| **r != Reach::Loopback) {
+            *counts.by_reach.entry(r.word().to_string()).or_default() += 1;
+        }
         doors
             .entry((e.socket.transport, e.socket.local.port()))
             .or_default()
             .push(e);
     }
     let mut findings = Vec::new();
+    let mut reach_of: BTreeMap<(Transport, u16), Reach> = BTreeMap::new();
     for ((t, port), socks) in doors {
+        if let Some(r) = socks
+            .iter()
+            .filter_map(|e| e.reach.clone())
+            .max_by_key(Reach::rank)
+        {
+            reach_of.insert((t, port), r);
+        }
         let exposure = socks
             .iter()
             .map(|e| e.exposure)
@@ -248,6 +269,7 @@ pub fn audit(inv: &Inventory) -> Audit {
             action,
             malware,
             command: close_cmd(t, port),
+            reach: None,
         };
         let where_en = match exposure {
             Exposure::All => "on all interfaces",
@@ -353,6 +375,11 @@ pub fn audit(inv: &Inventory) -> Audit {
             }
         }
     }
+    for f in &mut findings {
+        if let Some(r) = reach_of.get(&(f.transport, f.port)) {
+            firewall_says(f, r);
+        }
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -365,7 +392,60 @@ pub fn audit(inv: &Inventory) -> Audit {
         findings,
         counts,
         hidden_owners: inv.unreadable_processes > 0,
+        firewall_unread: None,
     }
+}
+
+/// Weighs a finding by what the firewall lets in: a door the firewall shuts is a note,
+/// one it opens to a few senders is one step less severe.
+fn firewall_says(f: &mut Finding, r: &Reach) {
+    let add = |f: &mut Finding, en: String, zh: String| {
+        f.why.en = format!("{} {en}", f.why.en);
+        f.why.zh = format!("{}{zh}", f.why.zh);
+    };
+    match r {
+        Reach::Blocked { by } if by.table == "portwarden" && by.family == "inet" => {
+            f.severity = Risk::Info;
+            f.command.clear();
+            let c = by.comment.clone().unwrap_or_default();
+            add(
+                f,
+                format!("portwarden has closed it in the firewall (rule {c}); `portwarden open {}/{}` undoes that.", f.port, f.transport),
+                format!("portwarden 已在防火墙中关闭它（规则 {c}）；`portwarden open {}/{}` 可撤销。", f.port, f.transport),
+            );
+        }
+        Reach::Blocked { by } => {
+            f.severity = Risk::Info;
+            f.command.clear();
+            let d = by.describe();
+            add(
+                f,
+                format!("The firewall stops new connections to it from other hosts ({d}); it matters again if that rule goes."),
+                format!("防火墙拦截了其他主机对它的新连接（{d}）；一旦该规则被删除，风险就会重新出现。"),
+            );
+        }
+        Reach::Limited { from } => {
+            f.severity = lower(f.severity);
+            let who = from.join("; ");
+            add(
+                f,
+                format!("The firewall lets in only some senders: {who}."),
+                format!("防火墙只放行部分来源：{who}。"),
+            );
+        }
+        Reach::Forwarded { to } => add(
+            f,
+            format!("A DNAT rule (Docker's published ports) forwards it to {to}, so input rules do not protect it; filter it in DOCKER-USER or publish it on 127.0.0.1."),
+            format!("一条 DNAT 规则（Docker 发布的端口）把它转发到 {to}，入站（input）规则管不到它；请在 DOCKER-USER 链中过滤，或只发布到 127.0.0.1。"),
+        ),
+        Reach::Unknown { why } => add(
+            f,
+            format!("Whether the firewall lets it in could not be worked out: {why}."),
+            format!("无法判断防火墙是否放行它：{why}。"),
+        ),
+        Reach::Open | Reach::Loopback => {}
+    }
+    f.reach = Some(r.clone());
 }
 
 fn lower(r: Risk) -> Risk {
@@ -461,6 +541,62 @@ mod tests {
         assert_eq!(ssh.processes, vec![(10, "sshd".to_string())]);
         assert_eq!(a.counts.listening, 7);
         assert_eq!(a.counts.by_exposure.get("all"), Some(&6));
+    }
+
+    #[test]
+    fn the_firewall_weighs_each_door() {
+        use portwarden_sockets::Blocker;
+        let mut i = inv();
+        let blocker = |table: &str, comment: Option<&str>| Blocker {
+            family: "inet".into(),
+            table: table.into(),
+            chain: "input".into(),
+            handle: Some(4),
+            comment: comment.map(str::to_string),
+            reject: false,
+        };
+        for e in &mut i.sockets {
+            e.reach = Some(match e.socket.local.port() {
+                23 => Reach::Blocked {
+                    by: blocker("portwarden", Some("portwarden:23:tcp:drop:x")),
+                },
+                6379 => Reach::Limited {
+                    from: vec!["from 198.18.0.7".into()],
+                },
+                31337 => Reach::Blocked {
+                    by: blocker("filter", None),
+                },
+                _ => Reach::Open,
+            });
+        }
+        let a = audit(&i);
+        let plain = audit(&inv());
+        let get = |a: &Audit, port| {
+            a.findings
+                .iter()
+                .find(|f| f.port == port)
+                .cloned()
+                .expect("finding")
+        };
+        let telnet = get(&a, 23);
+        assert_eq!(telnet.severity, Risk::Info);
+        assert!(
+            telnet.command.is_empty(),
+            "no second close of a closed door"
+        );
+        assert!(
+            telnet.why.en.contains("portwarden has closed it"),
+            "{}",
+            telnet.why.en
+        );
+        let redis = get(&a, 6379);
+        assert_eq!(redis.severity, lower(get(&plain, 6379).severity));
+        assert!(redis.why.en.contains("198.18.0.7"));
+        assert_eq!(get(&a, 31337).severity, Risk::Info);
+        assert_eq!(get(&a, 2222).severity, get(&plain, 2222).severity);
+        assert_eq!(a.counts.by_reach.get("blocked"), Some(&2));
+        assert_eq!(a.findings[0].severity, a.worst().expect("worst"));
+        assert!(a.worst() < plain.worst());
     }
 
     #[test]

@@ -10,8 +10,7 @@
 //! walk ends with: then the answer is "unknown", with that rule named.
 
 use crate::model::{Chain, Family, Key, Rule, Ruleset};
-use portwarden_sockets::Transport;
-use serde::Serialize;
+use portwarden_sockets::{Blocker, Reach, Transport};
 use serde_json::Value;
 use std::net::IpAddr;
 
@@ -29,91 +28,6 @@ pub struct Probe {
     pub port: u16,
     /// Destination address; `None` for a wildcard listener (any local address).
     pub daddr: Option<IpAddr>,
-}
-
-/// The rule that stops the packet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Blocker {
-    /// Family of its table.
-    pub family: &'static str,
-    /// Its table.
-    pub table: String,
-    /// Its chain.
-    pub chain: String,
-    /// Its handle, or `None` when it is the chain's policy.
-    pub handle: Option<u64>,
-    /// Its comment.
-    pub comment: Option<String>,
-    /// Rejected (the sender is told) rather than dropped.
-    pub reject: bool,
-}
-
-impl Blocker {
-    /// "inet filter input (policy drop)" or "inet portwarden input #4".
-    pub fn describe(&self) -> String {
-        match self.handle {
-            Some(h) => format!("{} {} {} #{h}", self.family, self.table, self.chain),
-            None => format!("{} {} {} (policy drop)", self.family, self.table, self.chain),
-        }
-    }
-}
-
-/// Whether new connections from elsewhere reach a listener.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reach", rename_all = "kebab-case")]
-pub enum Reach {
-    /// Bound to loopback: no other host can reach it, whatever the rules.
-    Loopback,
-    /// Nothing in the ruleset stops it.
-    Open,
-    /// Let in only for some senders (each a short description, e.g. "from 198.18.5.0/24").
-    Limited {
-        /// Who gets in.
-        from: Vec<String>,
-    },
-    /// Stopped for everyone.
-    Blocked {
-        /// By what.
-        by: Blocker,
-    },
-    /// Translated by a DNAT rule before input: the traffic goes elsewhere (Docker's
-    /// published ports), and input rules never see it.
-    Forwarded {
-        /// Where it goes.
-        to: String,
-    },
-    /// The rules are beyond this evaluator.
-    Unknown {
-        /// Which rule, and why.
-        why: String,
-    },
-}
-
-impl Reach {
-    /// Short word for a table column.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Reach::Loopback => "local",
-            Reach::Open => "open",
-            Reach::Limited { .. } => "limited",
-            Reach::Blocked { .. } => "blocked",
-            Reach::Forwarded { .. } => "forwarded",
-            Reach::Unknown { .. } => "unknown",
-        }
-    }
-
-    /// How exposed, for picking the worse of two answers (IPv4 and IPv6 of one `::`
-    /// listener): higher is more exposed.
-    pub(crate) fn rank(&self) -> u8 {
-        match self {
-            Reach::Loopback => 0,
-            Reach::Blocked { .. } => 1,
-            Reach::Limited { .. } => 2,
-            Reach::Unknown { .. } => 3,
-            Reach::Forwarded { .. } => 4,
-            Reach::Open => 5,
-        }
-    }
 }
 
 /// Whether a match holds for the imagined packet.
@@ -300,8 +214,7 @@ impl Eval<'_> {
                 }
                 "vmap" => return self.vmap(c, r, v, cond, seen, depth),
                 verdict => {
-                    if let Some(step) = self.verdict(c, r, verdict, v, cond.clone(), seen, depth)
-                    {
+                    if let Some(step) = self.verdict(c, r, verdict, v, cond.clone(), seen, depth) {
                         return step;
                     }
                     cond = cond.and(Cond::Unknown(format!(
@@ -408,7 +321,6 @@ impl Eval<'_> {
         };
         Some(verdict_under(term, cond, seen))
     }
-
 }
 
 /// A verdict reached under `cond`: the end of the chain when it always holds, a note for
@@ -469,14 +381,20 @@ impl Eval<'_> {
                         let names: Vec<&String> = names.iter().filter(|n| *n != "lo").collect();
                         Cond::Some(vec![format!(
                             "arriving on {}",
-                            names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                            names
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )])
                     }
                 }
                 "l4proto" => set_test(proto_hit(&vals(), p.transport)),
-                "nfproto" => set_test(Some(vals().iter().any(|e| {
-                    e.text() == if p.v6 { "ipv6" } else { "ipv4" }
-                }))),
+                "nfproto" => set_test(Some(
+                    vals()
+                        .iter()
+                        .any(|e| e.text() == if p.v6 { "ipv6" } else { "ipv4" }),
+                )),
                 "protocol" => set_test(Some(
                     vals()
                         .iter()
@@ -491,9 +409,7 @@ impl Eval<'_> {
             let field = pl.get("field").and_then(Value::as_str).unwrap_or("");
             return match (proto, field) {
                 ("tcp" | "udp", _) if proto != p.transport.as_str() => Cond::Never,
-                ("tcp" | "udp" | "th", "dport") => {
-                    set_test(port_hit(&vals(), op, p.port))
-                }
+                ("tcp" | "udp" | "th", "dport") => set_test(port_hit(&vals(), op, p.port)),
                 ("ip", _) if p.v6 => Cond::Never,
                 ("ip6", _) if !p.v6 => Cond::Never,
                 ("ip", "protocol") | ("ip6", "nexthdr") => {
@@ -629,9 +545,8 @@ impl Elem {
     }
 
     fn is_loopback(&self) -> bool {
-        self.ip().is_some_and(|(a, l)| {
-            a.is_loopback() && (if a.is_ipv4() { l >= 8 } else { l == 128 })
-        })
+        self.ip()
+            .is_some_and(|(a, l)| a.is_loopback() && (if a.is_ipv4() { l >= 8 } else { l == 128 }))
     }
 
     fn is_everything(&self) -> bool {
@@ -644,7 +559,9 @@ impl Elem {
         };
         match (net, ip) {
             (IpAddr::V4(n), IpAddr::V4(i)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(len.min(32))).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(len.min(32)))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(i) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(i)) => {
@@ -674,7 +591,10 @@ fn collect(v: &Value, out: &mut Vec<Elem>) {
                 }
             }
             if let Some(p) = o.get("prefix") {
-                let addr = p.get("addr").and_then(Value::as_str).and_then(|a| a.parse().ok());
+                let addr = p
+                    .get("addr")
+                    .and_then(Value::as_str)
+                    .and_then(|a| a.parse().ok());
                 let len = p.get("len").and_then(Value::as_u64);
                 if let (Some(a), Some(l)) = (addr, len) {
                     out.push(Elem::Prefix(a, l.min(128) as u8));
@@ -730,7 +650,7 @@ fn proto_hit(vals: &[Elem], t: Transport) -> Option<bool> {
 
 fn blocker(c: &Chain, r: Option<&Rule>) -> Blocker {
     Blocker {
-        family: c.family.as_str(),
+        family: c.family.as_str().to_string(),
         table: c.table.clone(),
         chain: c.name.clone(),
         handle: r.map(|r| r.handle),

@@ -15,11 +15,12 @@ mod eval;
 pub mod model;
 mod os;
 
-pub use eval::{Blocker, Probe, Reach};
+pub use eval::Probe;
 pub use model::{ParseError, Ruleset};
 pub use os::{native, RulesetSource, SourceError};
+pub use portwarden_sockets::{Blocker, Reach};
 
-use portwarden_sockets::Transport;
+use portwarden_sockets::{Inventory, Transport};
 use std::net::{IpAddr, SocketAddr};
 
 /// The firewall as read at one moment, or why it could not be read.
@@ -98,6 +99,13 @@ impl Firewall {
             IpAddr::V6(_) => probe(true),
             IpAddr::V4(_) => probe(false),
         }
+    }
+}
+
+/// Fills in [`portwarden_sockets::SocketEntry::reach`] for every listener.
+pub fn annotate(inv: &mut Inventory, fw: &Firewall) {
+    for e in inv.sockets.iter_mut().filter(|e| e.socket.is_listening()) {
+        e.reach = Some(fw.assess(e.socket.transport, e.socket.local));
     }
 }
 

@@ -274,7 +274,8 @@ mod tests {
 
     #[test]
     fn xt_state_matches_are_read_from_the_text_listing() {
-        let mut rs = Ruleset::parse(include_str!("../tests/fixtures/iptables.json")).expect("parses");
+        let mut rs =
+            Ruleset::parse(include_str!("../tests/fixtures/iptables.json")).expect("parses");
         assert!(rs.has_xt_state());
         let text = "table ip filter { # handle 1\n\tchain INPUT { # handle 1\n\t\tct state related,established counter packets 0 bytes 0 accept # handle 3\n\t}\n}\n";
         assert_eq!(rs.resolve_xt(text), 1);

@@ -37,10 +37,18 @@ fn policy_drop_with_allowed_ports() {
     let f = fw("mixed");
     assert_eq!(tcp(&f, "0.0.0.0:22"), Reach::Open);
     assert_eq!(tcp(&f, "0.0.0.0:443"), Reach::Open, "named set @allowed");
-    assert_eq!(tcp(&f, "0.0.0.0:8050"), Reach::Open, "range in an anonymous set");
+    assert_eq!(
+        tcp(&f, "0.0.0.0:8050"),
+        Reach::Open,
+        "range in an anonymous set"
+    );
     assert_eq!(tcp(&f, "0.0.0.0:9000"), Reach::Open);
     assert_eq!(udp(&f, "0.0.0.0:53"), Reach::Open);
-    assert_eq!(tcp(&f, "0.0.0.0:7000"), Reach::Open, "accepted in a jumped-to chain");
+    assert_eq!(
+        tcp(&f, "0.0.0.0:7000"),
+        Reach::Open,
+        "accepted in a jumped-to chain"
+    );
     match tcp(&f, "0.0.0.0:23") {
         Reach::Blocked { by } => {
             assert_eq!(by.table, "filter");
@@ -98,7 +106,10 @@ fn dnat_in_prerouting_is_forwarded() {
 fn wildcard_v6_takes_the_more_exposed_family() {
     let f = fw("mixed");
     // `ip saddr 198.18.0.7 tcp dport 6379 accept`: IPv4 from one host, IPv6 from nobody.
-    assert!(matches!(tcp(&f, "[2001:db8::1]:6379"), Reach::Blocked { .. }));
+    assert!(matches!(
+        tcp(&f, "[2001:db8::1]:6379"),
+        Reach::Blocked { .. }
+    ));
     assert!(matches!(tcp(&f, "[::]:6379"), Reach::Limited { .. }));
     let f = fw("vmap");
     // `meta nfproto ipv4 tcp dport 25 accept`.

@@ -46,6 +46,23 @@ pub fn text(a: &Audit, st: &Style) -> String {
         c.by_class.get("dynamic").copied().unwrap_or(0),
         st.t("dynamic", "动态"),
     ));
+    if !c.by_reach.is_empty() {
+        let words: Vec<String> = [
+            ("open", st.t("open to all", "对所有人放行")),
+            ("forwarded", st.t("forwarded (DNAT)", "经 DNAT 转发")),
+            ("limited", st.t("open to some", "对部分来源放行")),
+            ("blocked", st.t("blocked", "已拦截")),
+            ("unknown", st.t("unknown", "无法判断")),
+        ]
+        .iter()
+        .filter_map(|(k, label)| c.by_reach.get(*k).map(|n| format!("{n} {label}")))
+        .collect();
+        out.push_str(&format!(
+            "{}: {}\n",
+            st.t("firewall, for other hosts", "防火墙对其他主机"),
+            words.join(", ")
+        ));
+    }
     let mut by_sev = [0usize; 5];
     for f in &a.findings {
         by_sev[f.severity as usize] += 1;
@@ -114,10 +131,28 @@ pub fn text(a: &Audit, st: &Style) -> String {
                 out.push_str(&format!("    {}{}\n", st.dim(&l), line));
             }
         }
+        if let Some(r) = &f.reach {
+            let (_, shown) = crate::ls::reach_label(r, st);
+            let detail = crate::ls::reach_detail(r);
+            let sep = if detail.is_empty() { "" } else { " — " };
+            out.push_str(&format!(
+                "    {}: {shown}{sep}{detail}\n",
+                st.dim(st.t("firewall", "防火墙")),
+            ));
+        }
+        if !f.command.is_empty() {
+            out.push_str(&format!(
+                "    {}: {}\n",
+                st.dim(st.t("run", "命令")),
+                f.command
+            ));
+        }
+    }
+    if let Some(why) = &a.firewall_unread {
         out.push_str(&format!(
-            "    {}: {}\n",
-            st.dim(st.t("run", "命令")),
-            f.command
+            "\n{}: {}\n",
+            st.t("Firewall not taken into account", "未考虑防火墙规则"),
+            terminal(why)
         ));
     }
     if a.hidden_owners {

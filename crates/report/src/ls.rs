@@ -2,7 +2,7 @@
 
 use crate::sanitize::terminal;
 use crate::Style;
-use portwarden_sockets::{Exposure, Inventory, Ownership, RawSocket, SocketEntry};
+use portwarden_sockets::{Exposure, Inventory, Ownership, RawSocket, Reach, SocketEntry};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -68,6 +68,38 @@ fn exposure_label(x: Exposure, st: &Style) -> String {
         Exposure::All => st.paint("1;33", st.t("ALL", "全部")),
         Exposure::Specific => st.t("addr", "地址").to_string(),
         Exposure::Loopback => st.dim(st.t("lo", "本机")),
+    }
+}
+
+/// The firewall column: what the ruleset lets in, in a word.
+pub fn reach_label(r: &Reach, st: &Style) -> (String, String) {
+    let (text, colour) = match r {
+        Reach::Loopback => (st.t("-", "-"), ""),
+        Reach::Open => (st.t("open", "放行"), "1;33"),
+        Reach::Limited { .. } => (st.t("limited", "部分放行"), ""),
+        Reach::Blocked { by } if by.table == "portwarden" && by.family == "inet" => {
+            (st.t("closed(pw)", "已关闭(pw)"), "32")
+        }
+        Reach::Blocked { .. } => (st.t("blocked", "已拦截"), "32"),
+        Reach::Forwarded { .. } => (st.t("forwarded", "已转发"), "1;33"),
+        Reach::Unknown { .. } => (st.t("?", "?"), ""),
+    };
+    let shown = if colour.is_empty() {
+        text.to_string()
+    } else {
+        st.paint(colour, text)
+    };
+    (text.to_string(), shown)
+}
+
+/// The firewall's answer for one listener, spelled out: who gets in, what stops it.
+pub fn reach_detail(r: &Reach) -> String {
+    match r {
+        Reach::Limited { from } => terminal(&from.join("; ")),
+        Reach::Blocked { by } => terminal(&by.describe()),
+        Reach::Forwarded { to } => terminal(to),
+        Reach::Unknown { why } => terminal(why),
+        Reach::Loopback | Reach::Open => String::new(),
     }
 }
 
@@ -140,6 +172,8 @@ pub fn table(
 ) -> String {
     use unicode_width::UnicodeWidthStr;
     let watching = !new.is_empty() || !gone.is_empty();
+    // The firewall column appears only when the ruleset was read.
+    let fw_col = rows.iter().any(|e| e.reach.is_some());
     let plain = |s: String| (s.clone(), s);
     let header = || -> Cells {
         let mut h = vec![];
@@ -157,6 +191,10 @@ pub fn table(
             st.t("Risk", "风险"),
             st.t("Exposure", "暴露"),
         ] {
+            h.push((t.to_string(), st.bold(t)));
+        }
+        if fw_col {
+            let t = st.t("Firewall", "防火墙");
             h.push((t.to_string(), st.bold(t)));
         }
         h
@@ -203,6 +241,13 @@ pub fn table(
             risk,
             exposure,
         ]);
+        if fw_col {
+            row.push(
+                e.reach
+                    .as_ref()
+                    .map_or(plain(String::new()), |r| reach_label(r, st)),
+            );
+        }
         row
     };
     let gone_row = |s: &RawSocket| -> Cells {
@@ -217,7 +262,7 @@ pub fn table(
         ]
     };
     // Pass 1: measure.
-    let ncol = 9 + usize::from(watching);
+    let ncol = 9 + usize::from(watching) + usize::from(fw_col);
     let mut w = vec![0usize; ncol];
     let mut measure = |r: &Cells| {
         for (c, (p, _)) in r.iter().enumerate() {
@@ -290,6 +335,11 @@ pub struct Row<'a> {
     pub risk: String,
     /// loopback / address / all.
     pub exposure: &'a str,
+    /// What the firewall lets in (listeners, when the ruleset was read): open, limited,
+    /// blocked, forwarded, unknown, local.
+    pub firewall: &'a str,
+    /// Who gets in, what blocks it, or why it is unknown.
+    pub firewall_detail: String,
     /// Whether the socket is a listener.
     pub listening: bool,
     /// Socket inode.
@@ -324,6 +374,8 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'
                 service: e.service.unwrap_or_default().to_string(),
                 risk: e.risk.map(|r| r.as_str().to_string()).unwrap_or_default(),
                 exposure: e.exposure.as_str(),
+                firewall: e.reach.as_ref().map_or("", Reach::word),
+                firewall_detail: e.reach.as_ref().map(reach_detail).unwrap_or_default(),
                 listening: s.is_listening(),
                 inode: s.inode,
             }
@@ -356,6 +408,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
         "service",
         "risk",
         "exposure",
+        "firewall",
+        "firewall_detail",
         "listening",
         "inode",
     ]);
@@ -383,6 +437,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
             r.service,
             r.risk,
             r.exposure.to_string(),
+            r.firewall.to_string(),
+            r.firewall_detail,
             r.listening.to_string(),
             r.inode.to_string(),
         ]);

@@ -111,6 +111,9 @@ pub struct SocketEntry {
     /// The annotation behind `service`/`risk`.
     #[serde(skip)]
     pub annotation: Annotation,
+    /// What the firewall lets through to a listener (filled in by the firewall reader).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Reach>,
 }
 
 /// The whole inventory.
@@ -182,6 +185,7 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
             risk: annotation.risk(),
             annotation,
             socket: s,
+            reach: None,
         });
     }
     Inventory {

@@ -240,3 +240,91 @@ pub enum Source {
     /// A fake backend (tests).
     Fake,
 }
+
+/// The rule that stops the packet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    /// Family of its table.
+    pub family: String,
+    /// Its table.
+    pub table: String,
+    /// Its chain.
+    pub chain: String,
+    /// Its handle, or `None` when it is the chain's policy.
+    pub handle: Option<u64>,
+    /// Its comment.
+    pub comment: Option<String>,
+    /// Rejected (the sender is told) rather than dropped.
+    pub reject: bool,
+}
+
+impl Blocker {
+    /// "inet filter input (policy drop)" or "inet portwarden input #4".
+    pub fn describe(&self) -> String {
+        match self.handle {
+            Some(h) => format!("{} {} {} #{h}", self.family, self.table, self.chain),
+            None => format!(
+                "{} {} {} (policy drop)",
+                self.family, self.table, self.chain
+            ),
+        }
+    }
+}
+
+/// Whether new connections from elsewhere reach a listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reach", rename_all = "kebab-case")]
+pub enum Reach {
+    /// Bound to loopback: no other host can reach it, whatever the rules.
+    Loopback,
+    /// Nothing in the ruleset stops it.
+    Open,
+    /// Let in only for some senders (each a short description, e.g. "from 198.18.5.0/24").
+    Limited {
+        /// Who gets in.
+        from: Vec<String>,
+    },
+    /// Stopped for everyone.
+    Blocked {
+        /// By what.
+        by: Blocker,
+    },
+    /// Translated by a DNAT rule before input: the traffic goes elsewhere (Docker's
+    /// published ports), and input rules never see it.
+    Forwarded {
+        /// Where it goes.
+        to: String,
+    },
+    /// The rules are beyond this evaluator.
+    Unknown {
+        /// Which rule, and why.
+        why: String,
+    },
+}
+
+impl Reach {
+    /// Short word for a table column.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Reach::Loopback => "local",
+            Reach::Open => "open",
+            Reach::Limited { .. } => "limited",
+            Reach::Blocked { .. } => "blocked",
+            Reach::Forwarded { .. } => "forwarded",
+            Reach::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// How exposed, for picking the worse of two answers (IPv4 and IPv6 of one `::`
+    /// listener): higher is more exposed.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Reach::Loopback => 0,
+            Reach::Blocked { .. } => 1,
+            Reach::Limited { .. } => 2,
+            Reach::Unknown { .. } => 3,
+            Reach::Forwarded { .. } => 4,
+            Reach::Open => 5,
+        }
+    }
+}
