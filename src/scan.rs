@@ -69,6 +69,11 @@ pub struct ScanArgs {
     /// UDP scan with protocol payloads (needs CAP_NET_RAW); nmap's -sU.
     #[arg(long = "sU")]
     pub udp_scan: bool,
+    /// Skip host discovery: scan every host, even those that answer nothing (by default a
+    /// connect scan first tries ports 443 and 80 of each host and leaves out the hosts
+    /// that do not answer at all, as nmap does); nmap's -Pn.
+    #[arg(long = "Pn", visible_alias = "no-ping")]
+    pub no_ping: bool,
     /// At most N probes per second.
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
@@ -78,7 +83,7 @@ pub struct ScanArgs {
     /// Longest probe timeout (`500ms`, `2s`; a bare number is seconds).
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1500ms")]
     pub timeout: Duration,
-    /// Retries of an unanswered probe before the port is called filtered (default: 1 for
+    /// Retries of an unanswered probe before the port is called filtered (default: 2 for
     /// -sT; up to 10 retransmission rounds for -sS; 4 for -sU).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
@@ -145,7 +150,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sS`, `-sU`)
+/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sS`, `-sU`,
+/// `-Pn`)
 /// into the long forms clap understands. Call on `std::env::args_os()` before parsing.
 pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
     let mut seen_scan = false;
@@ -156,7 +162,7 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
                 return a;
             }
             match a.to_str() {
-                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sS" | "-sU")) => {
+                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sS" | "-sU" | "-Pn")) => {
                     OsString::from(format!("-{s}"))
                 }
                 _ => a,
@@ -368,7 +374,9 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         tcp_kind = None;
     }
     let cfg = ScanConfig {
-        retries: a.retries.unwrap_or(1),
+        retries: a.retries.unwrap_or(2),
+        // An explicit --retries is the exact count; by default lossy hosts earn more.
+        max_retries: a.retries.unwrap_or(6),
         max_timeout: a.timeout,
         min_timeout: Duration::from_millis(100).min(a.timeout),
         initial_timeout: Duration::from_millis(1000).min(a.timeout),
@@ -384,6 +392,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         banner_timeout: a.banner_timeout,
         all_states: a.all_states,
         seed: a.seed,
+        discovery: !a.no_ping,
         args: command_line(),
         ..ScanConfig::default()
     };

@@ -2,10 +2,16 @@
 //!
 //! * Probes go out in a keyed pseudo-random order over (host, port), computed on the fly
 //!   per host group ([`crate::perm`]); nothing proportional to hosts × ports is stored.
+//! * Host discovery first (unless `-Pn`), as nmap's unprivileged scan does: a connect to
+//!   ports 443 and 80 of every host of a group; a host that answers neither (not even
+//!   with a refusal) is down and none of its ports are probed.
 //! * The in-flight window behaves like a congestion window: it starts from a value
-//!   derived from the open-file limit, grows while answers come back, halves on
-//!   timeouts from hosts that do answer, and shrinks (then waits and retries) when the
-//!   system runs out of descriptors or local ports.
+//!   derived from the open-file limit, grows while answers come back, and halves (at
+//!   most once per RTO) when a *retransmitted* probe is answered — proof that the first
+//!   was lost. A probe that times out proves nothing (a filtered port is silent by
+//!   design), so silent ports and hosts never shrink the window of hosts that answer.
+//!   It shrinks (then waits and retries) when the system runs out of descriptors or
+//!   local ports.
 //! * Each host has an RFC 6298 RTT estimate that sets its probe timeout; the clock starts
 //!   when `connect()` is called. A timed-out probe is retried before the port is called
 //!   filtered.
@@ -66,6 +72,10 @@ pub const AUTO_BANNER_LIMIT: u64 = 64;
 pub struct ScanConfig {
     /// Retries of a timed-out probe before the port is called filtered.
     pub retries: u32,
+    /// Ceiling of the retries of hosts that have shown loss: once a host answered the
+    /// k-th retransmission of some probe, its silent ports get k + 2 (nmap, likewise,
+    /// goes past its highest successful try), up to this.
+    pub max_retries: u32,
     /// Longest probe timeout (the RTT estimate is clamped to it).
     pub max_timeout: Duration,
     /// Shortest probe timeout.
@@ -88,6 +98,8 @@ pub struct ScanConfig {
     pub list_limit: u32,
     /// Key of the probe order (random when `None`).
     pub seed: Option<u64>,
+    /// Host discovery before the port scan (nmap's default; `-Pn` turns it off).
+    pub discovery: bool,
     /// The command line, for reports.
     pub args: String,
 }
@@ -95,7 +107,8 @@ pub struct ScanConfig {
 impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
-            retries: 1,
+            retries: 2,
+            max_retries: 6,
             max_timeout: Duration::from_millis(1500),
             min_timeout: Duration::from_millis(100),
             initial_timeout: Duration::from_millis(1000),
@@ -107,6 +120,7 @@ impl Default for ScanConfig {
             all_states: false,
             list_limit: 25,
             seed: None,
+            discovery: true,
             args: String::new(),
         }
     }
@@ -304,6 +318,15 @@ pub async fn probe_once(
     }
 }
 
+/// Share of answers in one epoch (about an RTO) that must be answers to retransmissions
+/// before the window is cut: a few per cent of random loss is the network's noise, not
+/// congestion, and cutting on it would starve every scan of a lossy link.
+const LOSS_SHARE: f64 = 0.10;
+
+/// Smoothed round trip this much above a host's fastest (and at least three times it)
+/// means probes are waiting in queues: the window is too large for the path.
+const QUEUE_DELAY: Duration = Duration::from_millis(50);
+
 struct Window {
     cwnd: f64,
     ssthresh: f64,
@@ -311,6 +334,9 @@ struct Window {
     min: f64,
     last_cut: Option<Instant>,
     peak: f64,
+    epoch_start: Option<Instant>,
+    epoch_answers: u32,
+    epoch_losses: u32,
 }
 
 impl Window {
@@ -324,6 +350,9 @@ impl Window {
             min: 8f64.min(max),
             last_cut: None,
             peak: initial,
+            epoch_start: None,
+            epoch_answers: 0,
+            epoch_losses: 0,
         }
     }
 
@@ -332,6 +361,7 @@ impl Window {
     }
 
     fn on_answer(&mut self) {
+        self.epoch_answers = self.epoch_answers.saturating_add(1);
         if self.cwnd < self.ssthresh {
             self.cwnd += 1.0;
         } else {
@@ -341,7 +371,9 @@ impl Window {
         self.peak = self.peak.max(self.cwnd);
     }
 
-    fn on_timeout(&mut self, now: Instant, rto: Duration) {
+    /// Answers come back much slower than the fastest seen: queues are filling somewhere
+    /// (a router, the target, this machine). Halve, at most once per RTO.
+    fn on_delay(&mut self, now: Instant, rto: Duration) {
         let due = match self.last_cut {
             None => true,
             Some(t) => now.duration_since(t) > rto,
@@ -351,6 +383,30 @@ impl Window {
             self.cwnd = self.ssthresh;
             self.last_cut = Some(now);
         }
+    }
+
+    /// A retransmission was answered: the first probe (or its answer) was lost. The
+    /// window is halved (at most once per RTO) when such answers make up more than
+    /// [`LOSS_SHARE`] of an epoch's answers.
+    fn on_loss(&mut self, now: Instant, rto: Duration) {
+        self.epoch_losses += 1;
+        let start = *self.epoch_start.get_or_insert(now);
+        if now.duration_since(start) < rto {
+            return;
+        }
+        let share = f64::from(self.epoch_losses) / f64::from(self.epoch_answers.max(1));
+        let due = match self.last_cut {
+            None => true,
+            Some(t) => now.duration_since(t) > rto,
+        };
+        if share > LOSS_SHARE && due {
+            self.ssthresh = (self.cwnd / 2.0).max(self.min);
+            self.cwnd = self.ssthresh;
+            self.last_cut = Some(now);
+        }
+        self.epoch_start = Some(now);
+        self.epoch_answers = 0;
+        self.epoch_losses = 0;
     }
 
     fn on_resource(&mut self, inflight: usize) {
@@ -404,8 +460,20 @@ impl Rate {
 struct Probe {
     group: u64,
     host: u32,
+    /// Index into the port list, or [`DISCOVERY`] + i for discovery port i.
     port_idx: u32,
     attempt: u32,
+}
+
+/// Ports a host-discovery connect goes to (nmap's unprivileged default).
+const DISCOVERY_PORTS: [u16; 2] = [443, 80];
+/// `port_idx` of the first discovery probe.
+const DISCOVERY: u32 = u32::MAX - DISCOVERY_PORTS.len() as u32;
+
+impl Probe {
+    fn discovery(&self) -> bool {
+        self.port_idx >= DISCOVERY
+    }
 }
 
 type Listed = Vec<(u16, Reason, Option<Duration>)>;
@@ -420,6 +488,12 @@ struct HostState {
     n_filtered: u32,
     probes: u64,
     retries: u64,
+    /// Discovery's verdict: `None` while it runs (or when it is off).
+    up: Option<bool>,
+    /// Highest retransmission of this host that was answered.
+    max_try: u32,
+    /// Discovery probes not yet answered or given up on.
+    disc_left: u8,
 }
 
 enum GroupPhase {
@@ -435,6 +509,20 @@ struct Group {
     next: u64,
     unresolved: u64,
     phase: GroupPhase,
+    /// Next discovery probe to send: host × discovery port.
+    disc_next: u64,
+    /// Discovery probes still out; the port scan of the group waits for them.
+    disc_unresolved: u64,
+}
+
+impl Group {
+    fn disc_total(&self, on: bool) -> u64 {
+        if on {
+            self.hosts.len() as u64 * DISCOVERY_PORTS.len() as u64
+        } else {
+            0
+        }
+    }
 }
 
 type IdentFuture = Pin<Box<dyn Future<Output = (u64, Vec<(usize, u16, Finding)>)>>>;
@@ -493,6 +581,9 @@ impl Engine<'_> {
                     n_filtered: 0,
                     probes: 0,
                     retries: 0,
+                    up: None,
+                    max_try: 0,
+                    disc_left: DISCOVERY_PORTS.len() as u8,
                 });
             }
             self.next_slot += 1;
@@ -511,6 +602,8 @@ impl Engine<'_> {
             next: 0,
             unresolved: 0,
             phase: GroupPhase::Scanning,
+            disc_next: 0,
+            disc_unresolved: 0,
         });
         true
     }
@@ -525,16 +618,41 @@ impl Engine<'_> {
         if let Some(p) = self.retry.pop_front() {
             return Some(p);
         }
+        let disc = self.cfg.discovery;
+        let nports = self.ports.len() as u64;
         loop {
-            let nports = self.ports.len() as u64;
-            if let Some(g) = self.groups.back_mut() {
-                if g.next < g.perm.len() {
+            for g in self.groups.iter_mut() {
+                if g.disc_next < g.disc_total(disc) {
+                    let i = g.disc_next;
+                    g.disc_next += 1;
+                    g.disc_unresolved += 1;
+                    let k = DISCOVERY_PORTS.len() as u64;
+                    return Some(Probe {
+                        group: g.seq,
+                        host: (i / k) as u32,
+                        port_idx: DISCOVERY + (i % k) as u32,
+                        attempt: 0,
+                    });
+                }
+                if g.disc_unresolved > 0 {
+                    continue;
+                }
+                while g.next < g.perm.len() {
                     let idx = g.perm.get(g.next);
                     g.next += 1;
+                    let host = (idx / nports) as u32;
+                    // A host discovery found down: its ports are not probed.
+                    if g.hosts
+                        .get(host as usize)
+                        .is_some_and(|h| h.up == Some(false))
+                    {
+                        self.done += 1;
+                        continue;
+                    }
                     g.unresolved += 1;
                     return Some(Probe {
                         group: g.seq,
-                        host: (idx / nports) as u32,
+                        host,
                         port_idx: (idx % nports) as u32,
                         attempt: 0,
                     });
@@ -549,14 +667,30 @@ impl Engine<'_> {
         }
     }
 
+    /// Whether a probe could be sent now (or a new group opened).
     fn has_work(&self) -> bool {
+        let disc = self.cfg.discovery;
         !self.retry.is_empty()
-            || self.groups.back().is_some_and(|g| g.next < g.perm.len())
+            || self.groups.iter().any(|g| {
+                g.disc_next < g.disc_total(disc)
+                    || (g.disc_unresolved == 0 && g.next < g.perm.len())
+            })
+            || (self.next_slot < self.targets.len() && self.groups.len() < 3)
+    }
+
+    /// Whether anything is left to send, now or once discovery answers.
+    fn pending(&self) -> bool {
+        self.has_work()
             || self.next_slot < self.targets.len()
+            || self.groups.iter().any(|g| g.next < g.perm.len())
     }
 
     fn target_of(&self, p: &Probe) -> Option<(SocketAddr, Duration)> {
-        let port = *self.ports.get(p.port_idx as usize)?;
+        let port = if p.discovery() {
+            *DISCOVERY_PORTS.get((p.port_idx - DISCOVERY) as usize)?
+        } else {
+            *self.ports.get(p.port_idx as usize)?
+        };
         let front = self.groups.front()?.seq;
         let g = self
             .groups
@@ -604,6 +738,9 @@ impl Engine<'_> {
         now: Instant,
         inflight: usize,
     ) -> bool {
+        if p.discovery() {
+            return self.handle_discovery(p, outcome, rtt, inflight);
+        }
         match outcome {
             Outcome::Answer(reason) => {
                 if matches!(
@@ -611,13 +748,32 @@ impl Engine<'_> {
                     Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect
                 ) {
                     self.win.on_answer();
+                    if p.attempt > 0 {
+                        let rto = self.host_rto(&p);
+                        self.win.on_loss(now, rto);
+                        if let Some(h) = self
+                            .group_mut(p.group)
+                            .and_then(|g| g.hosts.get_mut(p.host as usize))
+                        {
+                            h.max_try = h.max_try.max(p.attempt);
+                        }
+                    }
                     if p.attempt == 0 {
                         self.global_rtt.sample(rtt);
+                        let mut queued = None;
                         if let Some(h) = self
                             .group_mut(p.group)
                             .and_then(|g| g.hosts.get_mut(p.host as usize))
                         {
                             h.rtt.sample(rtt);
+                            if let (Some(srtt), Some(best)) = (h.rtt.srtt(), h.rtt.best()) {
+                                if srtt > (best * 3).max(best + QUEUE_DELAY) {
+                                    queued = Some(h.rtt.timeout());
+                                }
+                            }
+                        }
+                        if let Some(rto) = queued {
+                            self.win.on_delay(now, rto);
                         }
                     }
                 }
@@ -625,16 +781,15 @@ impl Engine<'_> {
                 false
             }
             Outcome::Timeout => {
-                let (answered, rto) = self
+                let shown = self
                     .group_mut(p.group)
                     .and_then(|g| g.hosts.get(p.host as usize))
-                    .map_or((false, Duration::ZERO), |h| {
-                        (h.rtt.srtt().is_some(), h.rtt.timeout())
-                    });
-                if answered {
-                    self.win.on_timeout(now, rto);
-                }
-                if p.attempt < self.cfg.retries {
+                    .map_or(0, |h| h.max_try);
+                // A host that has lost a probe gets two tries past its highest answered
+                // one: at 2 % loss each way, three tries still miss 1 port in 15,000.
+                let earned = if shown > 0 { shown + 2 } else { 0 };
+                let allowed = self.cfg.retries.max(earned.min(self.cfg.max_retries));
+                if p.attempt < allowed {
                     self.stats.retries += 1;
                     if let Some(h) = self
                         .group_mut(p.group)
@@ -660,6 +815,65 @@ impl Engine<'_> {
         }
     }
 
+    fn host_rto(&mut self, p: &Probe) -> Duration {
+        self.group_mut(p.group)
+            .and_then(|g| g.hosts.get(p.host as usize))
+            .map_or(Duration::ZERO, |h| h.rtt.timeout())
+    }
+
+    /// A discovery probe came back: any answer, even a refusal, means the host is up;
+    /// silence on every discovery port after the retries means it is down.
+    fn handle_discovery(
+        &mut self,
+        p: Probe,
+        outcome: Outcome,
+        rtt: Duration,
+        inflight: usize,
+    ) -> bool {
+        let retries = self.cfg.retries;
+        let answered = match outcome {
+            Outcome::Answer(reason) => Some(!matches!(reason.state(), PortState::Filtered)),
+            Outcome::Timeout if p.attempt < retries => {
+                self.stats.retries += 1;
+                self.retry.push_back(Probe {
+                    attempt: p.attempt + 1,
+                    ..p
+                });
+                return false;
+            }
+            Outcome::Timeout => Some(false),
+            Outcome::Resource => None,
+        };
+        let Some(answered) = answered else {
+            self.stats.resource_errors += 1;
+            self.win.on_resource(inflight);
+            self.retry.push_front(p);
+            return true;
+        };
+        if answered {
+            self.win.on_answer();
+            if p.attempt == 0 {
+                self.global_rtt.sample(rtt);
+            }
+        }
+        let Some(g) = self.group_mut(p.group) else {
+            return false;
+        };
+        g.disc_unresolved = g.disc_unresolved.saturating_sub(1);
+        if let Some(h) = g.hosts.get_mut(p.host as usize) {
+            h.disc_left = h.disc_left.saturating_sub(1);
+            if answered {
+                h.up = Some(true);
+                if p.attempt == 0 {
+                    h.rtt.sample(rtt);
+                }
+            } else if h.disc_left == 0 && h.up.is_none() {
+                h.up = Some(false);
+            }
+        }
+        false
+    }
+
     /// Moves groups whose probes are all answered into identification or ready.
     fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
         let mode = self.cfg.banners;
@@ -667,7 +881,11 @@ impl Engine<'_> {
         let par = self.cfg.banner_parallelism.max(1);
         for i in 0..self.groups.len() {
             let Some(g) = self.groups.get(i) else { break };
-            if !matches!(g.phase, GroupPhase::Scanning) || g.next < g.perm.len() || g.unresolved > 0
+            if !matches!(g.phase, GroupPhase::Scanning)
+                || g.next < g.perm.len()
+                || g.unresolved > 0
+                || g.disc_unresolved > 0
+                || g.disc_next < g.disc_total(self.cfg.discovery)
             {
                 continue;
             }
@@ -773,7 +991,7 @@ impl Engine<'_> {
             addr: h.entry.addr,
             hostname: h.entry.hostname,
             resolved: h.entry.resolved,
-            status: if open + h.n_closed > 0 {
+            status: if h.up != Some(false) && open + h.n_closed > 0 || h.up == Some(true) {
                 HostStatus::Up
             } else {
                 HostStatus::Down
@@ -921,7 +1139,7 @@ pub async fn scan(
         e.stats.max_window = e.stats.max_window.max(e.win.peak as u64);
         e.advance_groups(&mut idents, false);
         e.emit_ready(obs, false);
-        if inflight.is_empty() && idents.is_empty() && !e.has_work() && e.groups.is_empty() {
+        if inflight.is_empty() && idents.is_empty() && !e.pending() && e.groups.is_empty() {
             break;
         }
         let now = Instant::now();
@@ -1020,8 +1238,25 @@ mod tests {
             w.on_answer();
         }
         assert_eq!(w.limit(), 100);
-        w.on_timeout(Instant::now(), Duration::from_millis(100));
+        let rto = Duration::from_millis(100);
+        let t0 = Instant::now();
+        // 2 % of answers being retransmissions is noise: no cut.
+        w.on_loss(t0, rto);
+        for _ in 0..100 {
+            w.on_answer();
+        }
+        w.on_loss(t0 + rto * 2, rto);
+        assert_eq!(w.limit(), 100);
+        // 20 % is congestion: one cut per RTO.
+        for _ in 0..10 {
+            w.on_answer();
+        }
+        w.on_loss(t0 + rto * 3, rto);
+        w.on_loss(t0 + rto * 3, rto);
+        w.on_loss(t0 + rto * 4, rto);
         assert_eq!(w.limit(), 50);
+        w.on_loss(t0 + rto * 4, rto);
+        assert_eq!(w.limit(), 50, "at most one cut per RTO");
         w.on_resource(40);
         assert_eq!(w.limit(), 36);
         for _ in 0..1000 {
