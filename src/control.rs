@@ -11,7 +11,8 @@ use std::time::Duration;
 
 fn store() -> Result<Store, Failure> {
     let is_root = nix::unistd::geteuid().is_root();
-    let path = portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root);
+    let path = portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root)
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     Store::open(&path).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
 }
 

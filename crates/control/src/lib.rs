@@ -577,6 +577,9 @@ pub fn execute(
         }
     };
     let id = store.record(&NewAction {
+        state: portwarden_store::State::Applied,
+        runner: None,
+        note: None,
         at: sys.now(),
         user,
         uid,
