@@ -28,7 +28,7 @@ pub enum Error {
         source: rusqlite::Error,
     },
     /// The directory or file could not be created or read.
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot open or create {path}: {source}")]
     Dir {
         /// The directory.
         path: String,
@@ -289,6 +289,10 @@ impl Store {
     /// Opens the database at `path` read-only, for commands that only read: nothing is
     /// created or migrated. `None` when there is no journal yet (an empty journal).
     pub fn open_read_only(path: &Path) -> Result<Option<Store>, Error> {
+        Store::open_read_only_inner(path, true)
+    }
+
+    fn open_read_only_inner(path: &Path, may_recover: bool) -> Result<Option<Store>, Error> {
         let shown = path.display().to_string();
         if !secure::check_existing(path)? {
             return Ok(None);
@@ -310,11 +314,47 @@ impl Store {
             version: 0,
         };
         s.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| s.err(e))?;
-        s.version = s.version()?;
+        s.version = match s.version() {
+            Ok(v) => v,
+            // A writer was killed mid-transaction and left a hot journal, which a
+            // read-only connection cannot roll back: let a writable one do that (this
+            // only restores the last committed state; nothing is created or migrated).
+            Err(Error::Sqlite {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            }) if may_recover && f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK => {
+                drop(s);
+                Store::recover(path)?;
+                return Store::open_read_only_inner(path, false);
+            }
+            Err(e) => return Err(e),
+        };
         if s.version > SCHEMA_VERSION {
             return Err(Error::TooNew(s.version, SCHEMA_VERSION));
         }
         Ok(Some(s))
+    }
+
+    /// Rolls back the transaction of a writer that was killed, by opening the existing
+    /// journal for writing (never creating it) and reading it once.
+    fn recover(path: &Path) -> Result<(), Error> {
+        let e = |source| Error::Sqlite {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(e)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(e)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(e)?;
+        Ok(())
     }
 
     /// Opens a private in-memory store (tests).
@@ -765,6 +805,37 @@ mod tests {
         let s = Store::open(&path).unwrap();
         assert_eq!(s.version().unwrap(), SCHEMA_VERSION);
         assert_eq!(s.open_actions(8080, "tcp").unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_only_open_after_a_writer_was_killed() {
+        // The files as a writer killed mid-transaction leaves them: the database with
+        // uncommitted pages written, and the hot journal that undoes them.
+        let dir = scratch("hot");
+        let path = dir.join("portwarden.db");
+        let s = Store::open(&path).unwrap();
+        s.record(&new(1)).unwrap();
+        s.conn
+            .execute_batch("PRAGMA cache_size = 1; BEGIN")
+            .unwrap();
+        for _ in 0..200 {
+            s.conn
+                .execute(
+                    "INSERT INTO actions (at, user, uid, port, protocol, how, summary, detail, undo)
+                     VALUES ('t', 'u', 0, 2, 'tcp', 'kill', ?1, '{}', '{}')",
+                    ["x".repeat(2000)],
+                )
+                .unwrap();
+        }
+        let crashed = dir.join("crashed.db");
+        std::fs::copy(&path, &crashed).unwrap();
+        let journal = dir.join("portwarden.db-journal");
+        assert!(journal.exists());
+        std::fs::copy(&journal, dir.join("crashed.db-journal")).unwrap();
+        drop(s);
+        let ro = Store::open_read_only(&crashed).unwrap().unwrap();
+        assert_eq!(ro.actions().unwrap().len(), 1, "the last committed state");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
