@@ -3,8 +3,9 @@
 //! [`plan`] is pure: from the local inventory, the port and the caller's context it works
 //! out who owns the port, what each step would do, which clients are connected, and what
 //! must be refused. [`execute`] carries a plan out through a [`System`] (the OS
-//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), records it in the journal, and
-//! [`undo`] reverses what can be reversed. [`linux::Linux`] is the real system; tests use
+//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), journalling it first as pending
+//! and then as applied or failed; [`reconcile`] brings the journal and `inet portwarden`
+//! into agreement at the start of every command; [`undo`] reverses what can be reversed. [`linux::Linux`] is the real system; tests use
 //! fakes.
 
 mod destroy;
@@ -177,8 +178,9 @@ pub fn rule_text(port: u16, t: Transport, reject: bool) -> String {
 }
 
 /// Works out what closing `port`/`transport` with `how` would do. `how = None` picks
-/// the least destructive step that closes the door from outside: the firewall when nft
-/// is available, else stopping the owner.
+/// the least destructive step that closes the door from outside: the firewall. Without
+/// nft that plan is refused (the user chooses another `how`); it never silently becomes
+/// stopping the owner.
 pub fn plan(
     inv: &Inventory,
     port: u16,
@@ -818,9 +820,7 @@ fn adopt(sys: &dyn System, store: &Store, tag: &nft::Tag) -> Result<Option<i64>,
             port: tag.port,
             protocol: tag.transport.as_str().into(),
             how: How::Firewall.as_str().into(),
-            summary: format!(
-                "firewall: {rule} (found in inet portwarden without a journal record)"
-            ),
+            summary: format!("firewall: {rule}"),
             detail: serde_json::json!({ "rule": rule, "comment": comment, "adopted": true }),
             undo: Undo::DeleteRule {
                 comment: comment.clone(),
@@ -828,7 +828,7 @@ fn adopt(sys: &dyn System, store: &Store, tag: &nft::Tag) -> Result<Option<i64>,
             },
             state: State::Applied,
             runner: None,
-            note: Some("adopted: the rule was in the table but not in the journal".into()),
+            note: Some("adopted: found in inet portwarden without a journal record".into()),
         },
     )?)
 }
@@ -1046,13 +1046,11 @@ fn undo_one(
             if handles.is_empty() {
                 ("the rule was already gone".to_string(), true)
             } else {
-                (
-                    format!(
-                        "deleted the firewall rule ({})",
-                        a.summary.trim_start_matches("firewall: ")
-                    ),
-                    true,
-                )
+                let rule = nft::Tag::parse(comment).map_or_else(
+                    || a.summary.trim_start_matches("firewall: ").to_string(),
+                    |t| t.rule_text(),
+                );
+                (format!("deleted the firewall rule ({rule})"), true)
             }
         }
         Undo::StartUnit { unit, was_enabled } => {
