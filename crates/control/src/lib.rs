@@ -5,8 +5,9 @@
 //! must be refused. [`execute`] carries a plan out through a [`System`] (the OS
 //! touchpoints: signals, systemctl, nft, SOCK_DESTROY), journalling it first as pending
 //! and then as applied or failed; [`reconcile`] brings the journal and `inet portwarden`
-//! into agreement at the start of every command; [`undo`] reverses what can be reversed. [`linux::Linux`] is the real system; tests use
-//! fakes.
+//! into agreement at the start of every command; [`undo`] reverses what can be reversed.
+//! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
+//! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
 
 mod destroy;
 pub mod linux;

@@ -249,6 +249,14 @@ pub fn boot_file(tags: &[Tag]) -> String {
     s
 }
 
+/// The boot file for whatever comments are given (say, read from `nft list`, or fuzzed):
+/// each is kept only when [`Tag::parse`] accepts it, and rebuilt from its tag. Pure; the
+/// entry point for a fuzz target of the boot-file builder.
+pub fn boot_file_from_comments<'a>(comments: impl IntoIterator<Item = &'a str>) -> String {
+    let tags: Vec<Tag> = comments.into_iter().filter_map(Tag::parse).collect();
+    boot_file(&tags)
+}
+
 fn safe_path(p: &str) -> Result<(), String> {
     if p.starts_with('/')
         && !p
@@ -401,6 +409,55 @@ mod tests {
                     || line == "}",
                 "{line:?}"
             );
+        }
+    }
+
+    /// Every line of a boot file is one of the statements portwarden writes, and every
+    /// quoted comment holds only stamp characters.
+    fn only_our_statements(f: &str) -> Result<(), String> {
+        for line in f.lines() {
+            let ok = line.starts_with('#')
+                || matches!(
+                    line,
+                    "table inet portwarden"
+                        | "delete table inet portwarden"
+                        | "table inet portwarden {"
+                        | "  chain input {"
+                        | "    type filter hook input priority -10; policy accept;"
+                        | "  }"
+                        | "}"
+                )
+                || line
+                    .strip_prefix("add rule inet portwarden input meta l4proto ")
+                    .and_then(|r| r.split_once(" comment \"portwarden:"))
+                    .is_some_and(|(_, c)| {
+                        c.strip_suffix('"').is_some_and(|c| {
+                            c.bytes().all(|b| {
+                                b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_' | b'-')
+                            })
+                        })
+                    });
+            if !ok {
+                return Err(format!("foreign line {line:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_comment_becomes_a_statement(comments in proptest::collection::vec(
+            proptest::prop_oneof![
+                "portwarden:[0-9]{1,6}:(tcp|udp|sctp):(drop|reject|accept):.{0,70}",
+                "portwarden:[0-9]{1,5}:(tcp|udp):(drop|reject):[ -~\n\"\\\\]{0,70}",
+                ".{0,80}",
+            ],
+            0..6,
+        )) {
+            let f = boot_file_from_comments(comments.iter().map(String::as_str));
+            proptest::prop_assert!(only_our_statements(&f).is_ok(), "{}", f);
+            let kept = comments.iter().filter(|c| Tag::parse(c).is_some()).count();
+            proptest::prop_assert_eq!(f.matches("add rule").count(), kept);
         }
     }
 
