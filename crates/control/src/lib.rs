@@ -801,6 +801,18 @@ fn execute_firewall(
     })
 }
 
+/// Whether `unit` is a plain `NAME.service` (what [`plan`] records), so a journal record
+/// can never hand `systemctl` an option or another kind of unit.
+fn plain_service_name(unit: &str) -> bool {
+    unit.strip_suffix(".service").is_some_and(|n| {
+        !n.is_empty()
+            && !n.starts_with('-')
+            && n.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.' | b'@' | b'-' | b'\\')
+            })
+    })
+}
+
 /// A printable, escaped form of text read from the system (a rule comment).
 fn shown(s: &str) -> String {
     s.escape_debug().to_string()
@@ -1055,6 +1067,13 @@ fn undo_one(
             }
         }
         Undo::StartUnit { unit, was_enabled } => {
+            if !plain_service_name(unit) {
+                return Err(Error::Step(format!(
+                    "action #{}: the journal names {:?}, which is not a plain service unit; not started",
+                    a.id,
+                    shown(unit)
+                )));
+            }
             if *was_enabled {
                 sys.systemctl(&["enable", unit])
                     .map_err(|e| Error::Step(format!("systemctl enable {unit}: {e}")))?;

@@ -660,6 +660,44 @@ fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
 }
 
 #[test]
+fn undo_starts_only_plain_service_units() {
+    assert!(plain_service_name("nginx.service"));
+    assert!(plain_service_name("getty@tty1.service"));
+    for bad in [
+        "--now.service",
+        "x.socket",
+        ".service",
+        "a b.service",
+        "evil\n.service",
+    ] {
+        assert!(!plain_service_name(bad), "{bad:?}");
+    }
+    let store = Store::in_memory().unwrap();
+    store
+        .record(&NewAction {
+            at: "t".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 80,
+            protocol: "tcp".into(),
+            how: "service".into(),
+            summary: "s".into(),
+            detail: serde_json::json!({}),
+            undo: Undo::StartUnit {
+                unit: "--system.service".into(),
+                was_enabled: true,
+            },
+            state: State::Applied,
+            runner: None,
+            note: None,
+        })
+        .unwrap();
+    let sys = Fake::default();
+    assert!(undo(80, Transport::Tcp, &sys, &store, &paths(), false).is_err());
+    assert!(sys.log.borrow().is_empty());
+}
+
+#[test]
 fn dates() {
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     assert_eq!(rfc3339(1795305600), "2026-11-22T00:00:00Z");
