@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 fn why_skip() -> Option<String> {
-    common::why_skip(&["ip", "nft", "python3"])
+    must_run()
 }
 
 const LISTEN: &str = "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',8080))\ns.listen()\nprint('ready')\nwhile True:\n c,_=s.accept()\n globals().setdefault('keep',[]).append(c)\n";
@@ -491,6 +491,34 @@ fn closing_twice_says_so_and_adds_nothing() {
     assert!(s.contains("already closed by portwarden (action #1"), "{s}");
     assert_eq!(rules(&ns).len(), 1);
     assert_eq!(journal(&ns).len(), 1);
+    // Ten runs closing another port at the same moment: one rule.
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    let kids: Vec<_> = (0..10)
+        .map(|_| {
+            ns.cmd(&[
+                bin.to_str().unwrap(),
+                "close",
+                "9090",
+                "--how",
+                "firewall",
+                "--yes",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let on_9090 = rules(&ns)
+        .into_iter()
+        .filter(|(_, c)| c.starts_with("portwarden:9090:"))
+        .count();
+    assert_eq!(on_9090, 1);
 }
 
 #[test]

@@ -452,7 +452,7 @@ pub struct Outcome {
     pub already_closed: bool,
 }
 
-fn me(sys: &dyn System) -> Option<Runner> {
+fn me_runner(sys: &dyn System) -> Option<Runner> {
     let pid = sys.pid();
     sys.process_start(pid).map(|start| Runner { pid, start })
 }
@@ -478,7 +478,7 @@ fn begin(
         detail: detail.clone(),
         undo: undo.clone(),
         state: State::Pending,
-        runner: me(sys),
+        runner: me_runner(sys),
         note: None,
     })?)
 }
@@ -733,24 +733,6 @@ fn execute_firewall(
     store: &Store,
 ) -> Result<Outcome, Error> {
     let listed = nft::list(sys).map_err(Error::Nft)?;
-    let present = |c: &str| listed.iter().any(|r| r.comment.as_deref() == Some(c));
-    for a in store.open_actions(plan.port, plan.transport.as_str())? {
-        if a.state != State::Applied {
-            continue;
-        }
-        if let Some(c) = rule_comment(&a).filter(|c| present(c)) {
-            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
-            return Ok(Outcome {
-                action_id: a.id,
-                done: vec![format!(
-                    "port {}/{} is already closed by portwarden (action #{}: {rule}); nothing added",
-                    plan.port, plan.transport, a.id
-                )],
-                verified: true,
-                already_closed: true,
-            });
-        }
-    }
     let tag = nft::Tag {
         port: plan.port,
         transport: plan.transport,
@@ -769,7 +751,56 @@ fn execute_firewall(
         comment: comment.clone(),
         persisted: ctx.persist.then(|| ctx.persist_paths.file.clone()),
     };
-    let id = begin(plan, sys, store, &summary, &detail, &undo)?;
+    // Already closed by portwarden (its rule is in place), or being closed right now by
+    // another run: say so and add nothing. Decided in the same transaction that
+    // journals this action as pending.
+    let present = |c: &str| listed.iter().any(|r| r.comment.as_deref() == Some(c));
+    let me = sys.pid();
+    let in_the_way = |a: &Action| {
+        rule_comment(a).is_some_and(|c| match a.state {
+            State::Applied => present(c),
+            State::Pending => a
+                .runner
+                .is_some_and(|r| r.pid != me && sys.process_start(r.pid) == Some(r.start)),
+            _ => false,
+        })
+    };
+    let (user, uid) = sys.whoami();
+    let new = NewAction {
+        at: sys.now(),
+        user,
+        uid,
+        port: plan.port,
+        protocol: plan.transport.as_str().into(),
+        how: plan.how.as_str().into(),
+        summary: summary.clone(),
+        detail: detail.clone(),
+        undo: undo.clone(),
+        state: State::Pending,
+        runner: me_runner(sys),
+        note: None,
+    };
+    let id = match store.record_unless(&new, &in_the_way)? {
+        Ok(id) => id,
+        Err(a) => {
+            let c = rule_comment(&a).unwrap_or_default();
+            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
+            let how = if a.state == State::Pending {
+                "is being closed by portwarden right now"
+            } else {
+                "is already closed by portwarden"
+            };
+            return Ok(Outcome {
+                action_id: a.id,
+                done: vec![format!(
+                    "port {}/{} {how} (action #{}: {rule}); nothing added",
+                    plan.port, plan.transport, a.id
+                )],
+                verified: true,
+                already_closed: true,
+            });
+        }
+    };
     if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
         return Err(failed(store, id, false, Error::Nft(e)));
     }

@@ -483,6 +483,40 @@ fn closing_a_closed_port_adds_nothing() {
     let third = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
     assert!(!third.already_closed);
     assert_eq!(sys.comments().len(), 1);
+    // Another run closing 9090 right now (pending, its process alive): nothing added.
+    let busy = store
+        .record(&NewAction {
+            at: "t".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 9090,
+            protocol: "tcp".into(),
+            how: "firewall".into(),
+            summary: "s".into(),
+            detail: serde_json::json!({}),
+            undo: Undo::DeleteRule {
+                comment: "portwarden:9090:tcp:drop:busy".into(),
+                persisted: None,
+            },
+            state: State::Pending,
+            runner: Some(Runner {
+                pid: 4242,
+                start: 5,
+            }),
+            note: None,
+        })
+        .unwrap();
+    sys.alive.borrow_mut().insert(4242);
+    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(out.already_closed);
+    assert_eq!(out.action_id, busy);
+    assert!(out.done[0].contains("right now"), "{:?}", out.done);
+    assert_eq!(sys.comments().len(), 1);
+    // Once that process is gone, its record no longer stands in the way.
+    sys.alive.borrow_mut().clear();
+    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(!out.already_closed);
+    assert_eq!(sys.comments().len(), 2);
 }
 
 #[test]

@@ -473,6 +473,37 @@ impl Store {
         Ok(())
     }
 
+    /// Records `a` unless an action on the same port and protocol that is not undone
+    /// (applied or pending) makes `conflict` true; the look and the insert are one
+    /// `BEGIN IMMEDIATE` transaction, so two processes closing the same port at once do
+    /// not both go ahead. Returns the new id, or the action in the way.
+    pub fn record_unless(
+        &self,
+        a: &NewAction,
+        conflict: &dyn Fn(&Action) -> bool,
+    ) -> Result<Result<i64, Action>, Error> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))?;
+        let r = self
+            .query(
+                "WHERE port = ?1 AND protocol = ?2 AND undone_at IS NULL
+                 AND state IN ('applied', 'pending') ORDER BY id DESC",
+                &[&a.port, &a.protocol],
+            )
+            .and_then(|open| match open.into_iter().find(|x| conflict(x)) {
+                Some(x) => Ok(Err(x)),
+                None => self.record(a).map(Ok),
+            });
+        let end = if matches!(r, Ok(Ok(_))) {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.conn.execute_batch(end).map_err(|e| self.err(e))?;
+        r
+    }
+
     /// Records `a` — a rule found in the firewall without a record — unless an action
     /// not yet undone already holds the rule comment `comment`; the check and the insert
     /// are one `BEGIN IMMEDIATE` transaction, so two processes adopt a rule once. Returns
@@ -742,6 +773,16 @@ mod tests {
         assert_eq!(all[1].state, State::Failed);
         assert_eq!(all[1].note.as_deref(), Some("gone"));
         assert_eq!(s.open_actions(80, "tcp").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn records_unless_something_is_in_the_way() {
+        let s = Store::in_memory().unwrap();
+        let id = s.record_unless(&new(80), &|_| true).unwrap().unwrap();
+        let other = s.record_unless(&new(80), &|a| a.id == id).unwrap();
+        assert_eq!(other.map_err(|a| a.id), Err(id));
+        assert!(s.record_unless(&new(81), &|_| true).unwrap().is_ok());
+        assert_eq!(s.actions().unwrap().len(), 2);
     }
 
     #[test]
