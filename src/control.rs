@@ -166,7 +166,7 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
         &persist_paths(),
         nft,
     )
-    .map_err(|e| runtime(format!("{e}; the journal is unchanged")))?;
+    .map_err(runtime)?;
     if a.json {
         println!(
             "{}",

@@ -1038,7 +1038,9 @@ pub fn undo(
     let mut actions = store.open_actions(port, transport.as_str())?;
     let wants_nft = actions.iter().any(|a| rule_comment(a).is_some());
     let listed = if nft_available || wants_nft {
-        let l = nft::list(sys).map_err(Error::Nft)?;
+        let l = nft::list(sys).map_err(|e| {
+            Error::Nft(format!("{e}; nothing was undone, the journal is unchanged"))
+        })?;
         let mut adopted = false;
         for tag in l
             .iter()
@@ -1059,9 +1061,26 @@ pub fn undo(
     } else {
         Vec::new()
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Reopened> = Vec::new();
     for a in actions {
-        out.push(undo_one(&a, sys, store, paths, &listed)?);
+        match undo_one(&a, sys, store, paths, &listed) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                let before: Vec<String> = out
+                    .iter()
+                    .map(|r| format!("#{}: {}", r.action_id, r.message))
+                    .collect();
+                return Err(Error::Step(format!(
+                    "action #{}: {e}; it stays open in the journal{}",
+                    a.id,
+                    if before.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (done before: {})", before.join("; "))
+                    }
+                )));
+            }
+        }
     }
     Ok(out)
 }
