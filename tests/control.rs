@@ -590,6 +590,8 @@ fn a_planted_comment_never_reaches_the_boot_file() {
             .output()
             .unwrap()
     };
+    std::fs::write(&conf, "#!/usr/sbin/nft -f\nflush ruleset\n").unwrap();
+    std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = pw(&["close", "8080", "--how", "firewall", "--persist", "--yes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
@@ -599,6 +601,13 @@ fn a_planted_comment_never_reaches_the_boot_file() {
     assert!(!boot.contains("dport 22"), "{boot}");
     assert!(boot.contains("th dport 8080 drop"), "{boot}");
     let main = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        main.starts_with("#!/usr/sbin/nft -f\nflush ruleset\n"),
+        "{main}"
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&conf).unwrap().mode() & 0o777, 0o755);
+    assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o644);
     assert!(
         main.contains(&format!("include \"{}\"", file.display())),
         "{main}"

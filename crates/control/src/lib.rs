@@ -396,7 +396,8 @@ pub trait System {
     fn destroy(&self, s: &RawSocket) -> std::io::Result<()>;
     /// Writes a file (creating its directory), not through a symbolic link, and syncs it.
     fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()>;
-    /// Renames a file over another (atomic on one file system).
+    /// Renames a file over another (atomic on one file system), keeping the mode of the
+    /// file it replaces.
     fn rename(&self, from: &str, to: &str) -> std::io::Result<()>;
     /// Removes a file, if it is there.
     fn remove_file(&self, path: &str);

@@ -134,9 +134,17 @@ impl System for Linux {
     }
 
     fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
         if let Some(dir) = std::path::Path::new(path).parent() {
-            std::fs::create_dir_all(dir)?;
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                // 0755 whatever the umask: a boot-time rules directory others could
+                // write to would let them swap the rules.
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(dir)?;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+            }
         }
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -145,11 +153,17 @@ impl System for Linux {
             .mode(0o644)
             .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
             .open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
         f.write_all(contents.as_bytes())?;
         f.sync_all()
     }
 
     fn rename(&self, from: &str, to: &str) -> std::io::Result<()> {
+        // The replacement keeps the mode of the file it replaces (Debian's
+        // /etc/nftables.conf is executable).
+        if let Ok(md) = std::fs::metadata(to) {
+            std::fs::set_permissions(from, md.permissions())?;
+        }
         std::fs::rename(from, to)
     }
 
