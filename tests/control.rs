@@ -686,3 +686,34 @@ fn hostile_journals_are_refused_with_the_reason() {
     use std::os::unix::fs::MetadataExt;
     assert_eq!(std::fs::metadata(&ns.db).unwrap().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn without_home_there_is_no_journal_and_no_tmp_fallback() {
+    if let Some(why) = must_run() {
+        eprintln!("skipping: {why}");
+        return;
+    }
+    // As an ordinary user (nobody) without HOME: a clear error, nothing under /tmp. The
+    // error comes before anything else is looked at.
+    use std::os::unix::process::CommandExt;
+    let before = std::path::Path::new("/tmp/.local/share/portwarden").exists();
+    for args in [&["actions"][..], &["open", "9"]] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("portwarden"))
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .uid(65534)
+            .gid(65534)
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("HOME is not set"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    if !before {
+        assert!(!std::path::Path::new("/tmp/.local/share/portwarden").exists());
+    }
+}
