@@ -299,7 +299,7 @@ pub struct CloseArgs {
     /// The port: 8080 or 53/udp.
     #[arg(value_parser = parse_target, allow_negative_numbers = true)]
     pub target: PortTarget,
-    /// How to close it (default: firewall when nft is there, else kill).
+    /// How to close it (default: firewall; without nft, close refuses and asks for this).
     #[arg(long, value_enum)]
     pub how: Option<HowArg>,
     /// Show the plan and change nothing.

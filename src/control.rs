@@ -2,17 +2,57 @@
 
 use crate::cli::{ActionsArgs, CloseArgs, HowArg, OpenArgs};
 use crate::ui::{self, Failure};
+use portwarden_control::nft::PersistPaths;
 use portwarden_control::{Context, How};
 use portwarden_report::control as render;
+use portwarden_report::sanitize::terminal;
 use portwarden_store::Store;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-fn store() -> Result<Store, Failure> {
+fn runtime(e: impl std::fmt::Display) -> Failure {
+    Failure::Runtime(anyhow::anyhow!("{e}"))
+}
+
+fn store_path() -> Result<std::path::PathBuf, Failure> {
     let is_root = nix::unistd::geteuid().is_root();
-    let path = portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root);
-    Store::open(&path).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
+    portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root).map_err(runtime)
+}
+
+/// The journal, opened for writing; its reconciliation with `inet portwarden` is printed.
+fn store(nft: bool) -> Result<Store, Failure> {
+    let store =
+        Store::open(&store_path()?).map_err(|e| runtime(format!("{e}; nothing was changed")))?;
+    let notes = portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, true)
+        .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
+    print_notes(&notes);
+    Ok(store)
+}
+
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("portwarden: {}", terminal(n));
+    }
+}
+
+/// Where `--persist` writes: `$PORTWARDEN_NFT_FILE` and `$PORTWARDEN_NFT_CONF` override
+/// the defaults (packaging, tests).
+fn persist_paths() -> PersistPaths {
+    let mut p = PersistPaths::default();
+    if let Some(f) = std::env::var("PORTWARDEN_NFT_FILE")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        p.file = f;
+    }
+    if let Some(f) = std::env::var("PORTWARDEN_NFT_CONF")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        p.main_conf = f;
+    }
+    p
 }
 
 fn context(a: &CloseArgs) -> Context {
@@ -27,6 +67,7 @@ fn context(a: &CloseArgs) -> Context {
         force: a.force,
         persist: a.persist,
         reject: a.reject,
+        persist_paths: persist_paths(),
     }
 }
 
@@ -91,7 +132,7 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(1));
         }
     }
-    let store = store()?;
+    let store = store(ctx.nft)?;
     let out = portwarden_control::execute(
         &plan,
         &ctx,
@@ -101,7 +142,8 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
     )
     .map_err(|e| match e {
         portwarden_control::Error::Refused(m) => Failure::Usage(m),
-        other => Failure::Runtime(anyhow::anyhow!(other)),
+        e @ portwarden_control::Error::Store(_) => runtime(format!("{e}; nothing was changed")),
+        other => runtime(other),
     })?;
     if a.json {
         println!("{}", serde_json::json!({ "plan": plan, "outcome": out }));
@@ -114,14 +156,17 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
 /// Runs `open`.
 pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let store = store()?;
+    let nft = portwarden_control::linux::nft_available();
+    let store = store(nft)?;
     let done = portwarden_control::undo(
         a.target.port,
         a.target.transport,
         &portwarden_control::linux::Linux,
         &store,
+        &persist_paths(),
+        nft,
     )
-    .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    .map_err(runtime)?;
     if a.json {
         println!(
             "{}",
@@ -140,10 +185,17 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
 /// Runs `actions`.
 pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let store = store()?;
-    let list = store
-        .actions()
-        .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    // Read-only: nothing is created or migrated; no journal is an empty one.
+    let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
+        Some(s) => s,
+        None => Store::in_memory().map_err(runtime)?,
+    };
+    let nft = portwarden_control::linux::nft_available();
+    let notes =
+        portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, false)
+            .map_err(runtime)?;
+    print_notes(&notes);
+    let list = store.actions().map_err(runtime)?;
     if a.json {
         println!(
             "{}",

@@ -33,7 +33,9 @@ pub fn why_skip(tools: &[&str]) -> Option<String> {
 pub struct Ns {
     pub name: String,
     kids: Vec<Child>,
-    db: std::path::PathBuf,
+    /// The journal the binary uses (`PORTWARDEN_DB`), in a private directory removed on
+    /// drop.
+    pub db: std::path::PathBuf,
 }
 
 impl Ns {
@@ -49,8 +51,15 @@ impl Ns {
             .unwrap()
             .success();
         assert!(ok, "ip netns add {name}");
+        // The journal in a private directory of its own: portwarden refuses one in a
+        // directory every user may write to, such as /tmp itself.
+        let dir = std::env::temp_dir().join(format!("{name}.d"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
         let ns = Ns {
-            db: std::env::temp_dir().join(format!("{name}.db")),
+            db: dir.join("portwarden.db"),
             name,
             kids: Vec::new(),
         };
@@ -119,6 +128,8 @@ impl Drop for Ns {
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .status();
-        let _ = std::fs::remove_file(&self.db);
+        if let Some(dir) = self.db.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

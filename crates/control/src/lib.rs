@@ -3,16 +3,18 @@
 //! [`plan`] is pure: from the local inventory, the port and the caller's context it works
 //! out who owns the port, what each step would do, which clients are connected, and what
 //! must be refused. [`execute`] carries a plan out through a [`System`] (the OS
-//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), records it in the journal, and
-//! [`undo`] reverses what can be reversed. [`linux::Linux`] is the real system; tests use
-//! fakes.
+//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), journalling it first as pending
+//! and then as applied or failed; [`reconcile`] brings the journal and `inet portwarden`
+//! into agreement at the start of every command; [`undo`] reverses what can be reversed.
+//! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
+//! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
 
 mod destroy;
 pub mod linux;
 pub mod nft;
 
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
-use portwarden_store::{Action, NewAction, Store, Undo};
+use portwarden_store::{Action, NewAction, Runner, State, Store, Undo};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -61,6 +63,8 @@ pub struct Context {
     pub persist: bool,
     /// `--reject`: reject instead of silently dropping.
     pub reject: bool,
+    /// Where `--persist` writes.
+    pub persist_paths: nft::PersistPaths,
 }
 
 /// Parses `$SSH_CONNECTION` ("client_ip client_port server_ip server_port").
@@ -175,8 +179,9 @@ pub fn rule_text(port: u16, t: Transport, reject: bool) -> String {
 }
 
 /// Works out what closing `port`/`transport` with `how` would do. `how = None` picks
-/// the least destructive step that closes the door from outside: the firewall when nft
-/// is available, else stopping the owner.
+/// the least destructive step that closes the door from outside: the firewall. Without
+/// nft that plan is refused (the user chooses another `how`); it never silently becomes
+/// stopping the owner.
 pub fn plan(
     inv: &Inventory,
     port: u16,
@@ -230,7 +235,9 @@ pub fn plan(
                 .any(|e| &e.socket == l && e.pids.is_empty())
         });
     let how_is_default = how.is_none();
-    let how = how.unwrap_or(if ctx.nft { How::Firewall } else { How::Kill });
+    // The default is always the firewall: without nft the plan is refused and the user
+    // chooses, never a silent switch to stopping the owner.
+    let how = how.unwrap_or(How::Firewall);
     let mut refusals = Vec::new();
     let mut refuse = |reason: String, overridable: bool| {
         refusals.push(Refusal {
@@ -328,15 +335,17 @@ pub fn plan(
             }
         }
         How::Firewall => {
-            if !ctx.nft {
-                refuse("nft is not installed (apt-get install nftables), so no firewall rule can be added".into(), false);
+            if !ctx.nft && how_is_default {
+                refuse("nft cannot be run here (install nftables, or put /usr/sbin on PATH), so the default — a firewall rule — is not possible; choose another way with --how kill, --how service or --how connections".into(), false);
+            } else if !ctx.nft {
+                refuse("nft cannot be run here (install nftables, or put /usr/sbin on PATH), so no firewall rule can be added".into(), false);
             }
             steps.push(Step::AddRule {
                 rule: rule_text(port, transport, ctx.reject),
             });
             if ctx.persist {
                 steps.push(Step::Persist {
-                    path: nft::PERSIST_FILE.into(),
+                    path: ctx.persist_paths.file.clone(),
                 });
             }
         }
@@ -376,14 +385,22 @@ pub trait System {
     fn listening(&self, port: u16, t: Transport) -> bool;
     /// Runs `systemctl ARGS`; stdout on success, stderr on failure.
     fn systemctl(&self, args: &[&str]) -> Result<String, String>;
-    /// Feeds a script to `nft -f -`.
-    fn nft_script(&self, script: &str) -> Result<(), String>;
-    /// Runs `nft -j ARGS` and returns its JSON.
-    fn nft_json(&self, args: &[&str]) -> Result<String, String>;
+    /// Feeds JSON commands (built by [`nft`]) to `nft -j -f -`.
+    fn nft_apply(&self, json: &str) -> Result<(), String>;
+    /// `nft -j list table inet portwarden`: `None` when the table does not exist. An
+    /// `nft` that cannot run is an error.
+    fn nft_list(&self) -> Result<Option<String>, String>;
+    /// `nft -c -f PATH`: checks a file without changing anything.
+    fn nft_check(&self, path: &str) -> Result<(), String>;
     /// SOCK_DESTROY one socket.
     fn destroy(&self, s: &RawSocket) -> std::io::Result<()>;
-    /// Writes a file (for `--persist`).
+    /// Writes a file (creating its directory), not through a symbolic link, and syncs it.
     fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()>;
+    /// Renames a file over another (atomic on one file system), keeping the mode of the
+    /// file it replaces.
+    fn rename(&self, from: &str, to: &str) -> std::io::Result<()>;
+    /// Removes a file, if it is there.
+    fn remove_file(&self, path: &str);
     /// Reads a file, if it exists.
     fn read_file(&self, path: &str) -> Option<String>;
     /// Waits (faked in tests).
@@ -392,6 +409,10 @@ pub trait System {
     fn now(&self) -> String;
     /// Who runs us: (user name, uid).
     fn whoami(&self) -> (String, u32);
+    /// When the process `pid` started (clock ticks after boot), if it runs.
+    fn process_start(&self, pid: u32) -> Option<u64>;
+    /// Our own pid.
+    fn pid(&self) -> u32;
 }
 
 /// Why carrying out a plan failed.
@@ -403,6 +424,9 @@ pub enum Error {
     /// A step failed.
     #[error("{0}")]
     Step(String),
+    /// `nft` could not be run, or failed.
+    #[error("nft: {0}")]
+    Nft(String),
     /// The journal failed.
     #[error(transparent)]
     Store(#[from] portwarden_store::Error),
@@ -425,9 +449,189 @@ pub struct Outcome {
     pub done: Vec<String>,
     /// Whether the port is closed from the point of view of the step taken.
     pub verified: bool,
+    /// Whether portwarden had closed the port already (nothing was added).
+    pub already_closed: bool,
 }
 
-/// Carries out `plan`, journalling it in `store`.
+fn me_runner(sys: &dyn System) -> Option<Runner> {
+    let pid = sys.pid();
+    sys.process_start(pid).map(|start| Runner { pid, start })
+}
+
+/// Journals the action as pending, before anything is changed.
+fn begin(
+    plan: &Plan,
+    sys: &dyn System,
+    store: &Store,
+    summary: &str,
+    detail: &serde_json::Value,
+    undo: &Undo,
+) -> Result<i64, Error> {
+    let (user, uid) = sys.whoami();
+    Ok(store.record(&NewAction {
+        at: sys.now(),
+        user,
+        uid,
+        port: plan.port,
+        protocol: plan.transport.as_str().into(),
+        how: plan.how.as_str().into(),
+        summary: summary.into(),
+        detail: detail.clone(),
+        undo: undo.clone(),
+        state: State::Pending,
+        runner: me_runner(sys),
+        note: None,
+    })?)
+}
+
+/// Marks a carried-out action applied; when the journal fails now, the change is made
+/// and the error says so (the next command's reconciliation settles the record).
+fn applied(
+    store: &Store,
+    id: i64,
+    summary: &str,
+    detail: &serde_json::Value,
+    undo: &Undo,
+) -> Result<(), Error> {
+    store.mark_applied(id, summary, detail, undo).map_err(|e| {
+        Error::Step(format!(
+            "done ({summary}), but the journal could not mark action #{id} applied: {e}"
+        ))
+    })
+}
+
+/// Records that a step failed (`Failed` when nothing had been changed yet, else
+/// `Interrupted`) and hands the error back.
+fn failed(store: &Store, id: i64, changed: bool, e: Error) -> Error {
+    let to = if changed {
+        State::Interrupted
+    } else {
+        State::Failed
+    };
+    match store.transition(id, State::Pending, to, &e.to_string()) {
+        Ok(_) => e,
+        Err(j) => Error::Step(format!(
+            "{e}; and the journal could not record it (action #{id} stays pending): {j}"
+        )),
+    }
+}
+
+fn run_kill(
+    plan: &Plan,
+    sys: &dyn System,
+    timeout: Duration,
+    done: &mut Vec<String>,
+) -> Result<bool, Error> {
+    for o in &plan.owners {
+        sys.signal(o.pid, false).map_err(|e| {
+            Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
+        })?;
+        done.push(format!("sent SIGTERM to {} ({})", o.pid, o.name));
+    }
+    let step = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    while waited < timeout && plan.owners.iter().any(|o| sys.alive(o.pid)) {
+        sys.sleep(step);
+        waited += step;
+    }
+    for o in plan.owners.iter().filter(|o| sys.alive(o.pid)) {
+        sys.signal(o.pid, true).map_err(|e| {
+            Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
+        })?;
+        done.push(format!(
+            "{} ({}) ignored SIGTERM for {:?}; sent SIGKILL",
+            o.pid, o.name, timeout
+        ));
+    }
+    let mut waited = Duration::ZERO;
+    while waited < Duration::from_secs(2) && sys.listening(plan.port, plan.transport) {
+        sys.sleep(step);
+        waited += step;
+    }
+    let verified = !sys.listening(plan.port, plan.transport);
+    if !verified {
+        done.push(format!(
+            "port {}/{} still listens (another process took it over?)",
+            plan.port, plan.transport
+        ));
+    }
+    Ok(verified)
+}
+
+fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<String>) -> Result<bool, Error> {
+    for s in &plan.steps {
+        if let Step::StopAndDisable { unit } = s {
+            sys.systemctl(&["stop", unit])
+                .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
+            sys.systemctl(&["disable", unit])
+                .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
+            done.push(format!("stopped and disabled {unit}"));
+        }
+    }
+    Ok(!sys.listening(plan.port, plan.transport))
+}
+
+fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<String>) -> Result<usize, Error> {
+    let mut n = 0;
+    for s in &plan.steps {
+        if let Step::Destroy { socket } = s {
+            match sys.destroy(socket) {
+                Ok(()) => {
+                    n += 1;
+                    done.push(format!("dropped {} -> {}", socket.remote, socket.local));
+                }
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
+                    done.push(format!("{} had already closed", socket.remote));
+                }
+                Err(e) => {
+                    return Err(Error::Step(format!(
+                        "SOCK_DESTROY {}: {}",
+                        socket.remote,
+                        perm_hint(&e, "CAP_NET_ADMIN")
+                    )))
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The comment of a firewall action's rule.
+fn rule_comment(a: &Action) -> Option<&str> {
+    match &a.undo {
+        Undo::DeleteRule { comment, .. } if a.how == How::Firewall.as_str() => Some(comment),
+        _ => None,
+    }
+}
+
+/// Rewrites the boot file from the journal: every applied, not undone firewall action
+/// that was persisted (except `exclude`), each rebuilt from its strictly parsed tag.
+fn persist_from_journal(
+    sys: &dyn System,
+    store: &Store,
+    paths: &nft::PersistPaths,
+    exclude: Option<i64>,
+) -> Result<(), Error> {
+    let tags: Vec<nft::Tag> = store
+        .actions()?
+        .iter()
+        .filter(|a| a.undone_at.is_none() && a.state == State::Applied && Some(a.id) != exclude)
+        .filter_map(|a| match &a.undo {
+            Undo::DeleteRule {
+                comment,
+                persisted: Some(_),
+            } if a.how == How::Firewall.as_str() => nft::Tag::parse(comment),
+            _ => None,
+        })
+        .collect();
+    nft::persist(sys, paths, &tags).map_err(Error::Step)
+}
+
+/// Carries out `plan`. Intent first: the action is journalled as pending (for the
+/// firewall, with the exact comment of the rule it will add) before anything changes —
+/// a journal that cannot be written stops it there — then carried out, then marked
+/// applied (or failed). Closing by firewall a port portwarden already closed adds
+/// nothing and names the action that did.
 pub fn execute(
     plan: &Plan,
     ctx: &Context,
@@ -439,159 +643,374 @@ pub fn execute(
         let reasons: Vec<&str> = plan.refusals.iter().map(|r| r.reason.as_str()).collect();
         return Err(Error::Refused(reasons.join("; ")));
     }
-    let (user, uid) = sys.whoami();
     let mut done = Vec::new();
-    let mut verified = true;
-    let (summary, detail, undo) = match plan.how {
+    let outcome = |id: i64, done: Vec<String>, verified: bool| Outcome {
+        action_id: id,
+        done,
+        verified,
+        already_closed: false,
+    };
+    match plan.how {
         How::Kill => {
-            for o in &plan.owners {
-                sys.signal(o.pid, false).map_err(|e| {
-                    Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
-                })?;
-                done.push(format!("sent SIGTERM to {} ({})", o.pid, o.name));
+            let summary = format!(
+                "stopped {} process(es) owning {}/{}",
+                plan.owners.len(),
+                plan.port,
+                plan.transport
+            );
+            let detail = serde_json::json!({ "owners": plan.owners });
+            let undo = Undo::Irreversible {
+                reason: "a killed process cannot be resurrected; start it again by hand".into(),
+                cmdlines: plan.owners.iter().map(|o| o.cmdline.clone()).collect(),
+            };
+            let id = begin(plan, sys, store, &summary, &detail, &undo)?;
+            match run_kill(plan, sys, timeout, &mut done) {
+                Ok(verified) => {
+                    applied(store, id, &summary, &detail, &undo)?;
+                    Ok(outcome(id, done, verified))
+                }
+                Err(e) => Err(failed(store, id, !done.is_empty(), e)),
             }
-            let step = Duration::from_millis(50);
-            let mut waited = Duration::ZERO;
-            while waited < timeout && plan.owners.iter().any(|o| sys.alive(o.pid)) {
-                sys.sleep(step);
-                waited += step;
-            }
-            for o in plan.owners.iter().filter(|o| sys.alive(o.pid)) {
-                sys.signal(o.pid, true).map_err(|e| {
-                    Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
-                })?;
-                done.push(format!(
-                    "{} ({}) ignored SIGTERM for {:?}; sent SIGKILL",
-                    o.pid, o.name, timeout
-                ));
-            }
-            let mut waited = Duration::ZERO;
-            while waited < Duration::from_secs(2) && sys.listening(plan.port, plan.transport) {
-                sys.sleep(step);
-                waited += step;
-            }
-            verified = !sys.listening(plan.port, plan.transport);
-            if !verified {
-                done.push(format!(
-                    "port {}/{} still listens (another process took it over?)",
-                    plan.port, plan.transport
-                ));
-            }
-            (
-                format!(
-                    "stopped {} process(es) owning {}/{}",
-                    plan.owners.len(),
-                    plan.port,
-                    plan.transport
-                ),
-                serde_json::json!({ "owners": plan.owners }),
-                Undo::Irreversible {
-                    reason: "a killed process cannot be resurrected; start it again by hand".into(),
-                    cmdlines: plan.owners.iter().map(|o| o.cmdline.clone()).collect(),
-                },
-            )
         }
         How::Service => {
-            let mut first_unit = None;
-            let mut was_enabled = false;
-            for s in &plan.steps {
-                if let Step::StopAndDisable { unit } = s {
-                    was_enabled = sys
-                        .systemctl(&["is-enabled", unit])
-                        .is_ok_and(|o| o.trim() == "enabled");
-                    sys.systemctl(&["stop", unit])
-                        .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
-                    sys.systemctl(&["disable", unit])
-                        .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
-                    done.push(format!("stopped and disabled {unit}"));
-                    first_unit.get_or_insert(unit.clone());
+            let unit = plan
+                .steps
+                .iter()
+                .find_map(|s| match s {
+                    Step::StopAndDisable { unit } => Some(unit.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let was_enabled = sys
+                .systemctl(&["is-enabled", &unit])
+                .is_ok_and(|o| o.trim() == "enabled");
+            let summary = format!("stopped and disabled {unit}");
+            let detail = serde_json::json!({ "units": plan.steps, "owners": plan.owners });
+            let undo = Undo::StartUnit { unit, was_enabled };
+            let id = begin(plan, sys, store, &summary, &detail, &undo)?;
+            match run_service(plan, sys, &mut done) {
+                Ok(verified) => {
+                    applied(store, id, &summary, &detail, &undo)?;
+                    Ok(outcome(id, done, verified))
                 }
+                Err(e) => Err(failed(store, id, !done.is_empty(), e)),
             }
-            let unit = first_unit.unwrap_or_default();
-            verified = !sys.listening(plan.port, plan.transport);
-            (
-                format!("stopped and disabled {unit}"),
-                serde_json::json!({ "units": plan.steps, "owners": plan.owners }),
-                Undo::StartUnit { unit, was_enabled },
-            )
-        }
-        How::Firewall => {
-            let stamp = format!("{}-{}", sys.now(), std::process::id());
-            let id_hint = nft::comment(plan.port, plan.transport, ctx.reject, &stamp);
-            let rule = rule_text(plan.port, plan.transport, ctx.reject);
-            sys.nft_script(&nft::add_rule_script(&rule, &id_hint))
-                .map_err(|e| Error::Step(format!("nft: {e}")))?;
-            done.push(format!("added to table inet portwarden: {rule}"));
-            let mut persisted = None;
-            if ctx.persist {
-                let json = sys
-                    .nft_json(&["list", "table", "inet", "portwarden"])
-                    .map_err(Error::Step)?;
-                nft::persist(sys, &json).map_err(Error::Step)?;
-                done.push(format!("wrote {} (loaded at boot)", nft::PERSIST_FILE));
-                persisted = Some(nft::PERSIST_FILE.to_string());
-            }
-            (
-                format!("firewall: {rule}"),
-                serde_json::json!({ "rule": rule, "comment": id_hint }),
-                Undo::DeleteRule {
-                    comment: id_hint,
-                    persisted,
-                },
-            )
         }
         How::Connections => {
-            let mut n = 0;
-            for s in &plan.steps {
-                if let Step::Destroy { socket } = s {
-                    match sys.destroy(socket) {
-                        Ok(()) => {
-                            n += 1;
-                            done.push(format!("dropped {} -> {}", socket.remote, socket.local));
-                        }
-                        Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
-                            done.push(format!("{} had already closed", socket.remote));
-                        }
-                        Err(e) => {
-                            return Err(Error::Step(format!(
-                                "SOCK_DESTROY {}: {}",
-                                socket.remote,
-                                perm_hint(&e, "CAP_NET_ADMIN")
-                            )))
-                        }
-                    }
+            let detail = serde_json::json!({ "connections": plan.clients });
+            let undo = Undo::Irreversible {
+                reason: "dropped connections cannot be restored; clients may reconnect".into(),
+                cmdlines: Vec::new(),
+            };
+            let pending = format!(
+                "dropping {} connection(s) to {}/{}",
+                plan.clients.len(),
+                plan.port,
+                plan.transport
+            );
+            let id = begin(plan, sys, store, &pending, &detail, &undo)?;
+            match run_connections(plan, sys, &mut done) {
+                Ok(n) => {
+                    let summary = format!(
+                        "dropped {n} connection(s) to {}/{}",
+                        plan.port, plan.transport
+                    );
+                    applied(store, id, &summary, &detail, &undo)?;
+                    let verified =
+                        sys.listening(plan.port, plan.transport) || plan.listeners.is_empty();
+                    Ok(outcome(id, done, verified))
                 }
+                Err(e) => Err(failed(store, id, !done.is_empty(), e)),
             }
-            verified = sys.listening(plan.port, plan.transport) || plan.listeners.is_empty();
-            (
-                format!(
-                    "dropped {n} connection(s) to {}/{}",
-                    plan.port, plan.transport
-                ),
-                serde_json::json!({ "connections": plan.clients }),
-                Undo::Irreversible {
-                    reason: "dropped connections cannot be restored; clients may reconnect".into(),
-                    cmdlines: Vec::new(),
-                },
-            )
         }
+        How::Firewall => execute_firewall(plan, ctx, sys, store),
+    }
+}
+
+fn execute_firewall(
+    plan: &Plan,
+    ctx: &Context,
+    sys: &dyn System,
+    store: &Store,
+) -> Result<Outcome, Error> {
+    let listed = nft::list(sys).map_err(Error::Nft)?;
+    let tag = nft::Tag {
+        port: plan.port,
+        transport: plan.transport,
+        verdict: if ctx.reject {
+            nft::Verdict::Reject
+        } else {
+            nft::Verdict::Drop
+        },
+        stamp: nft::Stamp::generate(sys.pid()),
     };
-    let id = store.record(&NewAction {
+    let rule = tag.rule_text();
+    let comment = tag.comment();
+    let summary = format!("firewall: {rule}");
+    let detail = serde_json::json!({ "rule": rule, "comment": comment });
+    let undo = Undo::DeleteRule {
+        comment: comment.clone(),
+        persisted: ctx.persist.then(|| ctx.persist_paths.file.clone()),
+    };
+    // Already closed by portwarden (its rule is in place), or being closed right now by
+    // another run: say so and add nothing. Decided in the same transaction that
+    // journals this action as pending.
+    let present = |c: &str| listed.iter().any(|r| r.comment.as_deref() == Some(c));
+    let me = sys.pid();
+    let in_the_way = |a: &Action| {
+        rule_comment(a).is_some_and(|c| match a.state {
+            State::Applied => present(c),
+            State::Pending => a
+                .runner
+                .is_some_and(|r| r.pid != me && sys.process_start(r.pid) == Some(r.start)),
+            _ => false,
+        })
+    };
+    let (user, uid) = sys.whoami();
+    let new = NewAction {
         at: sys.now(),
         user,
         uid,
         port: plan.port,
         protocol: plan.transport.as_str().into(),
         how: plan.how.as_str().into(),
-        summary,
-        detail,
-        undo,
-    })?;
+        summary: summary.clone(),
+        detail: detail.clone(),
+        undo: undo.clone(),
+        state: State::Pending,
+        runner: me_runner(sys),
+        note: None,
+    };
+    let id = match store.record_unless(&new, &in_the_way)? {
+        Ok(id) => id,
+        Err(a) => {
+            let c = rule_comment(&a).unwrap_or_default();
+            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
+            let how = if a.state == State::Pending {
+                "is being closed by portwarden right now"
+            } else {
+                "is already closed by portwarden"
+            };
+            return Ok(Outcome {
+                action_id: a.id,
+                done: vec![format!(
+                    "port {}/{} {how} (action #{}: {rule}); nothing added",
+                    plan.port, plan.transport, a.id
+                )],
+                verified: true,
+                already_closed: true,
+            });
+        }
+    };
+    if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
+        return Err(failed(store, id, false, Error::Nft(e)));
+    }
+    let mut done = vec![format!("added to table inet portwarden: {rule}")];
+    applied(store, id, &summary, &detail, &undo)?;
+    if ctx.persist {
+        if let Err(e) = persist_from_journal(sys, store, &ctx.persist_paths, None) {
+            let fix = store.set_undo(
+                id,
+                &Undo::DeleteRule {
+                    comment,
+                    persisted: None,
+                },
+            );
+            return Err(Error::Step(format!(
+                "the rule is in place (action #{id}) but was not made persistent: {e}{}",
+                fix.err()
+                    .map(|j| format!("; and the journal could not record that: {j}"))
+                    .unwrap_or_default()
+            )));
+        }
+        done.push(format!("wrote {} (loaded at boot)", ctx.persist_paths.file));
+    }
     Ok(Outcome {
         action_id: id,
         done,
-        verified,
+        verified: true,
+        already_closed: false,
     })
+}
+
+/// Whether `unit` is a plain `NAME.service` (what [`plan`] records), so a journal record
+/// can never hand `systemctl` an option or another kind of unit.
+fn plain_service_name(unit: &str) -> bool {
+    unit.strip_suffix(".service").is_some_and(|n| {
+        !n.is_empty()
+            && !n.starts_with('-')
+            && n.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.' | b'@' | b'-' | b'\\')
+            })
+    })
+}
+
+/// A printable, escaped form of text read from the system (a rule comment).
+fn shown(s: &str) -> String {
+    s.escape_debug().to_string()
+}
+
+/// Journals a tagged rule found in our table without a record, unless a record holding
+/// its comment exists by now. Returns the new action's id.
+fn adopt(sys: &dyn System, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Error> {
+    let (user, uid) = sys.whoami();
+    let rule = tag.rule_text();
+    let comment = tag.comment();
+    Ok(store.adopt(
+        &comment,
+        &NewAction {
+            at: sys.now(),
+            user,
+            uid,
+            port: tag.port,
+            protocol: tag.transport.as_str().into(),
+            how: How::Firewall.as_str().into(),
+            summary: format!("firewall: {rule}"),
+            detail: serde_json::json!({ "rule": rule, "comment": comment, "adopted": true }),
+            undo: Undo::DeleteRule {
+                comment: comment.clone(),
+                persisted: None,
+            },
+            state: State::Applied,
+            runner: None,
+            note: Some("adopted: found in inet portwarden without a journal record".into()),
+        },
+    )?)
+}
+
+/// Brings the journal and `inet portwarden` into agreement; run at the start of every
+/// command that uses the journal. Pending actions whose run is over become applied
+/// (their rule is in place), failed (it is not) or interrupted (not a firewall action);
+/// failed actions whose rule is in place become applied; tagged rules without a record
+/// are adopted; rules in our table that portwarden did not write are reported and left
+/// alone. With `write = false` (read-only commands) nothing is changed, only reported.
+/// Returns one line per finding. Not being able to read the table is a finding, not an
+/// error (the steps that need it fail on their own).
+pub fn reconcile(
+    sys: &dyn System,
+    store: &Store,
+    nft_available: bool,
+    write: bool,
+) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
+    // The table first, then the journal: a rule added meanwhile had its pending record
+    // written before it, so it is never mistaken for an orphan.
+    let listed = if nft_available {
+        nft::list(sys)
+    } else {
+        Err("nft cannot be run".to_string())
+    };
+    let all = store.actions()?;
+    let me = sys.pid();
+    let in_progress = |a: &Action| {
+        a.runner
+            .is_some_and(|r| r.pid != me && sys.process_start(r.pid) == Some(r.start))
+    };
+    let present = |c: &str| {
+        listed
+            .as_ref()
+            .is_ok_and(|l| l.iter().any(|r| r.comment.as_deref() == Some(c)))
+    };
+    let mut unreadable = false;
+    for a in all.iter().filter(|a| a.state == State::Pending) {
+        if in_progress(a) {
+            continue;
+        }
+        let (to, note) = match (rule_comment(a), &listed) {
+            (Some(c), Ok(_)) if present(c) => (
+                State::Applied,
+                "the run stopped after its rule was added; the rule is in place",
+            ),
+            (Some(_), Ok(_)) => (
+                State::Failed,
+                "the run stopped before its rule was added; nothing was changed",
+            ),
+            (Some(_), Err(_)) => {
+                unreadable = true;
+                continue;
+            }
+            (None, _) => (
+                State::Interrupted,
+                "the run stopped part way; what it changed is unknown",
+            ),
+        };
+        if !write || store.transition(a.id, State::Pending, to, note)? {
+            notes.push(format!(
+                "action #{} ({}/{}): {note}{}",
+                a.id,
+                a.port,
+                a.protocol,
+                if write { "" } else { " (not yet recorded)" }
+            ));
+        }
+    }
+    match &listed {
+        Ok(l) => {
+            for a in all
+                .iter()
+                .filter(|a| a.state == State::Failed && a.undone_at.is_none())
+            {
+                if rule_comment(a).is_some_and(present)
+                    && (!write
+                        || store.transition(
+                            a.id,
+                            State::Failed,
+                            State::Applied,
+                            "its rule was found in place",
+                        )?)
+                {
+                    notes.push(format!(
+                        "action #{} ({}/{}) was recorded as failed, but its rule is in place",
+                        a.id, a.port, a.protocol
+                    ));
+                }
+            }
+            for r in l {
+                match &r.tag {
+                    Some(tag) => {
+                        let known = all.iter().any(|a| {
+                            a.undone_at.is_none() && rule_comment(a) == Some(&tag.comment())
+                        });
+                        if known {
+                            continue;
+                        }
+                        if write {
+                            if let Some(id) = adopt(sys, store, tag)? {
+                                notes.push(format!(
+                                    "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
+                                    tag.rule_text()
+                                ));
+                            }
+                        } else {
+                            notes.push(format!(
+                                "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
+                                tag.rule_text(),
+                                r.handle,
+                                tag.port,
+                                tag.transport
+                            ));
+                        }
+                    }
+                    None => notes.push(format!(
+                        "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
+                        r.handle,
+                        r.comment.as_deref().map_or_else(|| "none".into(), |c| format!("\"{}\"", shown(c)))
+                    )),
+                }
+            }
+        }
+        Err(e) => {
+            let open_rules = all.iter().any(|a| {
+                a.undone_at.is_none() && a.state == State::Applied && rule_comment(a).is_some()
+            });
+            if unreadable || open_rules {
+                notes.push(format!(
+                    "cannot read table inet portwarden to check the journal against it: {e}"
+                ));
+            }
+        }
+    }
+    Ok(notes)
 }
 
 /// What undoing one action did.
@@ -605,50 +1024,107 @@ pub struct Reopened {
     pub reversed: bool,
 }
 
-/// Undoes every open action on `port`/`transport`, newest first.
+/// Undoes every open action on `port`/`transport`, newest first. Tagged rules for the
+/// port that the journal does not hold are adopted first, so they are removed too. When
+/// `nft` cannot be run (or fails) and there may be a rule to delete, that is an error and
+/// no record is changed.
 pub fn undo(
     port: u16,
     transport: Transport,
     sys: &dyn System,
     store: &Store,
+    paths: &nft::PersistPaths,
+    nft_available: bool,
 ) -> Result<Vec<Reopened>, Error> {
-    let mut out = Vec::new();
-    for a in store.open_actions(port, transport.as_str())? {
-        out.push(undo_one(&a, sys, store)?);
+    let mut actions = store.open_actions(port, transport.as_str())?;
+    let wants_nft = actions.iter().any(|a| rule_comment(a).is_some());
+    let listed = if nft_available || wants_nft {
+        let l = nft::list(sys).map_err(|e| {
+            Error::Nft(format!("{e}; nothing was undone, the journal is unchanged"))
+        })?;
+        let mut adopted = false;
+        for tag in l
+            .iter()
+            .filter_map(|r| r.tag.as_ref())
+            .filter(|t| t.port == port && t.transport == transport)
+        {
+            if !actions
+                .iter()
+                .any(|a| rule_comment(a) == Some(&tag.comment()))
+            {
+                adopted |= adopt(sys, store, tag)?.is_some();
+            }
+        }
+        if adopted {
+            actions = store.open_actions(port, transport.as_str())?;
+        }
+        l
+    } else {
+        Vec::new()
+    };
+    let mut out: Vec<Reopened> = Vec::new();
+    for a in actions {
+        match undo_one(&a, sys, store, paths, &listed) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                let before: Vec<String> = out
+                    .iter()
+                    .map(|r| format!("#{}: {}", r.action_id, r.message))
+                    .collect();
+                return Err(Error::Step(format!(
+                    "action #{}: {e}; it stays open in the journal{}",
+                    a.id,
+                    if before.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (done before: {})", before.join("; "))
+                    }
+                )));
+            }
+        }
     }
     Ok(out)
 }
 
-fn undo_one(a: &Action, sys: &dyn System, store: &Store) -> Result<Reopened, Error> {
+fn undo_one(
+    a: &Action,
+    sys: &dyn System,
+    store: &Store,
+    paths: &nft::PersistPaths,
+    listed: &[nft::Listed],
+) -> Result<Reopened, Error> {
     let (message, reversed) = match &a.undo {
         Undo::DeleteRule { comment, persisted } => {
-            let json = sys
-                .nft_json(&["list", "table", "inet", "portwarden"])
-                .unwrap_or_default();
-            let handles = nft::handles_with_comment(&json, comment);
-            for h in &handles {
-                sys.nft_script(&format!("delete rule inet portwarden input handle {h}\n"))
-                    .map_err(|e| Error::Step(format!("nft: {e}")))?;
+            let handles: Vec<u64> = listed
+                .iter()
+                .filter(|r| r.comment.as_deref() == Some(comment.as_str()))
+                .map(|r| r.handle)
+                .collect();
+            if !handles.is_empty() {
+                sys.nft_apply(&nft::delete_rules_json(&handles))
+                    .map_err(Error::Nft)?;
             }
             if persisted.is_some() {
-                let json = sys
-                    .nft_json(&["list", "table", "inet", "portwarden"])
-                    .unwrap_or_default();
-                nft::persist(sys, &json).map_err(Error::Step)?;
+                persist_from_journal(sys, store, paths, Some(a.id))?;
             }
             if handles.is_empty() {
                 ("the rule was already gone".to_string(), true)
             } else {
-                (
-                    format!(
-                        "deleted the firewall rule ({})",
-                        a.summary.trim_start_matches("firewall: ")
-                    ),
-                    true,
-                )
+                let rule = nft::Tag::parse(comment).map_or_else(
+                    || a.summary.trim_start_matches("firewall: ").to_string(),
+                    |t| t.rule_text(),
+                );
+                (format!("deleted the firewall rule ({rule})"), true)
             }
         }
         Undo::StartUnit { unit, was_enabled } => {
+            if !plain_service_name(unit) {
+                return Err(Error::Step(format!(
+                    "action #{}: the journal names {:?}, which is not a plain service unit; not started",
+                    a.id,
+                    shown(unit)
+                )));
+            }
             if *was_enabled {
                 sys.systemctl(&["enable", unit])
                     .map_err(|e| Error::Step(format!("systemctl enable {unit}: {e}")))?;

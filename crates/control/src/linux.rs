@@ -103,14 +103,30 @@ impl System for Linux {
         run("systemctl", args, None)
     }
 
-    fn nft_script(&self, script: &str) -> Result<(), String> {
-        run("nft", &["-f", "-"], Some(script)).map(|_| ())
+    fn nft_apply(&self, json: &str) -> Result<(), String> {
+        run("nft", &["-j", "-f", "-"], Some(json)).map(|_| ())
     }
 
-    fn nft_json(&self, args: &[&str]) -> Result<String, String> {
-        let mut a = vec!["-j"];
-        a.extend_from_slice(args);
-        run("nft", &a, None)
+    fn nft_list(&self) -> Result<Option<String>, String> {
+        // Whether the table exists is asked first, so that "no such table" is never
+        // confused with an nft that failed.
+        let tables = run("nft", &["-j", "list", "tables", "inet"], None)?;
+        let v: serde_json::Value = serde_json::from_str(&tables)
+            .map_err(|e| format!("nft printed something unexpected: {e}"))?;
+        let exists = v["nftables"]
+            .as_array()
+            .ok_or("nft printed something unexpected: no \"nftables\" list")?
+            .iter()
+            .filter_map(|i| i.get("table"))
+            .any(|t| t["family"] == "inet" && t["name"] == "portwarden");
+        if !exists {
+            return Ok(None);
+        }
+        run("nft", &["-j", "list", "table", "inet", "portwarden"], None).map(Some)
+    }
+
+    fn nft_check(&self, path: &str) -> Result<(), String> {
+        run("nft", &["-c", "-f", path], None).map(|_| ())
     }
 
     fn destroy(&self, s: &RawSocket) -> std::io::Result<()> {
@@ -118,10 +134,41 @@ impl System for Linux {
     }
 
     fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
         if let Some(dir) = std::path::Path::new(path).parent() {
-            std::fs::create_dir_all(dir)?;
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                // 0755 whatever the umask: a boot-time rules directory others could
+                // write to would let them swap the rules.
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(dir)?;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+            }
         }
-        std::fs::write(path, contents)
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o644)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+            .open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()
+    }
+
+    fn rename(&self, from: &str, to: &str) -> std::io::Result<()> {
+        // The replacement keeps the mode of the file it replaces (Debian's
+        // /etc/nftables.conf is executable).
+        if let Ok(md) = std::fs::metadata(to) {
+            std::fs::set_permissions(from, md.permissions())?;
+        }
+        std::fs::rename(from, to)
+    }
+
+    fn remove_file(&self, path: &str) {
+        let _ = std::fs::remove_file(path);
     }
 
     fn read_file(&self, path: &str) -> Option<String> {
@@ -137,6 +184,21 @@ impl System for Linux {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         crate::rfc3339(secs)
+    }
+
+    fn process_start(&self, pid: u32) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Field 22 (starttime); the fields after the command name start at field 3.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(19)?
+            .parse()
+            .ok()
+    }
+
+    fn pid(&self) -> u32 {
+        std::process::id()
     }
 
     fn whoami(&self) -> (String, u32) {

@@ -68,6 +68,10 @@ fn inv(owners: &[(u64, u32, &str, Option<&str>)], extra: Vec<RawSocket>) -> Inve
     join(raw, Source::Fake, Some(p))
 }
 
+fn paths() -> nft::PersistPaths {
+    nft::PersistPaths::default()
+}
+
 fn ctx() -> Context {
     Context {
         self_pid: 999,
@@ -76,13 +80,42 @@ fn ctx() -> Context {
     }
 }
 
+/// (handle, comment) of a rule in the fake table.
+type FakeRule = (u64, Option<String>);
+
 #[derive(Default)]
 struct Fake {
     log: RefCell<Vec<String>>,
     alive: RefCell<HashSet<u32>>,
     ignores_term: HashSet<u32>,
-    rules: RefCell<Vec<(u64, String)>>,
+    /// `Some` once the table exists: (handle, comment) of each rule.
+    table: RefCell<Option<Vec<FakeRule>>>,
+    next_handle: std::cell::Cell<u64>,
     files: RefCell<std::collections::HashMap<String, String>>,
+    /// nft cannot be run.
+    no_nft: bool,
+    /// `nft -c` rejects every file.
+    check_fails: bool,
+}
+
+impl Fake {
+    fn comments(&self) -> Vec<String> {
+        self.table
+            .borrow()
+            .iter()
+            .flatten()
+            .filter_map(|(_, c)| c.clone())
+            .collect()
+    }
+    /// Puts a rule into the table as someone else (or a crashed portwarden) would.
+    fn plant(&self, comment: &str) {
+        let h = self.next_handle.get() + 10;
+        self.next_handle.set(h);
+        self.table
+            .borrow_mut()
+            .get_or_insert_with(Vec::new)
+            .push((h, Some(comment.to_string())));
+    }
 }
 
 impl System for Fake {
@@ -111,41 +144,50 @@ impl System for Fake {
             String::new()
         })
     }
-    fn nft_script(&self, script: &str) -> Result<(), String> {
-        self.log
-            .borrow_mut()
-            .push(format!("nft {}", script.lines().last().unwrap_or("")));
-        if let Some(rest) = script
-            .lines()
-            .last()
-            .and_then(|l| l.strip_prefix("add rule inet portwarden input "))
-        {
-            let c = rest
-                .split("comment \"")
-                .nth(1)
-                .unwrap()
-                .trim_end_matches('"')
-                .to_string();
-            let h = self.rules.borrow().len() as u64 + 10;
-            self.rules.borrow_mut().push((h, c));
+    fn nft_apply(&self, json: &str) -> Result<(), String> {
+        if self.no_nft {
+            return Err("cannot run nft: No such file or directory".into());
         }
-        if let Some(h) = script
-            .trim()
-            .strip_prefix("delete rule inet portwarden input handle ")
-        {
-            let h: u64 = h.parse().unwrap();
-            self.rules.borrow_mut().retain(|(x, _)| *x != h);
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        for cmd in v["nftables"].as_array().unwrap() {
+            if cmd["add"].get("table").is_some() {
+                self.table.borrow_mut().get_or_insert_with(Vec::new);
+            }
+            if let Some(r) = cmd["add"].get("rule") {
+                self.plant(r["comment"].as_str().unwrap());
+                self.log.borrow_mut().push("nft add rule".into());
+            }
+            if let Some(r) = cmd["delete"].get("rule") {
+                let h = r["handle"].as_u64().unwrap();
+                self.table
+                    .borrow_mut()
+                    .as_mut()
+                    .unwrap()
+                    .retain(|(x, _)| *x != h);
+                self.log.borrow_mut().push(format!("nft delete {h}"));
+            }
         }
         Ok(())
     }
-    fn nft_json(&self, _: &[&str]) -> Result<String, String> {
-        let rules: Vec<serde_json::Value> = self
-            .rules
-            .borrow()
-            .iter()
-            .map(|(h, c)| serde_json::json!({"rule": {"family": "inet", "table": "portwarden", "chain": "input", "handle": h, "comment": c}}))
-            .collect();
-        Ok(serde_json::json!({ "nftables": rules }).to_string())
+    fn nft_list(&self) -> Result<Option<String>, String> {
+        if self.no_nft {
+            return Err("cannot run nft: No such file or directory".into());
+        }
+        Ok(self.table.borrow().as_ref().map(|rules| {
+            let rules: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|(h, c)| serde_json::json!({"rule": {"family": "inet", "table": "portwarden", "chain": "input", "handle": h, "comment": c}}))
+                .collect();
+            serde_json::json!({ "nftables": rules }).to_string()
+        }))
+    }
+    fn nft_check(&self, path: &str) -> Result<(), String> {
+        self.log.borrow_mut().push(format!("nft -c {path}"));
+        if self.check_fails {
+            Err("syntax error".into())
+        } else {
+            Ok(())
+        }
     }
     fn destroy(&self, s: &RawSocket) -> std::io::Result<()> {
         self.log.borrow_mut().push(format!("destroy {}", s.remote));
@@ -154,6 +196,14 @@ impl System for Fake {
     fn write_file(&self, path: &str, contents: &str) -> std::io::Result<()> {
         self.files.borrow_mut().insert(path.into(), contents.into());
         Ok(())
+    }
+    fn rename(&self, from: &str, to: &str) -> std::io::Result<()> {
+        let f = self.files.borrow_mut().remove(from).unwrap();
+        self.files.borrow_mut().insert(to.into(), f);
+        Ok(())
+    }
+    fn remove_file(&self, path: &str) {
+        self.files.borrow_mut().remove(path);
     }
     fn read_file(&self, path: &str) -> Option<String> {
         self.files.borrow().get(path).cloned()
@@ -164,6 +214,12 @@ impl System for Fake {
     }
     fn whoami(&self) -> (String, u32) {
         ("root".into(), 0)
+    }
+    fn process_start(&self, pid: u32) -> Option<u64> {
+        (pid == 999 || self.alive.borrow().contains(&pid)).then_some(5)
+    }
+    fn pid(&self) -> u32 {
+        999
     }
 }
 
@@ -180,7 +236,13 @@ fn default_is_the_firewall_and_plan_names_clients() {
         nft: false,
         ..ctx()
     };
-    assert_eq!(plan(&i, 8080, Transport::Tcp, None, &no_nft).how, How::Kill);
+    // Without nft the default is refused and the user asked to choose: never a silent
+    // switch to killing the owner.
+    let p = plan(&i, 8080, Transport::Tcp, None, &no_nft);
+    assert_eq!(p.how, How::Firewall);
+    assert!(p.steps.iter().all(|s| !matches!(s, Step::Terminate { .. })));
+    assert!(!p.allowed(true));
+    assert!(p.refusals[0].reason.contains("--how"), "{:?}", p.refusals);
 }
 
 #[test]
@@ -242,7 +304,7 @@ fn kill_escalates_and_journals_the_cmdline() {
     let out = execute(&p, &ctx(), &sys, &store, Duration::from_millis(200)).unwrap();
     assert_eq!(*sys.log.borrow(), vec!["TERM 100", "KILL 100"]);
     assert!(out.verified);
-    let back = undo(8080, Transport::Tcp, &sys, &store).unwrap();
+    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
     assert!(!back[0].reversed);
     assert!(
         back[0].message.contains("/usr/bin/web --serve"),
@@ -274,7 +336,7 @@ fn service_needs_systemd_and_a_unit_and_undoes() {
     let sys = Fake::default();
     let store = Store::in_memory().unwrap();
     execute(&p, &sd, &sys, &store, Duration::ZERO).unwrap();
-    undo(8080, Transport::Tcp, &sys, &store).unwrap();
+    undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
     let log = sys.log.borrow().join("\n");
     assert!(log.contains("systemctl stop nginx.service"));
     assert!(log.contains("systemctl disable nginx.service"));
@@ -296,7 +358,7 @@ fn firewall_rule_is_added_persisted_and_removed() {
     let sys = Fake::default();
     let store = Store::in_memory().unwrap();
     execute(&p, &c, &sys, &store, Duration::ZERO).unwrap();
-    assert_eq!(sys.rules.borrow().len(), 1);
+    assert_eq!(sys.comments().len(), 1);
     let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
     assert!(file.contains("th dport 8080 drop"), "{file}");
     assert!(sys
@@ -305,9 +367,9 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .get(nft::MAIN_CONF)
         .unwrap()
         .contains("include \"/etc/portwarden/nftables.nft\""));
-    let back = undo(8080, Transport::Tcp, &sys, &store).unwrap();
+    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
     assert!(back[0].reversed);
-    assert!(sys.rules.borrow().is_empty());
+    assert!(sys.comments().is_empty());
     assert!(!sys
         .files
         .borrow()
@@ -315,7 +377,9 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .unwrap()
         .contains("dport 8080"));
     // Nothing left to undo.
-    assert!(undo(8080, Transport::Tcp, &sys, &store).unwrap().is_empty());
+    assert!(undo(8080, Transport::Tcp, &sys, &store, &paths(), true)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -338,6 +402,333 @@ fn nothing_listening_is_refused_for_kill() {
     let i = inv(&[], vec![]);
     let p = plan(&i, 9, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
+}
+
+fn fw_plan(port: u16, c: &Context) -> Plan {
+    let i = inv(&[(1, 100, "web", None)], vec![]);
+    plan(&i, port, Transport::Tcp, Some(How::Firewall), c)
+}
+
+#[test]
+fn firewall_is_journalled_before_the_rule_is_added() {
+    // A journal that cannot be written: nothing is changed.
+    let dir = std::env::temp_dir().join(format!("pw-control-ro-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("j.db");
+    drop(Store::open(&db).unwrap());
+    let ro = Store::open_read_only(&db).unwrap().unwrap();
+    let sys = Fake::default();
+    let e = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &ro, Duration::ZERO).unwrap_err();
+    assert!(matches!(e, Error::Store(_)), "{e}");
+    assert!(sys.comments().is_empty(), "no rule without a record");
+    assert!(!sys.log.borrow().iter().any(|l| l.starts_with("nft add")));
+    let _ = std::fs::remove_dir_all(&dir);
+    // nft failing: the record says failed, nothing to undo.
+    let store = Store::in_memory().unwrap();
+    let broken = Fake {
+        no_nft: true,
+        ..Fake::default()
+    };
+    assert!(matches!(
+        execute(
+            &fw_plan(8080, &ctx()),
+            &ctx(),
+            &broken,
+            &store,
+            Duration::ZERO
+        ),
+        Err(Error::Nft(_))
+    ));
+    // (nft could not even list: nothing was journalled.)
+    assert!(store.actions().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_rule_is_journalled_as_failed() {
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    let p = fw_plan(8080, &ctx());
+    // The rule goes in, the record is pending with its comment before that.
+    let out = execute(&p, &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let a = store.action(out.action_id).unwrap().unwrap();
+    assert_eq!(a.state, State::Applied);
+    let Undo::DeleteRule { comment, .. } = &a.undo else {
+        panic!("{a:?}")
+    };
+    assert_eq!(sys.comments(), vec![comment.clone()]);
+    assert!(nft::Tag::parse(comment).is_some());
+    // Pending then nft fails: failed, never offered for undo.
+    let id = begin(&p, &sys, &store, "s", &serde_json::json!({}), &a.undo).unwrap();
+    let e = failed(&store, id, false, Error::Nft("boom".into()));
+    assert!(e.to_string().contains("boom"));
+    let f = store.action(id).unwrap().unwrap();
+    assert_eq!(f.state, State::Failed);
+    assert_eq!(f.note.as_deref(), Some("nft: boom"));
+}
+
+#[test]
+fn closing_a_closed_port_adds_nothing() {
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    let first = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let again = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(again.already_closed);
+    assert_eq!(again.action_id, first.action_id);
+    assert!(again.done[0].contains(&format!("action #{}", first.action_id)));
+    assert_eq!(sys.comments().len(), 1);
+    assert_eq!(store.actions().unwrap().len(), 1);
+    // Once the rule is gone (deleted by hand), closing adds it again.
+    sys.table.borrow_mut().as_mut().unwrap().clear();
+    let third = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(!third.already_closed);
+    assert_eq!(sys.comments().len(), 1);
+    // Another run closing 9090 right now (pending, its process alive): nothing added.
+    let busy = store
+        .record(&NewAction {
+            at: "t".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 9090,
+            protocol: "tcp".into(),
+            how: "firewall".into(),
+            summary: "s".into(),
+            detail: serde_json::json!({}),
+            undo: Undo::DeleteRule {
+                comment: "portwarden:9090:tcp:drop:busy".into(),
+                persisted: None,
+            },
+            state: State::Pending,
+            runner: Some(Runner {
+                pid: 4242,
+                start: 5,
+            }),
+            note: None,
+        })
+        .unwrap();
+    sys.alive.borrow_mut().insert(4242);
+    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(out.already_closed);
+    assert_eq!(out.action_id, busy);
+    assert!(out.done[0].contains("right now"), "{:?}", out.done);
+    assert_eq!(sys.comments().len(), 1);
+    // Once that process is gone, its record no longer stands in the way.
+    sys.alive.borrow_mut().clear();
+    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    assert!(!out.already_closed);
+    assert_eq!(sys.comments().len(), 2);
+}
+
+#[test]
+fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    let p = fw_plan(8080, &ctx());
+    let tag = |s: &str| nft::Tag {
+        port: 8080,
+        transport: Transport::Tcp,
+        verdict: nft::Verdict::Drop,
+        stamp: nft::Stamp::parse(s).unwrap(),
+    };
+    let undo_for = |t: &nft::Tag| Undo::DeleteRule {
+        comment: t.comment(),
+        persisted: None,
+    };
+    let j = serde_json::json!({});
+    // Killed after the rule went in / before it did / still running (alive runner).
+    let after = begin(&p, &sys, &store, "s", &j, &undo_for(&tag("a"))).unwrap();
+    sys.plant(&tag("a").comment());
+    let before = begin(&p, &sys, &store, "s", &j, &undo_for(&tag("b"))).unwrap();
+    let running = store
+        .record(&NewAction {
+            at: "t".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 8080,
+            protocol: "tcp".into(),
+            how: "firewall".into(),
+            summary: "s".into(),
+            detail: j.clone(),
+            undo: undo_for(&tag("c")),
+            state: State::Pending,
+            runner: Some(Runner {
+                pid: 4242,
+                start: 5,
+            }),
+            note: None,
+        })
+        .unwrap();
+    sys.alive.borrow_mut().insert(4242);
+    // A kill that was interrupted.
+    let kp = plan(
+        &inv(&[(1, 100, "web", None)], vec![]),
+        8080,
+        Transport::Tcp,
+        Some(How::Kill),
+        &ctx(),
+    );
+    let kill = begin(
+        &kp,
+        &sys,
+        &store,
+        "s",
+        &j,
+        &Undo::Irreversible {
+            reason: "r".into(),
+            cmdlines: vec![],
+        },
+    )
+    .unwrap();
+    // Our rule whose record was lost, and a rule someone planted in our table.
+    sys.plant(&tag("lost").comment());
+    sys.plant("portwarden:8080:tcp:drop:x\nflush ruleset");
+    // Read-only: reported, nothing written.
+    let notes = reconcile(&sys, &store, true, false).unwrap();
+    assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("without a journal record")),
+        "{notes:?}"
+    );
+    let notes = reconcile(&sys, &store, true, true).unwrap();
+    let state = |id| store.action(id).unwrap().unwrap().state;
+    assert_eq!(state(after), State::Applied);
+    assert_eq!(state(before), State::Failed);
+    assert_eq!(state(running), State::Pending);
+    assert_eq!(state(kill), State::Interrupted);
+    let all = store.actions().unwrap();
+    let adopted = all.last().unwrap();
+    assert_eq!(adopted.undo, undo_for(&tag("lost")));
+    assert_eq!(adopted.state, State::Applied);
+    let foreign = notes
+        .iter()
+        .find(|n| n.contains("not written by portwarden"))
+        .unwrap();
+    assert!(
+        foreign.contains("\\n"),
+        "the comment is shown escaped: {foreign}"
+    );
+    assert!(!foreign.contains('\n'));
+    // A second run finds nothing new; the foreign rule is still reported.
+    let notes = reconcile(&sys, &store, true, true).unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(store.actions().unwrap().len(), all.len());
+    // The planted rule is left alone.
+    assert_eq!(sys.comments().len(), 3);
+    // Without nft: nothing is decided about firewall records, and that is said.
+    let blind = Fake {
+        no_nft: true,
+        ..Fake::default()
+    };
+    let notes = reconcile(&blind, &store, true, true).unwrap();
+    assert!(notes.iter().any(|n| n.contains("cannot read")), "{notes:?}");
+}
+
+#[test]
+fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    // nft cannot run: an error, the record stays open, the rule stays.
+    let blind = Fake {
+        no_nft: true,
+        ..Fake::default()
+    };
+    assert!(matches!(
+        undo(8080, Transport::Tcp, &blind, &store, &paths(), false),
+        Err(Error::Nft(_))
+    ));
+    assert_eq!(store.open_actions(8080, "tcp").unwrap().len(), 1);
+    // A rule for the port that no record holds is removed too.
+    sys.plant("portwarden:8080:tcp:reject:lost-1");
+    sys.plant("portwarden:9090:tcp:drop:other");
+    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
+    assert_eq!(back.len(), 2);
+    assert!(back.iter().all(|r| r.reversed));
+    assert_eq!(
+        sys.comments(),
+        vec!["portwarden:9090:tcp:drop:other".to_string()]
+    );
+    assert!(store.open_actions(8080, "tcp").unwrap().is_empty());
+    // Nothing open and no nft: cannot tell, so an error rather than "nothing to do".
+    assert!(undo(8080, Transport::Tcp, &blind, &store, &paths(), true).is_err());
+}
+
+#[test]
+fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
+    let c = Context {
+        persist: true,
+        ..ctx()
+    };
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    sys.plant("portwarden:22:tcp:drop:x\"\nflush ruleset");
+    sys.plant("portwarden:23:tcp:drop:not-persisted");
+    execute(&fw_plan(8080, &c), &c, &sys, &store, Duration::ZERO).unwrap();
+    let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
+    assert!(file.contains("th dport 8080 drop"), "{file}");
+    assert!(!file.contains("flush"), "{file}");
+    assert!(
+        !file.contains("dport 22") && !file.contains("dport 23"),
+        "{file}"
+    );
+    let log = sys.log.borrow().join("\n");
+    assert!(
+        log.contains(&format!("nft -c {}.portwarden-new", nft::PERSIST_FILE)),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("nft -c {}.portwarden-new", nft::MAIN_CONF)),
+        "{log}"
+    );
+    assert_eq!(sys.files.borrow().len(), 2, "no temporary file left");
+    // A file nft would not accept never replaces the old one.
+    let strict = Fake {
+        check_fails: true,
+        ..Fake::default()
+    };
+    strict.write_file(nft::PERSIST_FILE, "old").unwrap();
+    let e = execute(&fw_plan(9090, &c), &c, &strict, &store, Duration::ZERO).unwrap_err();
+    assert!(e.to_string().contains("not made persistent"), "{e}");
+    assert_eq!(strict.read_file(nft::PERSIST_FILE).as_deref(), Some("old"));
+    assert_eq!(strict.files.borrow().len(), 1);
+}
+
+#[test]
+fn undo_starts_only_plain_service_units() {
+    assert!(plain_service_name("nginx.service"));
+    assert!(plain_service_name("getty@tty1.service"));
+    for bad in [
+        "--now.service",
+        "x.socket",
+        ".service",
+        "a b.service",
+        "evil\n.service",
+    ] {
+        assert!(!plain_service_name(bad), "{bad:?}");
+    }
+    let store = Store::in_memory().unwrap();
+    store
+        .record(&NewAction {
+            at: "t".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 80,
+            protocol: "tcp".into(),
+            how: "service".into(),
+            summary: "s".into(),
+            detail: serde_json::json!({}),
+            undo: Undo::StartUnit {
+                unit: "--system.service".into(),
+                was_enabled: true,
+            },
+            state: State::Applied,
+            runner: None,
+            note: None,
+        })
+        .unwrap();
+    let sys = Fake::default();
+    assert!(undo(80, Transport::Tcp, &sys, &store, &paths(), false).is_err());
+    assert!(sys.log.borrow().is_empty());
 }
 
 #[test]

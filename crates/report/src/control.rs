@@ -117,12 +117,14 @@ pub fn outcome(o: &Outcome, st: &Style) -> String {
     for d in &o.done {
         out.push_str(&format!("  {d}\n"));
     }
-    out.push_str(&format!(
-        "{} #{} — {} `portwarden open`\n",
-        st.t("recorded as action", "已记录为操作"),
-        o.action_id,
-        st.t("undo with", "撤销请用")
-    ));
+    if !o.already_closed {
+        out.push_str(&format!(
+            "{} #{} — {} `portwarden open`\n",
+            st.t("recorded as action", "已记录为操作"),
+            o.action_id,
+            st.t("undo with", "撤销请用")
+        ));
+    }
     if !o.verified {
         out.push_str(st.t("warning: the port still answers\n", "警告：端口仍有响应\n"));
     }
@@ -150,25 +152,32 @@ pub fn actions(list: &[Action], st: &Style) -> String {
         return st.t("the journal is empty\n", "操作记录为空\n").to_string();
     }
     let mut out = format!(
-        "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<20}  {}\n",
+        "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<11}  {:<20}  {}\n",
         "id",
         st.t("when", "时间"),
         st.t("user", "用户"),
         st.t("port", "端口"),
         st.t("how", "方式"),
+        st.t("state", "状态"),
         st.t("undone", "已撤销"),
         st.t("what", "内容")
     );
     for a in list {
+        let mut what = terminal(&a.summary);
+        if let Some(n) = &a.note {
+            what.push_str(" — ");
+            what.push_str(&terminal(n));
+        }
         out.push_str(&format!(
-            "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<20}  {}\n",
+            "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<11}  {:<20}  {}\n",
             a.id,
-            a.at,
+            terminal(&a.at),
             terminal(&a.user),
-            format!("{}/{}", a.port, a.protocol),
-            a.how,
-            a.undone_at.as_deref().unwrap_or("-"),
-            terminal(&a.summary)
+            format!("{}/{}", a.port, terminal(&a.protocol)),
+            terminal(&a.how),
+            a.state.as_str(),
+            terminal(a.undone_at.as_deref().unwrap_or("-")),
+            what
         ));
     }
     out
