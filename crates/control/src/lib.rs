@@ -755,7 +755,14 @@ fn execute_firewall(
     // Already closed by portwarden (its rule is in place), or being closed right now by
     // another run: say so and add nothing. Decided in the same transaction that
     // journals this action as pending.
-    let present = |c: &str| listed.iter().any(|r| r.comment.as_deref() == Some(c));
+    // The listing above may predate a rule that another run added and journalled since:
+    // an applied record whose rule is missing from it is checked once more against a
+    // fresh listing (inside the journal's transaction, so no run can slip in between).
+    let fresh: std::cell::OnceCell<Vec<nft::Listed>> = std::cell::OnceCell::new();
+    let present = |c: &str| {
+        let has = |l: &[nft::Listed]| l.iter().any(|r| r.comment.as_deref() == Some(c));
+        has(&listed) || has(fresh.get_or_init(|| nft::list(sys).unwrap_or_default()))
+    };
     let me = sys.pid();
     let in_the_way = |a: &Action| {
         rule_comment(a).is_some_and(|c| match a.state {
