@@ -15,7 +15,8 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
 }
 
-fn store_path() -> Result<std::path::PathBuf, Failure> {
+/// Where the journal is.
+pub fn store_path() -> Result<std::path::PathBuf, Failure> {
     let is_root = nix::unistd::geteuid().is_root();
     portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root).map_err(runtime)
 }

@@ -41,7 +41,36 @@ pub fn firewall(src: &SourceArgs, inv: &mut Inventory) -> Option<String> {
         portwarden_firewall::Firewall::Unreadable(why) => Some(why),
         fw => {
             portwarden_firewall::annotate(inv, &fw);
+            name_our_actions(inv);
             None
+        }
+    }
+}
+
+/// Names the journal's action behind each rule of portwarden's own table that blocks a
+/// listener (read-only; a journal that cannot be read leaves the rules unnamed).
+fn name_our_actions(inv: &mut Inventory) {
+    let ours = |e: &portwarden_sockets::SocketEntry| matches!(&e.reach, Some(portwarden_sockets::Reach::Blocked { by }) if by.is_portwarden());
+    if !inv.sockets.iter().any(ours) {
+        return;
+    }
+    let Ok(path) = crate::control::store_path() else {
+        return;
+    };
+    let Ok(Some(store)) = portwarden_store::Store::open_read_only(&path) else {
+        return;
+    };
+    let Ok(actions) = store.actions() else { return };
+    for e in &mut inv.sockets {
+        if let Some(portwarden_sockets::Reach::Blocked { by }) = &mut e.reach {
+            by.action = actions
+                .iter()
+                .filter(|a| a.undone_at.is_none())
+                .find(|a| {
+                    matches!(&a.undo, portwarden_store::Undo::DeleteRule { comment, .. }
+                        if Some(comment) == by.comment.as_ref())
+                })
+                .map(|a| a.id);
         }
     }
 }

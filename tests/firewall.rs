@@ -125,10 +125,10 @@ fn ls_and_audit_see_what_the_firewall_lets_in() {
             "port {port}: portwarden says {word}, the peer's connect disagrees"
         );
     }
-    assert!(by_port(&rows, "tcp", 23)["firewall_detail"]
-        .as_str()
-        .unwrap()
-        .contains("inet portwarden input"));
+    assert_eq!(
+        by_port(&rows, "tcp", 23)["firewall_detail"],
+        "portwarden action #1"
+    );
     assert!(by_port(&rows, "tcp", 5432)["firewall_detail"]
         .as_str()
         .unwrap()
@@ -161,6 +161,13 @@ fn ls_and_audit_see_what_the_firewall_lets_in() {
     let text = ns.pw(&["audit"]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("portwarden has closed it"), "{text}");
+    assert!(
+        telnet["why"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("portwarden has closed it in the firewall (action #1)"),
+        "{telnet}"
+    );
     assert!(!text.contains("portwarden close 23/tcp"), "{text}");
 
     // --no-firewall: no column, no judgement.

@@ -404,14 +404,17 @@ fn firewall_says(f: &mut Finding, r: &Reach) {
         f.why.zh = format!("{}{zh}", f.why.zh);
     };
     match r {
-        Reach::Blocked { by } if by.table == "portwarden" && by.family == "inet" => {
+        Reach::Blocked { by } if by.is_portwarden() => {
             f.severity = Risk::Info;
             f.command.clear();
-            let c = by.comment.clone().unwrap_or_default();
+            let what = match by.action {
+                Some(id) => format!("action #{id}"),
+                None => format!("rule {}", by.comment.clone().unwrap_or_default()),
+            };
             add(
                 f,
-                format!("portwarden has closed it in the firewall (rule {c}); `portwarden open {}/{}` undoes that.", f.port, f.transport),
-                format!("portwarden 已在防火墙中关闭它（规则 {c}）；`portwarden open {}/{}` 可撤销。", f.port, f.transport),
+                format!("portwarden has closed it in the firewall ({what}); `portwarden open {}/{}` undoes that.", f.port, f.transport),
+                format!("portwarden 已在防火墙中关闭它（{what}）；`portwarden open {}/{}` 可撤销。", f.port, f.transport),
             );
         }
         Reach::Blocked { by } => {
@@ -554,6 +557,7 @@ mod tests {
             handle: Some(4),
             comment: comment.map(str::to_string),
             reject: false,
+            action: Some(3),
         };
         for e in &mut i.sockets {
             e.reach = Some(match e.socket.local.port() {

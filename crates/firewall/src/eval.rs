@@ -656,6 +656,7 @@ fn blocker(c: &Chain, r: Option<&Rule>) -> Blocker {
         handle: r.map(|r| r.handle),
         comment: r.and_then(|r| r.comment.clone()),
         reject: false,
+        action: None,
     }
 }
 

@@ -77,9 +77,7 @@ pub fn reach_label(r: &Reach, st: &Style) -> (String, String) {
         Reach::Loopback => (st.t("-", "-"), ""),
         Reach::Open => (st.t("open", "放行"), "1;33"),
         Reach::Limited { .. } => (st.t("limited", "部分放行"), ""),
-        Reach::Blocked { by } if by.table == "portwarden" && by.family == "inet" => {
-            (st.t("closed(pw)", "已关闭(pw)"), "32")
-        }
+        Reach::Blocked { by } if by.is_portwarden() => (st.t("closed(pw)", "已关闭(pw)"), "32"),
         Reach::Blocked { .. } => (st.t("blocked", "已拦截"), "32"),
         Reach::Forwarded { .. } => (st.t("forwarded", "已转发"), "1;33"),
         Reach::Unknown { .. } => (st.t("?", "?"), ""),

@@ -256,11 +256,23 @@ pub struct Blocker {
     pub comment: Option<String>,
     /// Rejected (the sender is told) rather than dropped.
     pub reject: bool,
+    /// The journal's action that added the rule, when it is one of portwarden's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<i64>,
 }
 
 impl Blocker {
-    /// "inet filter input (policy drop)" or "inet portwarden input #4".
+    /// Whether the rule is in portwarden's own table.
+    pub fn is_portwarden(&self) -> bool {
+        self.table == "portwarden" && self.family == "inet"
+    }
+
+    /// "inet filter input (policy drop)", "inet portwarden input #4" or "portwarden
+    /// action #2".
     pub fn describe(&self) -> String {
+        if let Some(id) = self.action {
+            return format!("portwarden action #{id}");
+        }
         match self.handle {
             Some(h) => format!("{} {} {} #{h}", self.family, self.table, self.chain),
             None => format!(
