@@ -10,8 +10,8 @@ fn kind_label(k: Kind, st: &Style) -> &'static str {
         Kind::BackdoorPort => st.t("backdoor port", "木马/后门端口"),
         Kind::ExposedService => st.t("exposed service", "对外暴露的服务"),
         Kind::LocalService => st.t("local-only service", "仅本机可访问的服务"),
+        Kind::HiddenOwner => st.t("owner not visible", "看不到所属程序"),
         Kind::UnknownListener => st.t("unknown listener", "未知的监听端口"),
-        Kind::UnusualPort => st.t("service off its port", "服务不在其惯用端口"),
     }
 }
 
@@ -89,10 +89,14 @@ pub fn text(a: &Audit, st: &Style) -> String {
     let width = if st.width == 0 { 100 } else { st.width };
     let width = width.saturating_sub(6).max(30);
     for (i, f) in a.findings.iter().enumerate() {
+        // The program the judgement is about reads "pid/redis-server (Redis)".
         let procs: Vec<String> = f
             .processes
             .iter()
-            .map(|(pid, n)| format!("{pid}/{}", terminal(n)))
+            .map(|(pid, n)| match &f.product {
+                Some(o) if o.pid == *pid => format!("{pid}/{} ({})", terminal(n), o.product),
+                _ => format!("{pid}/{}", terminal(n)),
+            })
             .collect();
         let svc = f.service.clone().unwrap_or_else(|| "?".into());
         out.push_str(&format!(
@@ -118,15 +122,18 @@ pub fn text(a: &Audit, st: &Style) -> String {
             st.dim(st.t("who", "进程")),
             terminal(&who)
         ));
-        for (label, body) in [
-            (st.t("why", "原因"), f.why.get(st.lang)),
-            (st.t("do", "建议"), f.action.get(st.lang)),
-        ] {
+        let mut parts = vec![(st.t("why", "原因"), f.why.get(st.lang))];
+        if let Some(n) = &f.note {
+            parts.push((st.t("note", "注意"), n.get(st.lang)));
+        }
+        parts.push((st.t("do", "建议"), f.action.get(st.lang)));
+        for (label, body) in parts {
             for (j, line) in textwrap::wrap(body, width).iter().enumerate() {
+                // Continuation lines start under the first line's text.
                 let l = if j == 0 {
                     format!("{label}: ")
                 } else {
-                    "     ".into()
+                    " ".repeat(unicode_width::UnicodeWidthStr::width(label) + 2)
                 };
                 out.push_str(&format!("    {}{}\n", st.dim(&l), line));
             }
