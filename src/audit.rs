@@ -35,9 +35,16 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
 /// ports are judged by the services they start. Unreadable files are skipped: the audit
 /// then names the service by its port.
 pub fn context(inv: &Inventory) -> Context {
+    let holders: std::collections::HashSet<u32> = inv
+        .sockets
+        .iter()
+        .filter(|e| e.socket.is_listening())
+        .flat_map(|e| e.pids.iter().copied())
+        .collect();
     let mut files: Vec<String> = inv
         .processes
         .values()
+        .filter(|p| holders.contains(&p.pid))
         .filter(|p| {
             products::identify(p).is_some_and(|m| m.product.superserver && m.product.key == "inetd")
         })

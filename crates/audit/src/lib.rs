@@ -456,9 +456,12 @@ fn judge_superserver(
     ctx: &Context,
 ) -> Finding {
     let (where_en, where_zh) = door.where_();
+    // The lines of the file this very inetd reads (other inetds run other files).
+    let file = products::inetd_conf_path(p);
     let line = ctx
         .inetd
         .iter()
+        .filter(|s| s.file == file || product.key != "inetd")
         .find(|s| s.transport == door.t && s.port() == Some(door.port));
     let entry = door.socks[0].annotation.entry;
     let service = line
@@ -1105,10 +1108,17 @@ mod tests {
             &["/usr/sbin/inetutils-inetd", "-d", "/tmp/t/inetd.conf"],
         );
         let ctx = Context {
+            // Another inetd's file comes first: its lines must not be taken for this one's.
             inetd: products::parse_inetd_conf(
+                "echo stream tcp nowait root /bin/cat\n",
+                "/tmp/other/inetd.conf",
+            )
+            .into_iter()
+            .chain(products::parse_inetd_conf(
                 "echo stream tcp nowait root internal\ntelnet stream tcp nowait root /usr/sbin/tcpd /usr/sbin/telnetd\n",
                 "/tmp/t/inetd.conf",
-            ),
+            ))
+            .collect(),
         };
         let a = Fixture::new()
             .add(TCP, "0.0.0.0:7", Some(inetd))
