@@ -383,6 +383,33 @@ fn real_daemons_are_judged_as_what_they_are() {
         "one finding per door, none for 'off its port' alone: {a:#}"
     );
 
+    // `ls` says what `audit` says: the same severity, the program's service name.
+    let out = lab.ns.pw(&["ls", "--json", "-l", "--no-firewall"]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |proto: &str, port: u64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["proto"] == proto && r["local_port"] == port)
+            .cloned()
+            .unwrap()
+    };
+    for (proto, port, risk, service) in [
+        ("tcp", 2222, "medium", "ssh"),
+        ("tcp", 7777, "critical", "redis"),
+        ("udp", 11211, "critical", "memcache"),
+        ("tcp", 18830, "high", "mqtt"),
+        ("tcp", 23, "critical", "telnet"),
+    ] {
+        let r = row(proto, port);
+        assert_eq!(
+            (r["risk"].as_str(), r["service"].as_str()),
+            (Some(risk), Some(service)),
+            "{r:#}"
+        );
+        assert_eq!(finding(&a, proto, port)["severity"], risk);
+    }
+
     // `--fail-on critical` catches an unauthenticated Redis wherever it listens.
     let out = lab
         .ns

@@ -41,6 +41,8 @@ pub struct Owner {
     pub program: String,
     /// The product it is (`Redis`).
     pub product: &'static str,
+    /// The product's service key (`redis`), shown by `ls` in place of the port's name.
+    pub service: &'static str,
 }
 
 /// One finding about one listening port.
@@ -193,6 +195,28 @@ pub fn port_severity(e: &SecurityEntry, exposure: Exposure) -> Option<Risk> {
 /// Runs the audit over an inventory alone.
 pub fn audit(inv: &Inventory) -> Audit {
     audit_with(inv, &Context::default())
+}
+
+/// Gives each listener the audit's severity for its door (none when the audit has no
+/// finding there) and, when the program is known, its product's service name: `ls`
+/// then says what `audit` says (sshd on 2222 is "ssh", not the port's IANA name).
+pub fn annotate(inv: &mut Inventory, ctx: &Context) {
+    let a = audit_with(inv, ctx);
+    let by: BTreeMap<(Transport, u16), &Finding> = a
+        .findings
+        .iter()
+        .rev()
+        .map(|f| ((f.transport, f.port), f))
+        .collect();
+    for e in inv.sockets.iter_mut().filter(|e| e.socket.is_listening()) {
+        let f = by.get(&(e.socket.transport, e.socket.local.port()));
+        e.risk = f.map(|f| f.severity);
+        if let Some(o) = f.and_then(|f| f.product.as_ref()) {
+            if o.service != "inetd" && o.service != "xinetd" {
+                e.service = Some(o.service);
+            }
+        }
+    }
 }
 
 /// What is shared by every finding about one door.
@@ -377,6 +401,7 @@ fn judge_product(
         pid: p.pid,
         program: p.name.clone(),
         product: product.name,
+        service: product.key,
     };
     if product.superserver {
         return Some(judge_superserver(door, p, owner, product, ctx));
@@ -396,15 +421,13 @@ fn judge_product(
         Kind::ExposedService
     };
     let name = &owner.program;
+    let (who_en, who_zh) = who(name, product.name);
     let mut f = door.finding(
         severity,
         kind,
         Text2 {
-            en: format!(
-                "{name} ({}) is listening {where_en}. {}",
-                product.name, product.why.en
-            ),
-            zh: format!("{name}（{}）{where_zh}。{}", product.name, product.why.zh),
+            en: format!("{who_en} is listening {where_en}. {}", product.why.en),
+            zh: format!("{who_zh}{where_zh}。{}", product.why.zh),
         },
         Text2::from(&product.advice),
     );
@@ -429,6 +452,18 @@ fn judge_product(
     f.note = join_notes(notes);
     f.product = Some(owner);
     Some(f)
+}
+
+/// "redis-server (Redis)", or just "memcached" when the program is named as its product.
+fn who(program: &str, product: &str) -> (String, String) {
+    if program.eq_ignore_ascii_case(product) {
+        (program.to_string(), format!("{program} "))
+    } else {
+        (
+            format!("{program} ({product})"),
+            format!("{program}（{product}）"),
+        )
+    }
 }
 
 fn join_notes(notes: Vec<Text2>) -> Option<Text2> {
@@ -494,15 +529,13 @@ fn judge_superserver(
     let from = line.map_or(String::new(), |l| format!(", as {} says", l.file));
     let from_zh = line.map_or(String::new(), |l| format!("，见 {}", l.file));
     let (reason_en, reason_zh) = entry.map_or(("", ""), |e| (e.risk_reason.en, e.risk_reason.zh));
-    let name = &owner.program;
+    let (who_en, who_zh) = who(&owner.program, product.name);
     let why = Text2 {
         en: format!(
-            "{name} ({}) is listening {where_en} and starts {service}{program} for each connection{from}. {reason_en}",
-            product.name
+            "{who_en} is listening {where_en} and starts {service}{program} for each connection{from}. {reason_en}"
         ),
         zh: format!(
-            "{name}（{}）{where_zh}，每来一个连接就启动 {service}{program_zh}{from_zh}。{reason_zh}",
-            product.name
+            "{who_zh}{where_zh}，每来一个连接就启动 {service}{program_zh}{from_zh}。{reason_zh}"
         ),
     };
     let pid = p.pid;
@@ -1212,6 +1245,39 @@ mod tests {
             (telnet.kind, telnet.severity),
             (Kind::HiddenOwner, Risk::Critical)
         );
+    }
+
+    #[test]
+    fn ls_gets_the_audits_severity_and_the_programs_service() {
+        let mut i = Fixture::new()
+            .add(TCP, "0.0.0.0:2222", Some(("sshd", "/usr/sbin/sshd", &[])))
+            .add(TCP, "0.0.0.0:31337", Some(("nc", "/usr/bin/nc", &[])))
+            .add(
+                TCP,
+                "127.0.0.1:8080",
+                Some(("python3", "/usr/bin/python3", &[])),
+            );
+        i.raw.push(RawSocket {
+            remote: "198.18.0.9:23".parse().expect("addr"),
+            state: SockState::Established,
+            ..listen(TCP, "198.18.0.1:40000", 99)
+        });
+        let mut inv = join(i.raw, Source::Fake, Some(i.procs));
+        annotate(&mut inv, &Context::default());
+        let get = |port: u16| {
+            inv.sockets
+                .iter()
+                .find(|e| e.socket.local.port() == port)
+                .expect("socket")
+        };
+        assert_eq!(get(2222).service, Some("ssh"), "not EtherNet-IP-1");
+        assert_eq!(get(2222).risk, Some(Risk::Medium));
+        assert_eq!(get(31337).risk, Some(Risk::Critical));
+        // A loopback http-alt port is no finding, so no risk either.
+        assert_eq!(get(8080).risk, None);
+        // An outbound connection to someone's telnet is not this host's risk.
+        assert_eq!(get(40000).service, Some("telnet"));
+        assert_eq!(get(40000).risk, None);
     }
 
     #[test]

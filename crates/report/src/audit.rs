@@ -94,7 +94,9 @@ pub fn text(a: &Audit, st: &Style) -> String {
             .processes
             .iter()
             .map(|(pid, n)| match &f.product {
-                Some(o) if o.pid == *pid => format!("{pid}/{} ({})", terminal(n), o.product),
+                Some(o) if o.pid == *pid && !n.eq_ignore_ascii_case(o.product) => {
+                    format!("{pid}/{} ({})", terminal(n), o.product)
+                }
                 _ => format!("{pid}/{}", terminal(n)),
             })
             .collect();
@@ -174,4 +176,82 @@ pub fn text(a: &Audit, st: &Style) -> String {
 /// Renders the audit as JSON.
 pub fn json(a: &Audit) -> String {
     serde_json::to_string_pretty(a).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_audit::{audit_with, products, Context};
+    use portwarden_kb::Lang;
+    use portwarden_sockets::{
+        join, ProcTable, ProcessInfo, RawSocket, SockState, Source, Transport,
+    };
+
+    /// Redis on 7777, inetd serving echo, and a listener whose owner is not visible.
+    fn fixture() -> Audit {
+        let sock = |addr: &str, inode| RawSocket {
+            transport: Transport::Tcp,
+            local: addr.parse().expect("addr"),
+            remote: "0.0.0.0:0".parse().expect("addr"),
+            state: SockState::Listen,
+            uid: 0,
+            inode,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        };
+        let mut p = ProcTable::default();
+        for (inode, pid, name, cmd) in [
+            (1, 40, "redis-server", vec!["redis-server *:7777"]),
+            (2, 41, "inetd", vec!["/usr/sbin/inetd", "/etc/inetd.conf"]),
+        ] {
+            p.by_inode.insert(inode, vec![pid]);
+            p.processes.insert(
+                pid,
+                ProcessInfo {
+                    pid,
+                    name: name.into(),
+                    exe: Some(format!("/usr/sbin/{name}")),
+                    cmdline: cmd.into_iter().map(str::to_string).collect(),
+                    ..Default::default()
+                },
+            );
+        }
+        let inv = join(
+            vec![
+                sock("0.0.0.0:7777", 1),
+                sock("0.0.0.0:7", 2),
+                sock("0.0.0.0:2024", 3),
+            ],
+            Source::Fake,
+            Some(p),
+        );
+        let ctx = Context {
+            inetd: products::parse_inetd_conf(
+                "echo stream tcp nowait root internal\n",
+                "/etc/inetd.conf",
+            ),
+        };
+        audit_with(&inv, &ctx)
+    }
+
+    fn style(lang: Lang) -> Style {
+        Style {
+            lang,
+            color: false,
+            width: 100,
+        }
+    }
+
+    #[test]
+    fn shows_the_product_and_the_off_port_note() {
+        let out = text(&fixture(), &style(Lang::En));
+        assert!(out.contains("who: 40/redis-server (Redis)"), "{out}");
+        assert!(out.contains("note: Off its port"), "{out}");
+        // The program named as its product is not repeated.
+        assert!(out.contains("who: 41/inetd\n"), "{out}");
+        assert!(out.contains("owner not visible"), "{out}");
+        insta::assert_snapshot!("audit_owner_en", out);
+        insta::assert_snapshot!("audit_owner_zh", text(&fixture(), &style(Lang::Zh)));
+    }
 }
