@@ -404,7 +404,7 @@ fn judge_product(
         service: product.key,
     };
     if product.superserver {
-        return Some(judge_superserver(door, p, owner, product, ctx));
+        return judge_superserver(door, p, owner, product, ctx);
     }
     let risk = match door.t {
         Transport::Udp => product.udp_risk.unwrap_or(product.risk),
@@ -489,7 +489,7 @@ fn judge_superserver(
     owner: Owner,
     product: &'static products::Product,
     ctx: &Context,
-) -> Finding {
+) -> Option<Finding> {
     let (where_en, where_zh) = door.where_();
     // The lines of the file this very inetd reads (other inetds run other files).
     let file = products::inetd_conf_path(p);
@@ -506,7 +506,7 @@ fn judge_superserver(
     let risk = entry
         .filter(|e| !e.backdoor)
         .map_or(product.risk, |e| e.risk);
-    let severity = by_exposure(risk, door.exposure).unwrap_or(Risk::Info);
+    let severity = by_exposure(risk, door.exposure)?;
     let kind = if door.exposure == Exposure::Loopback {
         Kind::LocalService
     } else {
@@ -554,7 +554,7 @@ fn judge_superserver(
     let mut f = door.finding(severity, kind, why, action);
     f.service = Some(service);
     f.product = Some(owner);
-    f
+    Some(f)
 }
 
 /// A listener on a network address whose owner cannot be seen from here.

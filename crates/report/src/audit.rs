@@ -130,7 +130,10 @@ pub fn text(a: &Audit, st: &Style) -> String {
         }
         parts.push((st.t("do", "建议"), f.action.get(st.lang)));
         for (label, body) in parts {
-            for (j, line) in textwrap::wrap(body, width).iter().enumerate() {
+            let opts = textwrap::Options::new(width)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            for (j, line) in textwrap::wrap(body, opts).iter().enumerate() {
                 // Continuation lines start under the first line's text.
                 let l = if j == 0 {
                     format!("{label}: ")
@@ -171,6 +174,41 @@ pub fn text(a: &Audit, st: &Style) -> String {
         ));
     }
     out
+}
+
+/// Splits a line into words as textwrap does, except that a `code span` (with the
+/// punctuation glued to it) is one word: a command in the advice is never broken across
+/// lines unless it is wider than the whole line.
+fn words_keeping_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    use textwrap::core::Word;
+    let plain = textwrap::WordSeparator::UnicodeBreakProperties;
+    let mut words: Vec<Word<'_>> = Vec::new();
+    let mut start = 0;
+    while start < line.len() {
+        let Some(open) = line[start..].find('`').map(|i| start + i) else {
+            break;
+        };
+        let Some(close) = line[open + 1..].find('`').map(|i| open + 1 + i + 1) else {
+            break;
+        };
+        words.extend(plain.find_words(&line[start..open]));
+        let mut end = close;
+        // Glue the punctuation that follows ("`-U 0`)," and "`bind`；" stay whole).
+        end += line[end..]
+            .find(|c: char| {
+                !(c.is_ascii_punctuation() || "，。；：、）！？”』」".contains(c)) || c == '`'
+            })
+            .unwrap_or(line.len() - end);
+        end += line[end..]
+            .find(|c: char| c != ' ')
+            .unwrap_or(line.len() - end);
+        words.push(Word::from(&line[open..end]));
+        start = end;
+    }
+    if start < line.len() {
+        words.extend(plain.find_words(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 /// Renders the audit as JSON.
@@ -233,6 +271,44 @@ mod tests {
             ),
         };
         audit_with(&inv, &ctx)
+    }
+
+    #[test]
+    fn commands_in_advice_stay_whole() {
+        let text = "Find it: on the host `sudo ss -ltnup 'sport = :2024'` or `sudo lsof -i :2024`; then stop it.";
+        let lines: Vec<String> = textwrap::wrap(
+            text,
+            textwrap::Options::new(40)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        )
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("`sudo ss -ltnup 'sport = :2024'`")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("`sudo lsof -i :2024`;")),
+            "{lines:?}"
+        );
+        assert_eq!(lines.join(" "), text);
+        let zh = "再让 inetd 重新读取（`kill -HUP 41`，或 `systemctl reload inetutils-inetd`）；没有剩余的行时停掉 inetd。";
+        let lines = textwrap::wrap(
+            zh,
+            textwrap::Options::new(40)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("`systemctl reload inetutils-inetd`）；")),
+            "{lines:?}"
+        );
     }
 
     fn style(lang: Lang) -> Style {
