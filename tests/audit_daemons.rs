@@ -21,12 +21,19 @@ const TOOLS: &[&str] = &[
     "/usr/bin/redis-server",
     "/usr/bin/memcached",
     "/usr/sbin/mosquitto",
-    "/usr/sbin/inetd",
     "/usr/sbin/dnsmasq",
     "/usr/sbin/sshd",
     "/usr/bin/ssh-keygen",
     "/usr/bin/setsid",
 ];
+
+/// openbsd-inetd or inetutils-inetd, whichever is installed (`-d`: stay in the
+/// foreground for both).
+fn inetd() -> Option<&'static str> {
+    ["/usr/sbin/inetd", "/usr/sbin/inetutils-inetd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
 
 fn skip() -> bool {
     let why = common::why_skip(&["ip"]).or_else(|| {
@@ -34,6 +41,11 @@ fn skip() -> bool {
             .iter()
             .find(|t| !Path::new(t).exists())
             .map(|t| format!("{t} is not installed (see .ci/run)"))
+            .or_else(|| {
+                inetd()
+                    .is_none()
+                    .then(|| "no inetd is installed (see .ci/run)".into())
+            })
     });
     match why {
         Some(why) if std::env::var("CI").as_deref() == Ok("true") => {
@@ -201,7 +213,7 @@ fn real_daemons_are_judged_as_what_they_are() {
     }
     let mut lab = Lab::new();
     let dir = lab.dir.to_str().unwrap().to_string();
-    let inetd = lab.file(
+    let inetd_conf = lab.file(
         "inetd.conf",
         "echo stream tcp nowait root internal\ntelnet stream tcp nowait root /usr/sbin/tcpd /usr/sbin/in.telnetd\n",
     );
@@ -258,7 +270,7 @@ fn real_daemons_are_judged_as_what_they_are() {
         ],
     );
     lab.start("mosquitto.log", &["mosquitto", "-c", &mosq]);
-    lab.start("inetd.log", &["/usr/sbin/inetd", "-d", &inetd]);
+    lab.start("inetd.log", &[inetd().unwrap(), "-d", &inetd_conf]);
     lab.start(
         "dnsmasq.log",
         &[
@@ -325,7 +337,7 @@ fn real_daemons_are_judged_as_what_they_are() {
         &["portwarden ls --port"],
     );
     // inetd's services were told `systemctl … telnet.socket` and xinetd.
-    let inetd_advice = [inetd.as_str(), "update-inetd --disable", "kill -HUP"];
+    let inetd_advice = [inetd_conf.as_str(), "update-inetd --disable", "kill -HUP"];
     check(
         &a,
         ("tcp", 23),
