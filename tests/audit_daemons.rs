@@ -333,7 +333,7 @@ fn real_daemons_are_judged_as_what_they_are() {
         "high",
         "Mosquitto MQTT broker",
         true,
-        &["allow_anonymous false", "listener 1883 127.0.0.1"],
+        &["allow_anonymous false", "listener 1883 127.0.0.1", &mosq],
         &["portwarden ls --port"],
     );
     // inetd's services were told `systemctl … telnet.socket` and xinetd.
@@ -359,7 +359,12 @@ fn real_daemons_are_judged_as_what_they_are() {
     assert_eq!(finding(&a, "tcp", 23)["service"], "telnet");
     assert_eq!(finding(&a, "tcp", 7)["service"], "echo");
     // dnsmasq got BIND syntax.
-    let dns = &["--listen-address", "--interface", "bind-interfaces"];
+    let dns = &[
+        "--listen-address",
+        "--interface",
+        "bind-interfaces",
+        &dnsmasq,
+    ];
     check(
         &a,
         ("udp", 53),
@@ -385,7 +390,7 @@ fn real_daemons_are_judged_as_what_they_are() {
         "medium",
         "OpenSSH server",
         true,
-        &["sshd_config", "PasswordAuthentication no"],
+        &["PasswordAuthentication no", &sshd],
         &["EtherNet"],
     );
     assert_eq!(finding(&a, "tcp", 2222)["service"], "ssh");

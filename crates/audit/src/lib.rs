@@ -432,6 +432,14 @@ fn judge_product(
         Text2::from(&product.advice),
     );
     f.service = Some(product.key.to_string());
+    if let Some(conf) = products::config_from_cmdline(p) {
+        f.action.en.push_str(&format!(
+            " This instance reads {conf} (from its command line): make the change there."
+        ));
+        f.action.zh.push_str(&format!(
+            "这个实例读取的配置文件是 {conf}（见其命令行），请在该文件中修改。"
+        ));
+    }
     let mut notes: Vec<Text2> = Vec::new();
     if off_port {
         let usual: Vec<String> = product.ports.iter().map(u16::to_string).collect();

@@ -897,6 +897,47 @@ pub fn identify(p: &ProcessInfo) -> Option<Match> {
     })
 }
 
+/// The configuration file a process names on its command line (`-c FILE`, `-f FILE`,
+/// `-C FILE`, `--conf-file=FILE`, `--config=FILE`, `--defaults-file=FILE`, or an absolute
+/// path ending in .conf, .cnf, .cfg, .ini, .toml, .yml or .yaml), if any.
+pub fn config_from_cmdline(p: &ProcessInfo) -> Option<String> {
+    // A daemon that retitles itself (sshd: "sshd: /usr/sbin/sshd -D -f FILE [listener]…")
+    // leaves one argument with everything in it.
+    let split: Vec<String>;
+    let args = match p.cmdline.as_slice() {
+        [one] => {
+            split = one.split_whitespace().map(str::to_string).collect();
+            split.get(1..)?
+        }
+        all => all.get(1..)?,
+    };
+    for (i, a) in args.iter().enumerate() {
+        for key in [
+            "--conf-file=",
+            "--config-file=",
+            "--config=",
+            "--defaults-file=",
+        ] {
+            if let Some(v) = a.strip_prefix(key).filter(|v| !v.is_empty()) {
+                return Some(v.to_string());
+            }
+        }
+        if matches!(a.as_str(), "-c" | "-f" | "-C" | "--config" | "--conf-file") {
+            if let Some(v) = args.get(i + 1).filter(|v| v.starts_with('/')) {
+                return Some(v.clone());
+            }
+        }
+    }
+    args.iter()
+        .find(|a| {
+            a.starts_with('/')
+                && [".conf", ".cnf", ".cfg", ".ini", ".toml", ".yml", ".yaml"]
+                    .iter()
+                    .any(|x| a.ends_with(x))
+        })
+        .cloned()
+}
+
 /// One service line of an inetd configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InetdService {
@@ -1072,6 +1113,35 @@ mod tests {
         let gone =
             identify(&proc("sshd", Some("/usr/sbin/sshd (deleted)"), &[], None)).expect("sshd");
         assert!(!gone.trusted);
+    }
+
+    #[test]
+    fn finds_the_config_file_on_the_command_line() {
+        let c = |cmd: &[&str]| config_from_cmdline(&proc("x", None, cmd, None));
+        assert_eq!(
+            c(&["mosquitto", "-c", "/tmp/m.conf"]).as_deref(),
+            Some("/tmp/m.conf")
+        );
+        assert_eq!(
+            c(&["dnsmasq", "-k", "--conf-file=/tmp/d.conf"]).as_deref(),
+            Some("/tmp/d.conf")
+        );
+        assert_eq!(
+            c(&["/usr/sbin/sshd", "-D", "-f", "/tmp/s/sshd_config"]).as_deref(),
+            Some("/tmp/s/sshd_config")
+        );
+        assert_eq!(
+            c(&["redis-server", "/etc/redis/redis.conf"]).as_deref(),
+            Some("/etc/redis/redis.conf")
+        );
+        assert_eq!(c(&["memcached", "-c", "1024"]), None, "-c is a number here");
+        assert_eq!(c(&["redis-server *:6379"]), None);
+        assert_eq!(
+            c(&["sshd: /usr/sbin/sshd -D -f /tmp/s/sshd_config [listener] 0 of 10-100 startups"])
+                .as_deref(),
+            Some("/tmp/s/sshd_config")
+        );
+        assert_eq!(c(&[]), None);
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub fn text(a: &Audit, st: &Style) -> String {
         }
         parts.push((st.t("do", "建议"), f.action.get(st.lang)));
         for (label, body) in parts {
+            // Paths and names in the texts come from processes' command lines.
+            let body = terminal(body);
+            let body = body.as_str();
             let opts = textwrap::Options::new(width)
                 .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
                 .word_splitter(textwrap::WordSplitter::NoHyphenation);
@@ -327,6 +330,10 @@ mod tests {
         // The program named as its product is not repeated.
         assert!(out.contains("who: 41/inetd\n"), "{out}");
         assert!(out.contains("owner not visible"), "{out}");
+        // A config path from a command line reaches the text escaped.
+        let mut a = fixture();
+        a.findings[0].action.en.push_str(" \u{1b}[31mred");
+        assert!(!text(&a, &style(Lang::En)).contains('\u{1b}'));
         insta::assert_snapshot!("audit_owner_en", out);
         insta::assert_snapshot!("audit_owner_zh", text(&fixture(), &style(Lang::Zh)));
     }
