@@ -1085,6 +1085,15 @@ mod tests {
         assert!(web.action.en.contains("ports.conf"), "{}", web.action.en);
         assert!(!web.action.en.contains("Tomcat") && !web.action.en.contains("Jenkins"));
 
+        let one = Fixture::new()
+            .add(TCP, "198.18.0.1:6379", Some(redis))
+            .audit(&Context::default());
+        assert_eq!(
+            only(&one, TCP, 6379).severity,
+            Risk::High,
+            "one address: a level less"
+        );
+
         let local = only(&a, TCP, 6380);
         assert_eq!(
             (local.kind, local.severity),
@@ -1184,6 +1193,23 @@ mod tests {
             assert!(f.action.zh.contains("update-inetd"));
         }
         assert!(telnet.why.en.contains("/usr/sbin/telnetd"));
+
+        // xinetd has its own switch; inetd's harmless services on loopback are no finding.
+        let a = Fixture::new()
+            .add(
+                TCP,
+                "0.0.0.0:13",
+                Some(("xinetd", "/usr/sbin/xinetd", &["/usr/sbin/xinetd"])),
+            )
+            .add(TCP, "127.0.0.1:7", Some(inetd))
+            .audit(&ctx);
+        let daytime = only(&a, TCP, 13);
+        assert!(
+            daytime.action.en.contains("disable = yes")
+                && daytime.action.en.contains("/etc/xinetd.d/daytime")
+        );
+        assert!(!daytime.action.en.contains("update-inetd"));
+        assert_eq!(a.findings.len(), 1, "{a:#?}");
     }
 
     #[test]
