@@ -280,7 +280,18 @@ fn real_daemons_are_judged_as_what_they_are() {
             "--pid-file=",
         ],
     );
-    lab.start("sshd.log", &["/usr/sbin/sshd", "-D", "-f", &sshd]);
+    // sshd wants its privilege-separation directory /run/sshd, which only a started ssh
+    // service creates. `ip netns exec` runs the command in a mount namespace of its own, so
+    // a tmpfs on /run there gives sshd one without touching the host's /run.
+    lab.start(
+        "sshd.log",
+        &[
+            "sh",
+            "-c",
+            "mount -t tmpfs pw-test-run /run && mkdir -m 0755 /run/sshd && exec /usr/sbin/sshd -D -f \"$0\"",
+            &sshd,
+        ],
+    );
     lab.wait_for(&[
         ("tcp", 6379),
         ("tcp", 7777),
