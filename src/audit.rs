@@ -2,7 +2,9 @@
 
 use crate::cli::AuditArgs;
 use crate::ui::{self, Failure};
-use portwarden_sockets::Request;
+use portwarden_audit::{products, Context};
+use portwarden_sockets::{Inventory, Request};
+use std::io::Read;
 use std::process::ExitCode;
 
 /// Runs the audit. Exit 1 when `--fail-on` is given and a finding reaches that level.
@@ -10,7 +12,7 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
     let mut inv = crate::inventory::read(&a.source, &Request::default())?;
     let unread = crate::inventory::firewall(&a.source, &mut inv);
-    let mut report = portwarden_audit::audit(&inv);
+    let mut report = portwarden_audit::audit_with(&inv, &context(&inv));
     report.firewall_unread = unread;
     if a.json {
         println!("{}", portwarden_report::audit::json(&report));
@@ -26,4 +28,46 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Reads what the audit needs besides the sockets: the configuration file of every inetd
+/// that holds a socket (the path on its command line, else /etc/inetd.conf), so that its
+/// ports are judged by the services they start. Unreadable files are skipped: the audit
+/// then names the service by its port.
+pub fn context(inv: &Inventory) -> Context {
+    let holders: std::collections::HashSet<u32> = inv
+        .sockets
+        .iter()
+        .filter(|e| e.socket.is_listening())
+        .flat_map(|e| e.pids.iter().copied())
+        .collect();
+    let mut files: Vec<String> = inv
+        .processes
+        .values()
+        .filter(|p| holders.contains(&p.pid))
+        .filter(|p| {
+            products::identify(p).is_some_and(|m| m.product.superserver && m.product.key == "inetd")
+        })
+        .map(products::inetd_conf_path)
+        .collect();
+    files.sort();
+    files.dedup();
+    let mut ctx = Context::default();
+    for f in files {
+        if let Some(text) = read_small(&f) {
+            ctx.inetd.extend(products::parse_inetd_conf(&text, &f));
+        }
+    }
+    ctx
+}
+
+/// A text file of at most 1 MiB (a configuration file, not whatever a path names).
+fn read_small(path: &str) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut buf = Vec::new();
+    file.take(1 << 20).read_to_end(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }

@@ -75,6 +75,13 @@ fn name_our_actions(inv: &mut Inventory) {
     }
 }
 
+/// Gives each listener the audit's severity and the known program's service name, so
+/// that `ls` and `audit` say the same of one door.
+fn judge(inv: &mut Inventory) {
+    let ctx = crate::audit::context(inv);
+    portwarden_audit::annotate(inv, &ctx);
+}
+
 /// The once-only hint about hidden owners.
 pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
     if inv.unreadable_processes > 0 {
@@ -126,6 +133,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
     };
     let mut inv = read(&a.source, &req)?;
     firewall(&a.source, &mut inv);
+    judge(&mut inv);
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
         let _ = std::io::stdout().write_all(out.as_bytes());
@@ -176,6 +184,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         };
         let mut next = read(&again, &req)?;
         firewall(&again, &mut next);
+        judge(&mut next);
         prev_inv = Some(std::mem::replace(&mut current, next));
     }
 }

@@ -154,7 +154,13 @@ fn main() {
                 _ => "Protocol::Sctp",
             })
             .collect();
-        let risk = format!("Risk::{}", capital(&r.risk));
+        // A listener on a trojan port with no known program behind it is a sign of
+        // compromise: the card, `ls` and `audit` all call that critical.
+        let risk = if r.backdoor {
+            "Risk::Critical".to_string()
+        } else {
+            format!("Risk::{}", capital(&r.risk))
+        };
         let action = format!("Action::{}", capital(&r.action));
         writeln!(
             code,

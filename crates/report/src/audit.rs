@@ -10,8 +10,8 @@ fn kind_label(k: Kind, st: &Style) -> &'static str {
         Kind::BackdoorPort => st.t("backdoor port", "木马/后门端口"),
         Kind::ExposedService => st.t("exposed service", "对外暴露的服务"),
         Kind::LocalService => st.t("local-only service", "仅本机可访问的服务"),
+        Kind::HiddenOwner => st.t("owner not visible", "看不到所属程序"),
         Kind::UnknownListener => st.t("unknown listener", "未知的监听端口"),
-        Kind::UnusualPort => st.t("service off its port", "服务不在其惯用端口"),
     }
 }
 
@@ -89,10 +89,16 @@ pub fn text(a: &Audit, st: &Style) -> String {
     let width = if st.width == 0 { 100 } else { st.width };
     let width = width.saturating_sub(6).max(30);
     for (i, f) in a.findings.iter().enumerate() {
+        // The program the judgement is about reads "pid/redis-server (Redis)".
         let procs: Vec<String> = f
             .processes
             .iter()
-            .map(|(pid, n)| format!("{pid}/{}", terminal(n)))
+            .map(|(pid, n)| match &f.product {
+                Some(o) if o.pid == *pid && !n.eq_ignore_ascii_case(o.product) => {
+                    format!("{pid}/{} ({})", terminal(n), o.product)
+                }
+                _ => format!("{pid}/{}", terminal(n)),
+            })
             .collect();
         let svc = f.service.clone().unwrap_or_else(|| "?".into());
         out.push_str(&format!(
@@ -118,15 +124,24 @@ pub fn text(a: &Audit, st: &Style) -> String {
             st.dim(st.t("who", "进程")),
             terminal(&who)
         ));
-        for (label, body) in [
-            (st.t("why", "原因"), f.why.get(st.lang)),
-            (st.t("do", "建议"), f.action.get(st.lang)),
-        ] {
-            for (j, line) in textwrap::wrap(body, width).iter().enumerate() {
+        let mut parts = vec![(st.t("why", "原因"), f.why.get(st.lang))];
+        if let Some(n) = &f.note {
+            parts.push((st.t("note", "注意"), n.get(st.lang)));
+        }
+        parts.push((st.t("do", "建议"), f.action.get(st.lang)));
+        for (label, body) in parts {
+            // Paths and names in the texts come from processes' command lines.
+            let body = terminal(body);
+            let body = body.as_str();
+            let opts = textwrap::Options::new(width)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            for (j, line) in textwrap::wrap(body, opts).iter().enumerate() {
+                // Continuation lines start under the first line's text.
                 let l = if j == 0 {
                     format!("{label}: ")
                 } else {
-                    "     ".into()
+                    " ".repeat(unicode_width::UnicodeWidthStr::width(label) + 2)
                 };
                 out.push_str(&format!("    {}{}\n", st.dim(&l), line));
             }
@@ -164,7 +179,162 @@ pub fn text(a: &Audit, st: &Style) -> String {
     out
 }
 
+/// Splits a line into words as textwrap does, except that a `code span` (with the
+/// punctuation glued to it) is one word: a command in the advice is never broken across
+/// lines unless it is wider than the whole line.
+fn words_keeping_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    use textwrap::core::Word;
+    let plain = textwrap::WordSeparator::UnicodeBreakProperties;
+    let mut words: Vec<Word<'_>> = Vec::new();
+    let mut start = 0;
+    while start < line.len() {
+        let Some(open) = line[start..].find('`').map(|i| start + i) else {
+            break;
+        };
+        let Some(close) = line[open + 1..].find('`').map(|i| open + 1 + i + 1) else {
+            break;
+        };
+        words.extend(plain.find_words(&line[start..open]));
+        let mut end = close;
+        // Glue the punctuation that follows ("`-U 0`)," and "`bind`；" stay whole).
+        end += line[end..]
+            .find(|c: char| {
+                !(c.is_ascii_punctuation() || "，。；：、）！？”』」".contains(c)) || c == '`'
+            })
+            .unwrap_or(line.len() - end);
+        end += line[end..]
+            .find(|c: char| c != ' ')
+            .unwrap_or(line.len() - end);
+        words.push(Word::from(&line[open..end]));
+        start = end;
+    }
+    if start < line.len() {
+        words.extend(plain.find_words(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 /// Renders the audit as JSON.
 pub fn json(a: &Audit) -> String {
     serde_json::to_string_pretty(a).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_audit::{audit_with, products, Context};
+    use portwarden_kb::Lang;
+    use portwarden_sockets::{
+        join, ProcTable, ProcessInfo, RawSocket, SockState, Source, Transport,
+    };
+
+    /// Redis on 7777, inetd serving echo, and a listener whose owner is not visible.
+    fn fixture() -> Audit {
+        let sock = |addr: &str, inode| RawSocket {
+            transport: Transport::Tcp,
+            local: addr.parse().expect("addr"),
+            remote: "0.0.0.0:0".parse().expect("addr"),
+            state: SockState::Listen,
+            uid: 0,
+            inode,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        };
+        let mut p = ProcTable::default();
+        for (inode, pid, name, cmd) in [
+            (1, 40, "redis-server", vec!["redis-server *:7777"]),
+            (2, 41, "inetd", vec!["/usr/sbin/inetd", "/etc/inetd.conf"]),
+        ] {
+            p.by_inode.insert(inode, vec![pid]);
+            p.processes.insert(
+                pid,
+                ProcessInfo {
+                    pid,
+                    name: name.into(),
+                    exe: Some(format!("/usr/sbin/{name}")),
+                    cmdline: cmd.into_iter().map(str::to_string).collect(),
+                    ..Default::default()
+                },
+            );
+        }
+        let inv = join(
+            vec![
+                sock("0.0.0.0:7777", 1),
+                sock("0.0.0.0:7", 2),
+                sock("0.0.0.0:2024", 3),
+            ],
+            Source::Fake,
+            Some(p),
+        );
+        let ctx = Context {
+            inetd: products::parse_inetd_conf(
+                "echo stream tcp nowait root internal\n",
+                "/etc/inetd.conf",
+            ),
+        };
+        audit_with(&inv, &ctx)
+    }
+
+    #[test]
+    fn commands_in_advice_stay_whole() {
+        let text = "Find it: on the host `sudo ss -ltnup 'sport = :2024'` or `sudo lsof -i :2024`; then stop it.";
+        let lines: Vec<String> = textwrap::wrap(
+            text,
+            textwrap::Options::new(40)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        )
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("`sudo ss -ltnup 'sport = :2024'`")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("`sudo lsof -i :2024`;")),
+            "{lines:?}"
+        );
+        assert_eq!(lines.join(" "), text);
+        let zh = "再让 inetd 重新读取（`kill -HUP 41`，或 `systemctl reload inetutils-inetd`）；没有剩余的行时停掉 inetd。";
+        let lines = textwrap::wrap(
+            zh,
+            textwrap::Options::new(40)
+                .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("`systemctl reload inetutils-inetd`）；")),
+            "{lines:?}"
+        );
+    }
+
+    fn style(lang: Lang) -> Style {
+        Style {
+            lang,
+            color: false,
+            width: 100,
+        }
+    }
+
+    #[test]
+    fn shows_the_product_and_the_off_port_note() {
+        let out = text(&fixture(), &style(Lang::En));
+        assert!(out.contains("who: 40/redis-server (Redis)"), "{out}");
+        assert!(out.contains("note: Off its port"), "{out}");
+        // The program named as its product is not repeated.
+        assert!(out.contains("who: 41/inetd\n"), "{out}");
+        assert!(out.contains("owner not visible"), "{out}");
+        // A config path from a command line reaches the text escaped.
+        let mut a = fixture();
+        a.findings[0].action.en.push_str(" \u{1b}[31mred");
+        assert!(!text(&a, &style(Lang::En)).contains('\u{1b}'));
+        insta::assert_snapshot!("audit_owner_en", out);
+        insta::assert_snapshot!("audit_owner_zh", text(&fixture(), &style(Lang::Zh)));
+    }
 }

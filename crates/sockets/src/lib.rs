@@ -106,7 +106,8 @@ pub struct SocketEntry {
     pub ownership: Ownership,
     /// IANA service name of the local port (listening) or remote port (connected).
     pub service: Option<&'static str>,
-    /// Curated risk of the port, if any.
+    /// Risk of this host's port (listeners and connections to them; none for outbound
+    /// connections): the curated one, replaced by the audit's judgement when `ls` runs.
     pub risk: Option<Risk>,
     /// The annotation behind `service`/`risk`.
     #[serde(skip)]
@@ -171,7 +172,8 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
             (Some(p), true) if p.unreadable > 0 => Ownership::Hidden,
             (Some(_), true) => Ownership::None,
         };
-        let port = if s.is_listening() || listening.contains(&(s.transport, s.local.port())) {
+        let ours = s.is_listening() || listening.contains(&(s.transport, s.local.port()));
+        let port = if ours {
             s.local.port()
         } else {
             s.remote.port()
@@ -182,7 +184,9 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
             pids,
             ownership,
             service: annotation.service,
-            risk: annotation.risk(),
+            // The risk of a door is this host's; a connection out to someone else's
+            // port 23 does not make this host risky.
+            risk: if ours { annotation.risk() } else { None },
             annotation,
             socket: s,
             reach: None,
@@ -464,8 +468,11 @@ mod tests {
         assert_eq!(s[1].ownership, Ownership::Hidden);
         // Accepted connection to our telnet: annotated by the local port.
         assert_eq!(s[2].service, Some("telnet"));
-        // Our outbound https connection: annotated by the remote port.
+        assert!(s[2].risk.is_some());
+        // Our outbound https connection: named by the remote port, but that port's risk
+        // is not this host's.
         assert_eq!(s[3].service, Some("https"));
+        assert_eq!(s[3].risk, None);
         assert_eq!(s[4].exposure, Exposure::All);
         assert_eq!(s[5].ownership, Ownership::None);
     }
