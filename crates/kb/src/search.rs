@@ -99,6 +99,35 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             }
         }
     }
+    // Words that appear together, as typed, say what the person means: "remote desktop"
+    // is RDP's title, not four ports that mention each word somewhere.
+    let mut phrase_bonus: HashMap<u16, u32> = HashMap::new();
+    if tokens.len() > 1 {
+        let phrase = tokens.join(" ");
+        let mut add = |port: u16, s: u32| {
+            let v = phrase_bonus.entry(port).or_default();
+            *v = (*v).max(s);
+        };
+        for e in crate::security_entries() {
+            if text_has(&e.title, &phrase) {
+                add(e.start, 200);
+            } else if text_has(&e.summary, &phrase) {
+                add(e.start, 60);
+            }
+        }
+        for r in crate::registry_records() {
+            if let Some(port) = r.start {
+                if r.description.to_lowercase().contains(&phrase) {
+                    add(port, 50);
+                }
+            }
+        }
+        for t in crate::all_threats() {
+            if t.comment.to_lowercase().contains(&phrase) {
+                add(t.port, 40);
+            }
+        }
+    }
     let mut hits: Vec<SearchHit> = scores
         .into_iter()
         .filter(|(_, v)| v.iter().all(|&s| s > 0))
@@ -115,7 +144,9 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             });
             SearchHit {
                 port,
-                score: v.iter().sum::<u32>() + popular,
+                score: v.iter().sum::<u32>()
+                    + popular
+                    + phrase_bonus.get(&port).copied().unwrap_or(0),
             }
         })
         .collect();
