@@ -9,13 +9,28 @@ use std::process::ExitCode;
 pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
     let eph = ui::ephemeral();
+    // `80,443` and `ssh,telnet` are lists, as in `scan -p` and `close`.
+    let raw: Vec<String> = a
+        .queries
+        .iter()
+        .flat_map(|q| {
+            if q.contains(',') && !q.contains(char::is_whitespace) {
+                q.split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            } else {
+                vec![q.clone()]
+            }
+        })
+        .collect();
     let mut queries = Vec::new();
-    for q in &a.queries {
+    for q in &raw {
         queries.push(portwarden_kb::parse_query(q).map_err(|e| Failure::Usage(e.to_string()))?);
     }
     let mut cards = Vec::new();
     let mut missing = Vec::new();
-    for (raw, q) in a.queries.iter().zip(&queries) {
+    for (raw, q) in raw.iter().zip(&queries) {
         let found = portwarden_kb::resolve(q, eph);
         if found.is_empty() {
             missing.push(raw.clone());
@@ -45,14 +60,19 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
             print!("{}", portwarden_report::card::render_all(&cards, &style));
         }
         for m in &missing {
-            eprintln!(
-                "portwarden: {}",
-                style
-                    .t("nothing known about", "没有找到相关信息：")
-                    .to_string()
-                    + " "
-                    + &portwarden_report::sanitize::terminal(m)
-            );
+            let near = portwarden_kb::similar_names(m, 3);
+            let m = portwarden_report::sanitize::terminal(m);
+            let line = match (style.lang, near.is_empty()) {
+                (portwarden_kb::Lang::En, true) => format!("nothing known about {m}"),
+                (portwarden_kb::Lang::En, false) => {
+                    format!("nothing known about {m}; did you mean {}?", near.join(", "))
+                }
+                (portwarden_kb::Lang::Zh, true) => format!("没有找到“{m}”的相关信息"),
+                (portwarden_kb::Lang::Zh, false) => {
+                    format!("没有找到“{m}”的相关信息；是否要查：{}？", near.join("、"))
+                }
+            };
+            eprintln!("portwarden: {line}");
         }
     }
     Ok(if cards.is_empty() {

@@ -42,13 +42,7 @@ fn main() -> ExitCode {
             | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
             _ => {
                 // One clear line, exit 2 (clap's own output spans several).
-                let text = e.to_string();
-                let line = text
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("invalid arguments")
-                    .trim_start_matches("error: ");
-                eprintln!("portwarden: {line}");
+                eprintln!("portwarden: {}", ui::one_line_error(&e.to_string()));
                 return ExitCode::from(2);
             }
         },

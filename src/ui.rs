@@ -95,3 +95,83 @@ pub fn out(s: &str) {
         std::process::exit(3);
     }
 }
+
+/// clap's several-line error as one line: the message, what it lists (the missing
+/// arguments, the possible values, a "similar argument exists" tip), and no usage block.
+/// Long quoted values are cut, so a 100 KB argument is not echoed back whole.
+pub fn one_line_error(text: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for l in text.lines() {
+        let t = l.trim();
+        if t.starts_with("Usage:") || t.starts_with("For more information") {
+            break;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        parts.push(t.trim_start_matches("error: ").to_string());
+    }
+    let mut line = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
+        }
+        line.push_str(p);
+    }
+    if line.is_empty() {
+        line.push_str("invalid arguments");
+    }
+    shorten_quoted(&line, 60)
+}
+
+/// Cuts every '…'-quoted run longer than `max` characters.
+fn shorten_quoted(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    let mut run = 0usize;
+    for c in s.chars() {
+        if c == '\'' {
+            inside = !inside;
+            run = 0;
+            out.push(c);
+            continue;
+        }
+        if inside {
+            run += 1;
+            if run == max + 1 {
+                out.push('…');
+            }
+            if run > max {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line_error;
+
+    #[test]
+    fn clap_errors_become_one_complete_line() {
+        let missing = "error: the following required arguments were not provided:\n  <QUERY>...\n\nUsage: portwarden lookup <QUERY>...\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            one_line_error(missing),
+            "the following required arguments were not provided: <QUERY>..."
+        );
+        let tip = "error: unrecognized subcommand 'lookpu'\n\n  tip: a similar subcommand exists: 'lookup'\n\nUsage: portwarden <COMMAND>\n";
+        assert_eq!(
+            one_line_error(tip),
+            "unrecognized subcommand 'lookpu'; tip: a similar subcommand exists: 'lookup'"
+        );
+        let long = format!(
+            "error: unexpected argument '{}' found\n",
+            "A".repeat(100_000)
+        );
+        let line = one_line_error(&long);
+        assert!(line.len() < 200, "{}", line.len());
+        assert!(line.contains('…'));
+    }
+}

@@ -144,3 +144,63 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(141));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = pw().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn what_a_new_user_types_is_understood() {
+    // Words typed together: the port they name comes first.
+    let (code, out, _) = run(&["lookup", "--json", "remote desktop"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ports"][0]["port"], 3389, "{out}");
+    // Lists, as in `scan -p` and `close`.
+    let (code, out, _) = run(&["lookup", "80,443"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("80 ") && out.contains("\n443 "), "{out}");
+    // A typo gets a suggestion.
+    let (code, _, err) = run(&["lookup", "telent"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        "portwarden: nothing known about telent; did you mean telnet, mevent, talnet?"
+    );
+    // No empty parentheses or dangling dashes when IANA gives no description.
+    let (_, out, _) = run(&["lookup", "2024"]);
+    assert!(
+        !out.contains("()") && !out.lines().next().unwrap().ends_with('—'),
+        "{out}"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_complete_line() {
+    let (code, _, err) = run(&["lookup"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "portwarden: the following required arguments were not provided: <QUERY>..."
+    );
+    let (code, _, err) = run(&["lookup", "--lang", "fr", "22"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[possible values: en, zh]"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    let (code, _, err) = run(&["lokup", "22"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("similar subcommand exists: 'lookup'"), "{err}");
+    let huge = format!("--{}", "x".repeat(100_000));
+    let (code, _, err) = run(&["lookup", &huge]);
+    assert_eq!(code, 2);
+    assert!(
+        err.len() < 400,
+        "the argument is not echoed whole: {} bytes",
+        err.len()
+    );
+}

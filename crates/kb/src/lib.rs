@@ -14,7 +14,7 @@ mod search;
 mod types;
 
 pub use query::{parse_query, Query, QueryError};
-pub use search::{search, SearchHit};
+pub use search::{search, similar_names, SearchHit};
 pub use types::*;
 
 use serde::Serialize;
@@ -346,6 +346,13 @@ pub fn resolve(q: &Query, eph: Option<EphemeralRange>) -> Vec<PortCard> {
             {
                 if !named.iter().any(|(x, _)| *x == e.start) {
                     named.push((e.start, None));
+                }
+            }
+            // Several words are what a person means ("remote desktop"): the ranked search
+            // decides the order; malware names that merely contain them come after.
+            if t.contains(char::is_whitespace) {
+                for hit in search(t, 20) {
+                    named.push((hit.port, None));
                 }
             }
             // Malware names too: "netbus" is both a curated service key and a trojan.

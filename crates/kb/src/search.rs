@@ -99,6 +99,37 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             }
         }
     }
+    // Words that appear together, as typed, say what the person means: "remote desktop"
+    // is RDP's title, not four ports that mention each word somewhere.
+    let mut phrase_bonus: HashMap<u16, u32> = HashMap::new();
+    if tokens.len() > 1 {
+        let phrase = tokens.join(" ");
+        let mut add = |port: u16, s: u32| {
+            let v = phrase_bonus.entry(port).or_default();
+            *v = (*v).max(s);
+        };
+        for e in crate::security_entries() {
+            if e.malware.iter().any(|m| m.eq_ignore_ascii_case(&phrase)) {
+                add(e.start, 250);
+            } else if text_has(&e.title, &phrase) {
+                add(e.start, 200);
+            } else if text_has(&e.summary, &phrase) {
+                add(e.start, 60);
+            }
+        }
+        for r in crate::registry_records() {
+            if let Some(port) = r.start {
+                if r.description.to_lowercase().contains(&phrase) {
+                    add(port, 50);
+                }
+            }
+        }
+        for t in crate::all_threats() {
+            if t.comment.to_lowercase().contains(&phrase) {
+                add(t.port, 40);
+            }
+        }
+    }
     let mut hits: Vec<SearchHit> = scores
         .into_iter()
         .filter(|(_, v)| v.iter().all(|&s| s > 0))
@@ -115,11 +146,101 @@ pub fn search(query: &str, limit: usize) -> Vec<SearchHit> {
             });
             SearchHit {
                 port,
-                score: v.iter().sum::<u32>() + popular,
+                score: v.iter().sum::<u32>()
+                    + popular
+                    + phrase_bonus.get(&port).copied().unwrap_or(0),
             }
         })
         .collect();
     hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.port.cmp(&b.port)));
     hits.truncate(limit);
     hits
+}
+
+/// Known names (services, curated titles' services, malware) within a small edit
+/// distance of `word`, closest first: the "did you mean" of a lookup that found nothing.
+pub fn similar_names(word: &str, limit: usize) -> Vec<String> {
+    let w = word.trim().to_lowercase();
+    let n = w.chars().count();
+    if !(3..=40).contains(&n) || w.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    let max = if n <= 4 { 1 } else { 2 };
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut consider = |name: &str| {
+        let l = name.to_lowercase();
+        if l == w || found.iter().any(|(_, x)| x.eq_ignore_ascii_case(name)) {
+            return;
+        }
+        let d = distance(&w, &l);
+        if d <= max {
+            found.push((d, name.to_string()));
+        }
+    };
+    for r in crate::registry_records() {
+        if !r.service.is_empty() {
+            consider(r.service);
+        }
+    }
+    for e in crate::security_entries() {
+        consider(e.service);
+        for m in e.malware {
+            consider(m);
+        }
+    }
+    found.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.len().cmp(&b.1.len()))
+            .then(a.1.cmp(&b.1))
+    });
+    found.into_iter().take(limit).map(|(_, s)| s).collect()
+}
+
+/// Edit distance over characters where swapping two neighbours counts as one edit
+/// (optimal string alignment), so "telent" is one typo away from "telnet".
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, x) in d.iter_mut().enumerate().take(w) {
+        *x = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        assert_eq!(
+            similar_names("sshh", 3).first().map(String::as_str),
+            Some("ssh")
+        );
+        assert_eq!(
+            similar_names("telent", 3).first().map(String::as_str),
+            Some("telnet")
+        );
+        assert!(similar_names("zzqqxxnotaword", 3).is_empty());
+        assert!(similar_names("ab", 3).is_empty());
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("telent", "telnet"), 1);
+    }
 }

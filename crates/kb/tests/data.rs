@@ -235,8 +235,18 @@ fn registry_is_complete() {
 
 #[test]
 fn free_text_is_ranked_by_relevance() {
-    let hits = search("remote desktop", 5);
-    assert!(hits.iter().take(3).any(|h| h.port == 3389), "{hits:?}");
+    // What a person means comes first, not ports that mention each word somewhere.
+    for (q, port) in [
+        ("remote desktop", 3389),
+        ("Remote Desktop", 3389),
+        ("secure shell", 22),
+        ("domain name", 53),
+        ("file transfer", 21),
+        ("back orifice", 31337),
+    ] {
+        let hits = search(q, 5);
+        assert_eq!(hits.first().map(|h| h.port), Some(port), "{q}: {hits:?}");
+    }
     let hits = search("redis", 3);
     assert_eq!(hits.first().map(|h| h.port), Some(6379), "{hits:?}");
     assert!(search("zzqqxxnotaword", 5).is_empty());
@@ -259,4 +269,27 @@ fn ranges_iterate_known_ports_only() {
     assert!(cards.windows(2).all(|w| w[0].port < w[1].port));
     assert!(cards.iter().all(PortCard::is_known));
     assert_eq!(range(65535, 65535, None, None).count(), 1);
+}
+
+#[test]
+fn no_text_speaks_of_the_projects_sources_as_seed_articles() {
+    // Users never saw our source articles: texts say "older port tables" and the like.
+    for e in portwarden_kb::security_entries() {
+        for t in [
+            &e.title,
+            &e.summary,
+            &e.attackers,
+            &e.risk_reason,
+            &e.advice,
+        ] {
+            for lang in [Lang::En, Lang::Zh] {
+                let s = t.get(lang);
+                assert!(
+                    !s.contains("seed article") && !s.contains("种子文章"),
+                    "{}: {s}",
+                    e.start
+                );
+            }
+        }
+    }
 }

@@ -30,6 +30,17 @@ fn field(out: &mut String, st: &Style, label: &str, value: &str) {
     }
 }
 
+/// `name` followed by `detail` between `open` and `close`, or `name` alone when the
+/// registry gives no detail (or repeats the name).
+fn with_detail(name: &str, detail: &str, open: &str, close: &str) -> String {
+    let d = detail.trim();
+    if d.is_empty() || d.eq_ignore_ascii_case(name) {
+        name.to_string()
+    } else {
+        format!("{name}{open}{d}{close}")
+    }
+}
+
 /// Renders one card.
 pub fn render(c: &PortCard, st: &Style) -> String {
     let lang = st.lang;
@@ -43,7 +54,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             c.registry
                 .iter()
                 .find(|r| r.status == Status::Assigned)
-                .map(|r| format!("{} — {}", r.service, r.description))
+                .map(|r| with_detail(r.service, r.description, " — ", ""))
         })
         .unwrap_or_else(|| st.t("unassigned", "未分配").to_string());
     let risk = c
@@ -85,7 +96,10 @@ pub fn render(c: &PortCard, st: &Style) -> String {
                         (Some(a), Some(b)) if a != b => format!(" [{a}-{b}]"),
                         _ => String::new(),
                     };
-                    format!("{} ({}){}", r.service, r.description, range)
+                    format!(
+                        "{}{range}",
+                        with_detail(r.service, r.description, " (", ")")
+                    )
                 }
                 _ => r.description.to_string(),
             })

@@ -71,6 +71,14 @@ fn exposure_label(x: Exposure, st: &Style) -> String {
     }
 }
 
+/// The name of a socket's uid, or the number when the system knows no name.
+fn user_of(inv: &Inventory, uid: u32) -> String {
+    inv.users
+        .get(&uid)
+        .cloned()
+        .unwrap_or_else(|| uid.to_string())
+}
+
 /// The firewall column: what the ruleset lets in, in a word.
 pub fn reach_label(r: &Reach, st: &Style) -> (String, String) {
     let (text, colour) = match r {
@@ -213,7 +221,7 @@ pub fn table(
             .first()
             .and_then(|p| inv.processes.get(p))
             .and_then(|p| p.user.clone())
-            .unwrap_or_else(|| s.uid.to_string());
+            .unwrap_or_else(|| user_of(inv, s.uid));
         let v6 = if s.local.is_ipv6() { "6" } else { "" };
         let risk = e.risk.map_or(plain("-".into()), |r| {
             (r.label(st.lang).to_string(), st.risk(r))
@@ -366,7 +374,7 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'
                     .unwrap_or_default(),
                 user: p
                     .and_then(|p| p.user.clone())
-                    .unwrap_or_else(|| s.uid.to_string()),
+                    .unwrap_or_else(|| user_of(inv, s.uid)),
                 unit: p.and_then(|p| p.unit.clone()).unwrap_or_default(),
                 container: p.and_then(|p| p.container.clone()).unwrap_or_default(),
                 service: e.service.unwrap_or_default().to_string(),

@@ -76,6 +76,10 @@ pub trait Backend {
     fn processes(&self) -> ProcTable;
     /// Switches this process into another network namespace (name or pid).
     fn enter_netns(&self, target: &str) -> Result<(), Error>;
+    /// The name of a user id, when the system knows one.
+    fn user_name(&self, _uid: u32) -> Option<String> {
+        None
+    }
 }
 
 /// Whether the owner of a socket is known.
@@ -128,6 +132,10 @@ pub struct Inventory {
     pub source: Source,
     /// Fd tables we could not read (non-root): owners of some sockets are hidden.
     pub unreadable_processes: usize,
+    /// Names of the users that own sockets, by uid (a row without a visible process
+    /// still shows a name, and `--user root` finds uid 0).
+    #[serde(skip)]
+    pub users: HashMap<u32, String>,
 }
 
 impl Inventory {
@@ -145,7 +153,14 @@ pub fn collect(backend: &dyn Backend, req: &Request) -> Result<Inventory, Error>
     } else {
         None
     };
-    Ok(join(raw, source, procs))
+    let mut inv = join(raw, source, procs);
+    let uids: std::collections::BTreeSet<u32> = inv.sockets.iter().map(|e| e.socket.uid).collect();
+    for uid in uids {
+        if let Some(n) = backend.user_name(uid) {
+            inv.users.insert(uid, n);
+        }
+    }
+    Ok(inv)
 }
 
 /// Joins sockets with the process table (pure; used by [`collect`] and tests).
@@ -197,6 +212,7 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
         processes: procs.map(|p| p.processes).unwrap_or_default(),
         source,
         unreadable_processes: unreadable,
+        users: HashMap::new(),
     }
 }
 
@@ -281,7 +297,8 @@ impl Filter {
             }
         }
         if let Some(u) = &self.user {
-            let by_uid = u.parse::<u32>().ok() == Some(e.socket.uid);
+            let by_uid = u.parse::<u32>().ok() == Some(e.socket.uid)
+                || inv.users.get(&e.socket.uid).map(String::as_str) == Some(u.as_str());
             let by_name = e
                 .pids
                 .iter()

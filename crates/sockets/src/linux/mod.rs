@@ -30,6 +30,13 @@ impl Default for Linux {
 }
 
 impl Backend for Linux {
+    fn user_name(&self, uid: u32) -> Option<String> {
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+    }
+
     fn sockets(&self, req: &Request) -> Result<(Vec<RawSocket>, Source), Error> {
         let transports: Vec<Transport> = req.transports.clone();
         if !self.force_procfs {

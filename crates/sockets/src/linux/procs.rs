@@ -99,10 +99,8 @@ pub fn parse_cgroup(text: &str) -> (Option<String>, Option<String>) {
 
 fn process_info(root: &Path, pid: u32, users: &mut HashMap<u32, Option<String>>) -> ProcessInfo {
     let base = root.join(pid.to_string());
-    let name = std::fs::read_to_string(base.join("comm"))
-        .map(|s| s.trim_end_matches('\n').to_string())
-        .unwrap_or_default();
-    let cmdline = std::fs::read(base.join("cmdline"))
+    let comm = std::fs::read(base.join("comm")).unwrap_or_default();
+    let cmdline: Vec<String> = std::fs::read(base.join("cmdline"))
         .map(|b| {
             b.split(|&c| c == 0)
                 .filter(|a| !a.is_empty())
@@ -113,6 +111,7 @@ fn process_info(root: &Path, pid: u32, users: &mut HashMap<u32, Option<String>>)
     let exe = std::fs::read_link(base.join("exe"))
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
+    let name = process_name(&comm, exe.as_deref(), &cmdline);
     let uid = std::fs::read_to_string(base.join("status"))
         .ok()
         .and_then(|s| {
@@ -144,6 +143,36 @@ fn process_info(root: &Path, pid: u32, users: &mut HashMap<u32, Option<String>>)
         unit,
         container,
     }
+}
+
+/// A process's name that is never empty: `comm` with invalid bytes escaped (`\xNN`; a
+/// 15-byte `comm` can end inside a UTF-8 character, and a process may set any bytes),
+/// else the executable's file name, else argv\[0\]'s, else `?`.
+pub fn process_name(comm: &[u8], exe: Option<&str>, cmdline: &[String]) -> String {
+    let comm = comm.strip_suffix(b"\n").unwrap_or(comm);
+    let mut name = String::new();
+    for chunk in comm.utf8_chunks() {
+        name.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            name.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if !name.trim().is_empty() {
+        return name;
+    }
+    let base = |p: &str| {
+        let p = p.strip_suffix(" (deleted)").unwrap_or(p);
+        p.rsplit('/').next().unwrap_or(p).to_string()
+    };
+    exe.map(base)
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| {
+            cmdline
+                .first()
+                .map(|a| base(a))
+                .filter(|n| !n.trim().is_empty())
+        })
+        .unwrap_or_else(|| "?".to_string())
 }
 
 /// Walks `root` (normally `/proc`) with up to `threads` threads.
@@ -192,6 +221,26 @@ pub fn walk(root: &Path, threads: usize) -> ProcTable {
         }
     }
     table
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::process_name;
+
+    #[test]
+    fn names_are_never_empty_and_escape_bad_bytes() {
+        // "xxxxxxxxxxxxx" + the first byte of "é": comm cut inside a character.
+        let cut = b"xxxxxxxxxxxxx\xc3\n";
+        assert_eq!(process_name(cut, None, &[]), "xxxxxxxxxxxxx\\xc3");
+        assert_eq!(process_name(b"\n", Some("/usr/sbin/sshd"), &[]), "sshd");
+        assert_eq!(process_name(b"  ", Some("/tmp/x (deleted)"), &[]), "x");
+        assert_eq!(process_name(b"", None, &["/bin/nc".into()]), "nc");
+        assert_eq!(process_name(b"", None, &[]), "?");
+        assert_eq!(
+            process_name("redis-server\n".as_bytes(), None, &[]),
+            "redis-server"
+        );
+    }
 }
 
 #[cfg(test)]
