@@ -128,7 +128,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         } else if a.csv {
             ls::csv(inv, &rows)
         } else {
-            ls::table(inv, &rows, gone, new, &style)
+            ls::table(inv, &rows, gone, new, a.watch.is_some(), &style)
         }
     };
     let mut inv = read(&a.source, &req)?;

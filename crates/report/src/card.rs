@@ -247,4 +247,25 @@ mod tests {
         assert!(zh.contains("类别"), "{zh}");
         assert!(!zh.contains('\u{1b}'));
     }
+
+    #[test]
+    fn cards_snapshot_in_both_languages() {
+        let eph = portwarden_kb::EphemeralRange::parse("32768\t60999\n");
+        let cards: Vec<_> = [
+            (23, Some(Protocol::Tcp)),
+            (2024, None),
+            (7626, None),
+            (40000, None),
+        ]
+        .into_iter()
+        .map(|(p, proto)| portwarden_kb::card(p, proto, eph))
+        .collect();
+        for (name, lang) in [("cards_en", Lang::En), ("cards_zh", Lang::Zh)] {
+            let st = Style {
+                lang,
+                ..Style::default()
+            };
+            insta::assert_snapshot!(name, render_all(&cards, &st));
+        }
+    }
 }

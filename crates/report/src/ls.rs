@@ -165,8 +165,9 @@ fn write_row(out: &mut String, row: &Cells, w: &[usize]) {
     out.push('\n');
 }
 
-/// Renders the table. `new` flags rows that appeared since the last `--watch` refresh;
-/// `gone` are rows that disappeared, shown dimmed at the end. Rows are formatted twice
+/// Renders the table. With `watching` (`--watch`) every row starts with a mark column,
+/// so refreshes with and without changes line up: `new` flags rows that appeared since the
+/// last refresh (`+`); `gone` are rows that disappeared, shown dimmed at the end (`-`). Rows are formatted twice
 /// (once to measure, once to write) instead of being held in memory: a listing of 100k
 /// sockets stays small.
 pub fn table(
@@ -174,10 +175,11 @@ pub fn table(
     rows: &[&SocketEntry],
     gone: &[RawSocket],
     new: &HashSet<(u64, std::net::SocketAddr, std::net::SocketAddr)>,
+    watching: bool,
     st: &Style,
 ) -> String {
     use unicode_width::UnicodeWidthStr;
-    let watching = !new.is_empty() || !gone.is_empty();
+    let watching = watching || !new.is_empty() || !gone.is_empty();
     // The firewall column appears only when the ruleset was read.
     let fw_col = rows.iter().any(|e| e.reach.is_some());
     let plain = |s: String| (s.clone(), s);
@@ -452,4 +454,157 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_kb::Lang;
+    use portwarden_sockets::{
+        join, Blocker, ProcTable, ProcessInfo, SockState, SortKey, Source, Transport,
+    };
+
+    fn sock(t: Transport, local: &str, remote: &str, state: SockState, inode: u64) -> RawSocket {
+        RawSocket {
+            transport: t,
+            local: local.parse().expect("addr"),
+            remote: remote.parse().expect("addr"),
+            state,
+            uid: 0,
+            inode,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        }
+    }
+
+    /// Five sockets: an exposed telnet blocked by portwarden, redis on loopback, sshd off
+    /// its port and open, an outbound connection, and a listener whose process gave
+    /// itself a hostile name (escape sequence, bidi override, formula).
+    fn fixture() -> Inventory {
+        let raw = vec![
+            sock(
+                Transport::Tcp,
+                "0.0.0.0:23",
+                "0.0.0.0:0",
+                SockState::Listen,
+                1,
+            ),
+            sock(
+                Transport::Tcp,
+                "127.0.0.1:6379",
+                "0.0.0.0:0",
+                SockState::Listen,
+                2,
+            ),
+            sock(Transport::Tcp, "[::]:2222", "[::]:0", SockState::Listen, 3),
+            sock(
+                Transport::Tcp,
+                "198.18.0.5:40112",
+                "198.18.0.9:443",
+                SockState::Established,
+                4,
+            ),
+            sock(
+                Transport::Udp,
+                "0.0.0.0:31337",
+                "0.0.0.0:0",
+                SockState::Unconn,
+                5,
+            ),
+        ];
+        let mut p = ProcTable::default();
+        for (inode, pid, name, user) in [
+            (1u64, 100u32, "inetd", "root"),
+            (2, 200, "redis-server", "redis"),
+            (3, 300, "sshd", "root"),
+            (4, 400, "curl", "alice"),
+            (
+                5,
+                500,
+                "=cmd|' /C calc'!A0\u{1b}]0;pwned\u{7}\u{202e}",
+                "mallory",
+            ),
+        ] {
+            p.by_inode.insert(inode, vec![pid]);
+            p.processes.insert(
+                pid,
+                ProcessInfo {
+                    pid,
+                    name: name.into(),
+                    user: Some(user.into()),
+                    cmdline: vec![name.into()],
+                    ..Default::default()
+                },
+            );
+        }
+        let mut inv = join(raw, Source::Fake, Some(p));
+        for e in &mut inv.sockets {
+            e.reach = match e.socket.local.port() {
+                23 => Some(Reach::Blocked {
+                    by: Blocker {
+                        family: "inet".into(),
+                        table: "portwarden".into(),
+                        chain: "input".into(),
+                        handle: Some(4),
+                        comment: Some("portwarden:23:tcp:drop:x".into()),
+                        reject: false,
+                        action: Some(1),
+                    },
+                }),
+                6379 => Some(Reach::Loopback),
+                2222 => Some(Reach::Limited {
+                    from: vec!["from 198.18.0.0/15".into()],
+                }),
+                31337 => Some(Reach::Open),
+                _ => None,
+            };
+        }
+        // As the binary does: the firewall first, then the audit's judgement.
+        portwarden_audit::annotate(&mut inv, &portwarden_audit::Context::default());
+        inv
+    }
+
+    fn style(lang: Lang) -> Style {
+        Style {
+            lang,
+            ..Style::default()
+        }
+    }
+
+    #[test]
+    fn table_snapshots_in_both_languages() {
+        let inv = fixture();
+        let rows = portwarden_sockets::Filter::default().apply(&inv, SortKey::Port);
+        for (name, lang) in [("ls_table_en", Lang::En), ("ls_table_zh", Lang::Zh)] {
+            let out = table(&inv, &rows, &[], &HashSet::new(), false, &style(lang));
+            assert!(
+                !out.contains('\u{1b}'),
+                "no raw escape reaches the terminal"
+            );
+            insta::assert_snapshot!(name, out);
+        }
+    }
+
+    #[test]
+    fn watch_marks_keep_columns_in_place() {
+        let inv = fixture();
+        let rows = portwarden_sockets::Filter::default().apply(&inv, SortKey::Port);
+        let quiet = table(&inv, &rows, &[], &HashSet::new(), true, &style(Lang::En));
+        let s = &rows[0].socket;
+        let new: HashSet<_> = [(s.inode, s.local, s.remote)].into_iter().collect();
+        let marked = table(&inv, &rows, &[], &new, true, &style(Lang::En));
+        // The header is the same with and without a change, and every row keeps its width.
+        assert_eq!(quiet.lines().next(), marked.lines().next());
+        assert!(marked.lines().nth(1).is_some_and(|l| l.starts_with('+')));
+        insta::assert_snapshot!("ls_table_watch", marked);
+    }
+
+    #[test]
+    fn csv_and_json_snapshots() {
+        let inv = fixture();
+        let rows = portwarden_sockets::Filter::default().apply(&inv, SortKey::Port);
+        insta::assert_snapshot!("ls_csv", csv(&inv, &rows));
+        insta::assert_snapshot!("ls_json", json(&inv, &rows));
+    }
 }
