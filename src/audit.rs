@@ -10,8 +10,7 @@ use std::process::ExitCode;
 /// Runs the audit. Exit 1 when `--fail-on` is given and a finding reaches that level.
 pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let mut inv = crate::inventory::read(&a.source, &Request::default())?;
-    let unread = crate::inventory::firewall(&a.source, &mut inv);
+    let (inv, unread) = crate::inventory::read(&a.source, &Request::default())?;
     let mut report = portwarden_audit::audit_with(&inv, &context(&inv));
     report.firewall_unread = unread;
     if a.json {

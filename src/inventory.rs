@@ -8,9 +8,12 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-/// Reads the inventory (entering `--netns` first), and tells the user once on stderr
-/// when some owners could not be seen.
-pub fn read(src: &SourceArgs, req: &Request) -> Result<Inventory, Failure> {
+/// Reads the inventory (entering `--netns` first) and, unless `--no-firewall`, judges each
+/// listener by the nftables ruleset of that namespace. The ruleset is read by `nft` on a
+/// thread of its own while the sockets are collected, so it costs no wall time. Returns
+/// the inventory and why the rules could not be read, if they could not (only root can
+/// read them, so others are not made to wait for `nft` to say no).
+pub fn read(src: &SourceArgs, req: &Request) -> Result<(Inventory, Option<String>), Failure> {
     let backend = portwarden_sockets::linux::Linux {
         force_procfs: src.procfs,
         ..Default::default()
@@ -21,30 +24,26 @@ pub fn read(src: &SourceArgs, req: &Request) -> Result<Inventory, Failure> {
             .enter_netns(ns)
             .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     }
-    portwarden_sockets::collect(&backend, req).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
-}
-
-/// Judges each listener by the nftables ruleset (read in the namespace the inventory came
-/// from), unless `--no-firewall`. Returns why the rules could not be read, if they could
-/// not. Only root can read them, so others are not made to wait for `nft` to say no.
-pub fn firewall(src: &SourceArgs, inv: &mut Inventory) -> Option<String> {
-    if src.no_firewall {
-        return None;
-    }
-    if !nix::unistd::geteuid().is_root() {
-        return Some("reading the firewall rules needs root".to_string());
-    }
-    if !inv.sockets.iter().any(|e| e.socket.is_listening()) {
-        return None;
-    }
-    match portwarden_firewall::Firewall::read(portwarden_firewall::native().as_ref()) {
-        portwarden_firewall::Firewall::Unreadable(why) => Some(why),
-        fw => {
-            portwarden_firewall::annotate(inv, &fw);
-            name_our_actions(inv);
+    // Spawned after setns: the thread, and the nft it runs, live in the same namespace.
+    let rules = (!src.no_firewall && nix::unistd::geteuid().is_root()).then(|| {
+        std::thread::spawn(|| {
+            portwarden_firewall::Firewall::read(portwarden_firewall::native().as_ref())
+        })
+    });
+    let mut inv = portwarden_sockets::collect(&backend, req)
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let unread = match rules.map(|t| t.join()) {
+        None if src.no_firewall => None,
+        None => Some("reading the firewall rules needs root".to_string()),
+        Some(Err(_)) => Some("the firewall reader failed".to_string()),
+        Some(Ok(portwarden_firewall::Firewall::Unreadable(why))) => Some(why),
+        Some(Ok(fw)) => {
+            portwarden_firewall::annotate(&mut inv, &fw);
+            name_our_actions(&mut inv);
             None
         }
-    }
+    };
+    Ok((inv, unread))
 }
 
 /// Names the journal's action behind each rule of portwarden's own table that blocks a
@@ -131,8 +130,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
             ls::table(inv, &rows, gone, new, a.watch.is_some(), &style)
         }
     };
-    let mut inv = read(&a.source, &req)?;
-    firewall(&a.source, &mut inv);
+    let (mut inv, _) = read(&a.source, &req)?;
     judge(&mut inv);
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
@@ -182,8 +180,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
             netns: None,
             ..a.source.clone()
         };
-        let mut next = read(&again, &req)?;
-        firewall(&again, &mut next);
+        let (mut next, _) = read(&again, &req)?;
         judge(&mut next);
         prev_inv = Some(std::mem::replace(&mut current, next));
     }
