@@ -317,10 +317,14 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'
                     .map(|p| terminal(&p.cmdline.join(" ")))
                     .unwrap_or_default(),
                 user: p
-                    .and_then(|p| p.user.clone())
+                    .and_then(|p| p.user.as_deref().map(terminal))
                     .unwrap_or_else(|| s.uid.to_string()),
-                unit: p.and_then(|p| p.unit.clone()).unwrap_or_default(),
-                container: p.and_then(|p| p.container.clone()).unwrap_or_default(),
+                unit: p
+                    .and_then(|p| p.unit.as_deref().map(terminal))
+                    .unwrap_or_default(),
+                container: p
+                    .and_then(|p| p.container.as_deref().map(terminal))
+                    .unwrap_or_default(),
                 service: e.service.unwrap_or_default().to_string(),
                 risk: e.risk.map(|r| r.as_str().to_string()).unwrap_or_default(),
                 exposure: e.exposure.as_str(),
@@ -336,8 +340,9 @@ pub fn json(inv: &Inventory, entries: &[&SocketEntry]) -> String {
     serde_json::to_string_pretty(&rows(inv, entries)).unwrap_or_else(|_| "[]".into())
 }
 
-/// CSV with a header line.
-pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
+/// CSV with a header line. Cells are neutralised against formula injection
+/// ([`crate::sanitize::csv_cell`]) unless `raw`.
+pub fn csv(inv: &Inventory, entries: &[&SocketEntry], raw: bool) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "proto",
@@ -366,7 +371,7 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(" ");
-        let _ = w.write_record([
+        let cells = [
             r.proto.to_string(),
             r.family.to_string(),
             r.local_addr,
@@ -385,7 +390,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
             r.exposure.to_string(),
             r.listening.to_string(),
             r.inode.to_string(),
-        ]);
+        ];
+        let _ = w.write_record(cells.iter().map(|c| crate::sanitize::csv_cell(c, raw)));
     }
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
