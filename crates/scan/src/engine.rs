@@ -11,6 +11,13 @@
 //!   filtered.
 //! * A connection whose local address equals its peer (Linux self-connect on loopback)
 //!   is closed and reported as closed, reason `self-connect`.
+//! * A connection reset after the handshake completed (ECONNRESET: the service accepted,
+//!   then closed with RST) is open: only a refused SYN is closed.
+//! * Every probe ends. Permanent local errors (ENETUNREACH, EACCES, EPERM, and
+//!   EADDRNOTAVAIL while we hold too few connections to have used up the local ports)
+//!   count as attempts and end filtered with their reason; a probe re-queued for a
+//!   shortage of descriptors or ports is given up, with its reason, after
+//!   [`MAX_STALLS`] tries.
 
 use crate::ident::{self, Finding};
 use crate::limits;
@@ -135,23 +142,36 @@ pub enum Outcome {
     Timeout,
     /// Out of descriptors, buffers or local ports: try again later.
     Resource,
+    /// EADDRNOTAVAIL: no local address for the target — permanent, unless our own
+    /// connections have used up the local ports (the engine tells which).
+    AddrNotAvail,
 }
+
+/// Times one probe may be re-queued for a shortage of descriptors, buffers or local
+/// ports before it is given up (each wait is at least 20 ms): a scan always ends.
+pub const MAX_STALLS: u16 = 500;
+
+/// In-flight connections below which EADDRNOTAVAIL cannot mean that we used up the local
+/// ports: it then means this machine has no address to reach the target from.
+const PORT_PRESSURE: usize = 1024;
 
 fn classify(e: &io::Error) -> Outcome {
     let Some(code) = e.raw_os_error() else {
         return Outcome::Answer(Reason::Error);
     };
     match Errno::from_raw(code) {
-        Errno::ECONNREFUSED | Errno::ECONNRESET => Outcome::Answer(Reason::ConnRefused),
+        Errno::ECONNREFUSED => Outcome::Answer(Reason::ConnRefused),
+        // A reset only reaches a socket whose handshake completed: the port is open.
+        Errno::ECONNRESET => Outcome::Answer(Reason::SynAck),
         Errno::EHOSTUNREACH | Errno::EHOSTDOWN => Outcome::Answer(Reason::HostUnreach),
         Errno::ENETUNREACH | Errno::ENETDOWN => Outcome::Answer(Reason::NetUnreach),
         Errno::EACCES | Errno::EPERM => Outcome::Answer(Reason::AdminProhibited),
         Errno::ETIMEDOUT => Outcome::Timeout,
+        Errno::EADDRNOTAVAIL => Outcome::AddrNotAvail,
         Errno::EMFILE
         | Errno::ENFILE
         | Errno::ENOBUFS
         | Errno::ENOMEM
-        | Errno::EADDRNOTAVAIL
         | Errno::EAGAIN
         | Errno::ENOSPC => Outcome::Resource,
         _ => Outcome::Answer(Reason::Error),
@@ -164,6 +184,11 @@ fn connected(stream: &tokio::net::TcpStream) -> Outcome {
         Ok(None) => match (stream.local_addr(), stream.peer_addr()) {
             (Ok(l), Ok(p)) if l == p => Outcome::Answer(Reason::SelfConnect),
             (_, Ok(_)) => Outcome::Answer(Reason::SynAck),
+            // Writable, no error pending, yet no peer: the handshake completed and the
+            // connection is already gone (reset, its error consumed). Open.
+            (_, Err(e)) if e.raw_os_error() == Some(Errno::ENOTCONN as i32) => {
+                Outcome::Answer(Reason::SynAck)
+            }
             (_, Err(e)) => classify(&e),
         },
     }
@@ -406,6 +431,8 @@ struct Probe {
     host: u32,
     port_idx: u32,
     attempt: u32,
+    /// Times re-queued for a shortage of descriptors or ports.
+    stalls: u16,
 }
 
 type Listed = Vec<(u16, Reason, Option<Duration>)>;
@@ -471,6 +498,8 @@ struct Engine<'a> {
     done: u64,
     open_seen: u64,
     hosts: Vec<HostResult>,
+    /// The soft open-file limit in force.
+    nofile: u64,
 }
 
 impl Engine<'_> {
@@ -537,6 +566,7 @@ impl Engine<'_> {
                         host: (idx / nports) as u32,
                         port_idx: (idx % nports) as u32,
                         attempt: 0,
+                        stalls: 0,
                     });
                 }
             }
@@ -651,10 +681,42 @@ impl Engine<'_> {
                 }
                 false
             }
-            Outcome::Resource => {
+            Outcome::AddrNotAvail if inflight < PORT_PRESSURE => {
+                // Nothing of ours holds enough local ports to exhaust them: there is no
+                // source address for this target. An attempt like any other.
+                if p.attempt < self.cfg.retries {
+                    self.stats.retries += 1;
+                    if let Some(h) = self
+                        .group_mut(p.group)
+                        .and_then(|g| g.hosts.get_mut(p.host as usize))
+                    {
+                        h.retries += 1;
+                    }
+                    self.retry.push_back(Probe {
+                        attempt: p.attempt + 1,
+                        ..p
+                    });
+                } else {
+                    self.resolve(p, Reason::AddrNotAvail, None);
+                }
+                false
+            }
+            Outcome::Resource | Outcome::AddrNotAvail => {
                 self.stats.resource_errors += 1;
                 self.win.on_resource(inflight);
-                self.retry.push_front(p);
+                if p.stalls >= MAX_STALLS {
+                    let why = if outcome == Outcome::AddrNotAvail {
+                        Reason::AddrNotAvail
+                    } else {
+                        Reason::Error
+                    };
+                    self.resolve(p, why, None);
+                } else {
+                    self.retry.push_front(Probe {
+                        stalls: p.stalls + 1,
+                        ..p
+                    });
+                }
                 true
             }
         }
@@ -664,7 +726,11 @@ impl Engine<'_> {
     fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
         let mode = self.cfg.banners;
         let wait = self.cfg.banner_timeout;
-        let par = self.cfg.banner_parallelism.max(1);
+        // Each identification may hold three connections: keep them within the
+        // descriptors the limit leaves (EMFILE still waits and retries).
+        let fd_room = usize::try_from(self.nofile.saturating_sub(limits::RESERVED_FDS / 2) / 6)
+            .unwrap_or(usize::MAX);
+        let par = self.cfg.banner_parallelism.min(fd_room).max(1);
         for i in 0..self.groups.len() {
             let Some(g) = self.groups.get(i) else { break };
             if !matches!(g.phase, GroupPhase::Scanning) || g.next < g.perm.len() || g.unresolved > 0
@@ -722,6 +788,7 @@ impl Engine<'_> {
     }
 
     fn apply_findings(&mut self, seq: u64, found: Vec<(usize, u16, Finding)>) {
+        self.stats.ident_lost += found.iter().filter(|(_, _, f)| f.lost).count() as u64;
         let Some(g) = self.group_mut(seq) else { return };
         for (hi, port, f) in found {
             let Some(h) = g.hosts.get_mut(hi) else {
@@ -857,6 +924,7 @@ pub async fn scan(
         done: 0,
         open_seen: 0,
         hosts: Vec::new(),
+        nofile,
     };
     let total = targets.len().saturating_mul(ports.len() as u64);
     let mut rate = cfg.rate.map(Rate::new);
@@ -1037,7 +1105,8 @@ mod tests {
         assert_eq!(e(Errno::EHOSTUNREACH), Outcome::Answer(Reason::HostUnreach));
         assert_eq!(e(Errno::ENETUNREACH), Outcome::Answer(Reason::NetUnreach));
         assert_eq!(e(Errno::EMFILE), Outcome::Resource);
-        assert_eq!(e(Errno::EADDRNOTAVAIL), Outcome::Resource);
+        assert_eq!(e(Errno::EADDRNOTAVAIL), Outcome::AddrNotAvail);
+        assert_eq!(e(Errno::ECONNRESET), Outcome::Answer(Reason::SynAck));
         assert_eq!(e(Errno::ENFILE), Outcome::Resource);
     }
 }

@@ -144,6 +144,9 @@ pub enum Reason {
     ProtoUnreach,
     /// A UDP reply came back.
     UdpResponse,
+    /// EADDRNOTAVAIL while nothing of ours held local ports: this machine has no usable
+    /// source address for the target (IPv6 disabled, an address family it lacks).
+    AddrNotAvail,
 }
 
 impl Reason {
@@ -162,6 +165,7 @@ impl Reason {
             Reason::PortUnreach => "port-unreach",
             Reason::ProtoUnreach => "proto-unreach",
             Reason::UdpResponse => "udp-response",
+            Reason::AddrNotAvail => "addr-not-avail",
         }
     }
 
@@ -443,6 +447,9 @@ pub struct ScanStats {
     pub max_window: u64,
     /// Window the scan started with.
     pub initial_window: u64,
+    /// Open ports left unidentified because no file descriptor came free for the
+    /// identification connections (raise `ulimit -n`).
+    pub ident_lost: u64,
 }
 
 /// The whole scan.
@@ -550,6 +557,7 @@ impl ScanReport {
         s.probes += other.stats.probes;
         s.retries += other.stats.retries;
         s.resource_errors += other.stats.resource_errors;
+        s.ident_lost += other.stats.ident_lost;
         s.max_window = s.max_window.max(other.stats.max_window);
         s.hosts = self.hosts.len() as u64;
         s.hosts_up = self
