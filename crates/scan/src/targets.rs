@@ -132,6 +132,76 @@ pub fn parse_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Longest line a target list may have, in bytes.
+pub const LIST_LINE_MAX: usize = 4096;
+
+/// Most lines a target list may have.
+pub const LIST_LINES_MAX: u64 = 1_000_000;
+
+/// Why a target list (`-iL`, `--exclude-file`) could not be read. `line` counts from 1.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// A line longer than [`LIST_LINE_MAX`] bytes (`/dev/zero`, a binary file).
+    #[error("line {line}: longer than {LIST_LINE_MAX} bytes; is this a list of targets?")]
+    LineTooLong {
+        /// The line.
+        line: u64,
+    },
+    /// More than [`LIST_LINES_MAX`] lines.
+    #[error("line {line}: more than {LIST_LINES_MAX} lines")]
+    TooManyLines {
+        /// The line.
+        line: u64,
+    },
+    /// A line that is not UTF-8 text.
+    #[error("line {line}: not text (invalid UTF-8)")]
+    NotText {
+        /// The line.
+        line: u64,
+    },
+    /// Reading failed.
+    #[error("line {line}: {source}")]
+    Io {
+        /// The line.
+        line: u64,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads a target list line by line, as [`parse_list`] splits it, with bounds on the
+/// length of a line ([`LIST_LINE_MAX`]) and on their number ([`LIST_LINES_MAX`]): an
+/// endless or binary input ends with an error after at most one line's worth of memory.
+pub fn read_list<R: std::io::BufRead>(mut r: R) -> Result<Vec<String>, ListError> {
+    use std::io::{BufRead as _, Read as _};
+    let mut out = Vec::new();
+    let mut buf = Vec::with_capacity(256);
+    let mut line = 0u64;
+    loop {
+        line += 1;
+        buf.clear();
+        let n = (&mut r)
+            .take(LIST_LINE_MAX as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| ListError::Io { line, source })?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if line > LIST_LINES_MAX {
+            return Err(ListError::TooManyLines { line });
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.len() > LIST_LINE_MAX {
+            return Err(ListError::LineTooLong { line });
+        }
+        let text = std::str::from_utf8(&buf).map_err(|_| ListError::NotText { line })?;
+        out.extend(parse_list(text));
+    }
+}
+
 fn octet_part(p: &str, spec: &str) -> Result<Vec<u8>, TargetError> {
     let bad = || TargetError::BadIpv4(spec.to_string());
     if p.is_empty() {
@@ -457,6 +527,37 @@ impl TargetSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_are_bounded() {
+        use std::io::Read as _;
+        let ok = read_list(&b"127.0.0.1 ::1 # c\n\n10.0.0.0/30\r\n"[..]);
+        assert_eq!(
+            ok.ok(),
+            Some(vec!["127.0.0.1".into(), "::1".into(), "10.0.0.0/30".into()])
+        );
+        let zeros = std::io::repeat(0).take(1 << 30);
+        assert!(matches!(
+            read_list(std::io::BufReader::new(zeros)),
+            Err(ListError::LineTooLong { line: 1 })
+        ));
+        let long = format!("a\n{}\n", "b".repeat(LIST_LINE_MAX + 1));
+        assert!(matches!(
+            read_list(long.as_bytes()),
+            Err(ListError::LineTooLong { line: 2 })
+        ));
+        let exact = "b".repeat(LIST_LINE_MAX);
+        assert!(read_list(exact.as_bytes()).is_ok());
+        let lines = std::io::repeat(b'\n').take(LIST_LINES_MAX + 10);
+        assert!(matches!(
+            read_list(std::io::BufReader::new(lines)),
+            Err(ListError::TooManyLines { .. })
+        ));
+        assert!(matches!(
+            read_list(&b"ok\n\xff\n"[..]),
+            Err(ListError::NotText { line: 2 })
+        ));
+    }
 
     fn set(specs: &[&str]) -> Result<TargetSet, TargetError> {
         let v: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
