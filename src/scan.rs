@@ -300,6 +300,7 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
         TargetOptions {
             allow_large: a.allow_large,
             prefer_ipv6: a.ipv6,
+            ..TargetOptions::default()
         },
     )
     .map_err(|e| Failure::Usage(e.to_string()))

@@ -54,6 +54,8 @@ pub struct TargetOptions {
     pub allow_large: bool,
     /// Prefer IPv6 addresses when a name resolves to both families.
     pub prefer_ipv6: bool,
+    /// Never resolve names: a host name is an error (fuzzing, offline checks).
+    pub no_resolve: bool,
 }
 
 /// One host to scan, as produced by [`TargetSet::get`].
@@ -271,7 +273,14 @@ fn valid_hostname(s: &str) -> bool {
         && s.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
-fn resolve(name: &str, prefer_v6: bool) -> Result<(IpAddr, Vec<IpAddr>), TargetError> {
+fn resolve(name: &str, opts: &TargetOptions) -> Result<(IpAddr, Vec<IpAddr>), TargetError> {
+    if opts.no_resolve {
+        return Err(TargetError::Resolve(
+            name.to_string(),
+            "name resolution is off".to_string(),
+        ));
+    }
+    let prefer_v6 = opts.prefer_ipv6;
     let addrs: Vec<IpAddr> = (name, 0u16)
         .to_socket_addrs()
         .map_err(|e| TargetError::Resolve(name.to_string(), e.to_string()))?
@@ -352,7 +361,7 @@ fn parse_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
         } else if looks_ipv4ish(base) {
             return Err(TargetError::BadIpv4(s.to_string()));
         } else if valid_hostname(base) {
-            resolve(base, opts.prefer_ipv6)?.0
+            resolve(base, opts)?.0
         } else {
             return Err(TargetError::Invalid(s.to_string()));
         };
@@ -392,7 +401,7 @@ fn parse_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
     if !valid_hostname(s) {
         return Err(TargetError::Invalid(s.to_string()));
     }
-    let (addr, resolved) = resolve(s, opts.prefer_ipv6)?;
+    let (addr, resolved) = resolve(s, opts)?;
     Ok(Item {
         typed: s.to_string(),
         block: Block::Named {
@@ -653,6 +662,20 @@ mod tests {
             TargetOptions::default(),
         );
         assert!(matches!(all, Err(TargetError::AllExcluded)));
+    }
+
+    #[test]
+    fn no_resolve_refuses_names() {
+        let o = TargetOptions {
+            no_resolve: true,
+            ..TargetOptions::default()
+        };
+        let v = vec!["localhost".to_string()];
+        assert!(matches!(
+            TargetSet::build(&v, &[], o),
+            Err(TargetError::Resolve(..))
+        ));
+        assert!(TargetSet::build(&["127.0.0.1".to_string()], &[], o).is_ok());
     }
 
     #[test]
