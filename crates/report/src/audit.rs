@@ -131,5 +131,8 @@ pub fn text(a: &Audit, st: &Style) -> String {
 
 /// Renders the audit as JSON.
 pub fn json(a: &Audit) -> String {
-    serde_json::to_string_pretty(a).unwrap_or_else(|_| "{}".into())
+    // Process names and command lines come from other programs: sanitised text only.
+    let mut v = serde_json::to_value(a).unwrap_or_else(|_| serde_json::json!({}));
+    crate::sanitize::json_strings(&mut v);
+    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
 }

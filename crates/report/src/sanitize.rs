@@ -113,6 +113,23 @@ pub fn csv_cell(s: &str, raw: bool) -> String {
     }
 }
 
+/// Replaces every string in a JSON value (not the keys, which are ours) by its
+/// [`terminal`]-sanitised form: what a peer or a process chose cannot reach the terminal
+/// of whoever prints a field (`jq -r`).
+pub fn json_strings(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            let clean = terminal(s);
+            if clean != *s {
+                *s = clean;
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(json_strings),
+        serde_json::Value::Object(o) => o.values_mut().for_each(json_strings),
+        _ => {}
+    }
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -173,6 +190,14 @@ mod tests {
         }
         // Ordinary letters, marks and emoji stay.
         assert_eq!(terminal("日本 é ü 👍"), "日本 é ü 👍");
+    }
+
+    #[test]
+    fn json_strings_sanitised() {
+        let mut v =
+            serde_json::json!({"a": ["x\u{1b}]52;c;eA==\u{7}y", 1], "b": {"c": "\u{202e}z"}});
+        json_strings(&mut v);
+        assert_eq!(v, serde_json::json!({"a": ["xy", 1], "b": {"c": "z"}}));
     }
 
     #[test]

@@ -9,25 +9,10 @@ use base64::Engine as _;
 use portwarden_scan::{HostResult, ScanReport};
 use serde_json::Value;
 
-/// Replaces every string in `v` (not the keys, which are ours) by its sanitised form.
-fn sanitize_strings(v: &mut Value) {
-    match v {
-        Value::String(s) => {
-            let clean = crate::sanitize::terminal(s);
-            if clean != *s {
-                *s = clean;
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(sanitize_strings),
-        Value::Object(o) => o.values_mut().for_each(sanitize_strings),
-        _ => {}
-    }
-}
-
 /// One host as a sanitised JSON value, with `banner_base64` beside each banner.
 fn host_value(h: &HostResult) -> Value {
     let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
-    sanitize_strings(&mut v);
+    crate::sanitize::json_strings(&mut v);
     if let Some(ports) = v.get_mut("ports").and_then(Value::as_array_mut) {
         for (pv, p) in ports.iter_mut().zip(&h.ports) {
             let (Some(b), Some(obj)) = (&p.banner, pv.as_object_mut()) else {
@@ -49,7 +34,7 @@ fn host_value(h: &HostResult) -> Value {
 /// The whole report, pretty-printed, with a `hosts` array of one object per host.
 pub fn render(r: &ScanReport) -> String {
     let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-    sanitize_strings(&mut v);
+    crate::sanitize::json_strings(&mut v);
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "hosts".into(),
