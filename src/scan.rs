@@ -360,8 +360,11 @@ impl OutFile {
             to_stdout.push_str(text);
             return Ok(());
         };
+        // A regular file is synced, so that a full disk is reported here; a pipe or a
+        // device (`-oX /dev/stdout`) cannot be.
+        let regular = f.metadata().is_ok_and(|m| m.is_file());
         f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_data())
+            .and_then(|()| if regular { f.sync_data() } else { Ok(()) })
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }
 }
