@@ -211,6 +211,17 @@ mod tests {
         assert_eq!(csv_cell("a=b", false), "a=b");
     }
 
+    proptest::proptest! {
+        // The fuzz target `sanitize` (scripts/fuzz) checks the same for longer.
+        #[test]
+        fn output_is_inert(s in "(\\PC|[\\x00-\\x1f\\x7f-\\x9f\\u{200b}-\\u{200f}\\u{2028}-\\u{202e}\\u{2060}-\\u{206f}\\u{feff}\\u{e0000}-\\u{e007f}])*") {
+            let t = terminal(&s);
+            proptest::prop_assert!(!t.chars().any(|c| c.is_control() || is_invisible(c)), "{:?}", t);
+            let c = csv_cell(&t, false);
+            proptest::prop_assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']));
+        }
+    }
+
     #[test]
     fn escapes_html() {
         assert_eq!(html("<script>\"&'"), "&lt;script&gt;&quot;&amp;&#39;");
