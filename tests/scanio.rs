@@ -331,6 +331,28 @@ fn every_writer_exits_141_on_a_closed_pipe() {
 }
 
 #[test]
+fn watch_stops_when_head_has_read_enough() {
+    // As people run it: the reader leaves while portwarden waits for the next refresh.
+    let script = format!(
+        "{} ls --no-processes --watch 5 | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        bin().display()
+    );
+    let start = Instant::now();
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "141");
+    // It stopped during the first wait, not at the next refresh.
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
 fn jsonl_scan_stops_when_its_reader_goes() {
     // 200 ports at 5 probes per second would take 40 s: the scan must stop long before.
     let foreign = listening_ports();

@@ -148,8 +148,10 @@ pub enum Outcome {
 }
 
 /// Times one probe may be re-queued for a shortage of descriptors, buffers or local
-/// ports before it is given up (each wait is at least 20 ms): a scan always ends.
-pub const MAX_STALLS: u16 = 500;
+/// ports before it is given up with reason `error` (each wait is at least 20 ms, so a
+/// minute or more of shortage): a scan always ends, and a passing shortage (service
+/// identification holding descriptors) costs no result.
+pub const MAX_STALLS: u16 = 3000;
 
 /// In-flight connections below which EADDRNOTAVAIL cannot mean that we used up the local
 /// ports: it then means this machine has no address to reach the target from.
