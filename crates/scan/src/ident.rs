@@ -344,7 +344,9 @@ fn finding(addr: SocketAddr, probe: Probe, data: Vec<u8>) -> Option<Finding> {
 /// Identifies the service at `addr`: its greeting first; if it stays silent, the HTTP,
 /// Redis and TLS probes go out together (one connection each) and the first recognised
 /// answer, in that order of preference, wins. `wait` bounds each exchange, so a silent
-/// port costs at most about twice `wait`. `host` is sent in the HTTP Host header.
+/// port costs at most about twice `wait` (plus up to [`FD_WAIT`] per exchange when out
+/// of descriptors; [`Finding::lost`] if none came free). `host` is sent in the HTTP
+/// Host header.
 pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
     let greeting = match exchange(addr, b"", wait).await {
         Ok(g) => g,
