@@ -144,6 +144,29 @@ fn connect_scan_of_ipv6_ends_without_ipv6() {
         assert_eq!(p["state"], "filtered", "{p}");
         assert_eq!(p["reason"], "addr-not-avail", "{p}");
     }
+    // More ports than are listed: the table names the reason of those not shown.
+    let out = ns
+        .cmd(&[
+            "timeout",
+            "60",
+            b.to_str().unwrap(),
+            "scan",
+            "--sT",
+            "::1",
+            "-p",
+            "1-100",
+            "--timeout",
+            "300ms",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Not shown: 100 filtered ports (addr-not-avail)"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -447,6 +447,8 @@ struct HostState {
     filtered: Listed,
     n_closed: u32,
     n_filtered: u32,
+    /// Filtered ports by reason.
+    filtered_why: Vec<(Reason, u32)>,
     probes: u64,
     retries: u64,
 }
@@ -522,6 +524,7 @@ impl Engine<'_> {
                     filtered: Vec::new(),
                     n_closed: 0,
                     n_filtered: 0,
+                    filtered_why: Vec::new(),
                     probes: 0,
                     retries: 0,
                 });
@@ -621,6 +624,10 @@ impl Engine<'_> {
             }
             PortState::Filtered | PortState::OpenFiltered => {
                 h.n_filtered += 1;
+                match h.filtered_why.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => h.filtered_why.push((reason, 1)),
+                }
                 if all || h.filtered.len() <= limit {
                     h.filtered.push((port, reason, rtt));
                 }
@@ -860,6 +867,12 @@ impl Engine<'_> {
                 retries: h.retries,
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
                 min_rtt_us: h.rtt.best().map(|d| d.as_micros() as u64),
+                filtered_reason: h
+                    .filtered_why
+                    .iter()
+                    .max_by_key(|(_, n)| *n)
+                    .map(|(r, _)| *r)
+                    .filter(|r| *r != Reason::NoResponse),
             },
             parts: Vec::new(),
         }

@@ -312,6 +312,11 @@ pub struct HostStats {
     /// Fastest round trip seen, in microseconds (the latency shown to people).
     #[serde(default)]
     pub min_rtt_us: Option<u64>,
+    /// Why most filtered ports are filtered, when it is not silence (`no-response`):
+    /// a local error such as `addr-not-avail` or `net-unreach`. Names the reason of the
+    /// ports "not shown".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered_reason: Option<Reason>,
 }
 
 /// One host's result.
@@ -399,7 +404,9 @@ impl HostResult {
                 (
                     part.stats.filtered_not_shown,
                     PortState::Filtered,
-                    "no-response",
+                    part.stats
+                        .filtered_reason
+                        .map_or("no-response", Reason::as_str),
                 ),
                 (
                     part.stats.open_filtered_not_shown,
@@ -588,6 +595,7 @@ impl HostStats {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
+            filtered_reason: self.filtered_reason.or(o.filtered_reason),
         }
     }
 }
