@@ -13,6 +13,11 @@
 //!   is closed and reported as closed, reason `self-connect`.
 //! * A connection reset after the handshake completed (ECONNRESET: the service accepted,
 //!   then closed with RST) is open: only a refused SYN is closed.
+//! * On loopback, two of our own probes can connect to each other (A from port P to
+//!   port Q while B goes from Q to P: a TCP simultaneous open) when the kernel defers
+//!   loopback packets under load; both would look open. A port of a loopback target
+//!   inside the ephemeral range that answers is therefore probed once more before it is
+//!   called open: a crossing does not repeat.
 //! * Every probe ends. Permanent local errors (ENETUNREACH, EACCES, EPERM, and
 //!   EADDRNOTAVAIL while we hold too few connections to have used up the local ports)
 //!   count as attempts and end filtered with their reason; a probe re-queued for a
@@ -180,20 +185,18 @@ fn classify(e: &io::Error) -> Outcome {
     }
 }
 
-fn connected(stream: &tokio::net::TcpStream) -> Outcome {
-    match stream.take_error() {
+/// The outcome of a connect the poller called writable; `None` when it is in fact still
+/// in progress (no error, no peer yet: a spurious wake-up).
+fn connected(stream: &tokio::net::TcpStream) -> Option<Outcome> {
+    Some(match stream.take_error() {
         Ok(Some(e)) | Err(e) => classify(&e),
         Ok(None) => match (stream.local_addr(), stream.peer_addr()) {
             (Ok(l), Ok(p)) if l == p => Outcome::Answer(Reason::SelfConnect),
             (_, Ok(_)) => Outcome::Answer(Reason::SynAck),
-            // Writable, no error pending, yet no peer: the handshake completed and the
-            // connection is already gone (reset, its error consumed). Open.
-            (_, Err(e)) if e.raw_os_error() == Some(Errno::ENOTCONN as i32) => {
-                Outcome::Answer(Reason::SynAck)
-            }
+            (_, Err(e)) if e.raw_os_error() == Some(Errno::ENOTCONN as i32) => return None,
             (_, Err(e)) => classify(&e),
         },
-    }
+    })
 }
 
 type ProbeFuture = Pin<Box<dyn Future<Output = (Outcome, Duration)>>>;
@@ -268,10 +271,20 @@ fn finish(raw: RawLaunch) -> Launch {
         }
     };
     Launch::Pending(Box::pin(async move {
-        let out = match tokio::time::timeout_at(deadline, stream.writable()).await {
-            Err(_) => Outcome::Timeout,
-            Ok(Err(e)) => classify(&e),
-            Ok(Ok(())) => connected(&stream),
+        let out = loop {
+            match tokio::time::timeout_at(deadline, stream.writable()).await {
+                Err(_) => break Outcome::Timeout,
+                Ok(Err(e)) => break classify(&e),
+                Ok(Ok(())) => match connected(&stream) {
+                    Some(o) => break o,
+                    None => {
+                        // Not connected yet: forget the readiness and wait again.
+                        let _ = stream.try_io(tokio::io::Interest::WRITABLE, || {
+                            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                        });
+                    }
+                },
+            }
         };
         if matches!(out, Outcome::Answer(Reason::SynAck | Reason::SelfConnect)) {
             // Close with RST: no TIME_WAIT left behind per open port.
@@ -435,6 +448,9 @@ struct Probe {
     attempt: u32,
     /// Times re-queued for a shortage of descriptors or ports.
     stalls: u16,
+    /// A second probe confirming an answer that could have come from a crossing of our
+    /// own probes.
+    verify: bool,
 }
 
 type Listed = Vec<(u16, Reason, Option<Duration>)>;
@@ -504,6 +520,8 @@ struct Engine<'a> {
     hosts: Vec<HostResult>,
     /// The soft open-file limit in force.
     nofile: u64,
+    /// Source ports the kernel hands out.
+    ephemeral: std::ops::RangeInclusive<u16>,
 }
 
 impl Engine<'_> {
@@ -572,6 +590,7 @@ impl Engine<'_> {
                         port_idx: (idx % nports) as u32,
                         attempt: 0,
                         stalls: 0,
+                        verify: false,
                     });
                 }
             }
@@ -598,6 +617,13 @@ impl Engine<'_> {
             .get(usize::try_from(p.group.checked_sub(front)?).ok()?)?;
         let h = g.hosts.get(p.host as usize)?;
         Some((SocketAddr::new(h.entry.addr, port), h.rtt.timeout()))
+    }
+
+    /// Whether an answer to `p` could come from another of our own probes: a loopback
+    /// target, on a port the kernel may also have given one of our probes as its source.
+    fn may_be_crossed(&self, p: &Probe) -> bool {
+        self.target_of(p)
+            .is_some_and(|(a, _)| a.ip().is_loopback() && self.ephemeral.contains(&a.port()))
     }
 
     fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>) {
@@ -659,6 +685,10 @@ impl Engine<'_> {
                             h.rtt.sample(rtt);
                         }
                     }
+                }
+                if reason == Reason::SynAck && !p.verify && self.may_be_crossed(&p) {
+                    self.retry.push_back(Probe { verify: true, ..p });
+                    return false;
                 }
                 self.resolve(p, reason, Some(rtt));
                 false
@@ -940,6 +970,7 @@ pub async fn scan(
         open_seen: 0,
         hosts: Vec::new(),
         nofile,
+        ephemeral: limits::ephemeral_ports(),
     };
     let total = targets.len().saturating_mul(ports.len() as u64);
     let mut rate = cfg.rate.map(Rate::new);
