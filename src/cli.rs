@@ -217,9 +217,13 @@ pub struct LsArgs {
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
-    /// Print CSV.
+    /// Print CSV. Cells a spreadsheet would run as formulas (starting with = + - @, tab or
+    /// CR) get a leading ' (see --csv-raw).
     #[arg(long)]
     pub csv: bool,
+    /// With --csv: leave cells exactly as they are (no ' before = + - @, tab or CR).
+    #[arg(long, requires = "csv")]
+    pub csv_raw: bool,
     /// Refresh every SECONDS (default 2), marking sockets that appeared (+) or went (-).
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "2", value_parser = parse_seconds)]
     pub watch: Option<f64>,

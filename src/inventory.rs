@@ -5,7 +5,7 @@ use crate::ui::{self, Failure};
 use portwarden_report::ls;
 use portwarden_sockets::{Filter, Inventory, Request, Transport};
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Reads the inventory (entering `--netns` first) and, unless `--no-firewall`, judges each
@@ -125,7 +125,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         if a.json {
             ls::json(inv, &rows) + "\n"
         } else if a.csv {
-            ls::csv(inv, &rows)
+            ls::csv(inv, &rows, a.csv_raw)
         } else {
             ls::table(inv, &rows, gone, new, a.watch.is_some(), &style)
         }
@@ -134,7 +134,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
     judge(&mut inv);
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
-        let _ = std::io::stdout().write_all(out.as_bytes());
+        ui::out(&out);
         hint_hidden(&inv, style.lang);
         return Ok(ExitCode::SUCCESS);
     };
@@ -156,26 +156,20 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
             .map(|s| (s.inode, s.local, s.remote))
             .collect();
         let body = render(&current, &gone, &new);
-        let mut out = std::io::stdout().lock();
-        if tty {
-            let _ = write!(out, "\u{1b}[H\u{1b}[2J");
-        } else {
-            let _ = writeln!(out);
-        }
-        let _ = writeln!(
-            out,
-            "portwarden ls --watch · {} {} · +{} -{}",
+        let mut frame = String::with_capacity(body.len() + 100);
+        frame.push_str(if tty { "\u{1b}[H\u{1b}[2J" } else { "\n" });
+        frame.push_str(&format!(
+            "portwarden ls --watch · {} {} · +{} -{}\n",
             now.len(),
             style.t("sockets", "个套接字"),
             appeared.len(),
             gone.len()
-        );
-        if out.write_all(body.as_bytes()).is_err() {
-            return Ok(ExitCode::SUCCESS);
-        }
-        let _ = out.flush();
-        drop(out);
-        std::thread::sleep(std::time::Duration::from_secs_f64(every));
+        ));
+        frame.push_str(&body);
+        // A closed pipe (`ls --watch | head`) ends the loop with status 141, at the
+        // latest one poll (100 ms) after the reader left.
+        ui::out(&frame);
+        ui::sleep_watching_stdout(std::time::Duration::from_secs_f64(every));
         let again = SourceArgs {
             netns: None,
             ..a.source.clone()

@@ -60,8 +60,12 @@ fn main() -> ExitCode {
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),
         cli::Command::Completions { shell } => {
+            // Generated into memory first: clap_complete panics when its writer fails, and
+            // a closed pipe must end with status 141 instead.
             let mut cmd = cli::command();
-            clap_complete::generate(shell, &mut cmd, "portwarden", &mut std::io::stdout());
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "portwarden", &mut out);
+            ui::out_bytes(&out);
             Ok(ExitCode::SUCCESS)
         }
         cli::Command::Man => {
@@ -69,8 +73,7 @@ fn main() -> ExitCode {
             let mut out = Vec::new();
             match man.render(&mut out) {
                 Ok(()) => {
-                    use std::io::Write;
-                    let _ = std::io::stdout().write_all(&out);
+                    ui::out_bytes(&out);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Err(ui::Failure::Runtime(e.into())),

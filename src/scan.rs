@@ -4,8 +4,11 @@
 //! (CAP_NET_RAW); otherwise the connect scan (`-sT`) runs. An explicit `-sS` without the
 //! capability falls back to the connect scan with a note on stderr.
 //!
-//! Exit 0 when the scan completed, 2 on bad input, 3 on a runtime failure, 130 when
-//! interrupted with Ctrl-C (partial results are still printed).
+//! Exit 0 when the scan completed, 2 on bad input (an output file that cannot be
+//! written is found before the first probe), 3 on a runtime failure (a late write
+//! failure still prints the report to standard output first), 130 when interrupted
+//! with Ctrl-C (partial results are still printed), 141 when standard output is a pipe
+//! whose reader went away (`--jsonl … | head -1` stops scanning then).
 
 use crate::ui::{self, Failure};
 use clap::Args;
@@ -110,9 +113,13 @@ pub struct ScanArgs {
     /// Stream one JSON object per host as hosts finish (NDJSON).
     #[arg(long, conflicts_with = "csv")]
     pub jsonl: bool,
-    /// Print one CSV row per listed port.
+    /// Print one CSV row per listed port. Cells a spreadsheet would run as formulas
+    /// (starting with = + - @, tab or CR) get a leading ' (see --csv-raw).
     #[arg(long)]
     pub csv: bool,
+    /// With --csv: leave cells exactly as they are (no ' before = + - @, tab or CR).
+    #[arg(long, requires = "csv")]
+    pub csv_raw: bool,
     /// Write nmap-compatible XML to FILE (`-` for standard output); nmap's -oX.
     #[arg(long = "oX", value_name = "FILE", allow_hyphen_values = true)]
     pub xml_out: Option<PathBuf>,
@@ -171,15 +178,23 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
         .collect()
 }
 
-fn read_text(path: &PathBuf) -> Result<String, Failure> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+/// Reads a target list (`-` for standard input) line by line, with the bounds of
+/// [`portwarden_scan::targets::read_list`]; errors name the file and the line.
+fn read_list(path: &PathBuf) -> Result<Vec<String>, Failure> {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let listed = if stdin {
+        portwarden_scan::targets::read_list(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(path)
+            .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+        portwarden_scan::targets::read_list(std::io::BufReader::new(f))
+    };
+    listed.map_err(|e| Failure::Usage(format!("{name}: {e}")))
 }
 
 fn command_line() -> String {
@@ -270,7 +285,7 @@ fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
 fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
     let mut specs = a.targets.clone();
     if let Some(f) = &a.input_list {
-        let listed = portwarden_scan::targets::parse_list(&read_text(f)?);
+        let listed = read_list(f)?;
         if listed.is_empty() {
             return Err(Failure::Usage(format!("no targets in {}", f.display())));
         }
@@ -283,7 +298,7 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
     }
     let mut excludes = a.exclude.clone();
     if let Some(f) = &a.exclude_file {
-        excludes.extend(portwarden_scan::targets::parse_list(&read_text(f)?));
+        excludes.extend(read_list(f)?);
     }
     TargetSet::build(
         &specs,
@@ -291,6 +306,7 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
         TargetOptions {
             allow_large: a.allow_large,
             prefer_ipv6: a.ipv6,
+            ..TargetOptions::default()
         },
     )
     .map_err(|e| Failure::Usage(e.to_string()))
@@ -299,22 +315,63 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
 struct Cli {
     jsonl: bool,
     progress: TtyProgress,
+    /// Everything the scan produces goes to standard output: when its reader goes away
+    /// there is no one left to scan for, so the scan stops (status 141).
+    stdout_only: bool,
 }
 
 impl Observer for Cli {
     fn host_done(&mut self, host: &HostResult) {
         if self.jsonl {
             let line = render::json::host_line(host);
-            self.progress.suspend(|| {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(line.as_bytes());
-                let _ = out.flush();
-            });
+            // A closed pipe ends the process with status 141 (ui::out).
+            self.progress.suspend(|| ui::out(&line));
         }
     }
 
     fn progress(&mut self, done: u64, total: u64) {
+        if self.stdout_only && ui::stdout_gone() {
+            std::process::exit(141);
+        }
         self.progress.update(done, total);
+    }
+}
+
+/// An output file (`-oX`, `-oG`): opened, and so checked writable, before the first
+/// probe, as nmap does; `None` for standard output (`-`).
+struct OutFile {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl OutFile {
+    fn open(path: &PathBuf) -> Result<OutFile, Failure> {
+        let file = if path.as_os_str() == "-" {
+            None
+        } else {
+            Some(
+                std::fs::File::create(path)
+                    .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?,
+            )
+        };
+        Ok(OutFile {
+            path: path.clone(),
+            file,
+        })
+    }
+
+    /// Writes `text` to the file, or appends it to `to_stdout` for `-`.
+    fn emit(self, text: &str, to_stdout: &mut String) -> Result<(), String> {
+        let Some(mut f) = self.file else {
+            to_stdout.push_str(text);
+            return Ok(());
+        };
+        // A regular file is synced, so that a full disk is reported here; a pipe or a
+        // device (`-oX /dev/stdout`) cannot be.
+        let regular = f.metadata().is_ok_and(|m| m.is_file());
+        f.write_all(text.as_bytes())
+            .and_then(|()| if regular { f.sync_data() } else { Ok(()) })
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }
 }
 
@@ -328,16 +385,6 @@ fn connect(
         ScanError::Runtime(_) => Failure::Runtime(e.into()),
         other => Failure::Usage(other.to_string()),
     })
-}
-
-fn emit(path: &PathBuf, text: &str, to_stdout: &mut String) -> Result<(), Failure> {
-    if path.as_os_str() == "-" {
-        to_stdout.push_str(text);
-        Ok(())
-    } else {
-        std::fs::write(path, text)
-            .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot write {}: {e}", path.display())))
-    }
 }
 
 /// Runs the command.
@@ -401,10 +448,17 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         // The UDP scan has no fallback: say so before the TCP scan runs.
         portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
     }
+    // Output files are opened (created, truncated) now, before the first probe: a path
+    // that cannot be written stops here instead of discarding the finished scan.
+    let xml_file = a.xml_out.as_ref().map(OutFile::open).transpose()?;
+    let grepable_file = a.grepable_out.as_ref().map(OutFile::open).transpose()?;
     let mut obs = Cli {
         // A combined run prints each host once, after both scans.
         jsonl: a.jsonl && !both,
         progress: TtyProgress::new(!a.no_progress),
+        stdout_only: [&xml_file, &grepable_file]
+            .iter()
+            .all(|f| f.as_ref().is_none_or(|f| f.file.is_none())),
     };
     let raw_err = |e: RawError| match e {
         RawError::Io(_) | RawError::Permission(_) => Failure::Runtime(e.into()),
@@ -475,6 +529,14 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             eprintln!("portwarden: {msg}");
         }
     }
+    if let Some(t) = tcp_report.as_ref().filter(|t| t.stats.ident_lost > 0) {
+        let n = t.stats.ident_lost;
+        let msg = match style.lang {
+            Lang::Zh => format!("提示：{n} 个开放端口因文件描述符不足未能识别服务（请调高 ulimit -n）"),
+            Lang::En => format!("note: {n} open port(s) left unidentified: no file descriptor came free for the identification connections (raise ulimit -n)"),
+        };
+        eprintln!("portwarden: {msg}");
+    }
     let report = match (tcp_report, udp_report) {
         (Some(t), Some(u)) => t.merge(u),
         (Some(r), None) | (None, Some(r)) => r,
@@ -496,17 +558,26 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     } else if a.json {
         stdout.push_str(&render::json::render(&report));
     } else if a.csv {
-        stdout.push_str(&render::csv::render(&report, style.lang));
+        stdout.push_str(&render::csv::render(&report, style.lang, a.csv_raw));
     } else if !file_to_stdout {
         stdout.push_str(&render::table::render(&report, &style));
     }
-    if let Some(p) = &a.xml_out {
-        emit(p, &render::xml::render(&report), &mut stdout)?;
+    // A file that fails now (disk full…) does not take the report on standard output
+    // with it: that is printed first, the failure after it (exit 3).
+    let mut failed = Vec::new();
+    if let Some(f) = xml_file {
+        failed.extend(f.emit(&render::xml::render(&report), &mut stdout).err());
     }
-    if let Some(p) = &a.grepable_out {
-        emit(p, &render::grepable::render(&report), &mut stdout)?;
+    if let Some(f) = grepable_file {
+        failed.extend(
+            f.emit(&render::grepable::render(&report), &mut stdout)
+                .err(),
+        );
     }
     crate::ui::out(&stdout);
+    if !failed.is_empty() {
+        return Err(Failure::Runtime(anyhow::anyhow!("{}", failed.join("; "))));
+    }
     if report.interrupted {
         if a.jsonl || a.json || a.csv || file_to_stdout {
             eprintln!(

@@ -85,14 +85,55 @@ pub fn ephemeral() -> Option<portwarden_kb::EphemeralRange> {
 /// Writes to standard output; when the reader has gone away (a closed pipe) the process
 /// exits quietly with status 141, as a C tool killed by SIGPIPE would.
 pub fn out(s: &str) {
+    out_bytes(s.as_bytes());
+}
+
+/// [`out`] for bytes.
+pub fn out_bytes(b: &[u8]) {
     use std::io::Write;
     let mut o = std::io::stdout().lock();
-    if let Err(e) = o.write_all(s.as_bytes()).and_then(|()| o.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
+    if let Err(e) = o.write_all(b).and_then(|()| o.flush()) {
+        out_failed(&e);
+    }
+}
+
+/// Ends the process after a failed write to standard output: status 141 (quietly) when
+/// the reader has gone away, 3 with one line otherwise.
+pub fn out_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("portwarden: cannot write output: {e}");
+    std::process::exit(3);
+}
+
+/// Whether standard output is a pipe whose reader has gone away (`… | head` finished),
+/// found without writing: poll reports POLLERR on the write end of such a pipe. Long
+/// writers (`scan --jsonl`, `ls --watch`) call it between writes to stop promptly.
+pub fn stdout_gone() -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let out = std::io::stdout();
+    let mut fds = [PollFd::new(out.as_fd(), PollFlags::empty())];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+        && fds[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+}
+
+/// Sleeps `d`, ending the process with status 141 as soon as standard output's reader
+/// goes away.
+pub fn sleep_watching_stdout(d: std::time::Duration) {
+    let end = std::time::Instant::now() + d;
+    loop {
+        if stdout_gone() {
             std::process::exit(141);
         }
-        eprintln!("portwarden: cannot write output: {e}");
-        std::process::exit(3);
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(100)));
     }
 }
 

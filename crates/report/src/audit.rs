@@ -216,7 +216,10 @@ fn words_keeping_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Wor
 
 /// Renders the audit as JSON.
 pub fn json(a: &Audit) -> String {
-    serde_json::to_string_pretty(a).unwrap_or_else(|_| "{}".into())
+    // Process names and command lines come from other programs: sanitised text only.
+    let mut v = serde_json::to_value(a).unwrap_or_else(|_| serde_json::json!({}));
+    crate::sanitize::json_strings(&mut v);
+    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
 }
 
 #[cfg(test)]

@@ -375,10 +375,14 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'
                     .map(|p| terminal(&p.cmdline.join(" ")))
                     .unwrap_or_default(),
                 user: p
-                    .and_then(|p| p.user.clone())
-                    .unwrap_or_else(|| user_of(inv, s.uid)),
-                unit: p.and_then(|p| p.unit.clone()).unwrap_or_default(),
-                container: p.and_then(|p| p.container.clone()).unwrap_or_default(),
+                    .and_then(|p| p.user.as_deref().map(terminal))
+                    .unwrap_or_else(|| terminal(&user_of(inv, s.uid))),
+                unit: p
+                    .and_then(|p| p.unit.as_deref().map(terminal))
+                    .unwrap_or_default(),
+                container: p
+                    .and_then(|p| p.container.as_deref().map(terminal))
+                    .unwrap_or_default(),
                 service: e.service.unwrap_or_default().to_string(),
                 risk: e.risk.map(|r| r.as_str().to_string()).unwrap_or_default(),
                 exposure: e.exposure.as_str(),
@@ -396,8 +400,9 @@ pub fn json(inv: &Inventory, entries: &[&SocketEntry]) -> String {
     serde_json::to_string_pretty(&rows(inv, entries)).unwrap_or_else(|_| "[]".into())
 }
 
-/// CSV with a header line.
-pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
+/// CSV with a header line. Cells are neutralised against formula injection
+/// ([`crate::sanitize::csv_cell`]) unless `raw`.
+pub fn csv(inv: &Inventory, entries: &[&SocketEntry], raw: bool) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "proto",
@@ -428,7 +433,7 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(" ");
-        let _ = w.write_record([
+        let cells = [
             r.proto.to_string(),
             r.family.to_string(),
             r.local_addr,
@@ -449,7 +454,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry]) -> String {
             r.firewall_detail,
             r.listening.to_string(),
             r.inode.to_string(),
-        ]);
+        ];
+        let _ = w.write_record(cells.iter().map(|c| crate::sanitize::csv_cell(c, raw)));
     }
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -604,7 +610,7 @@ mod tests {
     fn csv_and_json_snapshots() {
         let inv = fixture();
         let rows = portwarden_sockets::Filter::default().apply(&inv, SortKey::Port);
-        insta::assert_snapshot!("ls_csv", csv(&inv, &rows));
+        insta::assert_snapshot!("ls_csv", csv(&inv, &rows, false));
         insta::assert_snapshot!("ls_json", json(&inv, &rows));
     }
 }

@@ -17,6 +17,18 @@
 //!   filtered.
 //! * A connection whose local address equals its peer (Linux self-connect on loopback)
 //!   is closed and reported as closed, reason `self-connect`.
+//! * A connection reset after the handshake completed (ECONNRESET: the service accepted,
+//!   then closed with RST) is open: only a refused SYN is closed.
+//! * On loopback, two of our own probes can connect to each other (A from port P to
+//!   port Q while B goes from Q to P: a TCP simultaneous open) when the kernel defers
+//!   loopback packets under load; both would look open. A port of a loopback target
+//!   inside the ephemeral range that answers is therefore probed once more before it is
+//!   called open: a crossing does not repeat.
+//! * Every probe ends. Permanent local errors (ENETUNREACH, EACCES, EPERM, and
+//!   EADDRNOTAVAIL while we hold too few connections to have used up the local ports)
+//!   count as attempts and end filtered with their reason; a probe re-queued for a
+//!   shortage of descriptors or ports is given up, with its reason, after
+//!   [`MAX_STALLS`] tries.
 
 use crate::ident::{self, Finding};
 use crate::limits;
@@ -149,38 +161,56 @@ pub enum Outcome {
     Timeout,
     /// Out of descriptors, buffers or local ports: try again later.
     Resource,
+    /// EADDRNOTAVAIL: no local address for the target — permanent, unless our own
+    /// connections have used up the local ports (the engine tells which).
+    AddrNotAvail,
 }
+
+/// Times one probe may be re-queued for a shortage of descriptors, buffers or local
+/// ports before it is given up with reason `error` (each wait is at least 20 ms, so a
+/// minute or more of shortage): a scan always ends, and a passing shortage (service
+/// identification holding descriptors) costs no result.
+pub const MAX_STALLS: u16 = 3000;
+
+/// In-flight connections below which EADDRNOTAVAIL cannot mean that we used up the local
+/// ports: it then means this machine has no address to reach the target from.
+const PORT_PRESSURE: usize = 1024;
 
 fn classify(e: &io::Error) -> Outcome {
     let Some(code) = e.raw_os_error() else {
         return Outcome::Answer(Reason::Error);
     };
     match Errno::from_raw(code) {
-        Errno::ECONNREFUSED | Errno::ECONNRESET => Outcome::Answer(Reason::ConnRefused),
+        Errno::ECONNREFUSED => Outcome::Answer(Reason::ConnRefused),
+        // A reset only reaches a socket whose handshake completed: the port is open.
+        Errno::ECONNRESET => Outcome::Answer(Reason::SynAck),
         Errno::EHOSTUNREACH | Errno::EHOSTDOWN => Outcome::Answer(Reason::HostUnreach),
         Errno::ENETUNREACH | Errno::ENETDOWN => Outcome::Answer(Reason::NetUnreach),
         Errno::EACCES | Errno::EPERM => Outcome::Answer(Reason::AdminProhibited),
         Errno::ETIMEDOUT => Outcome::Timeout,
+        Errno::EADDRNOTAVAIL => Outcome::AddrNotAvail,
         Errno::EMFILE
         | Errno::ENFILE
         | Errno::ENOBUFS
         | Errno::ENOMEM
-        | Errno::EADDRNOTAVAIL
         | Errno::EAGAIN
         | Errno::ENOSPC => Outcome::Resource,
         _ => Outcome::Answer(Reason::Error),
     }
 }
 
-fn connected(stream: &tokio::net::TcpStream) -> Outcome {
-    match stream.take_error() {
+/// The outcome of a connect the poller called writable; `None` when it is in fact still
+/// in progress (no error, no peer yet: a spurious wake-up).
+fn connected(stream: &tokio::net::TcpStream) -> Option<Outcome> {
+    Some(match stream.take_error() {
         Ok(Some(e)) | Err(e) => classify(&e),
         Ok(None) => match (stream.local_addr(), stream.peer_addr()) {
             (Ok(l), Ok(p)) if l == p => Outcome::Answer(Reason::SelfConnect),
             (_, Ok(_)) => Outcome::Answer(Reason::SynAck),
+            (_, Err(e)) if e.raw_os_error() == Some(Errno::ENOTCONN as i32) => return None,
             (_, Err(e)) => classify(&e),
         },
-    }
+    })
 }
 
 type ProbeFuture = Pin<Box<dyn Future<Output = (Outcome, Duration)>>>;
@@ -255,10 +285,20 @@ fn finish(raw: RawLaunch) -> Launch {
         }
     };
     Launch::Pending(Box::pin(async move {
-        let out = match tokio::time::timeout_at(deadline, stream.writable()).await {
-            Err(_) => Outcome::Timeout,
-            Ok(Err(e)) => classify(&e),
-            Ok(Ok(())) => connected(&stream),
+        let out = loop {
+            match tokio::time::timeout_at(deadline, stream.writable()).await {
+                Err(_) => break Outcome::Timeout,
+                Ok(Err(e)) => break classify(&e),
+                Ok(Ok(())) => match connected(&stream) {
+                    Some(o) => break o,
+                    None => {
+                        // Not connected yet: forget the readiness and wait again.
+                        let _ = stream.try_io(tokio::io::Interest::WRITABLE, || {
+                            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                        });
+                    }
+                },
+            }
         };
         if matches!(out, Outcome::Answer(Reason::SynAck | Reason::SelfConnect)) {
             // Close with RST: no TIME_WAIT left behind per open port.
@@ -463,6 +503,11 @@ struct Probe {
     /// Index into the port list, or [`DISCOVERY`] + i for discovery port i.
     port_idx: u32,
     attempt: u32,
+    /// Times re-queued for a shortage of descriptors or ports.
+    stalls: u16,
+    /// A second probe confirming an answer that could have come from a crossing of our
+    /// own probes.
+    verify: bool,
 }
 
 /// Ports a host-discovery connect goes to (nmap's unprivileged default).
@@ -486,6 +531,8 @@ struct HostState {
     filtered: Listed,
     n_closed: u32,
     n_filtered: u32,
+    /// Filtered ports by reason.
+    filtered_why: Vec<(Reason, u32)>,
     probes: u64,
     retries: u64,
     /// Discovery's verdict: `None` while it runs (or when it is off).
@@ -559,6 +606,10 @@ struct Engine<'a> {
     done: u64,
     open_seen: u64,
     hosts: Vec<HostResult>,
+    /// The soft open-file limit in force.
+    nofile: u64,
+    /// Source ports the kernel hands out.
+    ephemeral: std::ops::RangeInclusive<u16>,
 }
 
 impl Engine<'_> {
@@ -579,6 +630,7 @@ impl Engine<'_> {
                     filtered: Vec::new(),
                     n_closed: 0,
                     n_filtered: 0,
+                    filtered_why: Vec::new(),
                     probes: 0,
                     retries: 0,
                     up: None,
@@ -632,6 +684,8 @@ impl Engine<'_> {
                         host: (i / k) as u32,
                         port_idx: DISCOVERY + (i % k) as u32,
                         attempt: 0,
+                        stalls: 0,
+                        verify: false,
                     });
                 }
                 if g.disc_unresolved > 0 {
@@ -655,6 +709,8 @@ impl Engine<'_> {
                         host,
                         port_idx: (idx % nports) as u32,
                         attempt: 0,
+                        stalls: 0,
+                        verify: false,
                     });
                 }
             }
@@ -699,6 +755,13 @@ impl Engine<'_> {
         Some((SocketAddr::new(h.entry.addr, port), h.rtt.timeout()))
     }
 
+    /// Whether an answer to `p` could come from another of our own probes: a loopback
+    /// target, on a port the kernel may also have given one of our probes as its source.
+    fn may_be_crossed(&self, p: &Probe) -> bool {
+        self.target_of(p)
+            .is_some_and(|(a, _)| a.ip().is_loopback() && self.ephemeral.contains(&a.port()))
+    }
+
     fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>) {
         let Some(&port) = self.ports.get(p.port_idx as usize) else {
             return;
@@ -723,6 +786,10 @@ impl Engine<'_> {
             }
             PortState::Filtered | PortState::OpenFiltered => {
                 h.n_filtered += 1;
+                match h.filtered_why.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => h.filtered_why.push((reason, 1)),
+                }
                 if all || h.filtered.len() <= limit {
                     h.filtered.push((port, reason, rtt));
                 }
@@ -777,6 +844,10 @@ impl Engine<'_> {
                         }
                     }
                 }
+                if reason == Reason::SynAck && !p.verify && self.may_be_crossed(&p) {
+                    self.retry.push_back(Probe { verify: true, ..p });
+                    return false;
+                }
                 self.resolve(p, reason, Some(rtt));
                 false
             }
@@ -806,10 +877,42 @@ impl Engine<'_> {
                 }
                 false
             }
-            Outcome::Resource => {
+            Outcome::AddrNotAvail if inflight < PORT_PRESSURE => {
+                // Nothing of ours holds enough local ports to exhaust them: there is no
+                // source address for this target. An attempt like any other.
+                if p.attempt < self.cfg.retries {
+                    self.stats.retries += 1;
+                    if let Some(h) = self
+                        .group_mut(p.group)
+                        .and_then(|g| g.hosts.get_mut(p.host as usize))
+                    {
+                        h.retries += 1;
+                    }
+                    self.retry.push_back(Probe {
+                        attempt: p.attempt + 1,
+                        ..p
+                    });
+                } else {
+                    self.resolve(p, Reason::AddrNotAvail, None);
+                }
+                false
+            }
+            Outcome::Resource | Outcome::AddrNotAvail => {
                 self.stats.resource_errors += 1;
                 self.win.on_resource(inflight);
-                self.retry.push_front(p);
+                if p.stalls >= MAX_STALLS {
+                    let why = if outcome == Outcome::AddrNotAvail {
+                        Reason::AddrNotAvail
+                    } else {
+                        Reason::Error
+                    };
+                    self.resolve(p, why, None);
+                } else {
+                    self.retry.push_front(Probe {
+                        stalls: p.stalls + 1,
+                        ..p
+                    });
+                }
                 true
             }
         }
@@ -831,9 +934,13 @@ impl Engine<'_> {
         inflight: usize,
     ) -> bool {
         let retries = self.cfg.retries;
+        // No source address for the host (and not for want of our own local ports) is an
+        // attempt without an answer, like silence.
+        let silent = matches!(outcome, Outcome::Timeout)
+            || (outcome == Outcome::AddrNotAvail && inflight < PORT_PRESSURE);
         let answered = match outcome {
             Outcome::Answer(reason) => Some(!matches!(reason.state(), PortState::Filtered)),
-            Outcome::Timeout if p.attempt < retries => {
+            _ if silent && p.attempt < retries => {
                 self.stats.retries += 1;
                 self.retry.push_back(Probe {
                     attempt: p.attempt + 1,
@@ -841,13 +948,18 @@ impl Engine<'_> {
                 });
                 return false;
             }
-            Outcome::Timeout => Some(false),
-            Outcome::Resource => None,
+            _ if silent => Some(false),
+            // A shortage that outlasts the bound: the host is judged by what it did not say.
+            _ if p.stalls >= MAX_STALLS => Some(false),
+            _ => None,
         };
         let Some(answered) = answered else {
             self.stats.resource_errors += 1;
             self.win.on_resource(inflight);
-            self.retry.push_front(p);
+            self.retry.push_front(Probe {
+                stalls: p.stalls + 1,
+                ..p
+            });
             return true;
         };
         if answered {
@@ -878,7 +990,11 @@ impl Engine<'_> {
     fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
         let mode = self.cfg.banners;
         let wait = self.cfg.banner_timeout;
-        let par = self.cfg.banner_parallelism.max(1);
+        // Each identification may hold three connections: keep them within the
+        // descriptors the limit leaves (EMFILE still waits and retries).
+        let fd_room = usize::try_from(self.nofile.saturating_sub(limits::RESERVED_FDS / 2) / 6)
+            .unwrap_or(usize::MAX);
+        let par = self.cfg.banner_parallelism.min(fd_room).max(1);
         for i in 0..self.groups.len() {
             let Some(g) = self.groups.get(i) else { break };
             if !matches!(g.phase, GroupPhase::Scanning)
@@ -940,6 +1056,7 @@ impl Engine<'_> {
     }
 
     fn apply_findings(&mut self, seq: u64, found: Vec<(usize, u16, Finding)>) {
+        self.stats.ident_lost += found.iter().filter(|(_, _, f)| f.lost).count() as u64;
         let Some(g) = self.group_mut(seq) else { return };
         for (hi, port, f) in found {
             let Some(h) = g.hosts.get_mut(hi) else {
@@ -1009,6 +1126,12 @@ impl Engine<'_> {
                 retries: h.retries,
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
                 min_rtt_us: h.rtt.best().map(|d| d.as_micros() as u64),
+                filtered_reason: h
+                    .filtered_why
+                    .iter()
+                    .max_by_key(|(_, n)| *n)
+                    .map(|(r, _)| *r)
+                    .filter(|r| *r != Reason::NoResponse),
             },
             parts: Vec::new(),
         }
@@ -1075,6 +1198,8 @@ pub async fn scan(
         done: 0,
         open_seen: 0,
         hosts: Vec::new(),
+        nofile,
+        ephemeral: limits::ephemeral_ports(),
     };
     let total = targets.len().saturating_mul(ports.len() as u64);
     let mut rate = cfg.rate.map(Rate::new);
@@ -1272,7 +1397,8 @@ mod tests {
         assert_eq!(e(Errno::EHOSTUNREACH), Outcome::Answer(Reason::HostUnreach));
         assert_eq!(e(Errno::ENETUNREACH), Outcome::Answer(Reason::NetUnreach));
         assert_eq!(e(Errno::EMFILE), Outcome::Resource);
-        assert_eq!(e(Errno::EADDRNOTAVAIL), Outcome::Resource);
+        assert_eq!(e(Errno::EADDRNOTAVAIL), Outcome::AddrNotAvail);
+        assert_eq!(e(Errno::ECONNRESET), Outcome::Answer(Reason::SynAck));
         assert_eq!(e(Errno::ENFILE), Outcome::Resource);
     }
 }

@@ -1,6 +1,10 @@
 //! Light service identification: read what an open port says first; if it is silent,
 //! try a few harmless probes (HTTP `GET /`, Redis `PING`, a TLS ClientHello) and
 //! recognise the answer. The probes and patterns are our own.
+//!
+//! Out of file descriptors (EMFILE/ENFILE), a connection waits and tries again (up to
+//! [`FD_WAIT`]); a port that still could not be asked is marked [`Finding::lost`], so
+//! the caller can count it instead of losing it silently.
 
 use crate::model::{Banner, Identified};
 use portwarden_kb::Protocol;
@@ -45,6 +49,43 @@ pub struct Finding {
     pub banner: Option<Banner>,
     /// The identified service.
     pub identified: Option<Identified>,
+    /// No connection could be made for want of file descriptors: the port was not
+    /// identified, through no fault of its own.
+    pub lost: bool,
+}
+
+/// How long one connection waits, in all, for a free file descriptor.
+pub const FD_WAIT: Duration = Duration::from_secs(10);
+
+/// Out of descriptors: the process's or the system's.
+fn fd_shortage(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == nix::errno::Errno::EMFILE as i32 || c == nix::errno::Errno::ENFILE as i32
+    )
+}
+
+/// Connects within `wait`, waiting (up to [`FD_WAIT`]) for a descriptor when there is
+/// none. `Err(())` when none came free; `Ok(None)` when the connection failed. The
+/// exchange's deadline starts when the socket exists.
+async fn connect(addr: SocketAddr, wait: Duration) -> Result<Option<(TcpStream, Instant)>, ()> {
+    let give_up = Instant::now() + FD_WAIT;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let deadline = Instant::now() + wait;
+        match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
+            Err(_) => return Ok(None),
+            Ok(Ok(s)) => return Ok(Some((s, deadline))),
+            Ok(Err(e)) if fd_shortage(&e) => {
+                if Instant::now() + pause > give_up {
+                    return Err(());
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Ok(Err(_)) => return Ok(None),
+        }
+    }
 }
 
 fn first_line(data: &[u8]) -> String {
@@ -246,12 +287,15 @@ pub fn client_hello() -> Vec<u8> {
     rec
 }
 
-async fn exchange(addr: SocketAddr, send: &[u8], wait: Duration) -> Option<Vec<u8>> {
-    let deadline = Instant::now() + wait;
-    let mut s = tokio::time::timeout_at(deadline, TcpStream::connect(addr))
-        .await
-        .ok()?
-        .ok()?;
+/// One exchange: `Err(())` when no descriptor came free, else what the service said.
+async fn exchange(addr: SocketAddr, send: &[u8], wait: Duration) -> Result<Option<Vec<u8>>, ()> {
+    let Some((s, deadline)) = connect(addr, wait).await? else {
+        return Ok(None);
+    };
+    Ok(talk(s, deadline, send).await)
+}
+
+async fn talk(mut s: TcpStream, deadline: Instant, send: &[u8]) -> Option<Vec<u8>> {
     if !send.is_empty() {
         tokio::time::timeout_at(deadline, s.write_all(send))
             .await
@@ -293,20 +337,32 @@ fn finding(addr: SocketAddr, probe: Probe, data: Vec<u8>) -> Option<Finding> {
             off_port: !fits_port(name, addr.port()),
             usual_port: usual_port(name),
         }),
+        lost: false,
     })
 }
 
 /// Identifies the service at `addr`: its greeting first; if it stays silent, the HTTP,
 /// Redis and TLS probes go out together (one connection each) and the first recognised
 /// answer, in that order of preference, wins. `wait` bounds each exchange, so a silent
-/// port costs at most about twice `wait`. `host` is sent in the HTTP Host header.
+/// port costs at most about twice `wait` (plus up to [`FD_WAIT`] per exchange when out
+/// of descriptors; [`Finding::lost`] if none came free). `host` is sent in the HTTP
+/// Host header.
 pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
-    let greeting = exchange(addr, b"", wait).await;
+    let greeting = match exchange(addr, b"", wait).await {
+        Ok(g) => g,
+        Err(()) => {
+            return Finding {
+                lost: true,
+                ..Finding::default()
+            }
+        }
+    };
     if let Some(data) = greeting {
         return finding(addr, Probe::Null, data.clone()).unwrap_or(Finding {
             // The service spoke but we do not know the language: keep its words.
             banner: Some(Banner(data)),
             identified: None,
+            lost: false,
         });
     }
     let http =
@@ -317,10 +373,14 @@ pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
         exchange(addr, b"PING\r\n", wait),
         exchange(addr, &hello, wait)
     );
+    let lost = h.is_err() || r.is_err() || t.is_err();
     [(Probe::Http, h), (Probe::Redis, r), (Probe::Tls, t)]
         .into_iter()
-        .find_map(|(p, d)| d.and_then(|d| finding(addr, p, d)))
-        .unwrap_or_default()
+        .find_map(|(p, d)| d.ok().flatten().and_then(|d| finding(addr, p, d)))
+        .unwrap_or(Finding {
+            lost,
+            ..Finding::default()
+        })
 }
 
 #[cfg(test)]

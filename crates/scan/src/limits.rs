@@ -24,6 +24,22 @@ pub fn raise_nofile() -> u64 {
     }
 }
 
+/// The local (ephemeral) port range connections are given their source port from:
+/// `/proc/sys/net/ipv4/ip_local_port_range`, or every unprivileged port when it cannot
+/// be read.
+pub fn ephemeral_ports() -> std::ops::RangeInclusive<u16> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(str::parse::<u16>);
+            match (it.next(), it.next()) {
+                (Some(Ok(lo)), Some(Ok(hi))) if lo <= hi => Some(lo..=hi),
+                _ => None,
+            }
+        })
+        .unwrap_or(1024..=65535)
+}
+
 /// The starting and largest in-flight window for a soft limit of `nofile` descriptors,
 /// capped by `--max-inflight` when given.
 pub fn window_bounds(nofile: u64, max_inflight: Option<usize>) -> (usize, usize) {

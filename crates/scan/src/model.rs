@@ -144,6 +144,9 @@ pub enum Reason {
     ProtoUnreach,
     /// A UDP reply came back.
     UdpResponse,
+    /// EADDRNOTAVAIL while nothing of ours held local ports: this machine has no usable
+    /// source address for the target (IPv6 disabled, an address family it lacks).
+    AddrNotAvail,
 }
 
 impl Reason {
@@ -162,6 +165,7 @@ impl Reason {
             Reason::PortUnreach => "port-unreach",
             Reason::ProtoUnreach => "proto-unreach",
             Reason::UdpResponse => "udp-response",
+            Reason::AddrNotAvail => "addr-not-avail",
         }
     }
 
@@ -308,6 +312,11 @@ pub struct HostStats {
     /// Fastest round trip seen, in microseconds (the latency shown to people).
     #[serde(default)]
     pub min_rtt_us: Option<u64>,
+    /// Why most filtered ports are filtered, when it is not silence (`no-response`):
+    /// a local error such as `addr-not-avail` or `net-unreach`. Names the reason of the
+    /// ports "not shown".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered_reason: Option<Reason>,
 }
 
 /// One host's result.
@@ -395,7 +404,9 @@ impl HostResult {
                 (
                     part.stats.filtered_not_shown,
                     PortState::Filtered,
-                    "no-response",
+                    part.stats
+                        .filtered_reason
+                        .map_or("no-response", Reason::as_str),
                 ),
                 (
                     part.stats.open_filtered_not_shown,
@@ -443,6 +454,9 @@ pub struct ScanStats {
     pub max_window: u64,
     /// Window the scan started with.
     pub initial_window: u64,
+    /// Open ports left unidentified because no file descriptor came free for the
+    /// identification connections (raise `ulimit -n`).
+    pub ident_lost: u64,
 }
 
 /// The whole scan.
@@ -550,6 +564,7 @@ impl ScanReport {
         s.probes += other.stats.probes;
         s.retries += other.stats.retries;
         s.resource_errors += other.stats.resource_errors;
+        s.ident_lost += other.stats.ident_lost;
         s.max_window = s.max_window.max(other.stats.max_window);
         s.hosts = self.hosts.len() as u64;
         s.hosts_up = self
@@ -580,6 +595,7 @@ impl HostStats {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
+            filtered_reason: self.filtered_reason.or(o.filtered_reason),
         }
     }
 }

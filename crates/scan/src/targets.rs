@@ -54,6 +54,8 @@ pub struct TargetOptions {
     pub allow_large: bool,
     /// Prefer IPv6 addresses when a name resolves to both families.
     pub prefer_ipv6: bool,
+    /// Never resolve names: a host name is an error (fuzzing, offline checks).
+    pub no_resolve: bool,
 }
 
 /// One host to scan, as produced by [`TargetSet::get`].
@@ -132,6 +134,76 @@ pub fn parse_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Longest line a target list may have, in bytes.
+pub const LIST_LINE_MAX: usize = 4096;
+
+/// Most lines a target list may have.
+pub const LIST_LINES_MAX: u64 = 1_000_000;
+
+/// Why a target list (`-iL`, `--exclude-file`) could not be read. `line` counts from 1.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// A line longer than [`LIST_LINE_MAX`] bytes (`/dev/zero`, a binary file).
+    #[error("line {line}: longer than {LIST_LINE_MAX} bytes; is this a list of targets?")]
+    LineTooLong {
+        /// The line.
+        line: u64,
+    },
+    /// More than [`LIST_LINES_MAX`] lines.
+    #[error("line {line}: more than {LIST_LINES_MAX} lines")]
+    TooManyLines {
+        /// The line.
+        line: u64,
+    },
+    /// A line that is not UTF-8 text.
+    #[error("line {line}: not text (invalid UTF-8)")]
+    NotText {
+        /// The line.
+        line: u64,
+    },
+    /// Reading failed.
+    #[error("line {line}: {source}")]
+    Io {
+        /// The line.
+        line: u64,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads a target list line by line, as [`parse_list`] splits it, with bounds on the
+/// length of a line ([`LIST_LINE_MAX`]) and on their number ([`LIST_LINES_MAX`]): an
+/// endless or binary input ends with an error after at most one line's worth of memory.
+pub fn read_list<R: std::io::BufRead>(mut r: R) -> Result<Vec<String>, ListError> {
+    use std::io::{BufRead as _, Read as _};
+    let mut out = Vec::new();
+    let mut buf = Vec::with_capacity(256);
+    let mut line = 0u64;
+    loop {
+        line += 1;
+        buf.clear();
+        let n = (&mut r)
+            .take(LIST_LINE_MAX as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| ListError::Io { line, source })?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if line > LIST_LINES_MAX {
+            return Err(ListError::TooManyLines { line });
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.len() > LIST_LINE_MAX {
+            return Err(ListError::LineTooLong { line });
+        }
+        let text = std::str::from_utf8(&buf).map_err(|_| ListError::NotText { line })?;
+        out.extend(parse_list(text));
+    }
+}
+
 fn octet_part(p: &str, spec: &str) -> Result<Vec<u8>, TargetError> {
     let bad = || TargetError::BadIpv4(spec.to_string());
     if p.is_empty() {
@@ -201,7 +273,14 @@ fn valid_hostname(s: &str) -> bool {
         && s.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
-fn resolve(name: &str, prefer_v6: bool) -> Result<(IpAddr, Vec<IpAddr>), TargetError> {
+fn resolve(name: &str, opts: &TargetOptions) -> Result<(IpAddr, Vec<IpAddr>), TargetError> {
+    if opts.no_resolve {
+        return Err(TargetError::Resolve(
+            name.to_string(),
+            "name resolution is off".to_string(),
+        ));
+    }
+    let prefer_v6 = opts.prefer_ipv6;
     let addrs: Vec<IpAddr> = (name, 0u16)
         .to_socket_addrs()
         .map_err(|e| TargetError::Resolve(name.to_string(), e.to_string()))?
@@ -282,7 +361,7 @@ fn parse_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
         } else if looks_ipv4ish(base) {
             return Err(TargetError::BadIpv4(s.to_string()));
         } else if valid_hostname(base) {
-            resolve(base, opts.prefer_ipv6)?.0
+            resolve(base, opts)?.0
         } else {
             return Err(TargetError::Invalid(s.to_string()));
         };
@@ -322,7 +401,7 @@ fn parse_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
     if !valid_hostname(s) {
         return Err(TargetError::Invalid(s.to_string()));
     }
-    let (addr, resolved) = resolve(s, opts.prefer_ipv6)?;
+    let (addr, resolved) = resolve(s, opts)?;
     Ok(Item {
         typed: s.to_string(),
         block: Block::Named {
@@ -458,6 +537,37 @@ impl TargetSet {
 mod tests {
     use super::*;
 
+    #[test]
+    fn lists_are_bounded() {
+        use std::io::Read as _;
+        let ok = read_list(&b"127.0.0.1 ::1 # c\n\n10.0.0.0/30\r\n"[..]);
+        assert_eq!(
+            ok.ok(),
+            Some(vec!["127.0.0.1".into(), "::1".into(), "10.0.0.0/30".into()])
+        );
+        let zeros = std::io::repeat(0).take(1 << 30);
+        assert!(matches!(
+            read_list(std::io::BufReader::new(zeros)),
+            Err(ListError::LineTooLong { line: 1 })
+        ));
+        let long = format!("a\n{}\n", "b".repeat(LIST_LINE_MAX + 1));
+        assert!(matches!(
+            read_list(long.as_bytes()),
+            Err(ListError::LineTooLong { line: 2 })
+        ));
+        let exact = "b".repeat(LIST_LINE_MAX);
+        assert!(read_list(exact.as_bytes()).is_ok());
+        let lines = std::io::repeat(b'\n').take(LIST_LINES_MAX + 10);
+        assert!(matches!(
+            read_list(std::io::BufReader::new(lines)),
+            Err(ListError::TooManyLines { .. })
+        ));
+        assert!(matches!(
+            read_list(&b"ok\n\xff\n"[..]),
+            Err(ListError::NotText { line: 2 })
+        ));
+    }
+
     fn set(specs: &[&str]) -> Result<TargetSet, TargetError> {
         let v: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
         TargetSet::build(&v, &[], TargetOptions::default())
@@ -552,6 +662,20 @@ mod tests {
             TargetOptions::default(),
         );
         assert!(matches!(all, Err(TargetError::AllExcluded)));
+    }
+
+    #[test]
+    fn no_resolve_refuses_names() {
+        let o = TargetOptions {
+            no_resolve: true,
+            ..TargetOptions::default()
+        };
+        let v = vec!["localhost".to_string()];
+        assert!(matches!(
+            TargetSet::build(&v, &[], o),
+            Err(TargetError::Resolve(..))
+        ));
+        assert!(TargetSet::build(&["127.0.0.1".to_string()], &[], o).is_ok());
     }
 
     #[test]

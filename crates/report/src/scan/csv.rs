@@ -1,4 +1,6 @@
-//! CSV (`--csv`): one row per listed port, banners sanitised to one line.
+//! CSV (`--csv`): one row per listed port, banners sanitised to one line. Every cell is
+//! neutralised against formula injection ([`crate::sanitize::csv_cell`]) unless the
+//! caller asks for raw cells (`--csv-raw`).
 
 use portwarden_kb::Lang;
 use portwarden_scan::ScanReport;
@@ -21,8 +23,9 @@ pub const HEADER: [&str; 13] = [
 ];
 
 /// The whole report as CSV with a header row. `lang` is unused by the columns today
-/// but kept for the advice column a caller may add.
-pub fn render(r: &ScanReport, _lang: Lang) -> String {
+/// but kept for the advice column a caller may add. With `raw`, cells that a spreadsheet
+/// would read as formulas are left as they are.
+pub fn render(r: &ScanReport, _lang: Lang, raw: bool) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(HEADER);
     for h in &r.hosts {
@@ -54,7 +57,7 @@ pub fn render(r: &ScanReport, _lang: Lang) -> String {
                     .map(|b| super::banner_line(&b.0, 200))
                     .unwrap_or_default(),
             ];
-            let _ = w.write_record(&row);
+            let _ = w.write_record(row.iter().map(|c| crate::sanitize::csv_cell(c, raw)));
         }
     }
     let bytes = w.into_inner().unwrap_or_default();

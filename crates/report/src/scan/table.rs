@@ -149,12 +149,18 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             ),
         ] {
             if n > 0 {
+                // Filtered by a local error (no source address, no route): say which,
+                // as nmap names the reason of the ports it does not show.
+                let why = match h.stats.filtered_reason {
+                    Some(r) if en == "filtered ports" => format!(" ({})", r.as_str()),
+                    _ => String::new(),
+                };
                 match st.lang {
                     portwarden_kb::Lang::Zh => {
-                        let _ = writeln!(out, "未显示：{n} {zh}");
+                        let _ = writeln!(out, "未显示：{n} {zh}{why}");
                     }
                     portwarden_kb::Lang::En => {
-                        let _ = writeln!(out, "Not shown: {n} {en}");
+                        let _ = writeln!(out, "Not shown: {n} {en}{why}");
                     }
                 }
             }

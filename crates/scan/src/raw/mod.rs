@@ -290,6 +290,7 @@ impl HostAcc {
                 retries: self.retries,
                 srtt_us: self.rtt.map(|(s, n)| (s / n.max(1)).as_micros() as u64),
                 min_rtt_us: None,
+                filtered_reason: None,
             },
             parts: Vec::new(),
         }
