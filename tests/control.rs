@@ -590,8 +590,12 @@ fn a_planted_comment_never_reaches_the_boot_file() {
             .output()
             .unwrap()
     };
-    std::fs::write(&conf, "#!/usr/sbin/nft -f\nflush ruleset\n").unwrap();
-    std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // The main config is a link to the real file (as some systems keep it): the link
+    // must stay a link, and the file it names gets the include.
+    let real = conf.with_extension("real");
+    std::fs::write(&real, "#!/usr/sbin/nft -f\nflush ruleset\n").unwrap();
+    std::fs::set_permissions(&real, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(&real, &conf).unwrap();
     let out = pw(&["close", "8080", "--how", "firewall", "--persist", "--yes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
@@ -606,6 +610,10 @@ fn a_planted_comment_never_reaches_the_boot_file() {
         "{main}"
     );
     use std::os::unix::fs::MetadataExt;
+    assert!(std::fs::symlink_metadata(&conf)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(std::fs::metadata(&conf).unwrap().mode() & 0o777, 0o755);
     assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o644);
     assert!(

@@ -401,6 +401,12 @@ pub trait System {
     fn rename(&self, from: &str, to: &str) -> std::io::Result<()>;
     /// Removes a file, if it is there.
     fn remove_file(&self, path: &str);
+    /// The file a path names after following symbolic links (the path itself when it
+    /// cannot be resolved), so that replacing a configuration file that is a link writes
+    /// the file it points to instead of turning the link into a file.
+    fn resolve(&self, path: &str) -> String {
+        path.to_string()
+    }
     /// Reads a file, if it exists.
     fn read_file(&self, path: &str) -> Option<String>;
     /// Waits (faked in tests).

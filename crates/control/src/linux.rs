@@ -171,6 +171,13 @@ impl System for Linux {
         let _ = std::fs::remove_file(path);
     }
 
+    fn resolve(&self, path: &str) -> String {
+        std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.to_str().map(str::to_string))
+            .unwrap_or_else(|| path.to_string())
+    }
+
     fn read_file(&self, path: &str) -> Option<String> {
         std::fs::read_to_string(path).ok()
     }

@@ -305,7 +305,7 @@ pub fn persist(sys: &dyn System, paths: &PersistPaths, tags: &[Tag]) -> Result<(
         }
         m.push_str(&include);
         m.push('\n');
-        replace_checked(sys, &paths.main_conf, &m)?;
+        replace_checked(sys, &sys.resolve(&paths.main_conf), &m)?;
     }
     Ok(())
 }
