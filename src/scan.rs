@@ -59,7 +59,8 @@ pub struct ScanArgs {
     /// Allow target lists of more than 65536 hosts.
     #[arg(long)]
     pub allow_large: bool,
-    /// Prefer IPv6 when a host name resolves to both families.
+    /// IPv6 only, as in `ls -6` and nmap's -6: host names resolve to their IPv6
+    /// addresses and IPv4 targets are refused.
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
     /// TCP connect scan (the default without CAP_NET_RAW); nmap's -sT.

@@ -16,6 +16,9 @@ pub const HARD_LIMIT: u64 = 1 << 32;
 /// Why a target specification was rejected. Each message is one line for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
+    /// An IPv4 target in an IPv6-only scan (`-6`).
+    #[error("'{0}' is IPv4, and -6 scans IPv6 only (as `ls -6` lists IPv6 only)")]
+    NotIpv6(String),
     /// Looks like an IPv4 address or range but is not one (`300.1.1.1`, `1.2.3`).
     #[error("invalid IPv4 address or range '{0}'")]
     BadIpv4(String),
@@ -52,7 +55,7 @@ pub enum TargetError {
 pub struct TargetOptions {
     /// Allow more than [`LARGE_LIMIT`] hosts.
     pub allow_large: bool,
-    /// Prefer IPv6 addresses when a name resolves to both families.
+    /// IPv6 only (`-6`): names resolve to their IPv6 addresses, IPv4 targets are refused.
     pub prefer_ipv6: bool,
     /// Never resolve names: a host name is an error (fuzzing, offline checks).
     pub no_resolve: bool,
@@ -294,9 +297,16 @@ fn resolve(name: &str, opts: &TargetOptions) -> Result<(IpAddr, Vec<IpAddr>), Ta
     let pick = addrs
         .iter()
         .find(|a| a.is_ipv6() == prefer_v6)
-        .or_else(|| addrs.first())
+        .or_else(|| addrs.first().filter(|_| !prefer_v6))
         .copied()
-        .ok_or_else(|| TargetError::Resolve(name.to_string(), "no addresses".to_string()))?;
+        .ok_or_else(|| {
+            let why = if prefer_v6 {
+                "no IPv6 address"
+            } else {
+                "no addresses"
+            };
+            TargetError::Resolve(name.to_string(), why.to_string())
+        })?;
     Ok((pick, addrs))
 }
 
@@ -345,6 +355,19 @@ fn cidr(typed: &str, base: IpAddr, bits: u8) -> Result<Item, TargetError> {
 }
 
 fn parse_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
+    let item = parse_any_item(spec, opts)?;
+    let v4 = match &item.block {
+        Block::V4 { .. } | Block::Octets(_) => true,
+        Block::V6 { .. } => false,
+        Block::Named { addr, .. } => addr.is_ipv4(),
+    };
+    if opts.prefer_ipv6 && v4 {
+        return Err(TargetError::NotIpv6(spec.trim().to_string()));
+    }
+    Ok(item)
+}
+
+fn parse_any_item(spec: &str, opts: &TargetOptions) -> Result<Item, TargetError> {
     let s = spec.trim();
     if s.is_empty() {
         return Err(TargetError::Invalid(spec.to_string()));
@@ -676,6 +699,24 @@ mod tests {
             Err(TargetError::Resolve(..))
         ));
         assert!(TargetSet::build(&["127.0.0.1".to_string()], &[], o).is_ok());
+    }
+
+    #[test]
+    fn dash_six_means_ipv6_only() {
+        let o = TargetOptions {
+            prefer_ipv6: true,
+            ..TargetOptions::default()
+        };
+        for t in ["127.0.0.1", "198.18.0.0/24", "198.18.0.1-3"] {
+            assert!(
+                matches!(
+                    TargetSet::build(&[t.to_string()], &[], o),
+                    Err(TargetError::NotIpv6(_))
+                ),
+                "{t}"
+            );
+        }
+        assert!(TargetSet::build(&["::1".to_string(), "fd00::/126".to_string()], &[], o).is_ok());
     }
 
     #[test]
