@@ -258,6 +258,14 @@ impl Loaded {
     }
 }
 
+/// Compiles every database's regexes now (they are otherwise compiled on first use), so
+/// that a caller on an async runtime can do it on a blocking thread before timing matters.
+pub fn compile_all() {
+    for l in loaded() {
+        let _ = l.compiled();
+    }
+}
+
 /// Every database compiled into this build.
 pub fn databases() -> &'static [Database] {
     DATABASES

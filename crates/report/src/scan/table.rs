@@ -204,14 +204,13 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         );
         if let Some(id) = &p.identified {
             let product = id
-                .product
-                .as_deref()
-                .map(|s| format!(" ({})", super::truncate(&terminal(s), 60)))
+                .version_line()
+                .map(|s| format!(" ({})", super::truncate(&terminal(&s), 80)))
                 .unwrap_or_default();
             let mut line = format!(
                 "  ↳ {}: {}{}",
                 st.t("identified", "识别为"),
-                id.name,
+                super::service_with_tunnel(p, '/'),
                 product
             );
             if id.off_port {
@@ -228,6 +227,22 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                     }
                 }
             }
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+        if let Some(tls) = p.identified.as_ref().and_then(|i| i.tls.as_ref()) {
+            let line = format!(
+                "  ↳ tls: {} {}, subject {}, issuer {}, until {}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.alpn.as_deref().unwrap_or(""),
+                terminal(tls.subject.as_deref().unwrap_or("?")),
+                terminal(tls.issuer.as_deref().unwrap_or("?")),
+                tls.not_after.as_deref().unwrap_or("?"),
+            );
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+        for f in &p.findings {
+            let label = st.t("finding", "发现");
+            let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&f.detail));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(b) = &p.banner {
