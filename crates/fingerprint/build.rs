@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let raw = fp.attribute("pattern").unwrap_or("");
             let flags = fp.attribute("flags").unwrap_or("");
             let pattern = translate(raw, flags);
-            let engine = if regex::Regex::new(&pattern).is_ok() {
+            let engine = if regex_lite::Regex::new(&pattern).is_ok() {
                 "Engine::Std".to_string()
             } else {
                 match fancy_regex::Regex::new(&pattern) {

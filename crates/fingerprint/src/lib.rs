@@ -19,7 +19,8 @@ use std::sync::OnceLock;
 /// The regex engine a pattern needs, decided at build time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// The `regex` crate compiles it.
+    /// `regex-lite` compiles it: linear-time matching, and compiling all of Recog takes
+    /// tens of milliseconds (the full `regex` crate needs seconds).
     Std,
     /// It needs look-around or back-references: `fancy-regex`.
     Fancy,
@@ -84,14 +85,14 @@ include!(concat!(env!("OUT_DIR"), "/recog.rs"));
 /// A compiled pattern.
 #[derive(Debug)]
 enum Compiled {
-    Std(regex::Regex),
+    Std(regex_lite::Regex),
     Fancy(fancy_regex::Regex),
 }
 
 impl Compiled {
     fn new(fp: &Fingerprint) -> Option<Compiled> {
         match fp.engine {
-            Engine::Std => regex::Regex::new(fp.pattern).ok().map(Compiled::Std),
+            Engine::Std => regex_lite::Regex::new(fp.pattern).ok().map(Compiled::Std),
             Engine::Fancy => fancy_regex::Regex::new(fp.pattern)
                 .ok()
                 .map(Compiled::Fancy),
@@ -329,7 +330,7 @@ pub fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
 pub struct Counts {
     /// Fingerprints.
     pub patterns: usize,
-    /// Compiled by `regex`.
+    /// Compiled by `regex-lite`.
     pub std: usize,
     /// Compiled by `fancy-regex`.
     pub fancy: usize,

@@ -47,7 +47,7 @@ fn every_example_matches_its_fingerprint() {
         }
     }
     println!(
-        "recog: {} databases, {} patterns: {} regex, {} fancy-regex, {} skipped; {} examples: {} pass, {} of skipped patterns, {} fail",
+        "recog: {} databases, {} patterns: {} regex-lite, {} fancy-regex, {} skipped; {} examples: {} pass, {} of skipped patterns, {} fail",
         databases().len(),
         c.patterns,
         c.std,

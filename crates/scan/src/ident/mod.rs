@@ -97,7 +97,8 @@ pub fn fits_port(name: &str, port: u16) -> bool {
         "pop3" => any(&|n| n.starts_with("pop3") || n == "pop"),
         "imap" => any(&|n| n.starts_with("imap")),
         "vnc" => any(&|n| n.contains("vnc") || n.starts_with("rfb")),
-        other => any(&|n| n == other || n.starts_with(other)),
+        // `memcache` (IANA) and `memcached` (nmap) are one service.
+        other => any(&|n| n == other || n.starts_with(other) || other.starts_with(n)),
     }
 }
 
@@ -372,6 +373,7 @@ mod tests {
         assert!(!fits_port("ssh", 80));
         assert!(!fits_port("redis", 22));
         assert!(fits_port("ssl", 443));
+        assert!(fits_port("memcached", 11211));
     }
 
     #[test]
