@@ -456,7 +456,7 @@ fn wants() -> Vec<Want> {
         },
         Want {
             finding: Some("mqtt-anonymous"),
-            ..w(1883, "mqtt", None, false)
+            ..w(1883, "mqtt", Some("Mosquitto"), true)
         },
         w(5432, "postgresql", Some("PostgreSQL"), false),
         Want {

@@ -9,10 +9,12 @@ use portwarden_scan::{HostResult, HostStatus, PortState, ScanReport};
 use std::fmt::Write as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `s` padded to `w` columns, and always followed by at least one space: a long value
+/// (`open|filtered`, `memcache (memcached)`) never runs into the next column.
 fn pad(s: &str, w: usize) -> String {
     format!(
         "{s}{}",
-        " ".repeat(w.saturating_sub(UnicodeWidthStr::width(s)))
+        " ".repeat(w.saturating_sub(UnicodeWidthStr::width(s)).max(1))
     )
 }
 
@@ -304,4 +306,16 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad;
+
+    #[test]
+    fn columns_never_run_together() {
+        assert_eq!(pad("open", 9), "open     ");
+        assert_eq!(pad("open|filtered", 9), "open|filtered ");
+        assert_eq!(pad("memcache (memcached)", 18), "memcache (memcached) ");
+    }
 }

@@ -297,7 +297,12 @@ pub fn parse_smb2(port: u16, data: &[u8]) -> Option<Answer> {
     Some(a)
 }
 
-/// MQTT 3.1.1 CONNECT, clean session, no user name or password, a 60 s keep-alive.
+/// The topic where Mosquitto (and others) publish their version, retained.
+const MQTT_VERSION_TOPIC: &[u8] = b"$SYS/broker/version";
+
+/// MQTT 3.1.1 CONNECT, clean session, no user name or password, a 60 s keep-alive; then a
+/// SUBSCRIBE to `$SYS/broker/version` (read-only: a broker that let us in answers with its
+/// version, retained).
 pub fn mqtt_connect_request(token: &[u8]) -> Vec<u8> {
     let mut id = b"portwarden-".to_vec();
     id.extend(token.iter().take(8));
@@ -306,15 +311,71 @@ pub fn mqtt_connect_request(token: &[u8]) -> Vec<u8> {
     var.extend_from_slice(&id);
     let mut v = vec![0x10, var.len() as u8];
     v.extend_from_slice(&var);
+    let mut sub = vec![0, 1]; // packet id
+    sub.extend_from_slice(&(MQTT_VERSION_TOPIC.len() as u16).to_be_bytes());
+    sub.extend_from_slice(MQTT_VERSION_TOPIC);
+    sub.push(0); // QoS 0
+    v.extend_from_slice(&[0x82, sub.len() as u8]);
+    v.extend_from_slice(&sub);
     v
 }
 
-/// MQTT CONNACK: return code 0 means anonymous clients are accepted (a finding).
+/// The payload of a PUBLISH to `$SYS/broker/version` among the MQTT packets in `data`.
+fn mqtt_version(data: &[u8]) -> Option<String> {
+    let mut i = 0;
+    for _ in 0..16 {
+        let kind = *data.get(i)?;
+        // Remaining length: a variable-length integer of up to four bytes.
+        let (mut len, mut mult, mut j) = (0usize, 1usize, i + 1);
+        loop {
+            let b = *data.get(j)?;
+            len += usize::from(b & 0x7f) * mult;
+            mult *= 128;
+            j += 1;
+            if b & 0x80 == 0 || mult > 128 * 128 * 128 {
+                break;
+            }
+        }
+        let body = data.get(j..j + len)?;
+        if kind >> 4 == 3 {
+            let tl = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
+            let topic = body.get(2..2 + tl)?;
+            // QoS > 0 carries a packet id before the payload.
+            let skip = if kind & 0x06 != 0 { 2 } else { 0 };
+            if topic == MQTT_VERSION_TOPIC {
+                let payload = body.get(2 + tl + skip..)?;
+                return Some(String::from_utf8_lossy(payload).chars().take(60).collect());
+            }
+        }
+        i = j + len;
+    }
+    None
+}
+
+/// MQTT CONNACK: return code 0 means anonymous clients are accepted (a finding); a retained
+/// `$SYS/broker/version` that follows names the broker.
 pub fn parse_connack(data: &[u8]) -> Option<Answer> {
     if data.len() < 4 || data[0] != 0x20 || data[1] != 2 {
         return None;
     }
     let mut a = Answer::new("mqtt", "mqtt");
+    if let Some(v) = mqtt_version(data) {
+        // "mosquitto version 2.0.11"
+        match v.split_once(" version ") {
+            Some((p, ver)) => {
+                a.identified.product = Some(p.trim().to_string());
+                a.identified.version = Some(ver.trim().to_string());
+                if p.trim().eq_ignore_ascii_case("mosquitto") {
+                    a.identified.vendor = Some("Eclipse".into());
+                    a.identified.product = Some("Mosquitto".into());
+                    a.identified
+                        .cpe
+                        .push(format!("cpe:/a:eclipse:mosquitto:{}", ver.trim()));
+                }
+            }
+            None => a.identified.product = Some(v),
+        }
+    }
     match data[3] {
         0 => {
             a.identified.extrainfo = Some("anonymous access".into());
@@ -554,7 +615,22 @@ mod tests {
     #[test]
     fn mqtt_postgres_memcached() {
         let c = mqtt_connect_request(b"12345678");
-        assert_eq!(usize::from(c[1]) + 2, c.len());
+        let connect_len = usize::from(c[1]) + 2;
+        assert_eq!(c[connect_len], 0x82);
+        assert_eq!(usize::from(c[connect_len + 1]) + connect_len + 2, c.len());
+        // CONNACK, SUBACK, then the retained PUBLISH of the version.
+        let mut r = vec![0x20, 2, 0, 0, 0x90, 3, 0, 1, 0];
+        let mut publish = (MQTT_VERSION_TOPIC.len() as u16).to_be_bytes().to_vec();
+        publish.extend_from_slice(MQTT_VERSION_TOPIC);
+        publish.extend_from_slice(b"mosquitto version 2.0.11");
+        r.extend_from_slice(&[0x31, publish.len() as u8]);
+        r.extend_from_slice(&publish);
+        let a = parse_connack(&r).expect("mqtt");
+        assert_eq!(a.identified.product.as_deref(), Some("Mosquitto"));
+        assert_eq!(a.identified.version.as_deref(), Some("2.0.11"));
+        for n in 4..r.len() {
+            let _ = parse_connack(&r[..n]);
+        }
         let a = parse_connack(&[0x20, 2, 0, 0]).expect("mqtt");
         assert_eq!(a.findings[0].id, "mqtt-anonymous");
         assert!(parse_connack(&[0x20, 2, 0, 5])
