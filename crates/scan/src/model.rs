@@ -364,7 +364,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceFinding {
     /// Stable identifier: `ftp-anonymous`, `redis-no-auth`, `memcached-udp`,
-    /// `snmp-public`, `mqtt-anonymous`, `tls-cert-expired`, `tls-cert-self-signed`,
+    /// `snmp-public`, `mqtt-anonymous`, `ftp-anonymous`, `tls-cert-expired`, `tls-cert-self-signed`,
     /// `tls-legacy-version`, `smb-signing-not-required`, `cleartext-login`.
     pub id: &'static str,
     /// How serious.

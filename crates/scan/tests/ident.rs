@@ -195,3 +195,60 @@ fn tls_handshake_then_http_inside() {
     // rustls refuses TLS 1.0/1.1: no legacy finding.
     assert!(!p.findings.iter().any(|f| f.id == "tls-legacy-version"));
 }
+
+/// A minimal FTP server: greets, and lets `anonymous` in when `open`.
+fn ftp_server(open: bool) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
+                let _ = s.write_all(b"220-Welcome\r\n220 (vsFTPd 3.0.3)\r\n");
+                let mut buf = [0u8; 256];
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let reply: &[u8] = if buf.starts_with(b"USER anonymous") {
+                        b"331 Please specify the password.\r\n"
+                    } else if buf.starts_with(b"PASS") && open {
+                        b"230 Login successful.\r\n"
+                    } else if buf.starts_with(b"PASS") {
+                        b"530 Login incorrect.\r\n"
+                    } else {
+                        b"221 Goodbye.\r\n"
+                    };
+                    if s.write_all(reply).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn anonymous_ftp_is_a_finding_only_when_it_lets_us_in() {
+    let (open, closed) = (ftp_server(true), ftp_server(false));
+    let r = scan(&[open, closed]);
+    let get = |p: u16| {
+        r.hosts[0]
+            .ports
+            .iter()
+            .find(|x| x.port == p)
+            .expect("listed")
+    };
+    let anon = |p: u16| get(p).findings.iter().any(|f| f.id == "ftp-anonymous");
+    assert!(anon(open), "{:?}", get(open));
+    assert!(!anon(closed), "{:?}", get(closed));
+    assert_eq!(
+        get(closed)
+            .identified
+            .as_ref()
+            .and_then(|i| i.product.as_deref()),
+        Some("vsFTPd")
+    );
+}

@@ -196,7 +196,16 @@ pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
     let port = addr.port();
     if let Some(data) = exchange(addr, b"", greet_until).await {
         return match recognize::recognize("null", port, &data) {
-            Some(a) => finish(addr, a, Some(data)),
+            Some(mut a) => {
+                if a.identified.name == "ftp" && ftp_anonymous(addr, deadline).await {
+                    a = a.finding(
+                        "ftp-anonymous",
+                        crate::model::Severity::High,
+                        "FTP lets anyone log in as \"anonymous\"".into(),
+                    );
+                }
+                finish(addr, a, Some(data))
+            }
             // The service spoke but we do not know the language: keep its words.
             None => Finding {
                 banner: Some(Banner(data)),
@@ -244,6 +253,54 @@ pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
         }
     }
     finish(addr, a, data)
+}
+
+/// Reads one FTP reply (all its lines) and returns its code.
+async fn ftp_reply(s: &mut TcpStream, deadline: Instant) -> Option<u16> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        let n = timeout_at(deadline, s.read(&mut chunk)).await.ok()?.ok()?;
+        if n == 0 || buf.len() > 8192 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        // A reply ends with a line `ddd ` (a hyphen marks continuation lines).
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(last) = text.split("\r\n").filter(|l| !l.is_empty()).last() {
+            let b = last.as_bytes();
+            if text.ends_with('\n') && b.len() >= 4 && b[3] == b' ' {
+                return last.get(..3)?.parse().ok();
+            }
+        }
+    }
+}
+
+/// Whether the FTP server at `addr` accepts the anonymous login it may offer to everyone
+/// (`USER anonymous`, an e-mail-shaped password as RFC 1635 asks); nothing else is sent but
+/// `QUIT`.
+async fn ftp_anonymous(addr: SocketAddr, deadline: Instant) -> bool {
+    let run = async {
+        let mut s = TcpStream::connect(addr).await.ok()?;
+        if ftp_reply(&mut s, deadline).await? != 220 {
+            return None;
+        }
+        s.write_all(b"USER anonymous\r\n").await.ok()?;
+        let mut code = ftp_reply(&mut s, deadline).await?;
+        if code == 331 {
+            s.write_all(b"PASS portwarden@example.invalid\r\n")
+                .await
+                .ok()?;
+            code = ftp_reply(&mut s, deadline).await?;
+        }
+        let _ = s.write_all(b"QUIT\r\n").await;
+        Some(code == 230)
+    };
+    timeout_at(deadline, run)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }
 
 /// What the raw UDP scan's own payload brought back on `port`, identified; `None` when the

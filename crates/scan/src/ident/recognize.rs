@@ -301,20 +301,33 @@ fn telnet(probe: &'static str, data: &[u8]) -> Answer {
 }
 
 fn ftp_or_smtp(probe: &'static str, port: u16, data: &[u8]) -> Answer {
-    let line = first_line(data);
-    let rest = line.get(4..).unwrap_or("").trim();
+    // A greeting may take several lines (`220-…`, then `220 …`): each is tried.
+    let text = String::from_utf8_lossy(&data[..data.len().min(super::BANNER_MAX)]);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("220"))
+        .map(|l| l.trim_start_matches(['-', ' ']).trim())
+        .filter(|l| !l.is_empty())
+        .take(16)
+        .collect();
+    let all = lines.join(" ");
     let smtp_words = ["smtp", "esmtp", "mail", "postfix", "exim", "sendmail"];
-    let smtp = smtp_words.iter().any(|w| contains_ci(rest, w))
-        || (matches!(port, 25 | 465 | 587 | 2525) && !contains_ci(rest, "ftp"));
+    let smtp = smtp_words.iter().any(|w| contains_ci(&all, w))
+        || (matches!(port, 25 | 465 | 587 | 2525) && !contains_ci(&all, "ftp"));
     if smtp {
         let mut a = Answer::new("smtp", probe);
-        if !fingerprint(&mut a.identified, "smtp.banner", rest) && contains_ci(rest, "postfix") {
+        let known = lines
+            .iter()
+            .any(|l| fingerprint(&mut a.identified, "smtp.banner", l));
+        if !known && contains_ci(&all, "postfix") {
             a.identified.product = Some("Postfix smtpd".into());
         }
         return a;
     }
     let mut a = Answer::new("ftp", probe);
-    fingerprint(&mut a.identified, "ftp.banner", rest);
+    let _ = lines
+        .iter()
+        .any(|l| fingerprint(&mut a.identified, "ftp.banner", l));
     if probe == "null" {
         a = a.finding(
             "cleartext-login",
@@ -457,7 +470,7 @@ mod tests {
             .as_deref()
             .unwrap_or("")
             .contains("protocol 2.0"));
-        let f = id(b"220 (vsFTPd 3.0.3)\r\n");
+        let f = id(b"220-Welcome to our server\r\n220 (vsFTPd 3.0.3)\r\n");
         assert_eq!((f.name, f.product.as_deref()), ("ftp", Some("vsFTPd")));
         assert_eq!(f.version.as_deref(), Some("3.0.3"));
         let m = id(b"220 mail.example ESMTP Postfix (Debian/GNU)\r\n");
