@@ -93,7 +93,7 @@ pub struct ScanArgs {
     /// Do not connect again to open ports to identify services.
     #[arg(long)]
     pub no_banners: bool,
-    /// Bound on each identification exchange.
+    /// Bound on identifying one open port: its greeting and every probe together.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1s")]
     pub banner_timeout: Duration,
     /// List every closed and filtered port, not only counts.

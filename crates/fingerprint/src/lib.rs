@@ -174,7 +174,8 @@ impl Match {
 }
 
 /// Replaces `{name}` placeholders with the parameter's value; an unknown placeholder in a
-/// CPE becomes `-` (CPE's "not applicable"), elsewhere it stays.
+/// CPE is left out with the components after it empty (`cpe:/a:dovecot:dovecot`, as nmap
+/// writes an unknown version), elsewhere it stays.
 fn interpolate(value: &str, params: &BTreeMap<String, String>, cpe: bool) -> String {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -187,12 +188,16 @@ fn interpolate(value: &str, params: &BTreeMap<String, String>, cpe: bool) -> Str
         match params.get(key) {
             Some(v) if cpe => out.push_str(&cpe_escape(v)),
             Some(v) => out.push_str(v),
-            None if cpe => out.push('-'),
+            None if cpe => {}
             None => out.push_str(&rest[open..=open + close]),
         }
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
+    if cpe {
+        let trimmed = out.trim_end_matches(':').len();
+        out.truncate(trimmed);
+    }
     out
 }
 
@@ -369,7 +374,7 @@ mod tests {
         );
         assert_eq!(
             interpolate("cpe:/a:x:y:{service.version}", &BTreeMap::new(), true),
-            "cpe:/a:x:y:-"
+            "cpe:/a:x:y"
         );
         assert_eq!(interpolate("{a}", &BTreeMap::new(), false), "{a}");
         assert_eq!(interpolate("no {close", &p, false), "no {close");

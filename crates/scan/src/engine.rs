@@ -78,7 +78,7 @@ pub struct ScanConfig {
     pub max_inflight: Option<usize>,
     /// Service identification.
     pub banners: BannerMode,
-    /// Bound on each identification exchange.
+    /// Bound on identifying one open port: its greeting and every probe together.
     pub banner_timeout: Duration,
     /// Concurrent identification connections.
     pub banner_parallelism: usize,
