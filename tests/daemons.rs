@@ -620,5 +620,26 @@ fn identifies_real_daemons() {
         tcp_time.as_secs_f64(),
         udp_time.as_secs_f64()
     );
+    // The connect scan identifies the same way.
+    let (connect_report, connect_time) = scan(
+        &ns,
+        &["scan", "--sT", "127.0.0.1", "-p", &tcp.join(","), "--json"],
+    );
+    assert_eq!(connect_report["scan_type"], "connect");
+    for &n in TCP {
+        let (a, b) = (port(&tcp_report, "tcp", n), port(&connect_report, "tcp", n));
+        for k in ["name", "product", "version"] {
+            if a["identified"][k] != b["identified"][k] {
+                failures.push(format!(
+                    "{n}/tcp: -sT says {k} {} where -sS says {}",
+                    b["identified"][k], a["identified"][k]
+                ));
+            }
+        }
+    }
+    println!(
+        "connect scan and identification: {:.2} s",
+        connect_time.as_secs_f64()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
