@@ -163,6 +163,15 @@ impl Match {
         self.get("os.cpe23").filter(|c| !c.contains('{'))
     }
 
+    /// Hardware as one line: `hw.vendor hw.product hw.version`.
+    pub fn hw(&self) -> Option<String> {
+        let parts: Vec<&str> = ["hw.vendor", "hw.product", "hw.version"]
+            .iter()
+            .filter_map(|k| self.get(k))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+
     /// Operating system as one line: `os.vendor os.product os.version`.
     pub fn os(&self) -> Option<String> {
         let parts: Vec<&str> = ["os.vendor", "os.product", "os.version"]

@@ -50,7 +50,7 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 }
 
 /// Copies what a Recog match says into `id`: product, version, vendor, CPEs, and the
-/// operating system as `extrainfo` when nothing else fills it.
+/// operating system (or else the hardware) as `extrainfo` when nothing else fills it.
 pub fn apply(id: &mut Identified, m: &Match) {
     if let Some(p) = m.product().or_else(|| m.get("service.family")) {
         id.product = Some(p.to_string());
@@ -67,7 +67,7 @@ pub fn apply(id: &mut Identified, m: &Match) {
         }
     }
     if id.extrainfo.is_none() {
-        id.extrainfo = m.os();
+        id.extrainfo = m.os().or_else(|| m.hw());
     }
 }
 

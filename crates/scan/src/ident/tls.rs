@@ -78,13 +78,36 @@ fn mail_port(port: u16) -> bool {
     matches!(port, 465 | 993 | 995 | 587 | 25 | 143 | 110)
 }
 
+/// A distinguished name as RFC 2253 writes it (most specific first, `,` between
+/// components, `\,` inside values): the form Recog's X.509 fingerprints match.
+fn rfc2253(name: &x509_parser::x509::X509Name) -> String {
+    let reg = x509_parser::objects::oid_registry();
+    let mut rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|a| {
+                    let key = x509_parser::objects::oid2abbrev(a.attr_type(), reg)
+                        .map(str::to_string)
+                        .unwrap_or_else(|_| a.attr_type().to_id_string());
+                    let value = a.as_str().unwrap_or("?").replace(',', "\\,");
+                    format!("{key}={value}")
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.reverse();
+    rdns.join(",")
+}
+
 /// What the certificate says, into `info`.
 pub fn describe_certificate(der: &[u8], now: Timestamp, info: &mut TlsInfo) {
     let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
         return;
     };
-    info.subject = Some(cert.subject().to_string());
-    info.issuer = Some(cert.issuer().to_string());
+    info.subject = Some(rfc2253(cert.subject()));
+    info.issuer = Some(rfc2253(cert.issuer()));
     info.self_signed = cert.subject().as_raw() == cert.issuer().as_raw();
     let to_ts = |t: i64| Timestamp(u64::try_from(t).unwrap_or(0).saturating_mul(1000));
     let nb = cert.validity().not_before.timestamp();
@@ -203,6 +226,19 @@ pub async fn probe(addr: SocketAddr, host: &str, deadline: Instant) -> Option<An
         None => Answer::new("ssl", "tls"),
     };
     a.identified.probe = "tls";
+    // Appliances name themselves in their certificates (Recog's x509 fingerprints).
+    if a.identified.product.is_none() {
+        for (db, name) in [
+            ("x509.subject", &info.subject),
+            ("x509.issuer", &info.issuer),
+        ] {
+            if let Some(n) = name {
+                if super::recognize::fingerprint(&mut a.identified, db, n) {
+                    break;
+                }
+            }
+        }
+    }
     if a.identified.name != "ssl" {
         a.identified.tunnel = Some("ssl");
     }
@@ -302,6 +338,42 @@ mod tests {
         assert!(
             !accepts_version(&h, 0x0301),
             "an echoed ClientHello is no ServerHello"
+        );
+    }
+
+    #[test]
+    fn certificate_names_in_rfc2253_order_match_recog() {
+        use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "US");
+        dn.push(DnType::LocalityName, "Irvine");
+        dn.push(DnType::OrganizationName, "Cisco Systems, Inc.");
+        dn.push(DnType::OrganizationalUnitName, "RV042G");
+        dn.push(DnType::CommonName, "74:a2:e6:5c:99:21");
+        let mut params = CertificateParams::new(vec!["a.example".into()]).expect("params");
+        params.distinguished_name = dn;
+        let key = KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("cert");
+        let mut info = TlsInfo::default();
+        describe_certificate(cert.der(), Timestamp::now(), &mut info);
+        let subject = info.subject.clone().expect("subject");
+        assert_eq!(
+            subject,
+            "CN=74:a2:e6:5c:99:21,OU=RV042G,O=Cisco Systems\\, Inc.,L=Irvine,C=US"
+        );
+        assert!(info.self_signed && !info.expired);
+        assert_eq!(info.san, vec!["a.example".to_string()]);
+        let mut id = crate::model::Identified::default();
+        assert!(super::super::recognize::fingerprint(
+            &mut id,
+            "x509.subject",
+            &subject
+        ));
+        assert!(
+            id.extrainfo
+                .as_deref()
+                .is_some_and(|x| x.contains("RV042G")),
+            "{id:?}"
         );
     }
 
