@@ -687,3 +687,36 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a service sends, recognition and every parser return without panicking.
+        #[test]
+        fn answers_never_panic(
+            prefix in proptest::sample::select(vec![
+                &b""[..], b"SSH-2.0-", b"HTTP/1.1 200 OK\r\nServer: ", b"220-", b"220 ", b"+OK ",
+                b"* OK [", b"\xff\xfb\x01\xff\xfa", b"$12\r\n", b"\x4a\0\0\0\x0a", b"\x20\x02\0\0\x30",
+                b"\0\0\0\x40\xfeSMB", b"\x30\x82", b"\x80\0\0\x20\0\0\0\x07\0\0\0\x01",
+            ]),
+            tail in proptest::collection::vec(any::<u8>(), 0..700),
+            port in any::<u16>(),
+        ) {
+            let mut data = prefix.to_vec();
+            data.extend_from_slice(&tail);
+            let _ = recognize("null", port, &data);
+            for p in tcp_probes(port, "h", b"0123456789abcdef") {
+                let _ = parse_tcp(&p, port, &data);
+            }
+            for port in [53, 123, 161, 11211, port] {
+                let _ = parse_udp(port, &data);
+            }
+            let _ = parse_smb2(445, &data);
+            let _ = parse_rpc_dump(&data);
+            let _ = parse_connack(&data);
+        }
+    }
+}
