@@ -1,7 +1,7 @@
-//! Service identification against real Debian daemons: sshd, nginx (plain and TLS), vsftpd,
-//! dnsmasq (DNS over TCP and UDP), dovecot (POP3, IMAP, POP3S, IMAPS), samba, mosquitto,
-//! PostgreSQL, Redis, memcached (TCP and UDP), snmpd (UDP) and inetd's echo, daytime and
-//! chargen. Each runs in the foreground under `setsid` inside a network namespace this
+//! Service identification against real Debian daemons: sshd, nginx (plain and TLS), apache2,
+//! vsftpd, dnsmasq (DNS over TCP and UDP), dovecot (POP3, IMAP, POP3S, IMAPS), samba,
+//! mosquitto, MariaDB, PostgreSQL, Redis, memcached (TCP and UDP), snmpd and chrony (UDP),
+//! and inetd's echo, daytime, chargen and telnet. Each runs in the foreground under `setsid` inside a network namespace this
 //! test creates, with its own configuration in a temporary folder and 127.0.0.1 only; the
 //! binary scans them with the default scan type of root (SYN), then `--sU`, and every
 //! port's service, product and (where the daemon says it) version is checked.
@@ -20,9 +20,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TCP: &[u16] = &[
-    7, 13, 19, 21, 22, 53, 80, 110, 139, 143, 443, 445, 993, 995, 1883, 5432, 6379, 11211,
+    7, 13, 19, 21, 22, 23, 53, 80, 110, 139, 143, 443, 445, 993, 995, 1883, 3306, 5432, 6379, 8080,
+    11211,
 ];
-const UDP: &[u16] = &[53, 161, 11211];
+const UDP: &[u16] = &[53, 123, 161, 11211];
 
 /// The first of `names` found on this machine (absolute path, or in `PATH`).
 fn find(names: &[&str]) -> Option<String> {
@@ -70,6 +71,11 @@ struct Bins {
     memcached: String,
     snmpd: String,
     inetd: String,
+    telnetd: String,
+    apache: String,
+    mariadbd: String,
+    mariadb_install: String,
+    chronyd: String,
 }
 
 fn bins() -> Result<Bins, String> {
@@ -90,6 +96,11 @@ fn bins() -> Result<Bins, String> {
         memcached: need("memcached", &["memcached"])?,
         snmpd: need("snmpd", &["/usr/sbin/snmpd"])?,
         inetd: need("inetd", &["/usr/sbin/inetd"])?,
+        telnetd: need("telnetd", &["/usr/sbin/telnetd", "/usr/sbin/in.telnetd"])?,
+        apache: need("apache2", &["/usr/sbin/apache2"])?,
+        mariadbd: need("mariadbd", &["/usr/sbin/mariadbd"])?,
+        mariadb_install: need("mariadb-install-db", &["mariadb-install-db"])?,
+        chronyd: need("chronyd", &["/usr/sbin/chronyd"])?,
     })
 }
 
@@ -394,10 +405,59 @@ fn start_all(d: &mut Daemons, b: &Bins) {
     let inetd = write(
         &dir,
         "inetd.conf",
-        "echo stream tcp nowait root internal\ndaytime stream tcp nowait root internal\n\
-         chargen stream tcp nowait root internal\n",
+        &format!(
+            "echo stream tcp nowait root internal\ndaytime stream tcp nowait root internal\n\
+             chargen stream tcp nowait root internal\ntelnet stream tcp nowait root {} telnetd\n",
+            b.telnetd
+        ),
     );
     d.start("inetd", &[&b.inetd, "-d", &inetd]);
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    let apache = write(
+        &dir,
+        "apache.conf",
+        &format!(
+            "ServerRoot /etc/apache2\n\
+             LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n\
+             LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so\n\
+             Listen 127.0.0.1:8080\nPidFile {t}/apache.pid\nErrorLog /dev/stderr\nMutex file:{t}\n\
+             User www-data\nGroup www-data\nServerName localhost\nDocumentRoot {t}/www\n"
+        ),
+    );
+    d.start("apache2", &[&b.apache, "-DFOREGROUND", "-f", &apache]);
+    let my = dir.join("mysql");
+    std::fs::create_dir_all(&my).unwrap();
+    let mys = my.to_string_lossy().into_owned();
+    run(&["chown", "mysql", &mys]);
+    run(&[
+        &b.mariadb_install,
+        "--no-defaults",
+        &format!("--datadir={mys}/data"),
+        "--user=mysql",
+    ]);
+    d.start(
+        "mariadb",
+        &[
+            &b.mariadbd,
+            "--no-defaults",
+            &format!("--datadir={mys}/data"),
+            &format!("--socket={mys}/sock"),
+            &format!("--pid-file={mys}/pid"),
+            "--bind-address=127.0.0.1",
+            "--port=3306",
+            "--user=mysql",
+        ],
+    );
+    // -x: serve time, never touch this machine's clock.
+    let chrony = write(
+        &dir,
+        "chrony.conf",
+        &format!(
+            "bindaddress 127.0.0.1\nallow 127.0.0.1\nport 123\ncmdport 0\n\
+             pidfile {t}/chronyd.pid\ndriftfile {t}/chrony.drift\n"
+        ),
+    );
+    d.start("chronyd", &[&b.chronyd, "-x", "-d", "-f", &chrony]);
 }
 
 /// What a port must be identified as: service name, tunnel, a product substring (if the
@@ -435,6 +495,10 @@ fn wants() -> Vec<Want> {
             ..w(21, "ftp", Some("vsFTPd"), true)
         },
         w(22, "ssh", Some("OpenSSH"), true),
+        Want {
+            finding: Some("cleartext-login"),
+            ..w(23, "telnet", None, false)
+        },
         w(53, "domain", Some("Dnsmasq"), true),
         w(80, "http", Some("nginx"), true),
         w(110, "pop3", Some("Dovecot"), false),
@@ -458,15 +522,21 @@ fn wants() -> Vec<Want> {
             finding: Some("mqtt-anonymous"),
             ..w(1883, "mqtt", Some("Mosquitto"), true)
         },
+        w(3306, "mysql", Some("MariaDB"), true),
         w(5432, "postgresql", Some("PostgreSQL"), false),
         Want {
             finding: Some("redis-no-auth"),
             ..w(6379, "redis", Some("Redis"), true)
         },
+        w(8080, "http", Some("HTTPD"), true),
         w(11211, "memcached", Some("Memcached"), true),
         Want {
             proto: "udp",
             ..w(53, "domain", Some("Dnsmasq"), true)
+        },
+        Want {
+            proto: "udp",
+            ..w(123, "ntp", None, false)
         },
         Want {
             proto: "udp",
