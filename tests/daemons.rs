@@ -1,6 +1,6 @@
 //! Service identification against real Debian daemons: sshd, nginx (plain and TLS), apache2,
 //! vsftpd, dnsmasq (DNS over TCP and UDP), dovecot (POP3, IMAP, POP3S, IMAPS), samba,
-//! mosquitto, MariaDB, PostgreSQL, Redis, memcached (TCP and UDP), snmpd and chrony (UDP),
+//! mosquitto, Postfix, MariaDB, PostgreSQL, Redis, memcached (TCP and UDP), snmpd and chrony (UDP),
 //! and inetd's echo, daytime, chargen and telnet. Each runs in the foreground under `setsid` inside a network namespace this
 //! test creates, with its own configuration in a temporary folder and 127.0.0.1 only; the
 //! binary scans them with the default scan type of root (SYN), then `--sU`, and every
@@ -20,8 +20,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TCP: &[u16] = &[
-    7, 13, 19, 21, 22, 23, 53, 80, 110, 139, 143, 443, 445, 993, 995, 1883, 3306, 5432, 6379, 8080,
-    11211,
+    7, 13, 19, 21, 22, 23, 25, 53, 80, 110, 139, 143, 443, 445, 993, 995, 1883, 3306, 5432, 6379,
+    8080, 11211,
 ];
 const UDP: &[u16] = &[53, 123, 161, 11211];
 
@@ -76,6 +76,7 @@ struct Bins {
     mariadbd: String,
     mariadb_install: String,
     chronyd: String,
+    postfix: String,
 }
 
 fn bins() -> Result<Bins, String> {
@@ -101,6 +102,7 @@ fn bins() -> Result<Bins, String> {
         mariadbd: need("mariadbd", &["/usr/sbin/mariadbd"])?,
         mariadb_install: need("mariadb-install-db", &["mariadb-install-db"])?,
         chronyd: need("chronyd", &["/usr/sbin/chronyd"])?,
+        postfix: need("postfix", &["/usr/sbin/postfix"])?,
     })
 }
 
@@ -458,6 +460,43 @@ fn start_all(d: &mut Daemons, b: &Bins) {
         ),
     );
     d.start("chronyd", &[&b.chronyd, "-x", "-d", "-f", &chrony]);
+    // Postfix with its own configuration and queue, no chroot, logging to stdout.
+    let pf = dir.join("postfix");
+    for sub in ["conf", "spool", "data"] {
+        std::fs::create_dir_all(pf.join(sub)).unwrap();
+    }
+    let pfs = pf.to_string_lossy().into_owned();
+    run(&["chown", "postfix", &format!("{pfs}/data")]);
+    let master = std::fs::read_to_string("/etc/postfix/master.cf").unwrap_or_default();
+    let master: String = master
+        .lines()
+        .map(|l| {
+            // Column 5 is "chroot": off, since the queue is ours and holds no /etc.
+            let mut f: Vec<&str> = l.split_whitespace().collect();
+            if !l.starts_with([' ', '\t', '#']) && f.len() >= 8 && f[4] == "y" {
+                f[4] = "n";
+                f.join(" ")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(&pf.join("conf"), "master.cf", &(master + "\n"));
+    write(
+        &pf.join("conf"),
+        "main.cf",
+        &format!(
+            "compatibility_level = 3.6\nqueue_directory = {pfs}/spool\n\
+             data_directory = {pfs}/data\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
+             myhostname = pw-test.invalid\nmydestination =\nmaillog_file = /dev/stdout\n\
+             mail_owner = postfix\nsetgid_group = postdrop\nalias_maps =\nalias_database =\n"
+        ),
+    );
+    d.start(
+        "postfix",
+        &[&b.postfix, "-c", &format!("{pfs}/conf"), "start-fg"],
+    );
 }
 
 /// What a port must be identified as: service name, tunnel, a product substring (if the
@@ -499,6 +538,7 @@ fn wants() -> Vec<Want> {
             finding: Some("cleartext-login"),
             ..w(23, "telnet", None, false)
         },
+        w(25, "smtp", Some("Postfix"), false),
         w(53, "domain", Some("Dnsmasq"), true),
         w(80, "http", Some("nginx"), true),
         w(110, "pop3", Some("Dovecot"), false),
