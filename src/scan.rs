@@ -102,7 +102,7 @@ pub struct ScanArgs {
     /// Do not connect again to open ports to identify services.
     #[arg(long)]
     pub no_banners: bool,
-    /// Bound on each identification exchange.
+    /// Bound on identifying one open port: its greeting and every probe together.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1s")]
     pub banner_timeout: Duration,
     /// List every closed and filtered port, not only counts.
@@ -268,6 +268,18 @@ enum Kind {
     Syn,
 }
 
+/// `--banners` / `--no-banners` / neither (identify when few ports are open), for every
+/// scan type.
+fn banner_mode(a: &ScanArgs) -> BannerMode {
+    if a.no_banners {
+        BannerMode::Off
+    } else if a.banners {
+        BannerMode::On
+    } else {
+        BannerMode::Auto
+    }
+}
+
 fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
     RawConfig {
         retries,
@@ -279,6 +291,11 @@ fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
         seed: a.seed,
         icmp_pace: a.icmp_pace,
         args: command_line(),
+        ident: portwarden_scan::ident::IdentOptions {
+            mode: banner_mode(a),
+            wait: a.banner_timeout,
+            ..Default::default()
+        },
         ..RawConfig::default()
     }
 }
@@ -430,13 +447,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         initial_timeout: Duration::from_millis(1000).min(a.timeout),
         rate: a.rate,
         max_inflight: a.max_inflight,
-        banners: if a.no_banners {
-            BannerMode::Off
-        } else if a.banners {
-            BannerMode::On
-        } else {
-            BannerMode::Auto
-        },
+        banners: banner_mode(a),
         banner_timeout: a.banner_timeout,
         all_states: a.all_states,
         seed: a.seed,

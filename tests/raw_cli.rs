@@ -395,3 +395,89 @@ fn icmp_prohibited_means_filtered_on_both_families() {
         ]
     );
 }
+
+/// Greets every connection the way sshd and vsftpd do.
+const GREET: &str = r#"
+import socket, threading
+def serve(port, text):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1', port)); s.listen(16)
+    def run():
+        while True:
+            c, _ = s.accept(); c.sendall(text); c.close()
+    threading.Thread(target=run, daemon=True).start()
+serve(22, b'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n')
+serve(21, b'220 (vsFTPd 3.0.3)\r\n')
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 7777))
+def udp():
+    while True:
+        _, a = u.recvfrom(2048); u.sendto(b'\x00\xffbinary', a)
+threading.Thread(target=udp, daemon=True).start()
+print('ready', flush=True)
+threading.Event().wait()
+"#;
+
+#[test]
+fn identification_runs_after_the_syn_scan_and_no_banners_holds_for_udp() {
+    if let Some(why) = why_skip() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let mut ns = Ns::new();
+    ns.spawn_py(GREET);
+    let out = pw_ok(&ns, &["scan", "127.0.0.1", "-p", "21,22", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scan_type"], "syn", "{v}");
+    let port = |v: &serde_json::Value, n: u64| {
+        v["hosts"][0]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"] == n)
+            .cloned()
+            .unwrap()
+    };
+    let ssh = port(&v, 22);
+    assert_eq!(ssh["identified"]["name"], "ssh", "{ssh}");
+    assert_eq!(ssh["identified"]["product"], "OpenSSH", "{ssh}");
+    assert_eq!(ssh["identified"]["version"], "9.2p1", "{ssh}");
+    let ftp = port(&v, 21);
+    assert_eq!(ftp["identified"]["product"], "vsFTPd", "{ftp}");
+    assert!(
+        ftp["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["id"] == "cleartext-login")),
+        "{ftp}"
+    );
+    // The same names and versions in nmap's XML and grepable forms.
+    let out = pw_ok(&ns, &["scan", "127.0.0.1", "-p", "22", "--oX", "-"]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains(r#"<service name="ssh" product="OpenSSH" version="9.2p1""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cpe>cpe:/a:openbsd:openssh:9.2p1</cpe>"),
+        "{xml}"
+    );
+    let out = pw_ok(&ns, &["scan", "127.0.0.1", "-p", "22", "--oG", "-"]);
+    let g = String::from_utf8_lossy(&out.stdout);
+    assert!(g.contains("22/open/tcp//ssh//OpenSSH 9.2p1"), "{g}");
+    // --no-banners: nothing identified after -sS, no banner kept by -sU.
+    let out = pw_ok(
+        &ns,
+        &["scan", "127.0.0.1", "-p", "22", "--json", "--no-banners"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(port(&v, 22)["identified"].is_null(), "{v}");
+    let args = ["scan", "--sU", "127.0.0.1", "-p", "7777", "--json"];
+    let v: serde_json::Value = serde_json::from_slice(&pw_ok(&ns, &args).stdout).unwrap();
+    let udp = port(&v, 7777);
+    // A binary answer: an escaped preview plus the exact bytes in base64.
+    assert_eq!(udp["banner"], "\\x00\\xffbinary", "{udp}");
+    assert_eq!(udp["banner_base64"], "AP9iaW5hcnk=", "{udp}");
+    let mut no = args.to_vec();
+    no.push("--no-banners");
+    let v: serde_json::Value = serde_json::from_slice(&pw_ok(&ns, &no).stdout).unwrap();
+    assert!(port(&v, 7777)["banner"].is_null(), "{v}");
+}

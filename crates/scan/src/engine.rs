@@ -100,7 +100,7 @@ pub struct ScanConfig {
     pub max_inflight: Option<usize>,
     /// Service identification.
     pub banners: BannerMode,
-    /// Bound on each identification exchange.
+    /// Bound on identifying one open port: its greeting and every probe together.
     pub banner_timeout: Duration,
     /// Concurrent identification connections.
     pub banner_parallelism: usize,
@@ -1065,18 +1065,7 @@ impl Engine<'_> {
             let Some(p) = h.open.iter_mut().find(|p| p.port == port) else {
                 continue;
             };
-            p.banner = f.banner;
-            if let Some(id) = &f.identified {
-                if id.off_port {
-                    if let Some(e) = id
-                        .usual_port
-                        .and_then(|u| portwarden_kb::security(portwarden_kb::Protocol::Tcp, u))
-                    {
-                        p.risk = p.risk.max(Some(e.risk));
-                    }
-                }
-            }
-            p.identified = f.identified;
+            ident::apply(p, f);
         }
         g.phase = GroupPhase::Ready;
     }

@@ -3,7 +3,10 @@
 //! * [`targets`] and [`ports`] parse nmap's target and port syntax;
 //! * [`engine`] runs an adaptive async connect scan over a pseudo-random (host, port)
 //!   order ([`perm`]) with per-host RTT estimates ([`rtt`]);
-//! * [`ident`] names the services on open ports from what they say;
+//! * [`ident`] names the services on open ports (after every scan type) from what they say
+//!   and from small probes of our own, with Rapid7 Recog's fingerprints
+//!   (`portwarden_fingerprint`) for product, version and CPE, and turns what a probe proves
+//!   into findings;
 //! * [`model`] holds the plain result types that `portwarden_report::scan` renders.
 
 pub mod engine;

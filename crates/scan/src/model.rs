@@ -189,32 +189,192 @@ impl Reason {
     }
 }
 
-/// Raw bytes a service sent. Untrusted: renderers must sanitise. Serialises as a
-/// (lossily decoded) UTF-8 string.
+/// Raw bytes a service sent. Untrusted: renderers must sanitise. Serialises as a string
+/// that is always valid text: the bytes themselves when they are UTF-8, otherwise a
+/// printable preview with every byte outside printable ASCII written `\xNN` (see
+/// [`Banner::preview`]); [`PortResult`] then adds `banner_base64` with the exact bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Banner(pub Vec<u8>);
 
-impl Serialize for Banner {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&String::from_utf8_lossy(&self.0))
+impl Banner {
+    /// Whether the bytes are valid UTF-8 text.
+    pub fn is_text(&self) -> bool {
+        std::str::from_utf8(&self.0).is_ok()
+    }
+
+    /// The bytes as text when UTF-8; otherwise printable ASCII kept, `\` doubled, and every
+    /// other byte as `\xNN`.
+    pub fn preview(&self) -> String {
+        if let Ok(s) = std::str::from_utf8(&self.0) {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(self.0.len() * 2);
+        for &b in &self.0 {
+            match b {
+                b'\\' => out.push_str("\\\\"),
+                0x20..=0x7e | b'\n' | b'\r' | b'\t' => out.push(char::from(b)),
+                _ => out.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        out
+    }
+
+    /// The exact bytes in standard base64, for banners that are not UTF-8.
+    pub fn base64(&self) -> Option<String> {
+        (!self.is_text()).then(|| base64_encode(&self.0))
     }
 }
 
-/// What service identification concluded about an open port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(T[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+impl Serialize for Banner {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.preview())
+    }
+}
+
+fn ser_banner<S: Serializer>(b: &Option<Banner>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let b64 = b.as_ref().and_then(Banner::base64);
+    let mut m = s.serialize_map(Some(1 + usize::from(b64.is_some())))?;
+    m.serialize_entry("banner", b)?;
+    if let Some(v) = b64 {
+        m.serialize_entry("banner_base64", &v)?;
+    }
+    m.end()
+}
+
+/// What a TLS handshake showed: the certificate and the session.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct TlsInfo {
+    /// Negotiated protocol version (`TLSv1.3`, `TLSv1.2`, …).
+    pub version: Option<String>,
+    /// Negotiated cipher suite.
+    pub cipher: Option<String>,
+    /// ALPN protocol the server chose.
+    pub alpn: Option<String>,
+    /// Certificate subject (RFC 4514 form). Untrusted text.
+    pub subject: Option<String>,
+    /// Certificate issuer. Untrusted text.
+    pub issuer: Option<String>,
+    /// Subject alternative names (DNS names and addresses).
+    pub san: Vec<String>,
+    /// Start of validity (RFC 3339).
+    pub not_before: Option<String>,
+    /// End of validity (RFC 3339).
+    pub not_after: Option<String>,
+    /// The certificate's end of validity has passed.
+    pub expired: bool,
+    /// Issuer equals subject: nobody vouches for the key.
+    pub self_signed: bool,
+    /// Oldest protocol version the server also accepted, when older than TLS 1.2
+    /// (`TLSv1.0`, `TLSv1.1`).
+    pub legacy_version: Option<String>,
+}
+
+/// What identification concluded about an open port.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Identified {
-    /// Service name (`ssh`, `http`, `tls`, `smtp`, `ftp`, `pop3`, `imap`, `redis`,
-    /// `mysql`, `vnc`).
+    /// Service name, as nmap names it (`ssh`, `http`, `smtp`, `domain`, `snmp`, …); with
+    /// [`Identified::tunnel`] `ssl`, the protocol inside TLS.
     pub name: &'static str,
-    /// Product/version text the service announced (untrusted; sanitise before display).
+    /// Product name (`OpenSSH`, `nginx`), from a fingerprint or a probe. Untrusted text.
     pub product: Option<String>,
-    /// Which probe got the answer (`null`, `http`, `redis`, `tls`).
+    /// Product version. Untrusted text.
+    pub version: Option<String>,
+    /// Vendor. Untrusted text.
+    pub vendor: Option<String>,
+    /// Further details (nmap's `extrainfo`: protocol version, OS, …). Untrusted text.
+    pub extrainfo: Option<String>,
+    /// CPE names (`cpe:/a:openbsd:openssh:9.2p1`), service first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpe: Vec<String>,
+    /// `ssl` when the service speaks inside TLS.
+    pub tunnel: Option<&'static str>,
+    /// What the TLS handshake showed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsInfo>,
+    /// Confidence, 0-10 as nmap's `conf`: 10 when a protocol answer proves the service.
+    pub conf: u8,
+    /// Which probe got the answer (`null`, `http`, `tls`, `dns`, …).
     pub probe: &'static str,
     /// True when the knowledge base says the port is for something else: a service on a
     /// port that is not its own.
     pub off_port: bool,
     /// The port the identified service normally uses, if it has one.
     pub usual_port: Option<u16>,
+}
+
+impl Identified {
+    /// A service recognised by `probe` with full confidence and nothing else known yet.
+    pub fn new(name: &'static str, probe: &'static str) -> Identified {
+        Identified {
+            name,
+            probe,
+            conf: 10,
+            ..Identified::default()
+        }
+    }
+
+    /// `product version (extrainfo)`, as nmap's version column, when anything is known.
+    pub fn version_line(&self) -> Option<String> {
+        let mut parts: Vec<String> = [self.product.as_deref(), self.version.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        if let Some(x) = &self.extrainfo {
+            parts.push(format!("({x})"));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// How serious a [`ServiceFinding`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Weakens security.
+    Low,
+    /// Exposes data or allows abuse.
+    Medium,
+    /// Lets anyone in.
+    High,
+}
+
+/// Something a probe proved about a service: an open door rather than a guess from the
+/// port number. `id` is stable (for `audit` and scripts); `detail` is for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceFinding {
+    /// Stable identifier: `ftp-anonymous`, `redis-no-auth`, `memcached-udp`,
+    /// `snmp-public`, `mqtt-anonymous`, `ftp-anonymous`, `tls-cert-expired`, `tls-cert-self-signed`,
+    /// `tls-legacy-version`, `smb-signing-not-required`, `cleartext-login`.
+    pub id: &'static str,
+    /// How serious.
+    pub severity: Severity,
+    /// One line for people (may hold service text: sanitise before display).
+    pub detail: String,
 }
 
 /// One port's result.
@@ -238,10 +398,15 @@ pub struct PortResult {
     pub entry: Option<&'static SecurityEntry>,
     /// Whether the suspicious-ports list names the port.
     pub suspicious: bool,
-    /// What the service said first (or in answer to a probe).
+    /// What the service said first (or in answer to a probe). Serialised as `banner` (text
+    /// or escaped preview) plus `banner_base64` when the bytes are not UTF-8.
+    #[serde(flatten, serialize_with = "ser_banner")]
     pub banner: Option<Banner>,
     /// What identification concluded.
     pub identified: Option<Identified>,
+    /// What probes proved about the service (anonymous access, weak TLS, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<ServiceFinding>,
     /// Risk: the curated risk of the port, raised to that of the identified service.
     pub risk: Option<Risk>,
 }
@@ -271,6 +436,7 @@ impl PortResult {
             suspicious: a.suspicious,
             banner: None,
             identified: None,
+            findings: Vec::new(),
             risk: a.risk(),
         }
     }
@@ -603,6 +769,30 @@ impl HostStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_banners_serialise_as_valid_text_plus_base64() {
+        let mut p = PortResult::new(443, Reason::SynAck, None);
+        p.banner = Some(Banner(vec![0x16, 0x03, 0x01, b'\\', b'a', 0xff]));
+        let v = serde_json::to_value(&p).unwrap_or_default();
+        assert_eq!(v["banner"], "\\x16\\x03\\x01\\\\a\\xff");
+        assert_eq!(v["banner_base64"], "FgMBXGH/");
+        p.banner = Some(Banner(b"SSH-2.0-x\r\n".to_vec()));
+        let v = serde_json::to_value(&p).unwrap_or_default();
+        assert_eq!(v["banner"], "SSH-2.0-x\r\n");
+        assert!(v.get("banner_base64").is_none());
+        p.banner = None;
+        let v = serde_json::to_value(&p).unwrap_or_default();
+        assert!(v["banner"].is_null() && v.get("banner_base64").is_none());
+        for (data, b64) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+        ] {
+            assert_eq!(base64_encode(data), b64);
+        }
+    }
 
     #[test]
     fn timestamps() {

@@ -43,24 +43,19 @@ pub fn render(r: &ScanReport) -> String {
             .ports
             .iter()
             .map(|p| {
-                let svc = p
-                    .identified
-                    .as_ref()
-                    .map(|i| i.name)
-                    .or(p.service)
-                    .unwrap_or("");
+                let svc = super::service_with_tunnel(p, '|');
                 let version = p
                     .identified
                     .as_ref()
-                    .and_then(|i| i.product.as_deref())
-                    .map(field)
+                    .and_then(|i| i.version_line())
+                    .map(|v| field(&v))
                     .unwrap_or_default();
                 format!(
                     "{}/{}/{}//{}//{}/",
                     p.port,
                     p.state.as_str(),
                     p.protocol,
-                    field(svc),
+                    field(&svc),
                     version
                 )
             })

@@ -11,13 +11,34 @@ pub mod xml;
 use portwarden_kb::Lang;
 use portwarden_scan::PortResult;
 
+/// The service name, the same in every output: the identified service (nmap's names:
+/// `ssh`, `http`, `domain`, `microsoft-ds`, …; for a TLS tunnel the protocol inside), else
+/// the knowledge base's name for the port, else `unknown`.
+pub fn service_name(p: &PortResult) -> &'static str {
+    p.identified
+        .as_ref()
+        .map(|i| i.name)
+        .or(p.service)
+        .unwrap_or("unknown")
+}
+
+/// The service name with its tunnel, as nmap's normal output writes it (`ssl/http`) when
+/// `sep` is `/`, or its grepable output (`ssl|http`) when `|`.
+pub fn service_with_tunnel(p: &PortResult, sep: char) -> String {
+    match p.identified.as_ref().and_then(|i| i.tunnel) {
+        Some(t) => format!("{t}{sep}{}", service_name(p)),
+        None => service_name(p).to_string(),
+    }
+}
+
 /// The service column: what the knowledge base calls the port, with the identified
-/// service when it differs (`ssh→http!`). Sanitised.
+/// service when it differs (`ssh→http!`, `https (ssl/http)`). Sanitised.
 pub fn service_label(p: &PortResult) -> String {
     let kb = p.service.unwrap_or("unknown");
+    let shown = service_with_tunnel(p, '/');
     match &p.identified {
-        Some(id) if id.off_port => crate::sanitize::terminal(&format!("{kb}→{}!", id.name)),
-        Some(id) if id.name != kb => crate::sanitize::terminal(&format!("{kb} ({})", id.name)),
+        Some(id) if id.off_port => crate::sanitize::terminal(&format!("{kb}→{shown}!")),
+        Some(_) if shown != kb => crate::sanitize::terminal(&format!("{kb} ({shown})")),
         _ => crate::sanitize::terminal(kb),
     }
 }

@@ -9,10 +9,12 @@ use portwarden_scan::{HostResult, HostStatus, PortState, ScanReport};
 use std::fmt::Write as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `s` padded to `w` columns, and always followed by at least one space: a long value
+/// (`open|filtered`, `memcache (memcached)`) never runs into the next column.
 fn pad(s: &str, w: usize) -> String {
     format!(
         "{s}{}",
-        " ".repeat(w.saturating_sub(UnicodeWidthStr::width(s)))
+        " ".repeat(w.saturating_sub(UnicodeWidthStr::width(s)).max(1))
     )
 }
 
@@ -210,14 +212,13 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         );
         if let Some(id) = &p.identified {
             let product = id
-                .product
-                .as_deref()
-                .map(|s| format!(" ({})", super::truncate(&terminal(s), 60)))
+                .version_line()
+                .map(|s| format!(" ({})", super::truncate(&terminal(&s), 80)))
                 .unwrap_or_default();
             let mut line = format!(
                 "  ↳ {}: {}{}",
                 st.t("identified", "识别为"),
-                id.name,
+                super::service_with_tunnel(p, '/'),
                 product
             );
             if id.off_port {
@@ -234,6 +235,22 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                     }
                 }
             }
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+        if let Some(tls) = p.identified.as_ref().and_then(|i| i.tls.as_ref()) {
+            let line = format!(
+                "  ↳ tls: {} {}, subject {}, issuer {}, until {}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.alpn.as_deref().unwrap_or(""),
+                terminal(tls.subject.as_deref().unwrap_or("?")),
+                terminal(tls.issuer.as_deref().unwrap_or("?")),
+                tls.not_after.as_deref().unwrap_or("?"),
+            );
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+        for f in &p.findings {
+            let label = st.t("finding", "发现");
+            let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&f.detail));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(b) = &p.banner {
@@ -295,4 +312,16 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad;
+
+    #[test]
+    fn columns_never_run_together() {
+        assert_eq!(pad("open", 9), "open     ");
+        assert_eq!(pad("open|filtered", 9), "open|filtered ");
+        assert_eq!(pad("memcache (memcached)", 18), "memcache (memcached) ");
+    }
 }

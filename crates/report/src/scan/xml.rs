@@ -69,42 +69,66 @@ fn host(out: &mut String, h: &HostResult, r: &ScanReport) {
             p.state.as_str(),
             p.reason.as_str()
         );
-        let (name, method, conf) = match &p.identified {
-            Some(id) => (id.name, "probed", 10),
-            None => (p.service.unwrap_or("unknown"), "table", 3),
-        };
-        let name = if name == "tls" { "ssl" } else { name };
+        let name = super::service_name(p);
         let _ = write!(out, "<service name=\"{}\"", attr(name));
-        if let Some(prod) = p.identified.as_ref().and_then(|i| i.product.as_deref()) {
-            let _ = write!(
-                out,
-                " product=\"{}\"",
-                attr(&crate::sanitize::terminal(prod))
-            );
+        match &p.identified {
+            Some(id) => {
+                for (k, v) in [
+                    ("product", &id.product),
+                    ("version", &id.version),
+                    ("extrainfo", &id.extrainfo),
+                ] {
+                    if let Some(v) = v {
+                        let _ = write!(out, " {k}=\"{}\"", attr(&crate::sanitize::terminal(v)));
+                    }
+                }
+                if let Some(t) = id.tunnel {
+                    let _ = write!(out, " tunnel=\"{t}\"");
+                }
+                let _ = write!(out, " method=\"probed\" conf=\"{}\"", id.conf.min(10));
+                if id.cpe.is_empty() {
+                    out.push_str("/>");
+                } else {
+                    out.push('>');
+                    for c in &id.cpe {
+                        let _ = write!(
+                            out,
+                            "<cpe>{}</cpe>",
+                            quick_xml::escape::escape(crate::sanitize::terminal(c).as_str())
+                        );
+                    }
+                    out.push_str("</service>");
+                }
+            }
+            None => out.push_str(" method=\"table\" conf=\"3\"/>"),
         }
-        if p.identified.as_ref().is_some_and(|i| i.name == "tls") {
-            out.push_str(" tunnel=\"ssl\"");
-        }
-        let _ = write!(out, " method=\"{method}\" conf=\"{conf}\"/>");
+        // At most one script per port: the banner, the off-port note and the findings.
+        let mut notes: Vec<String> = Vec::new();
         if let Some(b) = &p.banner {
-            let _ = write!(
-                out,
-                "<script id=\"banner\" output=\"{}\"/>",
-                attr(&crate::sanitize::terminal_bytes(&b.0))
-            );
+            notes.push(crate::sanitize::terminal_bytes(&b.0));
         }
         if p.state == PortState::Open {
             if let Some(id) = p.identified.as_ref().filter(|i| i.off_port) {
-                let _ = write!(
-                    out,
-                    "<script id=\"portwarden-off-port\" output=\"{}\"/>",
-                    attr(&format!(
-                        "{} on a port that is not its own (usually {})",
-                        id.name,
-                        id.usual_port.map(|u| u.to_string()).unwrap_or_default()
-                    ))
-                );
+                notes.push(format!(
+                    "{} on a port that is not its own (usually {})",
+                    id.name,
+                    id.usual_port.map(|u| u.to_string()).unwrap_or_default()
+                ));
             }
+        }
+        for f in &p.findings {
+            notes.push(format!(
+                "finding {}: {}",
+                f.id,
+                crate::sanitize::terminal(&f.detail)
+            ));
+        }
+        if !notes.is_empty() {
+            let _ = write!(
+                out,
+                "<script id=\"portwarden\" output=\"{}\"/>",
+                attr(&notes.join(" | "))
+            );
         }
         out.push_str("</port>\n");
     }

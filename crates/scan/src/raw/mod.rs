@@ -75,6 +75,8 @@ pub struct RawConfig {
     pub icmp_pace: bool,
     /// The command line, for reports.
     pub args: String,
+    /// Service identification after the scan (off by default for library callers).
+    pub ident: crate::ident::IdentOptions,
 }
 
 impl Default for RawConfig {
@@ -90,6 +92,7 @@ impl Default for RawConfig {
             seed: None,
             icmp_pace: false,
             args: String::new(),
+            ident: crate::ident::IdentOptions::default(),
         }
     }
 }
@@ -443,6 +446,7 @@ pub(crate) fn finish_group(
     interrupted: bool,
     obs: &mut dyn crate::engine::Observer,
     out: &mut Vec<HostResult>,
+    open_seen: &mut u64,
 ) {
     if !interrupted {
         for h in 0..g.hosts.len() as u64 {
@@ -460,8 +464,16 @@ pub(crate) fn finish_group(
             }
         }
     }
-    for (acc, entry) in accs.into_iter().zip(g.hosts.iter().cloned()) {
-        let r = acc.finish(entry, cfg.all_states, cfg.list_limit);
+    let mut done: Vec<HostResult> = accs
+        .into_iter()
+        .zip(g.hosts.iter().cloned())
+        .map(|(acc, entry)| acc.finish(entry, cfg.all_states, cfg.list_limit))
+        .collect();
+    if !interrupted && protocol == Protocol::Tcp {
+        // Identification after the SYN scan too, before the hosts are reported.
+        crate::ident::identify_hosts(&mut done, cfg.ident, open_seen);
+    }
+    for r in done {
         obs.host_done(&r);
         out.push(r);
     }

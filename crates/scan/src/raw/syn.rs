@@ -205,6 +205,7 @@ pub fn scan(
     let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
     let mut stats = ScanStats::default();
     let mut hosts_out = Vec::new();
+    let mut open_seen = 0u64;
     let total = targets.len().saturating_mul(ports.len() as u64);
     let mut done_before = 0u64;
     let mut interrupted = false;
@@ -389,6 +390,7 @@ pub fn scan(
             interrupted,
             obs,
             &mut hosts_out,
+            &mut open_seen,
         );
         done_before += n;
     }

@@ -191,6 +191,7 @@ pub fn scan(
     let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
     let mut stats = ScanStats::default();
     let mut hosts_out = Vec::new();
+    let mut open_seen = 0u64;
     let total = targets.len().saturating_mul(ports.len() as u64);
     let max_attempts = cfg.retries.saturating_add(1).min(255) as u8;
     let mut done_before = 0u64;
@@ -287,15 +288,17 @@ pub fn scan(
                     let mut p = PortResult::with_protocol(Protocol::Udp, port, ev.reason, d);
                     if let Some(bytes) = ev.payload {
                         if let Some(name) = payloads::recognize(port, &bytes) {
-                            p.identified = Some(Identified {
-                                name,
-                                product: None,
-                                probe: "udp",
-                                off_port: false,
-                                usual_port: Some(port),
-                            });
+                            let mut id = Identified::new(name, "udp");
+                            id.usual_port = Some(port);
+                            p.identified = Some(id);
                         }
-                        if !bytes.is_empty() {
+                        // What the answer says (version, SNMP sysDescr, findings).
+                        if cfg.ident.mode != crate::engine::BannerMode::Off {
+                            if let Some(f) = crate::ident::identify_udp(port, &bytes) {
+                                crate::ident::apply(&mut p, f);
+                            }
+                        }
+                        if !bytes.is_empty() && cfg.ident.mode != crate::engine::BannerMode::Off {
                             p.banner = Some(Banner(bytes));
                         }
                     }
@@ -487,6 +490,7 @@ pub fn scan(
             interrupted,
             obs,
             &mut hosts_out,
+            &mut open_seen,
         );
         done_before += n;
     }
