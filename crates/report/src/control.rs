@@ -3,7 +3,7 @@
 use crate::sanitize::terminal;
 use crate::Style;
 use portwarden_control::{Outcome, Plan, Reopened, Step};
-use portwarden_store::Action;
+use portwarden_store::{Action, State, Undo};
 
 /// The plan, for a person to confirm.
 pub fn plan(p: &Plan, st: &Style) -> String {
@@ -77,21 +77,34 @@ pub fn plan(p: &Plan, st: &Style) -> String {
             st.t("(nothing to do)", "（无需操作）")
         ));
     }
+    let zh = st.lang == portwarden_kb::Lang::Zh;
     for (i, s) in p.steps.iter().enumerate() {
-        let line = match s {
-            Step::Terminate { pid, name } => format!(
+        let line = match (s, zh) {
+            (Step::Terminate { pid, name }, false) => format!(
                 "SIGTERM {pid} ({}), SIGKILL if it is still there after the timeout",
                 terminal(name)
             ),
-            Step::StopAndDisable { unit } => {
+            (Step::Terminate { pid, name }, true) => format!(
+                "向 {pid}（{}）发送 SIGTERM，超时后仍在则发送 SIGKILL",
+                terminal(name)
+            ),
+            (Step::StopAndDisable { unit }, _) => {
+                let unit = terminal(unit);
                 format!("systemctl stop {unit}; systemctl disable {unit}")
             }
-            Step::AddRule { rule } => format!("nft add rule inet portwarden input {rule}"),
-            Step::Persist { path } => {
-                format!("write {path} and include it from /etc/nftables.conf")
+            (Step::AddRule { rule }, _) => format!("nft add rule inet portwarden input {rule}"),
+            (Step::Persist { path }, false) => format!(
+                "write {} and include it from /etc/nftables.conf",
+                terminal(path)
+            ),
+            (Step::Persist { path }, true) => {
+                format!("写入 {} 并在 /etc/nftables.conf 中引用它", terminal(path))
             }
-            Step::Destroy { socket } => {
+            (Step::Destroy { socket }, false) => {
                 format!("drop connection {} -> {}", socket.remote, socket.local)
+            }
+            (Step::Destroy { socket }, true) => {
+                format!("断开连接 {} -> {}", socket.remote, socket.local)
             }
         };
         out.push_str(&format!("    {}. {}\n", i + 1, line));
@@ -100,7 +113,7 @@ pub fn plan(p: &Plan, st: &Style) -> String {
         out.push_str(&format!(
             "  {} {}{}\n",
             st.paint("1;31", st.t("refused:", "拒绝：")),
-            r.reason,
+            terminal(r.reason.get(zh)),
             if r.overridable {
                 ""
             } else {
@@ -114,8 +127,9 @@ pub fn plan(p: &Plan, st: &Style) -> String {
 /// What was done.
 pub fn outcome(o: &Outcome, st: &Style) -> String {
     let mut out = String::new();
+    let zh = st.lang == portwarden_kb::Lang::Zh;
     for d in &o.done {
-        out.push_str(&format!("  {d}\n"));
+        out.push_str(&format!("  {}\n", terminal(d.get(zh))));
     }
     if !o.already_closed {
         out.push_str(&format!(
@@ -141,9 +155,76 @@ pub fn reopened(r: &[Reopened], st: &Style) -> String {
             )
             .to_string();
     }
+    let zh = st.lang == portwarden_kb::Lang::Zh;
     r.iter()
-        .map(|x| format!("#{}: {}\n", x.action_id, terminal(&x.message)))
+        .map(|x| format!("#{}: {}\n", x.action_id, terminal(x.message.get(zh))))
         .collect()
+}
+
+/// What `open --dry-run` would undo on one port: the journal's open actions, newest
+/// first (what `open` undoes, in the order it does it).
+pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> String {
+    let mut out = st.bold(&format!(
+        "{} {port}/{protocol}\n",
+        st.t("Plan: open", "计划：重新打开")
+    ));
+    if list.is_empty() {
+        out.push_str(&format!(
+            "  {}\n",
+            st.t(
+                "portwarden has done nothing to this port that could be undone",
+                "portwarden 没有对这个端口做过可以撤销的操作"
+            )
+        ));
+        return out;
+    }
+    for a in list {
+        let what = match (&a.undo, st.lang == portwarden_kb::Lang::Zh) {
+            (Undo::DeleteRule { comment, persisted }, zh) => {
+                let rule = portwarden_control::nft::Tag::parse(comment)
+                    .map_or_else(|| terminal(&a.summary), |t| t.rule_text());
+                let boot = persisted.as_deref().map(terminal);
+                match (zh, boot) {
+                    (false, None) => format!("delete the firewall rule ({rule})"),
+                    (false, Some(f)) => {
+                        format!("delete the firewall rule ({rule}) and rewrite {f}")
+                    }
+                    (true, None) => format!("删除防火墙规则（{rule}）"),
+                    (true, Some(f)) => format!("删除防火墙规则（{rule}）并重写 {f}"),
+                }
+            }
+            (Undo::StartUnit { unit, was_enabled }, zh) => {
+                let unit = terminal(unit);
+                match (zh, was_enabled) {
+                    (_, true) => format!("systemctl enable {unit}; systemctl start {unit}"),
+                    (_, false) => format!("systemctl start {unit}"),
+                }
+            }
+            (Undo::Irreversible { .. }, false) => {
+                "nothing can be undone (a stopped process is not started again); the action is marked undone".to_string()
+            }
+            (Undo::Irreversible { .. }, true) => {
+                "无法撤销（被停止的进程不会被重新启动）；该操作会被标记为已撤销".to_string()
+            }
+        };
+        out.push_str(&format!(
+            "  #{} ({}, {}): {what}\n",
+            a.id,
+            terminal(&a.at),
+            state(a.state, st)
+        ));
+    }
+    out
+}
+
+/// An action's state, in the reader's language.
+fn state(s: State, st: &Style) -> &'static str {
+    match s {
+        State::Pending => st.t("pending", "进行中"),
+        State::Applied => st.t("applied", "已生效"),
+        State::Failed => st.t("failed", "失败"),
+        State::Interrupted => st.t("interrupted", "已中断"),
+    }
 }
 
 /// The journal as a table.
@@ -175,7 +256,7 @@ pub fn actions(list: &[Action], st: &Style) -> String {
             terminal(&a.user),
             format!("{}/{}", a.port, terminal(&a.protocol)),
             terminal(&a.how),
-            a.state.as_str(),
+            state(a.state, st),
             terminal(a.undone_at.as_deref().unwrap_or("-")),
             what
         ));
