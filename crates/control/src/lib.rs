@@ -427,31 +427,6 @@ pub fn plan(
                     false,
                 );
             }
-            if unseen {
-                let (en, zh) = if inv.unreadable_processes > 0 {
-                    (
-                        "portwarden does not run as root, so it cannot read every process's open files".to_string(),
-                        "portwarden 没有以 root 运行，读不到所有进程打开的文件".to_string(),
-                    )
-                } else {
-                    (
-                        "no process visible from here holds it: it belongs to a process in another PID namespace (a container, or the host when portwarden runs in one) or to the kernel".to_string(),
-                        "从这里看不到任何持有它的进程：它属于另一个 PID 命名空间里的进程（某个容器；或者 portwarden 运行在容器里，而它属于宿主机），或者属于内核".to_string(),
-                    )
-                };
-                refuse(
-                    format!("WARNING: nobody can see who listens on port {port}/{transport}: {en}. It may be what keeps this machine running. See the owner first: `sudo portwarden ls --port {port}`, or where it runs `sudo ss -ltnup 'sport = :{port}'`; --force to close it anyway"),
-                    format!("警告：看不到是谁在监听端口 {port}/{transport}：{zh}。它可能正是维持本机运行的程序。请先查看所属程序：`sudo portwarden ls --port {port}`，或到它实际运行的地方执行 `sudo ss -ltnup 'sport = :{port}'`；如仍要关闭请加 --force"),
-                    true,
-                );
-            }
-            for o in owners.iter().filter(|o| o.pid == 1 && !ctx.systemd) {
-                refuse(
-                    format!("WARNING: port {port}/{transport} belongs to PID 1 ({}), which is not systemd: the process that runs this machine or container; blocking it may cut off what manages it (--force to do it anyway)", o.name),
-                    format!("警告：端口 {port}/{transport} 属于 PID 1（{}），它不是 systemd，而是运行本机或本容器的进程；封锁它可能切断管理它的通道（如仍要关闭请加 --force）", o.name),
-                    true,
-                );
-            }
             steps.push(Step::AddRule {
                 rule: rule_text(port, transport, ctx.reject),
             });
@@ -472,6 +447,36 @@ pub fn plan(
             for c in &clients {
                 steps.push(Step::Destroy { socket: c.clone() });
             }
+        }
+    }
+    // Closing from outside (firewall, dropping connections) something we cannot see, or
+    // what runs this machine, needs the person to have read the warning: --force.
+    if matches!(how, How::Firewall | How::Connections) {
+        if unseen {
+            let (en, zh) = if inv.unreadable_processes > 0 {
+                (
+                    "portwarden does not run as root, so it cannot read every process's open files"
+                        .to_string(),
+                    "portwarden 没有以 root 运行，读不到所有进程打开的文件".to_string(),
+                )
+            } else {
+                (
+                    "no process visible from here holds it: it belongs to a process in another PID namespace (a container, or the host when portwarden runs in one) or to the kernel".to_string(),
+                    "从这里看不到任何持有它的进程：它属于另一个 PID 命名空间里的进程（某个容器；或者 portwarden 运行在容器里，而它属于宿主机），或者属于内核".to_string(),
+                )
+            };
+            refuse(
+                format!("WARNING: nobody can see who listens on port {port}/{transport}: {en}. It may be what keeps this machine running. See the owner first: `sudo portwarden ls --port {port}`, or where it runs `sudo ss -ltnup 'sport = :{port}'`; --force to close it anyway"),
+                format!("警告：看不到是谁在监听端口 {port}/{transport}：{zh}。它可能正是维持本机运行的程序。请先查看所属程序：`sudo portwarden ls --port {port}`，或到它实际运行的地方执行 `sudo ss -ltnup 'sport = :{port}'`；如仍要关闭请加 --force"),
+                true,
+            );
+        }
+        for o in owners.iter().filter(|o| o.pid == 1 && !ctx.systemd) {
+            refuse(
+                format!("WARNING: port {port}/{transport} belongs to PID 1 ({}), which is not systemd: the process that runs this machine or container; blocking it may cut off what manages it (--force to do it anyway)", o.name),
+                format!("警告：端口 {port}/{transport} 属于 PID 1（{}），它不是 systemd，而是运行本机或本容器的进程；封锁它可能切断管理它的通道（如仍要关闭请加 --force）", o.name),
+                true,
+            );
         }
     }
     Plan {

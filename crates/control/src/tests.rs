@@ -758,6 +758,9 @@ fn firewall_refuses_a_listener_whose_owner_nobody_sees_unless_forced() {
     );
     assert!(r.en.contains("portwarden ls --port 8080"), "{r}");
     assert!(r.zh.contains("警告"), "{}", r.zh);
+    // Dropping its connections is closing it from outside too.
+    let c = plan(&i, 8080, Transport::Tcp, Some(How::Connections), &ctx());
+    assert!(!c.allowed(false) && c.allowed(true), "{:?}", c.refusals);
     // Not root: the reason says so.
     let mut i = i;
     i.unreadable_processes = 3;

@@ -22,6 +22,7 @@ pub fn in_ci() -> bool {
 ///
 /// # Panics
 /// When [`in_ci`]: CI must run every test.
+#[track_caller]
 pub fn skip(why: &str) {
     if in_ci() {
         panic!(
