@@ -21,18 +21,19 @@ pub fn store_path() -> Result<std::path::PathBuf, Failure> {
 }
 
 /// The journal, opened for writing; its reconciliation with `inet portwarden` is printed.
-fn store(nft: bool) -> Result<Store, Failure> {
+fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> {
     let store =
         Store::open(&store_path()?).map_err(|e| runtime(format!("{e}; nothing was changed")))?;
     let notes = portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, true)
         .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
-    print_notes(&notes);
+    print_notes(&notes, style);
     Ok(store)
 }
 
-fn print_notes(notes: &[String]) {
+fn print_notes(notes: &[portwarden_control::Text], style: &portwarden_report::Style) {
+    let zh = style.lang == portwarden_kb::Lang::Zh;
     for n in notes {
-        eprintln!("portwarden: {}", terminal(n));
+        eprintln!("portwarden: {}", terminal(n.get(zh)));
     }
 }
 
@@ -75,6 +76,32 @@ fn context(a: &CloseArgs) -> Context {
 /// nothing is done. Exit 0 when done (or a dry run), 1 when refused or not confirmed.
 pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
+    in_reader_language(&style, "关闭未完成", close_in(a, &style))
+}
+
+/// A runtime failure framed in the reader's language: with `--lang zh` a Chinese line
+/// says what did not happen; the detail (from the OS, nft or the journal) follows as it
+/// came.
+fn in_reader_language(
+    style: &portwarden_report::Style,
+    zh: &str,
+    r: Result<ExitCode, Failure>,
+) -> Result<ExitCode, Failure> {
+    match r {
+        Err(Failure::Runtime(e)) if style.lang == portwarden_kb::Lang::Zh => {
+            let detail = format!("{e:#}").replace("; nothing was changed", "");
+            let unchanged = format!("{e:#}").contains("nothing was changed");
+            Err(Failure::Runtime(anyhow::anyhow!(
+                "{zh}{}：{detail}",
+                if unchanged { "（没有做任何更改）" } else { "" }
+            )))
+        }
+        other => other,
+    }
+}
+
+fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = style.clone();
     let how = a.how.map(|h| match h {
         HowArg::Kill => How::Kill,
         HowArg::Service => How::Service,
@@ -152,7 +179,7 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(1));
         }
     }
-    let store = store(ctx.nft)?;
+    let store = store(ctx.nft, &style)?;
     let mut outcomes = Vec::new();
     for plan in &plans {
         let done = portwarden_control::execute(
@@ -216,6 +243,11 @@ fn one_or_many(mut v: Vec<serde_json::Value>) -> serde_json::Value {
 /// the journal (read only) and changes nothing.
 pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
+    in_reader_language(&style, "重新打开未完成", open_in(a, &style))
+}
+
+fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = style.clone();
     let targets = crate::cli::flatten(&a.targets);
     if a.dry_run {
         // Read-only, as `actions`: nothing is created, migrated or reconciled.
@@ -259,7 +291,7 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
         });
     }
     let nft = portwarden_control::linux::nft_available();
-    let store = store(nft)?;
+    let store = store(nft, &style)?;
     let mut all = Vec::new();
     for t in &targets {
         let done = portwarden_control::undo(
@@ -292,6 +324,11 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
 /// Runs `actions`.
 pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
+    in_reader_language(&style, "无法读取操作记录", actions_in(a, &style))
+}
+
+fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = style.clone();
     // Read-only: nothing is created or migrated; no journal is an empty one.
     let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
         Some(s) => s,
@@ -301,7 +338,7 @@ pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let notes =
         portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, false)
             .map_err(runtime)?;
-    print_notes(&notes);
+    print_notes(&notes, &style);
     let list = store.actions().map_err(runtime)?;
     if a.json {
         println!(

@@ -240,6 +240,21 @@ fn bad_values_get_one_line_and_exit_2() {
         assert!(err.len() < 400, "{args:?}: {} bytes", err.len());
         assert!(out.stdout.is_empty());
     }
+    // A runtime failure in Chinese says what did not happen (the journal in a directory
+    // every user may write to is refused).
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    let out = ns
+        .cmd(&[bin.to_str().unwrap(), "open", "7071", "--lang", "zh"])
+        .env("PORTWARDEN_DB", "/tmp/pwt-refused.db")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.starts_with("portwarden: 重新打开未完成（没有做任何更改）："),
+        "{err}"
+    );
+    assert!(!std::path::Path::new("/tmp/pwt-refused.db").exists());
     // Durations as everywhere: 2s, 500ms, 1m, bare seconds.
     for t in ["2s", "500ms", "1m", "3"] {
         let out = ns.pw(&[

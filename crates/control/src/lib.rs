@@ -1055,8 +1055,8 @@ pub fn reconcile(
     store: &Store,
     nft_available: bool,
     write: bool,
-) -> Result<Vec<String>, Error> {
-    let mut notes = Vec::new();
+) -> Result<Vec<Text>, Error> {
+    let mut notes: Vec<Text> = Vec::new();
     // The table first, then the journal: a rule added meanwhile had its pending record
     // written before it, so it is never mistaken for an orphan.
     let listed = if nft_available {
@@ -1080,14 +1080,16 @@ pub fn reconcile(
         if in_progress(a) {
             continue;
         }
-        let (to, note) = match (rule_comment(a), &listed) {
+        let (to, note, note_zh) = match (rule_comment(a), &listed) {
             (Some(c), Ok(_)) if present(c) => (
                 State::Applied,
                 "the run stopped after its rule was added; the rule is in place",
+                "那次运行在规则加入之后中断；规则已生效",
             ),
             (Some(_), Ok(_)) => (
                 State::Failed,
                 "the run stopped before its rule was added; nothing was changed",
+                "那次运行在规则加入之前中断；没有做任何更改",
             ),
             (Some(_), Err(_)) => {
                 unreadable = true;
@@ -1096,15 +1098,25 @@ pub fn reconcile(
             (None, _) => (
                 State::Interrupted,
                 "the run stopped part way; what it changed is unknown",
+                "那次运行中途中断；不清楚它改动了什么",
             ),
         };
         if !write || store.transition(a.id, State::Pending, to, note)? {
-            notes.push(format!(
-                "action #{} ({}/{}): {note}{}",
-                a.id,
-                a.port,
-                a.protocol,
-                if write { "" } else { " (not yet recorded)" }
+            notes.push(Text::new(
+                format!(
+                    "action #{} ({}/{}): {note}{}",
+                    a.id,
+                    a.port,
+                    a.protocol,
+                    if write { "" } else { " (not yet recorded)" }
+                ),
+                format!(
+                    "操作 #{}（{}/{}）：{note_zh}{}",
+                    a.id,
+                    a.port,
+                    a.protocol,
+                    if write { "" } else { "（尚未记录）" }
+                ),
             ));
         }
     }
@@ -1123,9 +1135,15 @@ pub fn reconcile(
                             "its rule was found in place",
                         )?)
                 {
-                    notes.push(format!(
-                        "action #{} ({}/{}) was recorded as failed, but its rule is in place",
-                        a.id, a.port, a.protocol
+                    notes.push(Text::new(
+                        format!(
+                            "action #{} ({}/{}) was recorded as failed, but its rule is in place",
+                            a.id, a.port, a.protocol
+                        ),
+                        format!(
+                            "操作 #{}（{}/{}）被记录为失败，但它的规则仍然生效",
+                            a.id, a.port, a.protocol
+                        ),
                     ));
                 }
             }
@@ -1140,26 +1158,54 @@ pub fn reconcile(
                         }
                         if write {
                             if let Some(id) = adopt(sys, store, tag)? {
-                                notes.push(format!(
-                                    "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
-                                    tag.rule_text()
+                                notes.push(Text::new(
+                                    format!(
+                                        "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
+                                        tag.rule_text()
+                                    ),
+                                    format!(
+                                        "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}）；已记录为操作 #{id}",
+                                        tag.rule_text()
+                                    ),
                                 ));
                             }
                         } else {
-                            notes.push(format!(
-                                "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
-                                tag.rule_text(),
-                                r.handle,
-                                tag.port,
-                                tag.transport
+                            notes.push(Text::new(
+                                format!(
+                                    "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
+                                    tag.rule_text(),
+                                    r.handle,
+                                    tag.port,
+                                    tag.transport
+                                ),
+                                format!(
+                                    "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}，句柄 {}）；`portwarden open {}/{}` 可删除它",
+                                    tag.rule_text(),
+                                    r.handle,
+                                    tag.port,
+                                    tag.transport
+                                ),
                             ));
                         }
                     }
-                    None => notes.push(format!(
-                        "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
-                        r.handle,
-                        r.comment.as_deref().map_or_else(|| "none".into(), |c| format!("\"{}\"", shown(c)))
-                    )),
+                    None => {
+                        let comment = r
+                            .comment
+                            .as_deref()
+                            .map(|c| format!("\"{}\"", shown(c)));
+                        notes.push(Text::new(
+                            format!(
+                                "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
+                                r.handle,
+                                comment.as_deref().unwrap_or("none")
+                            ),
+                            format!(
+                                "inet portwarden 中句柄为 {} 的规则不是 portwarden 写入的（注释 {}）；未做改动",
+                                r.handle,
+                                comment.as_deref().unwrap_or("无")
+                            ),
+                        ))
+                    }
                 }
             }
         }
@@ -1168,8 +1214,11 @@ pub fn reconcile(
                 a.undone_at.is_none() && a.state == State::Applied && rule_comment(a).is_some()
             });
             if unreadable || open_rules {
-                notes.push(format!(
-                    "cannot read table inet portwarden to check the journal against it: {e}"
+                notes.push(Text::new(
+                    format!(
+                        "cannot read table inet portwarden to check the journal against it: {e}"
+                    ),
+                    format!("无法读取 inet portwarden 表来核对操作记录：{e}"),
                 ));
             }
         }

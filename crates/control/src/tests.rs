@@ -592,7 +592,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     let notes = reconcile(&sys, &store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
-        notes.iter().any(|n| n.contains("without a journal record")),
+        notes.iter().any(|n| n.en.contains("without a journal record")),
         "{notes:?}"
     );
     let notes = reconcile(&sys, &store, true, true).unwrap();
@@ -607,13 +607,14 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     assert_eq!(adopted.state, State::Applied);
     let foreign = notes
         .iter()
-        .find(|n| n.contains("not written by portwarden"))
+        .find(|n| n.en.contains("not written by portwarden"))
         .unwrap();
     assert!(
-        foreign.contains("\\n"),
+        foreign.en.contains("\\n"),
         "the comment is shown escaped: {foreign}"
     );
-    assert!(!foreign.contains('\n'));
+    assert!(!foreign.en.contains('\n'));
+    assert!(foreign.zh.contains("不是 portwarden 写入的") && foreign.zh.contains("\\n"));
     // A second run finds nothing new; the foreign rule is still reported.
     let notes = reconcile(&sys, &store, true, true).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
@@ -626,7 +627,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
         ..Fake::default()
     };
     let notes = reconcile(&blind, &store, true, true).unwrap();
-    assert!(notes.iter().any(|n| n.contains("cannot read")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.en.contains("cannot read")), "{notes:?}");
 }
 
 #[test]
