@@ -181,7 +181,11 @@ fn port_lists_names_and_open_dry_run() {
         "{t}"
     );
     let out = ns.pw(&["actions", "--lang", "zh"]);
-    assert!(text(&out).contains("已生效"), "{}", text(&out));
+    assert!(
+        text(&out).contains("已生效") && text(&out).contains("防火墙："),
+        "{}",
+        text(&out)
+    );
     // A port portwarden never touched: nothing to undo, exit 1, nothing changed.
     let out = ns.pw(&["open", "7099", "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));

@@ -217,6 +217,30 @@ pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> Stri
     out
 }
 
+/// A journal summary (written in English when the action was taken) in Chinese, for the
+/// shapes portwarden writes; anything else as it is.
+fn summary_zh(s: &str) -> String {
+    if let Some(rule) = s.strip_prefix("firewall: ") {
+        return format!("防火墙：{rule}");
+    }
+    if let Some(unit) = s.strip_prefix("stopped and disabled ") {
+        return format!("已停止并禁用 {unit}");
+    }
+    if let Some((n, port)) = s
+        .strip_prefix("stopped ")
+        .and_then(|r| r.split_once(" process(es) owning "))
+    {
+        return format!("已停止占用 {port} 的 {n} 个进程");
+    }
+    if let Some((n, port)) = s
+        .strip_prefix("dropped ")
+        .and_then(|r| r.split_once(" connection(s) to "))
+    {
+        return format!("已断开到 {port} 的 {n} 个连接");
+    }
+    s.to_string()
+}
+
 /// An action's state, in the reader's language.
 fn state(s: State, st: &Style) -> &'static str {
     match s {
@@ -244,7 +268,11 @@ pub fn actions(list: &[Action], st: &Style) -> String {
         st.t("what", "内容")
     );
     for a in list {
-        let mut what = terminal(&a.summary);
+        let mut what = terminal(&if st.lang == portwarden_kb::Lang::Zh {
+            summary_zh(&a.summary)
+        } else {
+            a.summary.clone()
+        });
         if let Some(n) = &a.note {
             what.push_str(" — ");
             what.push_str(&terminal(n));
@@ -262,4 +290,30 @@ pub fn actions(list: &[Action], st: &Style) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod zh_tests {
+    use super::summary_zh;
+
+    #[test]
+    fn journal_summaries_read_in_chinese() {
+        assert_eq!(
+            summary_zh("firewall: meta l4proto tcp th dport 23 drop"),
+            "防火墙：meta l4proto tcp th dport 23 drop"
+        );
+        assert_eq!(
+            summary_zh("stopped 2 process(es) owning 8080/tcp"),
+            "已停止占用 8080/tcp 的 2 个进程"
+        );
+        assert_eq!(
+            summary_zh("dropped 3 connection(s) to 22/tcp"),
+            "已断开到 22/tcp 的 3 个连接"
+        );
+        assert_eq!(
+            summary_zh("stopped and disabled x.service"),
+            "已停止并禁用 x.service"
+        );
+        assert_eq!(summary_zh("something else"), "something else");
+    }
 }
