@@ -93,7 +93,11 @@ fn in_reader_language(
             let unchanged = format!("{e:#}").contains("nothing was changed");
             Err(Failure::Runtime(anyhow::anyhow!(
                 "{zh}{}：{detail}",
-                if unchanged { "（没有做任何更改）" } else { "" }
+                if unchanged {
+                    "（没有做任何更改）"
+                } else {
+                    ""
+                }
             )))
         }
         other => other,

@@ -1189,10 +1189,7 @@ pub fn reconcile(
                         }
                     }
                     None => {
-                        let comment = r
-                            .comment
-                            .as_deref()
-                            .map(|c| format!("\"{}\"", shown(c)));
+                        let comment = r.comment.as_deref().map(|c| format!("\"{}\"", shown(c)));
                         notes.push(Text::new(
                             format!(
                                 "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",

@@ -592,7 +592,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     let notes = reconcile(&sys, &store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
-        notes.iter().any(|n| n.en.contains("without a journal record")),
+        notes
+            .iter()
+            .any(|n| n.en.contains("without a journal record")),
         "{notes:?}"
     );
     let notes = reconcile(&sys, &store, true, true).unwrap();
@@ -627,7 +629,10 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
         ..Fake::default()
     };
     let notes = reconcile(&blind, &store, true, true).unwrap();
-    assert!(notes.iter().any(|n| n.en.contains("cannot read")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.en.contains("cannot read")),
+        "{notes:?}"
+    );
 }
 
 #[test]

@@ -181,8 +181,10 @@ pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> Stri
     for a in list {
         let what = match (&a.undo, st.lang == portwarden_kb::Lang::Zh) {
             (Undo::DeleteRule { comment, persisted }, zh) => {
-                let rule = portwarden_control::nft::Tag::parse(comment)
-                    .map_or_else(|| terminal(&a.summary), |t| t.rule_text());
+                let rule = portwarden_control::nft::Tag::parse(comment).map_or_else(
+                    || terminal(a.summary.trim_start_matches("firewall: ")),
+                    |t| t.rule_text(),
+                );
                 let boot = persisted.as_deref().map(terminal);
                 match (zh, boot) {
                     (false, None) => format!("delete the firewall rule ({rule})"),
@@ -256,16 +258,36 @@ pub fn actions(list: &[Action], st: &Style) -> String {
     if list.is_empty() {
         return st.t("the journal is empty\n", "操作记录为空\n").to_string();
     }
-    let mut out = format!(
-        "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<11}  {:<20}  {}\n",
-        "id",
-        st.t("when", "时间"),
-        st.t("user", "用户"),
-        st.t("port", "端口"),
-        st.t("how", "方式"),
-        st.t("state", "状态"),
-        st.t("undone", "已撤销"),
-        st.t("what", "内容")
+    // Columns padded by display width, so Chinese headers and states stay aligned.
+    let row = |cells: [&str; 7], what: &str| -> String {
+        let widths = [4usize, 20, 8, 10, 11, 11, 20];
+        let mut line = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w.saturating_sub(unicode_width::UnicodeWidthStr::width(*c)));
+            if i == 0 {
+                line.push_str(&pad);
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                line.push_str(&pad);
+            }
+            line.push_str("  ");
+        }
+        line.push_str(what);
+        line.push('\n');
+        line
+    };
+    let mut out = row(
+        [
+            "id",
+            st.t("when", "时间"),
+            st.t("user", "用户"),
+            st.t("port", "端口"),
+            st.t("how", "方式"),
+            st.t("state", "状态"),
+            st.t("undone", "已撤销"),
+        ],
+        st.t("what", "内容"),
     );
     for a in list {
         let mut what = terminal(&if st.lang == portwarden_kb::Lang::Zh {
@@ -277,16 +299,17 @@ pub fn actions(list: &[Action], st: &Style) -> String {
             what.push_str(" — ");
             what.push_str(&terminal(n));
         }
-        out.push_str(&format!(
-            "{:>4}  {:<20}  {:<8}  {:<10}  {:<11}  {:<11}  {:<20}  {}\n",
-            a.id,
-            terminal(&a.at),
-            terminal(&a.user),
-            format!("{}/{}", a.port, terminal(&a.protocol)),
-            terminal(&a.how),
-            state(a.state, st),
-            terminal(a.undone_at.as_deref().unwrap_or("-")),
-            what
+        out.push_str(&row(
+            [
+                &a.id.to_string(),
+                &terminal(&a.at),
+                &terminal(&a.user),
+                &format!("{}/{}", a.port, terminal(&a.protocol)),
+                &terminal(&a.how),
+                state(a.state, st),
+                &terminal(a.undone_at.as_deref().unwrap_or("-")),
+            ],
+            &what,
         ));
     }
     out
@@ -315,5 +338,101 @@ mod zh_tests {
             "已停止并禁用 x.service"
         );
         assert_eq!(summary_zh("something else"), "something else");
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+    use portwarden_kb::Lang;
+    use portwarden_sockets::{
+        join, ProcTable, ProcessInfo, RawSocket, SockState, Source, Transport,
+    };
+
+    fn style(lang: Lang) -> Style {
+        Style {
+            lang,
+            color: false,
+            width: 100,
+        }
+    }
+
+    fn listener(port: u16, inode: u64) -> RawSocket {
+        RawSocket {
+            transport: Transport::Tcp,
+            local: format!("0.0.0.0:{port}")
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+            remote: "0.0.0.0:0".parse().unwrap_or_else(|_| unreachable!()),
+            state: SockState::Listen,
+            uid: 0,
+            inode,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        }
+    }
+
+    /// 2024 held by nobody visible (another PID namespace); 23 by inetd.
+    fn plans() -> Vec<portwarden_control::Plan> {
+        let mut p = ProcTable::default();
+        p.by_inode.insert(23, vec![812]);
+        p.processes.insert(
+            812,
+            ProcessInfo {
+                pid: 812,
+                name: "inetd".into(),
+                cmdline: vec!["/usr/sbin/inetd".into()],
+                ..Default::default()
+            },
+        );
+        let inv = join(
+            vec![listener(2024, 24), listener(23, 23)],
+            Source::Fake,
+            Some(p),
+        );
+        let ctx = portwarden_control::Context {
+            nft: true,
+            self_pid: 999,
+            ..Default::default()
+        };
+        [2024, 23]
+            .iter()
+            .map(|&port| portwarden_control::plan(&inv, port, Transport::Tcp, None, &ctx))
+            .collect()
+    }
+
+    fn journal() -> Vec<Action> {
+        vec![Action {
+            id: 7,
+            at: "2026-12-03T09:00:00Z".into(),
+            user: "root".into(),
+            uid: 0,
+            port: 23,
+            protocol: "tcp".into(),
+            how: "firewall".into(),
+            summary: "firewall: meta l4proto tcp th dport 23 drop".into(),
+            detail: serde_json::Value::Null,
+            undo: Undo::DeleteRule {
+                comment: "not-a-tag".into(),
+                persisted: None,
+            },
+            undone_at: None,
+            state: State::Applied,
+            runner: None,
+            note: None,
+        }]
+    }
+
+    #[test]
+    fn close_plans_and_open_dry_run_in_both_languages() {
+        for (lang, name) in [(Lang::En, "en"), (Lang::Zh, "zh")] {
+            let st = style(lang);
+            let mut out: String = plans().iter().map(|p| plan(p, &st)).collect();
+            out.push_str(&undo_plan(23, "tcp", &journal(), &st));
+            out.push_str(&undo_plan(80, "tcp", &[], &st));
+            out.push_str(&actions(&journal(), &st));
+            insta::assert_snapshot!(format!("close_open_{name}"), out);
+        }
     }
 }
