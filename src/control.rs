@@ -132,7 +132,7 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
         println!("{}", one_or_many(each));
     } else if !a.json {
         for p in &plans {
-            print!("{}", render::plan(p, &style));
+            print!("{}", render::plan_with(p, &style, ctx.force));
         }
     }
     if !allowed {

@@ -274,3 +274,37 @@ fn bad_values_get_one_line_and_exit_2() {
     }
     assert!(rules(&ns).is_empty());
 }
+
+#[test]
+fn close_warns_when_the_port_is_held_by_a_pid_1_that_is_not_systemd() {
+    portwarden_testkit::require!(why_skip());
+    let ns = Ns::new();
+    // python3 is PID 1 of a PID namespace of its own (as a container's init, or this
+    // machine's agent on 2024), listens, and runs portwarden there.
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    let code = format!(
+        "import socket,subprocess,sys\ns=socket.socket(); s.bind(('0.0.0.0',7075)); s.listen()\nfor extra in ([], ['--force']):\n r=subprocess.run([{bin:?},'close','7075','--dry-run']+extra,capture_output=True,text=True)\n print('rc',r.returncode); print(r.stdout); print(r.stderr)\n",
+        bin = bin.to_str().unwrap()
+    );
+    let out = ns.sh(&[
+        "unshare",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "python3",
+        "-c",
+        &code,
+    ]);
+    let t = text(&out);
+    let (first, forced) = t.split_once("rc 0").unwrap_or((&t, ""));
+    assert!(first.starts_with("rc 1"), "{t}");
+    assert!(
+        first.contains("belongs to PID 1 (python3), which is not systemd"),
+        "{t}"
+    );
+    assert!(
+        !forced.contains("refused") && forced.contains("overridden by --force: WARNING"),
+        "{t}"
+    );
+    assert!(rules(&ns).is_empty());
+}

@@ -7,6 +7,11 @@ use portwarden_store::{Action, State, Undo};
 
 /// The plan, for a person to confirm.
 pub fn plan(p: &Plan, st: &Style) -> String {
+    plan_with(p, st, false)
+}
+
+/// The plan; with `force`, refusals that `--force` lifts are shown as overridden.
+pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     let mut out = String::new();
     out.push_str(&st.bold(&format!(
         "{} {}/{} — {} {}{}\n",
@@ -110,9 +115,17 @@ pub fn plan(p: &Plan, st: &Style) -> String {
         out.push_str(&format!("    {}. {}\n", i + 1, line));
     }
     for r in &p.refusals {
+        let head = if force && r.overridable {
+            st.paint(
+                "1;33",
+                st.t("overridden by --force:", "已用 --force 强制："),
+            )
+        } else {
+            st.paint("1;31", st.t("refused:", "拒绝："))
+        };
         out.push_str(&format!(
             "  {} {}{}\n",
-            st.paint("1;31", st.t("refused:", "拒绝：")),
+            head,
             terminal(r.reason.get(zh)),
             if r.overridable {
                 ""
