@@ -458,7 +458,8 @@ pub struct CloseArgs {
     /// Do it without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Override refusals that may be overridden (the SSH port you are connected through).
+    /// Override refusals that may be overridden: the SSH port you are connected through, a
+    /// listener whose owner cannot be seen, a port held by a PID 1 that is not systemd.
     #[arg(long)]
     pub force: bool,
     /// The owning pids, named explicitly (required when several processes share the port).

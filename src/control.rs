@@ -105,7 +105,7 @@ fn in_reader_language(
 }
 
 fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
-    let style = style.clone();
+    let style = *style;
     let how = a.how.map(|h| match h {
         HowArg::Kill => How::Kill,
         HowArg::Service => How::Service,
@@ -251,7 +251,7 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
 }
 
 fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
-    let style = style.clone();
+    let style = *style;
     let targets = crate::cli::flatten(&a.targets);
     if a.dry_run {
         // Read-only, as `actions`: nothing is created, migrated or reconciled.
@@ -332,7 +332,7 @@ pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
 }
 
 fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
-    let style = style.clone();
+    let style = *style;
     // Read-only: nothing is created or migrated; no journal is an empty one.
     let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
         Some(s) => s,
