@@ -121,13 +121,10 @@ fn parse_sort(s: &str) -> Result<portwarden_sockets::SortKey, String> {
     })
 }
 
+/// A duration in seconds, written as every command takes durations (`2s`, `500ms`, `1m`,
+/// bare seconds), between 0.1 s and a day.
 fn parse_seconds(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && (0.1..=86400.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "{s:?} is not a number of seconds between 0.1 and 86400"
-        )),
-    }
+    crate::ui::parse_duration_within(s, 0.1, 86400.0).map(|d| d.as_secs_f64())
 }
 
 fn parse_risk(s: &str) -> Result<portwarden_kb::Risk, String> {
@@ -262,24 +259,177 @@ pub struct PortTarget {
     pub transport: portwarden_sockets::Transport,
 }
 
+/// Ports as `close` and `open` take them: one or more of `8080`, `53/udp`, `telnet`,
+/// `snmp/udp`, separated by commas. Ranges are refused: closing a range is rarely meant.
+#[derive(Debug, Clone)]
+pub struct PortList(pub Vec<PortTarget>);
+
+fn parse_targets(s: &str) -> Result<PortList, String> {
+    if s.chars().count() > 1000 {
+        return Err(crate::ui::tr(
+            format!(
+                "{:?}: the port list is longer than 1000 characters",
+                crate::ui::clip(s)
+            ),
+            format!("{:?}：端口列表超过 1000 个字符", crate::ui::clip(s)),
+        ));
+    }
+    let mut out: Vec<PortTarget> = Vec::new();
+    for item in s.split(',') {
+        if item.trim().is_empty() {
+            return Err(crate::ui::tr(
+                format!(
+                    "{:?}: empty item in the port list (write 80,443 or 22/tcp,53/udp)",
+                    crate::ui::clip(s)
+                ),
+                format!(
+                    "{:?}：端口列表中有空项（可写 80,443 或 22/tcp,53/udp）",
+                    crate::ui::clip(s)
+                ),
+            ));
+        }
+        let t = parse_target(item.trim())?;
+        if !out
+            .iter()
+            .any(|o| o.port == t.port && o.transport == t.transport)
+        {
+            out.push(t);
+        }
+    }
+    Ok(PortList(out))
+}
+
+/// A service name (`telnet`, `snmp/udp`) as the port the knowledge base gives it.
+fn service_target(s: &str) -> Result<PortTarget, String> {
+    let (name, proto) = match s.rsplit_once('/') {
+        Some((n, "tcp")) => (n, Some(portwarden_sockets::Transport::Tcp)),
+        Some((n, "udp")) => (n, Some(portwarden_sockets::Transport::Udp)),
+        Some((_, p)) => {
+            return Err(crate::ui::tr(
+                format!(
+                    "{:?}: unknown protocol {:?} (tcp, udp)",
+                    crate::ui::clip(s),
+                    crate::ui::clip(p)
+                ),
+                format!(
+                    "{:?}：未知协议 {:?}（可用：tcp、udp）",
+                    crate::ui::clip(s),
+                    crate::ui::clip(p)
+                ),
+            ))
+        }
+        None => (s, None),
+    };
+    let records = portwarden_kb::by_service(name);
+    if records.is_empty() {
+        return Err(crate::ui::tr(
+            format!(
+                "{:?} is neither a port nor a known service name (write 8080, 53/udp, or a name such as ssh, telnet, snmp/udp)",
+                crate::ui::clip(s)
+            ),
+            format!(
+                "{:?} 既不是端口也不是已知的服务名（可写 8080、53/udp，或服务名如 ssh、telnet、snmp/udp）",
+                crate::ui::clip(s)
+            ),
+        ));
+    }
+    let of = |t: portwarden_sockets::Transport| -> Vec<u16> {
+        let mut v: Vec<u16> = records
+            .iter()
+            .filter(|r| r.protocol == Some(t.protocol()) && r.start.is_some() && r.start == r.end)
+            .filter_map(|r| r.start)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let transport = match proto {
+        Some(t) => t,
+        None if !of(portwarden_sockets::Transport::Tcp).is_empty() => {
+            portwarden_sockets::Transport::Tcp
+        }
+        None => portwarden_sockets::Transport::Udp,
+    };
+    match of(transport).as_slice() {
+        [port] if *port != 0 => Ok(PortTarget {
+            port: *port,
+            transport,
+        }),
+        [] | [_] => Err(crate::ui::tr(
+            format!(
+                "service {:?} has no single {transport} port to close; write the port",
+                crate::ui::clip(name)
+            ),
+            format!(
+                "服务 {:?} 没有唯一的 {transport} 端口；请直接写端口号",
+                crate::ui::clip(name)
+            ),
+        )),
+        many => {
+            let list = many
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            Err(crate::ui::tr(
+                format!(
+                    "service {:?} is registered on several {transport} ports ({list}); write the one you mean",
+                    crate::ui::clip(name)
+                ),
+                format!(
+                    "服务 {:?} 注册在多个 {transport} 端口上（{list}）；请写出你要的那个",
+                    crate::ui::clip(name)
+                ),
+            ))
+        }
+    }
+}
+
 fn parse_target(s: &str) -> Result<PortTarget, String> {
+    if s.starts_with(|c: char| c.is_ascii_alphabetic()) && !s.contains(|c: char| c.is_whitespace())
+    {
+        return service_target(s);
+    }
     match portwarden_kb::parse_query(s) {
         Ok(portwarden_kb::Query::Port { port, protocol }) => {
             let transport = match protocol {
                 None | Some(portwarden_kb::Protocol::Tcp) => portwarden_sockets::Transport::Tcp,
                 Some(portwarden_kb::Protocol::Udp) => portwarden_sockets::Transport::Udp,
                 Some(p) => {
-                    return Err(format!(
-                        "{s:?}: portwarden can close tcp and udp ports, not {p}"
+                    return Err(crate::ui::tr(
+                        format!("{s:?}: portwarden can close tcp and udp ports, not {p}"),
+                        format!("{s:?}：portwarden 只能关闭 tcp 和 udp 端口，不能关闭 {p}"),
                     ))
                 }
             };
             if port == 0 {
-                return Err("port 0 cannot be listened on or closed".into());
+                return Err(crate::ui::tr(
+                    "port 0 cannot be listened on or closed".into(),
+                    "端口 0 不能被监听，也不能被关闭".into(),
+                ));
             }
             Ok(PortTarget { port, transport })
         }
-        Ok(_) => Err(format!("{s:?} is not a port (write 8080 or 53/udp)")),
+        Ok(portwarden_kb::Query::Range { .. }) => Err(crate::ui::tr(
+            format!(
+                "{:?}: ranges cannot be closed or opened; list the ports (80,443) or name them (telnet)",
+                crate::ui::clip(s)
+            ),
+            format!(
+                "{:?}：不能关闭或打开端口范围；请逐个列出端口（80,443）或写服务名（telnet）",
+                crate::ui::clip(s)
+            ),
+        )),
+        Ok(_) => Err(crate::ui::tr(
+            format!(
+                "{:?} is not a port (write 8080, 53/udp or a service name such as telnet)",
+                crate::ui::clip(s)
+            ),
+            format!(
+                "{:?} 不是端口（可写 8080、53/udp 或服务名如 telnet）",
+                crate::ui::clip(s)
+            ),
+        )),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -300,9 +450,9 @@ pub enum HowArg {
 /// `portwarden close`.
 #[derive(Debug, Args)]
 pub struct CloseArgs {
-    /// The port: 8080 or 53/udp.
-    #[arg(value_parser = parse_target, allow_negative_numbers = true)]
-    pub target: PortTarget,
+    /// The ports: 8080, 53/udp, a service name (telnet), or a list (80,443 or 22/tcp,53/udp).
+    #[arg(value_parser = parse_targets, allow_negative_numbers = true, required = true, value_name = "PORTS")]
+    pub targets: Vec<PortList>,
     /// How to close it (default: firewall; without nft, close refuses and asks for this).
     #[arg(long, value_enum)]
     pub how: Option<HowArg>,
@@ -312,7 +462,8 @@ pub struct CloseArgs {
     /// Do it without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Override refusals that may be overridden (the SSH port you are connected through).
+    /// Override refusals that may be overridden: the SSH port you are connected through, a
+    /// listener whose owner cannot be seen, a port held by a PID 1 that is not systemd.
     #[arg(long)]
     pub force: bool,
     /// The owning pids, named explicitly (required when several processes share the port).
@@ -324,9 +475,10 @@ pub struct CloseArgs {
     /// With --how firewall: reject (RST / ICMP unreachable) instead of silently dropping.
     #[arg(long)]
     pub reject: bool,
-    /// With --how kill: seconds to wait after SIGTERM before SIGKILL.
-    #[arg(long, default_value = "5", value_parser = parse_seconds)]
-    pub timeout: f64,
+    /// With --how kill: how long to wait after SIGTERM before SIGKILL (2s, 500ms, 1m, or
+    /// seconds).
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = crate::ui::parse_duration)]
+    pub timeout: std::time::Duration,
     /// Print the plan and outcome as JSON.
     #[arg(long)]
     pub json: bool,
@@ -338,9 +490,12 @@ pub struct CloseArgs {
 /// `portwarden open`.
 #[derive(Debug, Args)]
 pub struct OpenArgs {
-    /// The port: 8080 or 53/udp.
-    #[arg(value_parser = parse_target, allow_negative_numbers = true)]
-    pub target: PortTarget,
+    /// The ports, as `close` takes them: 8080, 53/udp, telnet, 80,443.
+    #[arg(value_parser = parse_targets, allow_negative_numbers = true, required = true, value_name = "PORTS")]
+    pub targets: Vec<PortList>,
+    /// Show what would be undone and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -358,4 +513,67 @@ pub struct ActionsArgs {
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
+}
+
+/// Every target of a list of port lists, each once, in the order given.
+pub fn flatten(lists: &[PortList]) -> Vec<PortTarget> {
+    let mut out: Vec<PortTarget> = Vec::new();
+    for t in lists.iter().flat_map(|l| l.0.iter()) {
+        if !out
+            .iter()
+            .any(|o| o.port == t.port && o.transport == t.transport)
+        {
+            out.push(*t);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::*;
+    use portwarden_sockets::Transport;
+
+    fn ports(s: &str) -> Vec<(u16, Transport)> {
+        parse_targets(s)
+            .unwrap()
+            .0
+            .iter()
+            .map(|t| (t.port, t.transport))
+            .collect()
+    }
+
+    #[test]
+    fn port_lists_names_and_protocols() {
+        assert_eq!(
+            ports("80,443"),
+            [(80, Transport::Tcp), (443, Transport::Tcp)]
+        );
+        assert_eq!(
+            ports("22/tcp,53/udp"),
+            [(22, Transport::Tcp), (53, Transport::Udp)]
+        );
+        assert_eq!(ports("telnet"), [(23, Transport::Tcp)]);
+        assert_eq!(ports("snmp/udp"), [(161, Transport::Udp)]);
+        assert_eq!(ports("80,80,http"), [(80, Transport::Tcp)]);
+    }
+
+    #[test]
+    fn bad_port_lists_get_one_line_each() {
+        for (bad, says) in [
+            ("1-100", "ranges cannot"),
+            ("80,,443", "empty item"),
+            ("0", "port 0"),
+            ("70000", ""),
+            ("telnte", "neither a port nor a known service"),
+            ("telnet/sctp", "tcp, udp"),
+            ("80/sctp", "tcp and udp"),
+            (",", "empty item"),
+        ] {
+            let e = parse_targets(bad).unwrap_err();
+            assert!(e.contains(says) && !e.contains('\n'), "{bad}: {e}");
+        }
+        let long = "x".repeat(5000);
+        assert!(parse_targets(&long).unwrap_err().len() < 200);
+    }
 }

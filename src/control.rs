@@ -9,7 +9,6 @@ use portwarden_report::sanitize::terminal;
 use portwarden_store::Store;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
@@ -22,18 +21,19 @@ pub fn store_path() -> Result<std::path::PathBuf, Failure> {
 }
 
 /// The journal, opened for writing; its reconciliation with `inet portwarden` is printed.
-fn store(nft: bool) -> Result<Store, Failure> {
+fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> {
     let store =
         Store::open(&store_path()?).map_err(|e| runtime(format!("{e}; nothing was changed")))?;
     let notes = portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, true)
         .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
-    print_notes(&notes);
+    print_notes(&notes, style);
     Ok(store)
 }
 
-fn print_notes(notes: &[String]) {
+fn print_notes(notes: &[portwarden_control::Text], style: &portwarden_report::Style) {
+    let zh = style.lang == portwarden_kb::Lang::Zh;
     for n in notes {
-        eprintln!("portwarden: {}", terminal(n));
+        eprintln!("portwarden: {}", terminal(n.get(zh)));
     }
 }
 
@@ -72,9 +72,40 @@ fn context(a: &CloseArgs) -> Context {
     }
 }
 
-/// Runs `close`. Exit 0 when done (or a dry run), 1 when refused or not confirmed.
+/// Runs `close` over every port given. Every plan is shown first; when any is refused
+/// nothing is done. Exit 0 when done (or a dry run), 1 when refused or not confirmed.
 pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
+    in_reader_language(&style, "关闭未完成", close_in(a, &style))
+}
+
+/// A runtime failure framed in the reader's language: with `--lang zh` a Chinese line
+/// says what did not happen; the detail (from the OS, nft or the journal) follows as it
+/// came.
+fn in_reader_language(
+    style: &portwarden_report::Style,
+    zh: &str,
+    r: Result<ExitCode, Failure>,
+) -> Result<ExitCode, Failure> {
+    match r {
+        Err(Failure::Runtime(e)) if style.lang == portwarden_kb::Lang::Zh => {
+            let detail = format!("{e:#}").replace("; nothing was changed", "");
+            let unchanged = format!("{e:#}").contains("nothing was changed");
+            Err(Failure::Runtime(anyhow::anyhow!(
+                "{zh}{}：{detail}",
+                if unchanged {
+                    "（没有做任何更改）"
+                } else {
+                    ""
+                }
+            )))
+        }
+        other => other,
+    }
+}
+
+fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = *style;
     let how = a.how.map(|h| match h {
         HowArg::Kill => How::Kill,
         HowArg::Service => How::Service,
@@ -87,19 +118,38 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
         &portwarden_sockets::Request::default(),
     )
     .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
-    let plan = portwarden_control::plan(&inv, a.target.port, a.target.transport, how, &ctx);
-    if a.json && (a.dry_run || !plan.allowed(ctx.force)) {
-        println!(
-            "{}",
-            serde_json::json!({ "plan": plan, "allowed": plan.allowed(ctx.force), "dry_run": a.dry_run })
-        );
+    let targets = crate::cli::flatten(&a.targets);
+    let plans: Vec<portwarden_control::Plan> = targets
+        .iter()
+        .map(|t| portwarden_control::plan(&inv, t.port, t.transport, how, &ctx))
+        .collect();
+    let allowed = plans.iter().all(|p| p.allowed(ctx.force));
+    if a.json && (a.dry_run || !allowed) {
+        let each: Vec<serde_json::Value> = plans
+            .iter()
+            .map(|p| serde_json::json!({ "plan": p, "allowed": p.allowed(ctx.force), "dry_run": a.dry_run }))
+            .collect();
+        println!("{}", one_or_many(each));
     } else if !a.json {
-        print!("{}", render::plan(&plan, &style));
+        for p in &plans {
+            print!("{}", render::plan_with(p, &style, ctx.force));
+        }
     }
-    if !plan.allowed(ctx.force) {
+    if !allowed {
+        let overridable = plans
+            .iter()
+            .flat_map(|p| &p.refusals)
+            .all(|r| r.overridable);
         eprintln!(
             "portwarden: {}",
-            style.t("refused; nothing was changed", "已拒绝；没有做任何更改")
+            if overridable && !ctx.force {
+                style.t(
+                    "refused; nothing was changed (read the warning above; --force to do it anyway)",
+                    "已拒绝；没有做任何更改（请先阅读上面的警告；如仍要执行请加 --force）",
+                )
+            } else {
+                style.t("refused; nothing was changed", "已拒绝；没有做任何更改")
+            }
         );
         return Ok(ExitCode::from(1));
     }
@@ -133,50 +183,142 @@ pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(1));
         }
     }
-    let store = store(ctx.nft)?;
-    let out = portwarden_control::execute(
-        &plan,
-        &ctx,
-        &portwarden_control::linux::Linux,
-        &store,
-        Duration::from_secs_f64(a.timeout),
-    )
-    .map_err(|e| match e {
-        portwarden_control::Error::Refused(m) => Failure::Usage(m),
-        e @ portwarden_control::Error::Store(_) => runtime(format!("{e}; nothing was changed")),
-        other => runtime(other),
-    })?;
+    let store = store(ctx.nft, &style)?;
+    let mut outcomes = Vec::new();
+    for plan in &plans {
+        let done = portwarden_control::execute(
+            plan,
+            &ctx,
+            &portwarden_control::linux::Linux,
+            &store,
+            a.timeout,
+        );
+        let out = match done {
+            Ok(out) => out,
+            Err(e) => {
+                // What was done before this port stays done and journalled; say so.
+                let before = if outcomes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} {})",
+                        style.t(
+                            "ports done before it stay closed:",
+                            "此前已关闭的端口保持关闭："
+                        ),
+                        plans[..outcomes.len()]
+                            .iter()
+                            .map(|p| format!("{}/{}", p.port, p.transport))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                return Err(match e {
+                    portwarden_control::Error::Refused(m) => Failure::Usage(m),
+                    e @ portwarden_control::Error::Store(_) => runtime(format!(
+                        "{e}; {}{before}",
+                        style.t("nothing was changed", "没有做任何更改")
+                    )),
+                    other => runtime(format!("{other}{before}")),
+                });
+            }
+        };
+        if !a.json {
+            print!("{}", render::outcome(&out, &style));
+        }
+        outcomes.push(serde_json::json!({ "plan": plan, "outcome": out }));
+    }
     if a.json {
-        println!("{}", serde_json::json!({ "plan": plan, "outcome": out }));
-    } else {
-        print!("{}", render::outcome(&out, &style));
+        println!("{}", one_or_many(outcomes));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `open`.
+/// One port's JSON object as it always was; several ports as an array of them.
+fn one_or_many(mut v: Vec<serde_json::Value>) -> serde_json::Value {
+    if v.len() == 1 {
+        v.remove(0)
+    } else {
+        serde_json::Value::Array(v)
+    }
+}
+
+/// Runs `open` over every port given; with `--dry-run`, shows what would be undone from
+/// the journal (read only) and changes nothing.
 pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let nft = portwarden_control::linux::nft_available();
-    let store = store(nft)?;
-    let done = portwarden_control::undo(
-        a.target.port,
-        a.target.transport,
-        &portwarden_control::linux::Linux,
-        &store,
-        &persist_paths(),
-        nft,
-    )
-    .map_err(runtime)?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&done).unwrap_or_default()
-        );
-    } else {
-        print!("{}", render::reopened(&done, &style));
+    in_reader_language(&style, "重新打开未完成", open_in(a, &style))
+}
+
+fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = *style;
+    let targets = crate::cli::flatten(&a.targets);
+    if a.dry_run {
+        // Read-only, as `actions`: nothing is created, migrated or reconciled.
+        let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
+            Some(s) => s,
+            None => Store::in_memory().map_err(runtime)?,
+        };
+        let mut json = Vec::new();
+        let mut any = false;
+        for t in &targets {
+            let list = store
+                .open_actions(t.port, t.transport.as_str())
+                .map_err(runtime)?;
+            any |= !list.is_empty();
+            if a.json {
+                json.push(serde_json::json!({
+                    "port": t.port,
+                    "protocol": t.transport.as_str(),
+                    "would_undo": list,
+                    "dry_run": true,
+                }));
+            } else {
+                print!(
+                    "{}",
+                    render::undo_plan(t.port, t.transport.as_str(), &list, &style)
+                );
+            }
+        }
+        if a.json {
+            println!("{}", one_or_many(json));
+        } else {
+            println!(
+                "{}",
+                style.t("dry run: nothing was changed", "演练：没有做任何更改")
+            );
+        }
+        return Ok(if any {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
-    Ok(if done.is_empty() {
+    let nft = portwarden_control::linux::nft_available();
+    let store = store(nft, &style)?;
+    let mut all = Vec::new();
+    for t in &targets {
+        let done = portwarden_control::undo(
+            t.port,
+            t.transport,
+            &portwarden_control::linux::Linux,
+            &store,
+            &persist_paths(),
+            nft,
+        )
+        .map_err(runtime)?;
+        if !a.json {
+            if targets.len() > 1 {
+                print!("{}/{}: ", t.port, t.transport);
+            }
+            print!("{}", render::reopened(&done, &style));
+        }
+        all.extend(done);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+    }
+    Ok(if all.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -186,6 +328,11 @@ pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
 /// Runs `actions`.
 pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
+    in_reader_language(&style, "无法读取操作记录", actions_in(a, &style))
+}
+
+fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
+    let style = *style;
     // Read-only: nothing is created or migrated; no journal is an empty one.
     let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
         Some(s) => s,
@@ -195,7 +342,7 @@ pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let notes =
         portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, false)
             .map_err(runtime)?;
-    print_notes(&notes);
+    print_notes(&notes, &style);
     let list = store.actions().map_err(runtime)?;
     if a.json {
         println!(

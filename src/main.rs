@@ -33,6 +33,7 @@ use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ui::set_zh_errors(ui::argv_lang_is_zh(std::env::args_os()));
     let cmd = cli::command();
     let matches = match cmd.try_get_matches_from(scan::nmap_argv(std::env::args_os())) {
         Ok(m) => m,
@@ -40,6 +41,44 @@ fn main() -> ExitCode {
             clap::error::ErrorKind::DisplayHelp
             | clap::error::ErrorKind::DisplayVersion
             | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+            clap::error::ErrorKind::InvalidValue => {
+                // The valid values on the same line.
+                use clap::error::{ContextKind, ContextValue};
+                let get = |k| match e.get(k) {
+                    Some(ContextValue::String(s)) => s.clone(),
+                    Some(ContextValue::Strings(v)) => v.join(", "),
+                    _ => String::new(),
+                };
+                let value = ui::clip(&get(ContextKind::InvalidValue));
+                let arg = get(ContextKind::InvalidArg);
+                let valid = get(ContextKind::ValidValue);
+                if ui::zh_errors() {
+                    eprintln!("portwarden: {arg} 的值 '{value}' 无效（可用的值：{valid}）");
+                } else {
+                    eprintln!("portwarden: invalid value '{value}' for '{arg}' (valid: {valid})");
+                }
+                return ExitCode::from(2);
+            }
+            clap::error::ErrorKind::ValueValidation => {
+                // One line, the value shortened (a 100 KB argument is not echoed whole),
+                // the framing in the reader's language.
+                use clap::error::{ContextKind, ContextValue};
+                let get = |k| match e.get(k) {
+                    Some(ContextValue::String(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let value = ui::clip(&get(ContextKind::InvalidValue));
+                let arg = get(ContextKind::InvalidArg);
+                let why = std::error::Error::source(&e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                if ui::zh_errors() {
+                    eprintln!("portwarden: {arg} 的值 '{value}' 无效：{why}");
+                } else {
+                    eprintln!("portwarden: invalid value '{value}' for '{arg}': {why}");
+                }
+                return ExitCode::from(2);
+            }
             _ => {
                 // One clear line, exit 2 (clap's own output spans several).
                 eprintln!("portwarden: {}", ui::one_line_error(&e.to_string()));

@@ -138,25 +138,8 @@ pub struct ScanArgs {
     pub style: crate::cli::StyleArgs,
 }
 
-/// Parses `500ms`, `2s`, `1m` or a bare number of seconds (`1.5`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v * mult <= 3600.0 => {
-            Ok(Duration::from_secs_f64(v * mult))
-        }
-        _ => Err(format!("invalid duration '{s}' (examples: 500ms, 2s, 1.5)")),
-    }
-}
+/// Durations as every command takes them (one parser, in `ui`).
+pub use crate::ui::parse_duration;
 
 /// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sS`, `-sU`,
 /// `-Pn`)

@@ -4,6 +4,109 @@ use crate::cli::{ColorArg, LangArg, StyleArgs};
 use portwarden_kb::Lang;
 use portwarden_report::Style;
 use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Parses a duration as every command takes it: `500ms`, `2s`, `1m`, or bare seconds
+/// (`1.5`); more than zero, at most an hour. (Same syntax as `scan`'s timeouts.)
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse_duration_within(s, 0.0, 3600.0)
+}
+
+/// [`parse_duration`] with bounds in seconds (`min` exclusive when 0, else inclusive).
+pub fn parse_duration_within(s: &str, min: f64, max: f64) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let ok = |v: f64| v.is_finite() && v > 0.0 && v >= min && v <= max;
+    match num.trim().parse::<f64>() {
+        Ok(v) if !num.trim().starts_with(['+', '-']) && ok(v * mult) => {
+            Ok(Duration::from_secs_f64(v * mult))
+        }
+        _ => Err(tr(
+            format!(
+                "invalid duration {:?} (write 500ms, 2s, 1m or seconds such as 1.5; between {} and {})",
+                clip(s),
+                human(min),
+                human(max)
+            ),
+            format!(
+                "无效的时长 {:?}（可写 500ms、2s、1m 或秒数如 1.5；范围 {} 到 {}）",
+                clip(s),
+                human(min),
+                human(max)
+            ),
+        )),
+    }
+}
+
+fn human(secs: f64) -> String {
+    if secs <= 0.0 {
+        "0 (excluded)".into()
+    } else if secs < 1.0 {
+        format!("{}ms", (secs * 1000.0).round())
+    } else if secs >= 3600.0 && secs % 3600.0 == 0.0 {
+        format!("{}h", secs / 3600.0)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+static ZH_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets the language of argument errors (before the flags are parsed).
+pub fn set_zh_errors(zh: bool) {
+    ZH_ERRORS.store(zh, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether argument errors are written in Chinese.
+pub fn zh_errors() -> bool {
+    ZH_ERRORS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An argument error's line in the language [`set_zh_errors`] chose.
+pub fn tr(en: String, zh: String) -> String {
+    if zh_errors() {
+        zh
+    } else {
+        en
+    }
+}
+
+/// Whether the command line (or, without `--lang`, the locale) asks for Chinese: for
+/// the errors printed before the flags are parsed.
+pub fn argv_lang_is_zh<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> bool {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for (i, a) in args.iter().enumerate() {
+        if a == "--lang" {
+            return args.get(i + 1).is_some_and(|v| v == "zh");
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return v == "zh";
+        }
+    }
+    lang(None) == Lang::Zh
+}
+
+/// An argument shortened for an error line: at most 40 characters, then `…`.
+pub fn clip(s: &str) -> String {
+    if s.chars().count() > 40 {
+        let mut c: String = s.chars().take(40).collect();
+        c.push('…');
+        c
+    } else {
+        s.to_string()
+    }
+}
 
 /// How a command failed: bad input (exit 2) or a runtime failure (exit 3).
 #[derive(Debug)]
@@ -192,7 +295,7 @@ fn shorten_quoted(s: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod error_tests {
     use super::one_line_error;
 
     #[test]
@@ -214,5 +317,31 @@ mod tests {
         let line = one_line_error(&long);
         assert!(line.len() < 200, "{}", line.len());
         assert!(line.contains('…'));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_one_syntax() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration(" 1.5 "), Ok(Duration::from_millis(1500)));
+        for bad in [
+            "0", "-1", "abc", "", "2h", "1e400", "NaN", "inf", "61m", "+-1s",
+        ] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("500ms, 2s, 1m"), "{bad}: {e}");
+        }
+        let long = "9".repeat(1000);
+        assert!(parse_duration(&long).unwrap_err().len() < 200);
+        assert!(parse_duration_within("50ms", 0.1, 86400.0).is_err());
+        assert_eq!(
+            parse_duration_within("1m", 0.1, 86400.0),
+            Ok(Duration::from_secs(60))
+        );
     }
 }

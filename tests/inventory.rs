@@ -76,7 +76,7 @@ fn finds_our_own_sockets_with_pid_state_and_exposure() {
         check("tcp", t6.local_addr().unwrap(), "LISTEN", "loopback");
         check("udp", u6.local_addr().unwrap(), "UNCONN", "all");
     } else {
-        eprintln!("skipping IPv6 checks: ::1 is not available here");
+        portwarden_testkit::skip("IPv6 checks: ::1 is not available here");
     }
     // Filters.
     let only = ls_json(&["--pid", &me.to_string(), "-l", "-t", "-4"]);
@@ -188,7 +188,7 @@ fn ss_keys() -> Option<BTreeSet<(String, Vec<u32>)>> {
 #[test]
 fn whole_listing_matches_ss() {
     let Some(_) = ss_keys() else {
-        eprintln!("skipping: ss (iproute2) is not installed");
+        portwarden_testkit::skip("ss (iproute2) is not installed");
         return;
     };
     let _l = TcpListener::bind("127.0.0.1:0").unwrap();

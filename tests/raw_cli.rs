@@ -92,10 +92,7 @@ fn pw_as_nobody(ns: &Ns, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn default_scan_of_root_is_syn_and_exact() {
-    if let Some(why) = why_skip() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip());
     let mut ns = Ns::new();
     // 61500 lies in the raw scans' own source-port range: still found.
     let want = [22u16, 80, 443, 8080, 31337, 49999, 61500, 65535];
@@ -126,10 +123,7 @@ fn default_scan_of_root_is_syn_and_exact() {
 
 #[test]
 fn udp_scan_on_loopback_tells_open_from_closed() {
-    if let Some(why) = why_skip() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip());
     let mut ns = Ns::new();
     serve(&mut ns, &[], &[5353, 40000]);
     let out = ns.pw(&[
@@ -190,10 +184,7 @@ fn udp_scan_on_loopback_tells_open_from_closed() {
 
 #[test]
 fn without_cap_net_raw_syn_falls_back_to_connect() {
-    if let Some(why) = why_skip().or_else(|| common::why_skip(&["setpriv"])) {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip().or_else(|| common::why_skip(&["setpriv"])));
     let mut ns = Ns::new();
     serve(&mut ns, &[8080], &[]);
     let out = pw_as_nobody(
@@ -202,7 +193,7 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("Permission denied") && err.contains("portwarden") && !out.status.success() {
-        eprintln!("SKIPPED: the binary cannot be run as nobody here: {err}");
+        portwarden_testkit::skip(&format!("the binary cannot be run as nobody here: {err}"));
         return;
     }
     assert!(out.status.success(), "{err}");
@@ -226,10 +217,7 @@ fn without_cap_net_raw_syn_falls_back_to_connect() {
 
 #[test]
 fn syn_and_udp_together_make_one_report() {
-    if let Some(why) = why_skip() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip());
     let mut ns = Ns::new();
     serve(&mut ns, &[22, 8080], &[53, 40000]);
     let args = [
@@ -283,10 +271,7 @@ fn syn_and_udp_together_make_one_report() {
 
 #[test]
 fn syn_scan_of_ipv6_loopback_is_exact() {
-    if let Some(why) = why_skip() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip());
     let mut ns = Ns::new();
     let v6 = ns.sh(&[
         "python3",
@@ -294,7 +279,7 @@ fn syn_scan_of_ipv6_loopback_is_exact() {
         "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))",
     ]);
     if !v6.status.success() {
-        eprintln!("SKIPPED: no IPv6 loopback in a new namespace here");
+        portwarden_testkit::skip("no IPv6 loopback in a new namespace here");
         return;
     }
     let want = [22u16, 443, 8443, 50000, 61999];
@@ -327,10 +312,7 @@ fn syn_scan_of_ipv6_loopback_is_exact() {
 
 #[test]
 fn icmp_prohibited_means_filtered_on_both_families() {
-    if let Some(why) = why_skip().or_else(|| common::why_skip(&["nft"])) {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
+    portwarden_testkit::require!(why_skip().or_else(|| common::why_skip(&["nft"])));
     let ns = Ns::new();
     let v6 = ns.sh(&[
         "python3",
@@ -338,7 +320,7 @@ fn icmp_prohibited_means_filtered_on_both_families() {
         "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))",
     ]);
     if !v6.status.success() {
-        eprintln!("SKIPPED: no IPv6 loopback in a new namespace here");
+        portwarden_testkit::skip("no IPv6 loopback in a new namespace here");
         return;
     }
     // The namespace's own table: the kernel answers these ports with "administratively

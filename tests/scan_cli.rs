@@ -301,7 +301,7 @@ fn ndiff_sees_a_port_difference() {
         .output()
         .is_err()
     {
-        eprintln!("skipping: ndiff is not installed (apt-get install ndiff)");
+        portwarden_testkit::skip("ndiff is not installed (apt-get install ndiff)");
         return;
     }
     let addr: IpAddr = "127.0.0.47".parse().unwrap();

@@ -10,22 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static N: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a namespace test cannot run here (not root, or one of `tools` missing), if so.
+/// Hand it to `portwarden_testkit::require!`, which skips with the reason, or fails
+/// under `CI=true`.
 pub fn why_skip(tools: &[&str]) -> Option<String> {
-    if !nix::unistd::geteuid().is_root() {
-        return Some("needs root (network namespaces, raw sockets, nftables)".into());
-    }
-    for &tool in tools {
-        if Command::new(tool)
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            return Some(format!("{tool} is not installed"));
-        }
-    }
-    None
+    portwarden_testkit::needs_root_and(tools)
 }
 
 /// A network namespace that is deleted, with every process started in it, on drop

@@ -81,6 +81,47 @@ pub fn parse_ssh_connection(s: &str) -> Option<(String, u16, String, u16)> {
     ))
 }
 
+/// A line for people in both languages. It serialises (and displays) as its English
+/// text, so JSON output stays one string per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// English.
+    pub en: String,
+    /// Simplified Chinese.
+    pub zh: String,
+}
+
+impl Text {
+    /// A line in both languages.
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Text {
+        Text {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// The line in `zh` (Chinese) or English.
+    pub fn get(&self, zh: bool) -> &str {
+        if zh {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.en)
+    }
+}
+
 /// A process that holds the port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Owner {
@@ -131,7 +172,7 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
     /// One line for people.
-    pub reason: String,
+    pub reason: Text,
     /// Whether `--force` (or naming pids) lifts it.
     pub overridable: bool,
 }
@@ -234,14 +275,25 @@ pub fn plan(
                 .iter()
                 .any(|e| &e.socket == l && e.pids.is_empty())
         });
+    // A listener whose owner nobody can see from here (as the audit judges it): not
+    // root, or a process in another PID namespace (a container; the host when we run in
+    // one) or the kernel. Closing it blindly may cut off what keeps this machine running.
+    let unseen = owners.is_empty()
+        && inv.sockets.iter().any(|e| {
+            e.socket.transport == transport
+                && e.socket.local.port() == port
+                && e.socket.is_listening()
+                && (e.ownership == portwarden_sockets::Ownership::Hidden
+                    || (e.ownership == portwarden_sockets::Ownership::None && e.socket.inode != 0))
+        });
     let how_is_default = how.is_none();
     // The default is always the firewall: without nft the plan is refused and the user
     // chooses, never a silent switch to stopping the owner.
     let how = how.unwrap_or(How::Firewall);
     let mut refusals = Vec::new();
-    let mut refuse = |reason: String, overridable: bool| {
+    let mut refuse = |en: String, zh: String, overridable: bool| {
         refusals.push(Refusal {
-            reason,
+            reason: Text::new(en, zh),
             overridable,
         })
     };
@@ -252,6 +304,7 @@ pub fn plan(
         if *sport == port && transport == Transport::Tcp {
             refuse(
                 format!("port {port}/tcp carries the SSH session this command runs through; closing it could lock you out (--force to do it anyway)"),
+                format!("端口 {port}/tcp 承载着运行本命令的 SSH 会话；关闭它可能把你锁在外面（如仍要关闭请加 --force）"),
                 true,
             );
         }
@@ -259,19 +312,32 @@ pub fn plan(
     match how {
         How::Kill | How::Service => {
             if listeners.is_empty() {
-                refuse(format!("nothing listens on port {port}/{transport}"), false);
+                refuse(
+                    format!("nothing listens on port {port}/{transport}"),
+                    format!("没有程序在监听端口 {port}/{transport}"),
+                    false,
+                );
             } else if owners.is_empty() {
                 refuse(
                     format!("no visible process owns port {port}/{transport}; run as root to see every owner"),
+                    format!("看不到占用端口 {port}/{transport} 的进程；以 root 运行可看到所有所属进程"),
                     false,
                 );
             }
             for o in &owners {
                 if o.pid == 1 {
-                    refuse(format!("port {port}/{transport} belongs to PID 1 ({}); portwarden never stops the init process", o.name), false);
+                    refuse(
+                        format!("port {port}/{transport} belongs to PID 1 ({}); portwarden never stops the init process", o.name),
+                        format!("端口 {port}/{transport} 属于 PID 1（{}）；portwarden 从不停止 init 进程", o.name),
+                        false,
+                    );
                 }
                 if o.pid == ctx.self_pid {
-                    refuse("the port belongs to portwarden itself".into(), false);
+                    refuse(
+                        "the port belongs to portwarden itself".into(),
+                        "该端口属于 portwarden 自己".into(),
+                        false,
+                    );
                 }
             }
             let distinct = owners.len();
@@ -287,6 +353,10 @@ pub fn plan(
                             "{distinct} processes share port {port}/{transport}: {}; name them all with --pid to proceed",
                             list.join(", ")
                         ),
+                        format!(
+                            "{distinct} 个进程共用端口 {port}/{transport}：{}；请用 --pid 逐一列出它们后再继续",
+                            list.join("、")
+                        ),
                         false,
                     );
                 }
@@ -295,6 +365,10 @@ pub fn plan(
                     refuse(
                         format!(
                             "--pid names {:?} but port {port}/{transport} is held by {} ({})",
+                            ctx.named_pids, o.pid, o.name
+                        ),
+                        format!(
+                            "--pid 指定了 {:?}，但端口 {port}/{transport} 由 {}（{}）占用",
                             ctx.named_pids, o.pid, o.name
                         ),
                         false,
@@ -310,7 +384,11 @@ pub fn plan(
                 }
             } else {
                 if !ctx.systemd {
-                    refuse("systemd is not PID 1 on this machine, so there is no unit to stop; use --how kill or --how firewall".into(), false);
+                    refuse(
+                        "systemd is not PID 1 on this machine, so there is no unit to stop; use --how kill or --how firewall".into(),
+                        "本机的 PID 1 不是 systemd，没有可停止的服务单元；请用 --how kill 或 --how firewall".into(),
+                        false,
+                    );
                 }
                 let mut units: Vec<String> = Vec::new();
                 for o in &owners {
@@ -325,6 +403,7 @@ pub fn plan(
                                 "process {} ({}) does not belong to a systemd service",
                                 o.pid, o.name
                             ),
+                            format!("进程 {}（{}）不属于任何 systemd 服务", o.pid, o.name),
                             false,
                         ),
                     }
@@ -336,9 +415,17 @@ pub fn plan(
         }
         How::Firewall => {
             if !ctx.nft && how_is_default {
-                refuse("nft cannot be run here (install nftables, or put /usr/sbin on PATH), so the default — a firewall rule — is not possible; choose another way with --how kill, --how service or --how connections".into(), false);
+                refuse(
+                    "nft cannot be run here (install nftables, or put /usr/sbin on PATH), so the default — a firewall rule — is not possible; choose another way with --how kill, --how service or --how connections".into(),
+                    "这里无法运行 nft（请安装 nftables，或把 /usr/sbin 加入 PATH），所以默认方式（防火墙规则）不可用；请用 --how kill、--how service 或 --how connections 另选方式".into(),
+                    false,
+                );
             } else if !ctx.nft {
-                refuse("nft cannot be run here (install nftables, or put /usr/sbin on PATH), so no firewall rule can be added".into(), false);
+                refuse(
+                    "nft cannot be run here (install nftables, or put /usr/sbin on PATH), so no firewall rule can be added".into(),
+                    "这里无法运行 nft（请安装 nftables，或把 /usr/sbin 加入 PATH），无法添加防火墙规则".into(),
+                    false,
+                );
             }
             steps.push(Step::AddRule {
                 rule: rule_text(port, transport, ctx.reject),
@@ -353,12 +440,43 @@ pub fn plan(
             if transport == Transport::Udp {
                 refuse(
                     "UDP has no connections to drop; use --how firewall".into(),
+                    "UDP 没有可断开的连接；请用 --how firewall".into(),
                     false,
                 );
             }
             for c in &clients {
                 steps.push(Step::Destroy { socket: c.clone() });
             }
+        }
+    }
+    // Closing from outside (firewall, dropping connections) something we cannot see, or
+    // what runs this machine, needs the person to have read the warning: --force.
+    if matches!(how, How::Firewall | How::Connections) {
+        if unseen {
+            let (en, zh) = if inv.unreadable_processes > 0 {
+                (
+                    "portwarden does not run as root, so it cannot read every process's open files"
+                        .to_string(),
+                    "portwarden 没有以 root 运行，读不到所有进程打开的文件".to_string(),
+                )
+            } else {
+                (
+                    "no process visible from here holds it: it belongs to a process in another PID namespace (a container, or the host when portwarden runs in one) or to the kernel".to_string(),
+                    "从这里看不到任何持有它的进程：它属于另一个 PID 命名空间里的进程（某个容器；或者 portwarden 运行在容器里，而它属于宿主机），或者属于内核".to_string(),
+                )
+            };
+            refuse(
+                format!("WARNING: nobody can see who listens on port {port}/{transport}: {en}. It may be what keeps this machine running. See the owner first: `sudo portwarden ls --port {port}`, or where it runs `sudo ss -ltnup 'sport = :{port}'`; --force to close it anyway"),
+                format!("警告：看不到是谁在监听端口 {port}/{transport}：{zh}。它可能正是维持本机运行的程序。请先查看所属程序：`sudo portwarden ls --port {port}`，或到它实际运行的地方执行 `sudo ss -ltnup 'sport = :{port}'`；如仍要关闭请加 --force"),
+                true,
+            );
+        }
+        for o in owners.iter().filter(|o| o.pid == 1 && !ctx.systemd) {
+            refuse(
+                format!("WARNING: port {port}/{transport} belongs to PID 1 ({}), which is not systemd: the process that runs this machine or container; blocking it may cut off what manages it (--force to do it anyway)", o.name),
+                format!("警告：端口 {port}/{transport} 属于 PID 1（{}），它不是 systemd，而是运行本机或本容器的进程；封锁它可能切断管理它的通道（如仍要关闭请加 --force）", o.name),
+                true,
+            );
         }
     }
     Plan {
@@ -452,7 +570,7 @@ pub struct Outcome {
     /// Journal id of the action.
     pub action_id: i64,
     /// One line per thing done.
-    pub done: Vec<String>,
+    pub done: Vec<Text>,
     /// Whether the port is closed from the point of view of the step taken.
     pub verified: bool,
     /// Whether portwarden had closed the port already (nothing was added).
@@ -526,13 +644,16 @@ fn run_kill(
     plan: &Plan,
     sys: &dyn System,
     timeout: Duration,
-    done: &mut Vec<String>,
+    done: &mut Vec<Text>,
 ) -> Result<bool, Error> {
     for o in &plan.owners {
         sys.signal(o.pid, false).map_err(|e| {
             Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(format!("sent SIGTERM to {} ({})", o.pid, o.name));
+        done.push(Text::new(
+            format!("sent SIGTERM to {} ({})", o.pid, o.name),
+            format!("已向 {}（{}）发送 SIGTERM", o.pid, o.name),
+        ));
     }
     let step = Duration::from_millis(50);
     let mut waited = Duration::ZERO;
@@ -544,9 +665,15 @@ fn run_kill(
         sys.signal(o.pid, true).map_err(|e| {
             Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(format!(
-            "{} ({}) ignored SIGTERM for {:?}; sent SIGKILL",
-            o.pid, o.name, timeout
+        done.push(Text::new(
+            format!(
+                "{} ({}) ignored SIGTERM for {:?}; sent SIGKILL",
+                o.pid, o.name, timeout
+            ),
+            format!(
+                "{}（{}）在 {:?} 内没有响应 SIGTERM；已发送 SIGKILL",
+                o.pid, o.name, timeout
+            ),
         ));
     }
     let mut waited = Duration::ZERO;
@@ -556,38 +683,53 @@ fn run_kill(
     }
     let verified = !sys.listening(plan.port, plan.transport);
     if !verified {
-        done.push(format!(
-            "port {}/{} still listens (another process took it over?)",
-            plan.port, plan.transport
+        done.push(Text::new(
+            format!(
+                "port {}/{} still listens (another process took it over?)",
+                plan.port, plan.transport
+            ),
+            format!(
+                "端口 {}/{} 仍在监听（被别的进程接管了？）",
+                plan.port, plan.transport
+            ),
         ));
     }
     Ok(verified)
 }
 
-fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<String>) -> Result<bool, Error> {
+fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<Text>) -> Result<bool, Error> {
     for s in &plan.steps {
         if let Step::StopAndDisable { unit } = s {
             sys.systemctl(&["stop", unit])
                 .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
             sys.systemctl(&["disable", unit])
                 .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
-            done.push(format!("stopped and disabled {unit}"));
+            done.push(Text::new(
+                format!("stopped and disabled {unit}"),
+                format!("已停止并禁用 {unit}"),
+            ));
         }
     }
     Ok(!sys.listening(plan.port, plan.transport))
 }
 
-fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<String>) -> Result<usize, Error> {
+fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Text>) -> Result<usize, Error> {
     let mut n = 0;
     for s in &plan.steps {
         if let Step::Destroy { socket } = s {
             match sys.destroy(socket) {
                 Ok(()) => {
                     n += 1;
-                    done.push(format!("dropped {} -> {}", socket.remote, socket.local));
+                    done.push(Text::new(
+                        format!("dropped {} -> {}", socket.remote, socket.local),
+                        format!("已断开连接 {} -> {}", socket.remote, socket.local),
+                    ));
                 }
                 Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
-                    done.push(format!("{} had already closed", socket.remote));
+                    done.push(Text::new(
+                        format!("{} had already closed", socket.remote),
+                        format!("{} 已经自行关闭", socket.remote),
+                    ));
                 }
                 Err(e) => {
                     return Err(Error::Step(format!(
@@ -646,11 +788,11 @@ pub fn execute(
     timeout: Duration,
 ) -> Result<Outcome, Error> {
     if !plan.allowed(ctx.force) {
-        let reasons: Vec<&str> = plan.refusals.iter().map(|r| r.reason.as_str()).collect();
+        let reasons: Vec<&str> = plan.refusals.iter().map(|r| r.reason.en.as_str()).collect();
         return Err(Error::Refused(reasons.join("; ")));
     }
     let mut done = Vec::new();
-    let outcome = |id: i64, done: Vec<String>, verified: bool| Outcome {
+    let outcome = |id: i64, done: Vec<Text>, verified: bool| Outcome {
         action_id: id,
         done,
         verified,
@@ -799,16 +941,25 @@ fn execute_firewall(
         Err(a) => {
             let c = rule_comment(&a).unwrap_or_default();
             let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
-            let how = if a.state == State::Pending {
-                "is being closed by portwarden right now"
+            let (how, how_zh) = if a.state == State::Pending {
+                (
+                    "is being closed by portwarden right now",
+                    "正在被 portwarden 关闭",
+                )
             } else {
-                "is already closed by portwarden"
+                ("is already closed by portwarden", "已经被 portwarden 关闭")
             };
             return Ok(Outcome {
                 action_id: a.id,
-                done: vec![format!(
-                    "port {}/{} {how} (action #{}: {rule}); nothing added",
-                    plan.port, plan.transport, a.id
+                done: vec![Text::new(
+                    format!(
+                        "port {}/{} {how} (action #{}: {rule}); nothing added",
+                        plan.port, plan.transport, a.id
+                    ),
+                    format!(
+                        "端口 {}/{} {how_zh}（操作 #{}：{rule}）；没有新增任何规则",
+                        plan.port, plan.transport, a.id
+                    ),
                 )],
                 verified: true,
                 already_closed: true,
@@ -818,7 +969,10 @@ fn execute_firewall(
     if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
         return Err(failed(store, id, false, Error::Nft(e)));
     }
-    let mut done = vec![format!("added to table inet portwarden: {rule}")];
+    let mut done = vec![Text::new(
+        format!("added to table inet portwarden: {rule}"),
+        format!("已加入 inet portwarden 表：{rule}"),
+    )];
     applied(store, id, &summary, &detail, &undo)?;
     if ctx.persist {
         if let Err(e) = persist_from_journal(sys, store, &ctx.persist_paths, None) {
@@ -836,7 +990,10 @@ fn execute_firewall(
                     .unwrap_or_default()
             )));
         }
-        done.push(format!("wrote {} (loaded at boot)", ctx.persist_paths.file));
+        done.push(Text::new(
+            format!("wrote {} (loaded at boot)", ctx.persist_paths.file),
+            format!("已写入 {}（开机时加载）", ctx.persist_paths.file),
+        ));
     }
     Ok(Outcome {
         action_id: id,
@@ -904,8 +1061,8 @@ pub fn reconcile(
     store: &Store,
     nft_available: bool,
     write: bool,
-) -> Result<Vec<String>, Error> {
-    let mut notes = Vec::new();
+) -> Result<Vec<Text>, Error> {
+    let mut notes: Vec<Text> = Vec::new();
     // The table first, then the journal: a rule added meanwhile had its pending record
     // written before it, so it is never mistaken for an orphan.
     let listed = if nft_available {
@@ -929,14 +1086,16 @@ pub fn reconcile(
         if in_progress(a) {
             continue;
         }
-        let (to, note) = match (rule_comment(a), &listed) {
+        let (to, note, note_zh) = match (rule_comment(a), &listed) {
             (Some(c), Ok(_)) if present(c) => (
                 State::Applied,
                 "the run stopped after its rule was added; the rule is in place",
+                "那次运行在规则加入之后中断；规则已生效",
             ),
             (Some(_), Ok(_)) => (
                 State::Failed,
                 "the run stopped before its rule was added; nothing was changed",
+                "那次运行在规则加入之前中断；没有做任何更改",
             ),
             (Some(_), Err(_)) => {
                 unreadable = true;
@@ -945,15 +1104,25 @@ pub fn reconcile(
             (None, _) => (
                 State::Interrupted,
                 "the run stopped part way; what it changed is unknown",
+                "那次运行中途中断；不清楚它改动了什么",
             ),
         };
         if !write || store.transition(a.id, State::Pending, to, note)? {
-            notes.push(format!(
-                "action #{} ({}/{}): {note}{}",
-                a.id,
-                a.port,
-                a.protocol,
-                if write { "" } else { " (not yet recorded)" }
+            notes.push(Text::new(
+                format!(
+                    "action #{} ({}/{}): {note}{}",
+                    a.id,
+                    a.port,
+                    a.protocol,
+                    if write { "" } else { " (not yet recorded)" }
+                ),
+                format!(
+                    "操作 #{}（{}/{}）：{note_zh}{}",
+                    a.id,
+                    a.port,
+                    a.protocol,
+                    if write { "" } else { "（尚未记录）" }
+                ),
             ));
         }
     }
@@ -972,9 +1141,15 @@ pub fn reconcile(
                             "its rule was found in place",
                         )?)
                 {
-                    notes.push(format!(
-                        "action #{} ({}/{}) was recorded as failed, but its rule is in place",
-                        a.id, a.port, a.protocol
+                    notes.push(Text::new(
+                        format!(
+                            "action #{} ({}/{}) was recorded as failed, but its rule is in place",
+                            a.id, a.port, a.protocol
+                        ),
+                        format!(
+                            "操作 #{}（{}/{}）被记录为失败，但它的规则仍然生效",
+                            a.id, a.port, a.protocol
+                        ),
                     ));
                 }
             }
@@ -989,26 +1164,51 @@ pub fn reconcile(
                         }
                         if write {
                             if let Some(id) = adopt(sys, store, tag)? {
-                                notes.push(format!(
-                                    "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
-                                    tag.rule_text()
+                                notes.push(Text::new(
+                                    format!(
+                                        "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
+                                        tag.rule_text()
+                                    ),
+                                    format!(
+                                        "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}）；已记录为操作 #{id}",
+                                        tag.rule_text()
+                                    ),
                                 ));
                             }
                         } else {
-                            notes.push(format!(
-                                "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
-                                tag.rule_text(),
-                                r.handle,
-                                tag.port,
-                                tag.transport
+                            notes.push(Text::new(
+                                format!(
+                                    "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
+                                    tag.rule_text(),
+                                    r.handle,
+                                    tag.port,
+                                    tag.transport
+                                ),
+                                format!(
+                                    "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}，句柄 {}）；`portwarden open {}/{}` 可删除它",
+                                    tag.rule_text(),
+                                    r.handle,
+                                    tag.port,
+                                    tag.transport
+                                ),
                             ));
                         }
                     }
-                    None => notes.push(format!(
-                        "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
-                        r.handle,
-                        r.comment.as_deref().map_or_else(|| "none".into(), |c| format!("\"{}\"", shown(c)))
-                    )),
+                    None => {
+                        let comment = r.comment.as_deref().map(|c| format!("\"{}\"", shown(c)));
+                        notes.push(Text::new(
+                            format!(
+                                "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
+                                r.handle,
+                                comment.as_deref().unwrap_or("none")
+                            ),
+                            format!(
+                                "inet portwarden 中句柄为 {} 的规则不是 portwarden 写入的（注释 {}）；未做改动",
+                                r.handle,
+                                comment.as_deref().unwrap_or("无")
+                            ),
+                        ))
+                    }
                 }
             }
         }
@@ -1017,8 +1217,11 @@ pub fn reconcile(
                 a.undone_at.is_none() && a.state == State::Applied && rule_comment(a).is_some()
             });
             if unreadable || open_rules {
-                notes.push(format!(
-                    "cannot read table inet portwarden to check the journal against it: {e}"
+                notes.push(Text::new(
+                    format!(
+                        "cannot read table inet portwarden to check the journal against it: {e}"
+                    ),
+                    format!("无法读取 inet portwarden 表来核对操作记录：{e}"),
                 ));
             }
         }
@@ -1032,7 +1235,7 @@ pub struct Reopened {
     /// The action.
     pub action_id: i64,
     /// What was done, or why nothing could be.
-    pub message: String,
+    pub message: Text,
     /// Whether the action was reversed.
     pub reversed: bool,
 }
@@ -1121,13 +1324,22 @@ fn undo_one(
                 persist_from_journal(sys, store, paths, Some(a.id))?;
             }
             if handles.is_empty() {
-                ("the rule was already gone".to_string(), true)
+                (
+                    Text::new("the rule was already gone", "该规则已经不在了"),
+                    true,
+                )
             } else {
                 let rule = nft::Tag::parse(comment).map_or_else(
                     || a.summary.trim_start_matches("firewall: ").to_string(),
                     |t| t.rule_text(),
                 );
-                (format!("deleted the firewall rule ({rule})"), true)
+                (
+                    Text::new(
+                        format!("deleted the firewall rule ({rule})"),
+                        format!("已删除防火墙规则（{rule}）"),
+                    ),
+                    true,
+                )
             }
         }
         Undo::StartUnit { unit, was_enabled } => {
@@ -1145,21 +1357,33 @@ fn undo_one(
             sys.systemctl(&["start", unit])
                 .map_err(|e| Error::Step(format!("systemctl start {unit}: {e}")))?;
             (
-                format!(
-                    "started {unit}{}",
-                    if *was_enabled {
-                        " and enabled it again"
-                    } else {
-                        ""
-                    }
+                Text::new(
+                    format!(
+                        "started {unit}{}",
+                        if *was_enabled {
+                            " and enabled it again"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!(
+                        "已启动 {unit}{}",
+                        if *was_enabled { "并重新启用" } else { "" }
+                    ),
                 ),
                 true,
             )
         }
         Undo::Irreversible { reason, cmdlines } => {
-            let mut m = reason.clone();
+            let zh = if reason.starts_with("a killed process cannot be resurrected") {
+                "被杀死的进程无法复活；请手动重新启动它".to_string()
+            } else {
+                format!("无法撤销：{reason}")
+            };
+            let mut m = Text::new(reason.clone(), zh);
             if !cmdlines.is_empty() {
-                m.push_str(&format!("; it ran: {}", cmdlines.join(" | ")));
+                m.en.push_str(&format!("; it ran: {}", cmdlines.join(" | ")));
+                m.zh.push_str(&format!("；它运行的是：{}", cmdlines.join(" | ")));
             }
             (m, false)
         }

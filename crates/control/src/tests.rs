@@ -242,7 +242,11 @@ fn default_is_the_firewall_and_plan_names_clients() {
     assert_eq!(p.how, How::Firewall);
     assert!(p.steps.iter().all(|s| !matches!(s, Step::Terminate { .. })));
     assert!(!p.allowed(true));
-    assert!(p.refusals[0].reason.contains("--how"), "{:?}", p.refusals);
+    assert!(
+        p.refusals[0].reason.en.contains("--how"),
+        "{:?}",
+        p.refusals
+    );
 }
 
 #[test]
@@ -250,7 +254,7 @@ fn refuses_pid_1_and_itself_even_with_force() {
     let i = inv(&[(1, 1, "init", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
-    assert!(p.refusals[0].reason.contains("PID 1"));
+    assert!(p.refusals[0].reason.en.contains("PID 1"));
     let i = inv(&[(1, 999, "portwarden", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
@@ -267,7 +271,7 @@ fn refuses_the_ssh_port_unless_forced() {
         let p = plan(&i, 22, Transport::Tcp, Some(how), &c);
         assert!(!p.allowed(false), "{how:?}");
         assert!(p.allowed(true), "{how:?}");
-        assert!(p.refusals[0].reason.contains("SSH"));
+        assert!(p.refusals[0].reason.en.contains("SSH"));
     }
     assert!(parse_ssh_connection("garbage").is_none());
 }
@@ -277,7 +281,7 @@ fn shared_ports_need_every_pid_named() {
     let i = inv(&[(1, 100, "web", None), (1, 101, "web", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
-    assert!(p.refusals[0].reason.contains("100 (web), 101 (web)"));
+    assert!(p.refusals[0].reason.en.contains("100 (web), 101 (web)"));
     let named = Context {
         named_pids: vec![100, 101],
         ..ctx()
@@ -307,7 +311,7 @@ fn kill_escalates_and_journals_the_cmdline() {
     let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
     assert!(!back[0].reversed);
     assert!(
-        back[0].message.contains("/usr/bin/web --serve"),
+        back[0].message.en.contains("/usr/bin/web --serve"),
         "{}",
         back[0].message
     );
@@ -320,7 +324,7 @@ fn service_needs_systemd_and_a_unit_and_undoes() {
     assert!(p
         .refusals
         .iter()
-        .any(|r| r.reason.contains("systemd is not PID 1")));
+        .any(|r| r.reason.en.contains("systemd is not PID 1")));
     let sd = Context {
         systemd: true,
         ..ctx()
@@ -475,7 +479,9 @@ fn closing_a_closed_port_adds_nothing() {
     let again = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
     assert!(again.already_closed);
     assert_eq!(again.action_id, first.action_id);
-    assert!(again.done[0].contains(&format!("action #{}", first.action_id)));
+    assert!(again.done[0]
+        .en
+        .contains(&format!("action #{}", first.action_id)));
     assert_eq!(sys.comments().len(), 1);
     assert_eq!(store.actions().unwrap().len(), 1);
     // Once the rule is gone (deleted by hand), closing adds it again.
@@ -510,7 +516,7 @@ fn closing_a_closed_port_adds_nothing() {
     let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
     assert!(out.already_closed);
     assert_eq!(out.action_id, busy);
-    assert!(out.done[0].contains("right now"), "{:?}", out.done);
+    assert!(out.done[0].en.contains("right now"), "{:?}", out.done);
     assert_eq!(sys.comments().len(), 1);
     // Once that process is gone, its record no longer stands in the way.
     sys.alive.borrow_mut().clear();
@@ -586,7 +592,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     let notes = reconcile(&sys, &store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
-        notes.iter().any(|n| n.contains("without a journal record")),
+        notes
+            .iter()
+            .any(|n| n.en.contains("without a journal record")),
         "{notes:?}"
     );
     let notes = reconcile(&sys, &store, true, true).unwrap();
@@ -601,13 +609,14 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     assert_eq!(adopted.state, State::Applied);
     let foreign = notes
         .iter()
-        .find(|n| n.contains("not written by portwarden"))
+        .find(|n| n.en.contains("not written by portwarden"))
         .unwrap();
     assert!(
-        foreign.contains("\\n"),
+        foreign.en.contains("\\n"),
         "the comment is shown escaped: {foreign}"
     );
-    assert!(!foreign.contains('\n'));
+    assert!(!foreign.en.contains('\n'));
+    assert!(foreign.zh.contains("不是 portwarden 写入的") && foreign.zh.contains("\\n"));
     // A second run finds nothing new; the foreign rule is still reported.
     let notes = reconcile(&sys, &store, true, true).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
@@ -620,7 +629,10 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
         ..Fake::default()
     };
     let notes = reconcile(&blind, &store, true, true).unwrap();
-    assert!(notes.iter().any(|n| n.contains("cannot read")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.en.contains("cannot read")),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -736,4 +748,57 @@ fn dates() {
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     assert_eq!(rfc3339(1795305600), "2026-11-22T00:00:00Z");
     assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+}
+
+#[test]
+fn firewall_refuses_a_listener_whose_owner_nobody_sees_unless_forced() {
+    // Root, but no visible process holds 8080 (another PID namespace, or the kernel).
+    let i = inv(&[(3, 50, "sshd", None)], vec![]);
+    let p = plan(&i, 8080, Transport::Tcp, None, &ctx());
+    assert!(!p.allowed(false), "{:?}", p.refusals);
+    assert!(p.allowed(true));
+    let r = &p.refusals[0].reason;
+    assert!(
+        r.en.contains("WARNING") && r.en.contains("another PID namespace"),
+        "{r}"
+    );
+    assert!(r.en.contains("portwarden ls --port 8080"), "{r}");
+    assert!(r.zh.contains("警告"), "{}", r.zh);
+    // Dropping its connections is closing it from outside too.
+    let c = plan(&i, 8080, Transport::Tcp, Some(How::Connections), &ctx());
+    assert!(!c.allowed(false) && c.allowed(true), "{:?}", c.refusals);
+    // Not root: the reason says so.
+    let mut i = i;
+    i.unreadable_processes = 3;
+    for e in &mut i.sockets {
+        if e.pids.is_empty() && e.socket.inode != 0 {
+            e.ownership = portwarden_sockets::Ownership::Hidden;
+        }
+    }
+    let p = plan(&i, 8080, Transport::Tcp, None, &ctx());
+    assert!(!p.allowed(false));
+    assert!(p.refusals[0].reason.en.contains("root"), "{:?}", p.refusals);
+    // A port nobody listens on, and a listener whose owner is known, are not refused.
+    let p = plan(&i, 9999, Transport::Tcp, None, &ctx());
+    assert!(p.allowed(false), "{:?}", p.refusals);
+    let i = inv(&[(1, 77, "web", None)], vec![]);
+    assert!(plan(&i, 8080, Transport::Tcp, None, &ctx()).allowed(false));
+}
+
+#[test]
+fn firewall_warns_about_pid_1_that_is_not_systemd() {
+    let i = inv(&[(1, 1, "agent", None)], vec![]);
+    let p = plan(&i, 8080, Transport::Tcp, None, &ctx());
+    assert!(!p.allowed(false));
+    assert!(p.allowed(true));
+    assert!(
+        p.refusals[0].reason.en.contains("PID 1 (agent)"),
+        "{:?}",
+        p.refusals
+    );
+    let systemd = Context {
+        systemd: true,
+        ..ctx()
+    };
+    assert!(plan(&i, 8080, Transport::Tcp, None, &systemd).allowed(false));
 }

@@ -1,7 +1,8 @@
 //! End-to-end behaviour of the simulated network, seen from the scanner namespace with the
 //! kernel's own TCP/UDP/ICMP stack: open/closed/filtered TCP ports, banners, RTT, UDP replies and
 //! rate-limited port-unreachables, loss statistics, determinism and namespace teardown.
-//! Every test skips (with a printed reason) when the machine cannot run netsim (e.g. not root).
+//! Every test skips (with a printed reason) when the machine cannot run netsim (e.g. not root);
+//! under `CI=true` it fails instead.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -19,10 +20,9 @@ const BANNER: &str = "SSH-2.0-pwsim_1.0\r\n";
 
 macro_rules! require_netsim {
     () => {
-        if let Err(why) = Netsim::available() {
-            eprintln!("SKIPPED: netsim unavailable: {why}");
-            return;
-        }
+        portwarden_testkit::require!(Netsim::available()
+            .err()
+            .map(|why| format!("netsim unavailable: {why}")));
     };
 }
 

@@ -19,10 +19,9 @@ const SPORT: u16 = 47001;
 
 macro_rules! require_netsim {
     () => {
-        if let Err(why) = Netsim::available() {
-            eprintln!("SKIPPED: netsim unavailable: {why}");
-            return;
-        }
+        portwarden_testkit::require!(Netsim::available()
+            .err()
+            .map(|why| format!("netsim unavailable: {why}")));
     };
 }
 

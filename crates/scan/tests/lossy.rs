@@ -18,14 +18,12 @@ const NET: &str = include_str!("data/lossy64.toml");
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn net() -> Option<Netsim> {
-    if let Err(why) = Netsim::available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must run the netsim tests: {why}"
-        );
-        eprintln!("SKIPPED: netsim unavailable: {why}");
-        return None;
-    }
+    portwarden_testkit::require!(
+        Netsim::available()
+            .err()
+            .map(|why| format!("netsim unavailable: {why}")),
+        None
+    );
     Some(Netsim::start(Config::from_toml_str(NET).unwrap()).unwrap())
 }
 

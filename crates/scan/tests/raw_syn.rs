@@ -1,6 +1,7 @@
 //! SYN scans on the simulated network and on loopback, always inside a network namespace
 //! created by the test (netsim's scanner namespace): raw packets never leave it. Each test
-//! prints `SKIPPED: ...` and passes when netsim cannot run here (not root, no netns).
+//! prints `SKIPPED: ...` and passes when netsim cannot run here (not root, no netns), and
+//! fails instead under `CI=true`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -14,10 +15,9 @@ use std::time::{Duration, Instant};
 
 macro_rules! require_netsim {
     () => {
-        if let Err(why) = Netsim::available() {
-            eprintln!("SKIPPED: netsim unavailable: {why}");
-            return;
-        }
+        portwarden_testkit::require!(Netsim::available()
+            .err()
+            .map(|why| format!("netsim unavailable: {why}")));
     };
 }
 

@@ -18,10 +18,9 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn top_100_udp_paced_to_the_icmp_limit_is_exact() {
-    if let Err(why) = Netsim::available() {
-        eprintln!("SKIPPED: netsim unavailable: {why}");
-        return;
-    }
+    portwarden_testkit::require!(Netsim::available()
+        .err()
+        .map(|why| format!("netsim unavailable: {why}")));
     let top: Vec<u16> = portwarden_kb::top_ports(Protocol::Udp, 100).to_vec();
     assert_eq!(top.len(), 100);
     // Every fourth port open (with the simulator's reply), half of the rest closed, the
@@ -118,10 +117,9 @@ fn top_100_udp_paced_to_the_icmp_limit_is_exact() {
 /// in a few round trips rather than wait out the ICMP limit.
 #[test]
 fn top_100_udp_finds_every_open_port_through_loss() {
-    if let Err(why) = Netsim::available() {
-        eprintln!("SKIPPED: netsim unavailable: {why}");
-        return;
-    }
+    portwarden_testkit::require!(Netsim::available()
+        .err()
+        .map(|why| format!("netsim unavailable: {why}")));
     let top: Vec<u16> = portwarden_kb::top_ports(Protocol::Udp, 100).to_vec();
     let open: Vec<u16> = top.iter().copied().skip(1).step_by(7).collect();
     let filtered: Vec<u16> = top.iter().copied().skip(3).step_by(11).collect();

@@ -972,7 +972,7 @@ mod tests {
     #[test]
     fn refuses_a_journal_owned_by_another_user() {
         if !is_root() {
-            eprintln!("skipping: needs root to give a file to another user");
+            portwarden_testkit::skip("needs root to give a file to another user");
             return;
         }
         let dir = scratch("owner");
