@@ -190,7 +190,7 @@ fn usage_errors_are_one_complete_line() {
     );
     let (code, _, err) = run(&["lookup", "--lang", "fr", "22"]);
     assert_eq!(code, 2);
-    assert!(err.contains("[possible values: en, zh]"), "{err}");
+    assert!(err.contains("(valid: en, zh)"), "{err}");
     assert_eq!(err.lines().count(), 1);
     let (code, _, err) = run(&["lokup", "22"]);
     assert_eq!(code, 2);
