@@ -18,9 +18,11 @@ fn host_value(h: &HostResult) -> Value {
             let (Some(b), Some(obj)) = (&p.banner, pv.as_object_mut()) else {
                 continue;
             };
+            // The model's preview escapes bytes that are not UTF-8 (`\xff`); what is
+            // left of text is sanitised like every other field.
             obj.insert(
                 "banner".into(),
-                Value::String(super::banner_line(&b.0, usize::MAX)),
+                Value::String(crate::sanitize::terminal(&b.preview())),
             );
             obj.insert(
                 "banner_base64".into(),
