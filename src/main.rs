@@ -24,6 +24,7 @@ macro_rules! println {
 mod audit;
 mod cli;
 mod control;
+mod history;
 mod inventory;
 mod lookup;
 mod scan;
@@ -59,6 +60,9 @@ fn main() -> ExitCode {
         cli::Command::Close(a) => control::close(&a),
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),
+        cli::Command::History(a) => history::history(&a),
+        cli::Command::Diff(a) => Ok(history::diff(&a)),
+        cli::Command::Baseline(a) => history::baseline(&a),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::command();
             clap_complete::generate(shell, &mut cmd, "portwarden", &mut std::io::stdout());

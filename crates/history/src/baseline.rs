@@ -168,9 +168,19 @@ mod tests {
             parse_key("exposed-service:tcp/6379").as_deref(),
             Ok("exposed-service:tcp/6379")
         );
-        for bad in ["0", "70000", "x", "8080/sctp", "Evil:tcp/1", ":tcp/1", "\u{1b}[31m"] {
+        for bad in [
+            "0",
+            "70000",
+            "x",
+            "8080/sctp",
+            "Evil:tcp/1",
+            ":tcp/1",
+            "\u{1b}[31m",
+        ] {
             assert!(parse_key(bad).is_err(), "{bad}");
         }
-        assert!(!parse_key("\u{1b}[31m").unwrap_or_else(|e| e).contains('\u{1b}'));
+        assert!(!parse_key("\u{1b}[31m")
+            .unwrap_or_else(|e| e)
+            .contains('\u{1b}'));
     }
 }

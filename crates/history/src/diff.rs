@@ -169,125 +169,155 @@ fn pair<T, K: Ord>(
 }
 
 fn listeners(old: &[Listener], new: &[Listener], items: &mut Vec<Item>) {
-    pair(old, new, |l| (l.proto.clone(), l.port), |o, n| {
-        let (sign, l, fields) = match (o, n) {
-            (None, Some(n)) => (Sign::Added, n, Vec::new()),
-            (Some(o), None) => (Sign::Removed, o, Vec::new()),
-            (Some(o), Some(n)) => {
-                let mut f = Vec::new();
-                field(&mut f, "owner", owner(o), owner(n));
-                field(&mut f, "product", opt(&o.product), opt(&n.product));
-                field(&mut f, "exposure", o.exposure.clone(), n.exposure.clone());
-                field(&mut f, "addresses", o.addrs.join(","), n.addrs.join(","));
-                field(&mut f, "reach", opt(&o.reach), opt(&n.reach));
-                field(&mut f, "severity", opt(&o.risk), opt(&n.risk));
-                if f.is_empty() {
-                    return;
-                }
-                (Sign::Changed, n, f)
-            }
-            (None, None) => return,
-        };
-        items.push(Item {
-            section: Section::Listener,
-            sign,
-            host: None,
-            key: l.key(),
-            label: listener_label(l),
-            fields,
-        });
-    });
-}
-
-fn findings(old: &[FindingRec], new: &[FindingRec], items: &mut Vec<Item>) {
-    pair(old, new, |f| f.id.clone(), |o, n| {
-        let (sign, f, fields) = match (o, n) {
-            (None, Some(n)) => (Sign::Added, n, Vec::new()),
-            (Some(o), None) => (Sign::Removed, o, Vec::new()),
-            (Some(o), Some(n)) => {
-                let mut f = Vec::new();
-                field(&mut f, "severity", o.severity.clone(), n.severity.clone());
-                field(&mut f, "exposure", o.exposure.clone(), n.exposure.clone());
-                field(&mut f, "product", opt(&o.product), opt(&n.product));
-                field(&mut f, "owner", opt(&o.program), opt(&n.program));
-                field(&mut f, "reach", opt(&o.reach), opt(&n.reach));
-                if f.is_empty() {
-                    return;
-                }
-                (Sign::Changed, n, f)
-            }
-            (None, None) => return,
-        };
-        items.push(Item {
-            section: Section::Finding,
-            sign,
-            host: None,
-            key: f.id.clone(),
-            label: finding_label(f),
-            fields,
-        });
-    });
-}
-
-fn hosts(old: &[Host], new: &[Host], items: &mut Vec<Item>) {
-    let empty: Vec<PortRec> = Vec::new();
-    pair(old, new, |h| h.addr.clone(), |o, n| {
-        let Some(h) = n.or(o) else { return };
-        let mut host_fields = Vec::new();
-        let sign = match (o, n) {
-            (None, Some(_)) => Some(Sign::Added),
-            (Some(_), None) => Some(Sign::Removed),
-            (Some(o), Some(n)) => {
-                field(&mut host_fields, "status", o.status.clone(), n.status.clone());
-                field(&mut host_fields, "hostname", opt(&o.hostname), opt(&n.hostname));
-                (!host_fields.is_empty()).then_some(Sign::Changed)
-            }
-            (None, None) => None,
-        };
-        if let Some(sign) = sign {
-            items.push(Item {
-                section: Section::Host,
-                sign,
-                host: None,
-                key: h.addr.clone(),
-                label: [Some(h.status.clone()), h.hostname.clone()]
-                    .into_iter()
-                    .flatten()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                fields: host_fields,
-            });
-        }
-        let op = o.map_or(&empty, |h| &h.ports);
-        let np = n.map_or(&empty, |h| &h.ports);
-        pair(op, np, |p| (p.proto.clone(), p.port), |a, b| {
-            let (sign, p, fields) = match (a, b) {
-                (None, Some(b)) => (Sign::Added, b, Vec::new()),
-                (Some(a), None) => (Sign::Removed, a, Vec::new()),
-                (Some(a), Some(b)) => {
+    pair(
+        old,
+        new,
+        |l| (l.proto.clone(), l.port),
+        |o, n| {
+            let (sign, l, fields) = match (o, n) {
+                (None, Some(n)) => (Sign::Added, n, Vec::new()),
+                (Some(o), None) => (Sign::Removed, o, Vec::new()),
+                (Some(o), Some(n)) => {
                     let mut f = Vec::new();
-                    field(&mut f, "state", a.state.clone(), b.state.clone());
-                    field(&mut f, "service", opt(&a.service), opt(&b.service));
-                    field(&mut f, "product", opt(&a.product), opt(&b.product));
-                    field(&mut f, "version", opt(&a.version), opt(&b.version));
+                    field(&mut f, "owner", owner(o), owner(n));
+                    field(&mut f, "product", opt(&o.product), opt(&n.product));
+                    field(&mut f, "exposure", o.exposure.clone(), n.exposure.clone());
+                    field(&mut f, "addresses", o.addrs.join(","), n.addrs.join(","));
+                    field(&mut f, "reach", opt(&o.reach), opt(&n.reach));
+                    field(&mut f, "severity", opt(&o.risk), opt(&n.risk));
                     if f.is_empty() {
                         return;
                     }
-                    (Sign::Changed, b, f)
+                    (Sign::Changed, n, f)
                 }
                 (None, None) => return,
             };
             items.push(Item {
-                section: Section::Port,
+                section: Section::Listener,
                 sign,
-                host: Some(h.addr.clone()),
-                key: p.key(),
-                label: port_label(p),
+                host: None,
+                key: l.key(),
+                label: listener_label(l),
                 fields,
             });
-        });
-    });
+        },
+    );
+}
+
+fn findings(old: &[FindingRec], new: &[FindingRec], items: &mut Vec<Item>) {
+    pair(
+        old,
+        new,
+        |f| f.id.clone(),
+        |o, n| {
+            let (sign, f, fields) = match (o, n) {
+                (None, Some(n)) => (Sign::Added, n, Vec::new()),
+                (Some(o), None) => (Sign::Removed, o, Vec::new()),
+                (Some(o), Some(n)) => {
+                    let mut f = Vec::new();
+                    field(&mut f, "severity", o.severity.clone(), n.severity.clone());
+                    field(&mut f, "exposure", o.exposure.clone(), n.exposure.clone());
+                    field(&mut f, "product", opt(&o.product), opt(&n.product));
+                    field(&mut f, "owner", opt(&o.program), opt(&n.program));
+                    field(&mut f, "reach", opt(&o.reach), opt(&n.reach));
+                    if f.is_empty() {
+                        return;
+                    }
+                    (Sign::Changed, n, f)
+                }
+                (None, None) => return,
+            };
+            items.push(Item {
+                section: Section::Finding,
+                sign,
+                host: None,
+                key: f.id.clone(),
+                label: finding_label(f),
+                fields,
+            });
+        },
+    );
+}
+
+fn hosts(old: &[Host], new: &[Host], items: &mut Vec<Item>) {
+    let empty: Vec<PortRec> = Vec::new();
+    pair(
+        old,
+        new,
+        |h| h.addr.clone(),
+        |o, n| {
+            let Some(h) = n.or(o) else { return };
+            let mut host_fields = Vec::new();
+            let sign = match (o, n) {
+                (None, Some(_)) => Some(Sign::Added),
+                (Some(_), None) => Some(Sign::Removed),
+                (Some(o), Some(n)) => {
+                    field(
+                        &mut host_fields,
+                        "status",
+                        o.status.clone(),
+                        n.status.clone(),
+                    );
+                    field(
+                        &mut host_fields,
+                        "hostname",
+                        opt(&o.hostname),
+                        opt(&n.hostname),
+                    );
+                    (!host_fields.is_empty()).then_some(Sign::Changed)
+                }
+                (None, None) => None,
+            };
+            if let Some(sign) = sign {
+                items.push(Item {
+                    section: Section::Host,
+                    sign,
+                    host: None,
+                    key: h.addr.clone(),
+                    label: [Some(h.status.clone()), h.hostname.clone()]
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    fields: host_fields,
+                });
+            }
+            let op = o.map_or(&empty, |h| &h.ports);
+            let np = n.map_or(&empty, |h| &h.ports);
+            pair(
+                op,
+                np,
+                |p| (p.proto.clone(), p.port),
+                |a, b| {
+                    let (sign, p, fields) = match (a, b) {
+                        (None, Some(b)) => (Sign::Added, b, Vec::new()),
+                        (Some(a), None) => (Sign::Removed, a, Vec::new()),
+                        (Some(a), Some(b)) => {
+                            let mut f = Vec::new();
+                            field(&mut f, "state", a.state.clone(), b.state.clone());
+                            field(&mut f, "service", opt(&a.service), opt(&b.service));
+                            field(&mut f, "product", opt(&a.product), opt(&b.product));
+                            field(&mut f, "version", opt(&a.version), opt(&b.version));
+                            if f.is_empty() {
+                                return;
+                            }
+                            (Sign::Changed, b, f)
+                        }
+                        (None, None) => return,
+                    };
+                    items.push(Item {
+                        section: Section::Port,
+                        sign,
+                        host: Some(h.addr.clone()),
+                        key: p.key(),
+                        label: port_label(p),
+                        fields,
+                    });
+                },
+            );
+        },
+    );
 }
 
 /// The difference from `old` to `new`.

@@ -209,12 +209,7 @@ pub struct Snapshot {
 
 /// The stable id of a finding.
 pub fn finding_id(f: &Finding) -> String {
-    format!(
-        "{}:{}/{}",
-        json_word(&f.kind),
-        f.transport.as_str(),
-        f.port
-    )
+    format!("{}:{}/{}", json_word(&f.kind), f.transport.as_str(), f.port)
 }
 
 /// A unit-like enum's serde name (`exposed-service`).
@@ -256,12 +251,14 @@ pub fn listeners(inv: &Inventory) -> Vec<Listener> {
     for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
         let proto = e.socket.transport.as_str().to_string();
         let port = e.socket.local.port();
-        let d = doors.entry((proto.clone(), port)).or_insert_with(|| Listener {
-            proto,
-            port,
-            exposure: e.exposure.as_str().to_string(),
-            ..Listener::default()
-        });
+        let d = doors
+            .entry((proto.clone(), port))
+            .or_insert_with(|| Listener {
+                proto,
+                port,
+                exposure: e.exposure.as_str().to_string(),
+                ..Listener::default()
+            });
         let addr = e.socket.local.ip().to_string();
         if !d.addrs.contains(&addr) {
             d.addrs.push(addr);
@@ -288,7 +285,8 @@ pub fn listeners(inv: &Inventory) -> Vec<Listener> {
                 d.program = Some(p.name.clone());
                 d.user = p.user.clone();
                 d.unit = p.unit.clone();
-                d.product = portwarden_audit::products::identify(p).map(|m| m.product.name.to_string());
+                d.product =
+                    portwarden_audit::products::identify(p).map(|m| m.product.name.to_string());
             }
         }
     }

@@ -41,11 +41,14 @@ pub struct Run {
 }
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| {
-        a.unescape_value()
-            .map(|v| v.into_owned())
-            .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
-    })
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| {
+            a.unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
+        })
 }
 
 /// Parses an nmap XML document.
@@ -88,7 +91,10 @@ pub fn parse(text: &str) -> Result<Run, XmlError> {
         if !seen_root {
             if name.as_ref() != b"nmaprun" {
                 return Err(XmlError::NotNmap(
-                    String::from_utf8_lossy(name.as_ref()).chars().take(40).collect(),
+                    String::from_utf8_lossy(name.as_ref())
+                        .chars()
+                        .take(40)
+                        .collect(),
                 ));
             }
             seen_root = true;
@@ -215,8 +221,8 @@ mod tests {
         assert!(parse("<nmaprun><host><address addr=\"1.2.3.4\"/>").is_ok());
         assert!(parse("\u{0}\u{1}garbage").is_err());
         // Unknown entities in attribute values are kept raw.
-        let r = parse(r#"<nmaprun><host><address addr="a&bogus;"/></host></nmaprun>"#)
-            .expect("parse");
+        let r =
+            parse(r#"<nmaprun><host><address addr="a&bogus;"/></host></nmaprun>"#).expect("parse");
         assert_eq!(r.hosts[0].addr, "a&bogus;");
     }
 }

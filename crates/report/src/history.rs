@@ -57,7 +57,7 @@ fn side(st: &Style, m: &portwarden_history::Meta) -> String {
     };
     format!(
         "{what} {} {} {} {}",
-        terminal(&m.kind.as_str().to_string()),
+        m.kind.as_str(),
         terminal(&m.target),
         st.t("at", "于"),
         terminal(&m.at)

@@ -157,7 +157,9 @@ impl Store {
                 .conn
                 .prepare("SELECT id, body FROM snapshot_bodies WHERE hash = ?1")?;
             let same = st
-                .query_map([hash], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+                .query_map([hash], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?
                 .filter_map(Result::ok)
                 .find(|(_, b)| *b == blob)
                 .map(|(id, _)| id);
