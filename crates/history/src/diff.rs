@@ -296,7 +296,11 @@ fn hosts(old: &[Host], new: &[Host], items: &mut Vec<Item>) {
                         (Some(a), Some(b)) => {
                             let mut f = Vec::new();
                             field(&mut f, "state", a.state.clone(), b.state.clone());
-                            field(&mut f, "service", opt(&a.service), opt(&b.service));
+                            // A port table's guess is not news (nmap and portwarden guess
+                            // differently); what a service said is.
+                            if !a.guessed && !b.guessed {
+                                field(&mut f, "service", opt(&a.service), opt(&b.service));
+                            }
                             field(&mut f, "product", opt(&a.product), opt(&b.product));
                             field(&mut f, "version", opt(&a.version), opt(&b.version));
                             if f.is_empty() {
@@ -443,5 +447,29 @@ mod tests {
         let d = diff(&meta(0), &Body::default(), &meta(0), &new_host);
         assert_eq!(d.items[0].section, Section::Host);
         assert_eq!(d.items[1].sign, Sign::Added);
+    }
+
+    #[test]
+    fn a_guessed_service_name_is_not_a_change() {
+        let port = |service: &str, guessed: bool| Body {
+            hosts: vec![Host {
+                addr: "127.0.0.1".into(),
+                status: "up".into(),
+                ports: vec![PortRec {
+                    proto: "tcp".into(),
+                    port: 8080,
+                    state: "open".into(),
+                    service: Some(service.into()),
+                    guessed,
+                    ..PortRec::default()
+                }],
+                ..Host::default()
+            }],
+            ..Body::default()
+        };
+        let m = meta(0);
+        assert!(diff(&m, &port("http-proxy", true), &m, &port("http-alt", true)).is_empty());
+        let d = diff(&m, &port("http", false), &m, &port("ssh", false));
+        assert_eq!(d.items[0].fields[0].name, "service");
     }
 }

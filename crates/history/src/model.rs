@@ -156,6 +156,10 @@ pub struct PortRec {
     /// Version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The service name is only the port table's guess (nmap's `method="table"`), not
+    /// what the service said: scanners guess differently, so a diff ignores it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub guessed: bool,
 }
 
 impl PortRec {
@@ -351,13 +355,13 @@ pub fn hosts_from_scan_json(v: &Value) -> Vec<Host> {
                         .filter_map(|p| {
                             let port = p.get("port").and_then(Value::as_u64)?;
                             let ident = p.get("identified").filter(|i| i.is_object());
+                            let probed = ident.and_then(|i| text(i, "name"));
                             Some(PortRec {
+                                guessed: probed.is_none(),
                                 proto: text(p, "protocol").unwrap_or_else(|| "tcp".into()),
                                 port: u16::try_from(port).ok()?,
                                 state: text(p, "state").unwrap_or_default(),
-                                service: ident
-                                    .and_then(|i| text(i, "name"))
-                                    .or_else(|| text(p, "service")),
+                                service: probed.or_else(|| text(p, "service")),
                                 product: text(p, "product")
                                     .or_else(|| ident.and_then(|i| text(i, "product"))),
                                 version: text(p, "version")

@@ -163,6 +163,7 @@ pub fn parse(text: &str) -> Result<Run, XmlError> {
                     p.service = attr(e, b"name").filter(|s| !s.is_empty());
                     p.product = attr(e, b"product").filter(|s| !s.is_empty());
                     p.version = attr(e, b"version").filter(|s| !s.is_empty());
+                    p.guessed = attr(e, b"method").is_none_or(|m| m == "table");
                 }
             }
             _ => {}
