@@ -79,9 +79,9 @@ fn parse_keep(s: &str) -> Result<Keep, String> {
 
 fn parse_text(s: &str) -> Result<String, String> {
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > 64 {
+    if t.is_empty() || t.chars().count() > 200 {
         return Err(format!(
-            "{:?} must be 1 to 64 characters",
+            "{:?} must be 1 to 200 characters",
             ui::one_line_error(s)
         ));
     }
@@ -433,8 +433,21 @@ fn parse_side(s: &str) -> Result<Side, Failure> {
 
 fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let shown = p.display().to_string();
-    let f = std::fs::File::open(p).map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
+    // A FIFO would block the open, a device never end: only regular files (looked at
+    // before opening; the open is non-blocking in case it was swapped meanwhile).
+    if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(p)
+        .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+    }
     let mut bytes = Vec::new();
     f.take(MAX_XML + 1)
         .read_to_end(&mut bytes)

@@ -169,6 +169,25 @@ fn audits_diff_and_baseline() {
     let o = pw(&ns, &["history", "--keep", "2", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+
+    // ls --save keeps every listener, whatever the filters show.
+    let o = pw(&ns, &["ls", "--save", "--netns", &name, "--port", "23"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = pw(&ns, &["history", "--json", "--kind", "ls"]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows[0]["listeners"], 2, "{rows}");
+    // A FIFO is not read (it would block): exit 2.
+    let fifo = ns.db.parent().unwrap().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let o = pw(
+        &ns,
+        &["diff", fifo.to_str().unwrap(), fifo.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
 #[test]
