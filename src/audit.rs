@@ -13,6 +13,10 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let (inv, unread) = crate::inventory::read(&a.source, &Request::default())?;
     let mut report = portwarden_audit::audit_with(&inv, &context(&inv));
     report.firewall_unread = unread;
+    crate::history::save_audit(&a.history, &a.source, &inv, &report)?;
+    if a.history.baseline {
+        crate::history::apply_baseline(&mut report, style.lang)?;
+    }
     if a.json {
         println!("{}", portwarden_report::audit::json(&report));
     } else {

@@ -42,6 +42,14 @@ pub enum Command {
     Open(OpenArgs),
     /// The journal of everything close and open did.
     Actions(ActionsArgs),
+    /// Saved snapshots of audit, ls and scan; --keep prunes them.
+    History(crate::history::HistoryArgs),
+    /// What changed between two snapshots or two nmap XML files: + new, - gone,
+    /// ~ changed. Exit 0 same, 1 different, 2 error (as ndiff).
+    Diff(crate::history::DiffArgs),
+    /// Accept known and wanted ports or findings, so `audit --baseline` reports only
+    /// what is new.
+    Baseline(crate::history::BaselineArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -227,6 +235,9 @@ pub struct LsArgs {
     /// Where to read sockets from.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// History.
+    #[command(flatten)]
+    pub history: crate::history::SaveFlag,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -245,6 +256,9 @@ pub struct AuditArgs {
     /// Where to read sockets from.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// History and baseline.
+    #[command(flatten)]
+    pub history: crate::history::AuditHistory,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,

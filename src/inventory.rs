@@ -132,6 +132,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
     };
     let (mut inv, _) = read(&a.source, &req)?;
     judge(&mut inv);
+    crate::history::save_ls(&a.history, &a.source, &inv)?;
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
         ui::out(&out);

@@ -24,6 +24,7 @@ macro_rules! println {
 mod audit;
 mod cli;
 mod control;
+mod history;
 mod inventory;
 mod lookup;
 mod scan;
@@ -98,6 +99,9 @@ fn main() -> ExitCode {
         cli::Command::Close(a) => control::close(&a),
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),
+        cli::Command::History(a) => history::history(&a),
+        cli::Command::Diff(a) => Ok(history::diff(&a)),
+        cli::Command::Baseline(a) => history::baseline(&a),
         cli::Command::Completions { shell } => {
             // Generated into memory first: clap_complete panics when its writer fails, and
             // a closed pipe must end with status 141 instead.

@@ -32,6 +32,9 @@ pub struct ScanArgs {
     /// ranges (127.0.0.1-20, 10.0-1.0.1).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
+    /// Record the results in the history (see `portwarden history`, `portwarden diff`).
+    #[command(flatten)]
+    pub history: crate::history::SaveFlag,
     /// Ports: 22,80,1000-2000, `-` for all, service names (http,ssh), T:/U: prefixes.
     /// Default: the 1000 most common TCP ports.
     #[arg(
@@ -543,6 +546,9 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             out.push_str(&render::json::host_line(h));
         }
         crate::ui::out(&out);
+    }
+    if !report.interrupted {
+        crate::history::save_scan(&a.history, &a.targets, &render::json::render(&report))?;
     }
     let mut stdout = String::new();
     let file_to_stdout = [&a.xml_out, &a.grepable_out]

@@ -231,7 +231,7 @@ fn ls_and_audit_look_into_another_namespace() {
     }
     let out = assert_cmd::Command::cargo_bin("portwarden")
         .unwrap()
-        .args(["audit", "--json", "--netns", &ns.name])
+        .args(["audit", "--json", "--no-save", "--netns", &ns.name])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -280,7 +280,10 @@ fn audit_reports_a_backdoor_port_we_opened() {
         eprintln!("skipping: 127.0.0.1:31337 is in use");
         return;
     };
-    let out = pw().args(["audit", "--json"]).output().unwrap();
+    let out = pw()
+        .args(["audit", "--json", "--no-save"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = v["findings"]
@@ -293,11 +296,17 @@ fn audit_reports_a_backdoor_port_we_opened() {
     assert_eq!(f["exposure"], "loopback");
     assert_eq!(f["processes"][0][0], std::process::id());
     assert_eq!(f["command"], "portwarden close 31337/tcp");
-    let out = pw().args(["audit", "--fail-on", "high"]).output().unwrap();
+    let out = pw()
+        .args(["audit", "--fail-on", "high", "--no-save"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("31337/tcp"), "{text}");
-    let out = pw().args(["audit", "--lang", "zh"]).output().unwrap();
+    let out = pw()
+        .args(["audit", "--lang", "zh", "--no-save"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("木马"));
     drop(l);
 }

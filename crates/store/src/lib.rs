@@ -9,7 +9,10 @@
 //! through a symbolic link, never when another user owns it or its directory, never in a
 //! directory every user may write to; directories are 0700 and files 0600.
 
+mod history;
 mod secure;
+
+pub use history::{Acceptance, NewAcceptance, NewSnapshot, SnapshotRow};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -79,6 +82,37 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE actions ADD COLUMN runner_pid INTEGER;
     ALTER TABLE actions ADD COLUMN runner_start INTEGER;
     ALTER TABLE actions ADD COLUMN note TEXT;",
+    // 3: history — snapshots of what audit, ls and scan saw (their bodies deflated and
+    // shared between identical snapshots) and the baseline of accepted findings.
+    "CREATE TABLE snapshot_bodies (
+        id INTEGER PRIMARY KEY,
+        hash INTEGER NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE INDEX snapshot_bodies_hash ON snapshot_bodies(hash);
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        at_unix INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        command TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        listeners INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        body_id INTEGER NOT NULL REFERENCES snapshot_bodies(id)
+    );
+    CREATE INDEX snapshots_kind_target ON snapshots(kind, target, at_unix);
+    CREATE TABLE baseline (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        expires_unix INTEGER,
+        seen TEXT,
+        revoked_at TEXT
+    );",
 ];
 
 /// The schema version this build writes.

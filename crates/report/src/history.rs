@@ -1,0 +1,224 @@
+//! Renderers for `history`, `diff` and `baseline list`: text for people (every stored
+//! string escaped for the terminal: program names, hostnames and products come from
+//! the machine or from a scanned host) and JSON. No I/O.
+
+use crate::sanitize::terminal;
+use crate::Style;
+use portwarden_history::diff::{Diff, Section, Sign};
+use portwarden_store::{Acceptance, SnapshotRow};
+
+/// The list of snapshots.
+pub fn list_text(rows: &[SnapshotRow], st: &Style) -> String {
+    if rows.is_empty() {
+        return format!(
+            "{}\n",
+            st.t(
+                "No snapshots yet (audit saves one when run as root; ls and scan with --save).",
+                "还没有快照（以 root 运行 audit 会自动保存；ls 和 scan 需加 --save）。"
+            )
+        );
+    }
+    let mut out = st.bold(&format!(
+        "{:>5}  {:<20}  {:<5}  {:<20}  {:>9}  {:>8}  {}",
+        "id",
+        st.t("time", "时间"),
+        st.t("kind", "类型"),
+        st.t("target", "目标"),
+        st.t("listeners", "监听"),
+        st.t("findings", "问题"),
+        st.t("host", "主机"),
+    ));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&format!(
+            "{:>5}  {:<20}  {:<5}  {:<20}  {:>9}  {:>8}  {}\n",
+            r.id,
+            terminal(&r.at),
+            terminal(&r.kind),
+            terminal(&r.target),
+            r.listeners,
+            r.findings,
+            terminal(&r.host),
+        ));
+    }
+    out
+}
+
+/// The list of snapshots as JSON.
+pub fn list_json(rows: &[SnapshotRow]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into())
+}
+
+fn side(st: &Style, m: &portwarden_history::Meta) -> String {
+    let what = if m.id > 0 {
+        format!("#{}", m.id)
+    } else {
+        terminal(&m.command)
+    };
+    format!(
+        "{what} {} {} {} {}",
+        m.kind.as_str(),
+        terminal(&m.target),
+        st.t("at", "于"),
+        terminal(&m.at)
+    )
+}
+
+fn section_word(s: Section, st: &Style) -> &'static str {
+    match s {
+        Section::Listener => st.t("listener", "监听"),
+        Section::Finding => st.t("finding", "问题"),
+        Section::Host => st.t("host", "主机"),
+        Section::Port => st.t("port", "端口"),
+    }
+}
+
+/// The diff, ndiff-style: a header, then one line per item with `+`, `-` or `~`.
+pub fn diff_text(d: &Diff, st: &Style) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("- {}\n", side(st, &d.old)));
+    out.push_str(&format!("+ {}\n", side(st, &d.new)));
+    if d.is_empty() {
+        out.push_str(st.t("\nNo changes.\n", "\n没有变化。\n"));
+        return out;
+    }
+    out.push('\n');
+    for i in &d.items {
+        let key = match &i.host {
+            Some(h) => format!("{} {}", terminal(h), terminal(&i.key)),
+            None => terminal(&i.key),
+        };
+        let line = format!(
+            "{} {:<8} {}  {}",
+            i.sign.symbol(),
+            section_word(i.section, st),
+            key,
+            terminal(&i.label)
+        );
+        let code = match i.sign {
+            Sign::Added => "32",
+            Sign::Removed => "31",
+            Sign::Changed => "33",
+        };
+        out.push_str(&st.paint(code, &line));
+        out.push('\n');
+        for f in &i.fields {
+            let blank = st.t("(none)", "（无）");
+            let old = if f.old.is_empty() {
+                blank.to_string()
+            } else {
+                terminal(&f.old)
+            };
+            let new = if f.new.is_empty() {
+                blank.to_string()
+            } else {
+                terminal(&f.new)
+            };
+            out.push_str(&format!("    {}: {old} → {new}\n", f.name));
+        }
+    }
+    let count = |s: Sign| d.items.iter().filter(|i| i.sign == s).count();
+    out.push_str(&format!(
+        "\n{} {}, {} {}, {} {}\n",
+        count(Sign::Added),
+        st.t("new", "新增"),
+        count(Sign::Removed),
+        st.t("gone", "消失"),
+        count(Sign::Changed),
+        st.t("changed", "变化"),
+    ));
+    out
+}
+
+/// The diff as JSON.
+pub fn diff_json(d: &Diff) -> String {
+    serde_json::to_string_pretty(d).unwrap_or_else(|_| "{}".into())
+}
+
+/// The baseline, for `baseline list`. `now` decides which acceptances expired.
+pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
+    if rows.is_empty() {
+        return format!(
+            "{}\n",
+            st.t(
+                "The baseline is empty: accept a port or finding with `portwarden baseline accept`.",
+                "基线为空：用 `portwarden baseline accept` 接受一个端口或问题。"
+            )
+        );
+    }
+    let mut out = String::new();
+    for r in rows {
+        let expiry = match r.expires_unix {
+            None => st.t("never expires", "永不过期").to_string(),
+            Some(e) if e <= now => st.paint(
+                "1;31",
+                &format!(
+                    "{} {}",
+                    st.t("EXPIRED", "已过期"),
+                    portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
+                ),
+            ),
+            Some(e) => format!(
+                "{} {}",
+                st.t("expires", "过期于"),
+                portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
+            ),
+        };
+        out.push_str(&format!(
+            "#{:<4} {:<32} {}  {} {} {}\n      {}\n",
+            r.id,
+            terminal(&r.key),
+            expiry,
+            st.t("by", "由"),
+            terminal(&r.user),
+            terminal(&r.at),
+            terminal(&r.reason)
+        ));
+    }
+    out
+}
+
+/// The baseline as JSON.
+pub fn baseline_json(rows: &[Acceptance]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portwarden_history::{Body, Kind, Listener, Meta};
+
+    fn meta(id: i64) -> Meta {
+        Meta {
+            id,
+            at: "2026-12-03T09:00:00Z".into(),
+            host: "h".into(),
+            command: "portwarden audit".into(),
+            kind: Kind::Audit,
+            target: "local".into(),
+        }
+    }
+
+    #[test]
+    fn diff_lines_escape_hostile_names() {
+        let new = Body {
+            listeners: vec![Listener {
+                proto: "tcp".into(),
+                port: 8080,
+                exposure: "all".into(),
+                program: Some("evil\u{1b}[2J\u{202e}".into()),
+                ..Listener::default()
+            }],
+            ..Body::default()
+        };
+        let d = portwarden_history::diff::diff(&meta(1), &Body::default(), &meta(2), &new);
+        let t = diff_text(&d, &Style::default());
+        assert!(t.contains("+ listener tcp/8080"), "{t}");
+        assert!(!t.contains('\u{1b}') && !t.contains('\u{202e}'), "{t}");
+        assert!(t.contains("1 new, 0 gone, 0 changed"));
+        let j: serde_json::Value = serde_json::from_str(&diff_json(&d)).expect("json");
+        assert_eq!(j["items"][0]["sign"], "added");
+        let same = portwarden_history::diff::diff(&meta(1), &new, &meta(2), &new);
+        assert!(diff_text(&same, &Style::default()).contains("No changes."));
+    }
+}
