@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portwarden_scan::ident::{self, Probe};
+use portwarden_scan::ident::{probes, recognize};
 use portwarden_scan::raw::{packet, payloads};
 use std::net::Ipv6Addr;
 
@@ -19,7 +19,13 @@ fuzz_target!(|data: &[u8]| {
         .get(..2)
         .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
     let _ = payloads::recognize(port, data);
-    for p in [Probe::Null, Probe::Http, Probe::Redis, Probe::Tls] {
-        let _ = ident::recognize(p, data);
+    // Identification: the greeting recogniser (with Recog's fingerprints), every probe's
+    // answer parser, and the parser of the UDP scan's answers.
+    for probe in ["null", "http", "tls"] {
+        let _ = recognize::recognize(probe, port, data);
     }
+    for p in probes::tcp_probes(port, "fuzz.invalid", b"0123456789abcdef") {
+        let _ = probes::parse_tcp(&p, port, data);
+    }
+    let _ = probes::parse_udp(port, data);
 });

@@ -41,12 +41,18 @@ fn report(data: &[u8]) -> ScanReport {
         Some(Duration::from_micros(u64::from(byte(3)))),
     );
     p.banner = banner;
-    p.identified = (byte(4) & 1 == 1).then(|| Identified {
-        name: NAMES[usize::from(byte(5)) % NAMES.len()],
-        product,
-        probe: "null",
-        off_port: byte(4) & 2 == 2,
-        usual_port: Some(22),
+    p.identified = (byte(4) & 1 == 1).then(|| {
+        let mut id = Identified::new(NAMES[usize::from(byte(5)) % NAMES.len()], "null");
+        // Every text field of an identification carries the hostile text.
+        id.version = product.clone();
+        id.vendor = product.clone();
+        id.extrainfo = product.clone();
+        id.cpe = product.iter().cloned().collect();
+        id.product = product;
+        id.tunnel = (byte(4) & 4 == 4).then_some("ssl");
+        id.off_port = byte(4) & 2 == 2;
+        id.usual_port = Some(22);
+        id
     });
     let host = HostResult {
         target,
