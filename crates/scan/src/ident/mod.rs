@@ -165,27 +165,8 @@ async fn talk(mut s: TcpStream, send: &[u8], deadline: Instant) -> Option<Vec<u8
     if !send.is_empty() {
         timeout_at(deadline, s.write_all(send)).await.ok()?.ok()?;
     }
-    let mut buf = vec![0u8; BANNER_MAX];
-    let mut got = 0;
-    loop {
-        // After the first bytes, wait only briefly for the rest of the answer.
-        let stop = if got == 0 {
-            deadline
-        } else {
-            deadline.min(Instant::now() + Duration::from_millis(60))
-        };
-        match timeout_at(stop, s.read(&mut buf[got..])).await {
-            Ok(Ok(n)) if n > 0 => {
-                got += n;
-                if got >= buf.len() {
-                    break;
-                }
-            }
-            _ => break,
-        }
-    }
-    buf.truncate(got);
-    (got > 0).then_some(buf)
+    let buf = tls::read_some(&mut s, deadline, BANNER_MAX).await;
+    (!buf.is_empty()).then_some(buf)
 }
 
 /// Compiles the fingerprints once, on a blocking thread: compiling thousands of regexes

@@ -140,8 +140,13 @@ pub fn describe_certificate(der: &[u8], now: Timestamp, info: &mut TlsInfo) {
     }
 }
 
-/// Reads what arrives before `until` (or a short quiet spell after the first bytes).
-async fn read_some<R: AsyncReadExt + Unpin>(r: &mut R, until: Instant, max: usize) -> Vec<u8> {
+/// Reads what arrives before `until` (or a short quiet spell after the first bytes), at
+/// most `max` bytes.
+pub(crate) async fn read_some<R: AsyncReadExt + Unpin>(
+    r: &mut R,
+    until: Instant,
+    max: usize,
+) -> Vec<u8> {
     let mut buf = vec![0u8; max];
     let mut got = 0;
     loop {
