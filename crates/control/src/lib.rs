@@ -591,8 +591,19 @@ fn begin(
     detail: &serde_json::Value,
     undo: &Undo,
 ) -> Result<i64, Error> {
+    Ok(store.record(&pending_action(plan, sys, summary, detail, undo))?)
+}
+
+/// The journal record of an action about to be taken: pending, run by this process.
+fn pending_action(
+    plan: &Plan,
+    sys: &dyn System,
+    summary: &str,
+    detail: &serde_json::Value,
+    undo: &Undo,
+) -> NewAction {
     let (user, uid) = sys.whoami();
-    Ok(store.record(&NewAction {
+    NewAction {
         at: sys.now(),
         user,
         uid,
@@ -605,7 +616,7 @@ fn begin(
         state: State::Pending,
         runner: me_runner(sys),
         note: None,
-    })?)
+    }
 }
 
 /// Marks a carried-out action applied; when the journal fails now, the change is made
@@ -921,21 +932,7 @@ fn execute_firewall(
             _ => false,
         })
     };
-    let (user, uid) = sys.whoami();
-    let new = NewAction {
-        at: sys.now(),
-        user,
-        uid,
-        port: plan.port,
-        protocol: plan.transport.as_str().into(),
-        how: plan.how.as_str().into(),
-        summary: summary.clone(),
-        detail: detail.clone(),
-        undo: undo.clone(),
-        state: State::Pending,
-        runner: me_runner(sys),
-        note: None,
-    };
+    let new = pending_action(plan, sys, &summary, &detail, &undo);
     let id = match store.record_unless(&new, &in_the_way)? {
         Ok(id) => id,
         Err(a) => {

@@ -860,41 +860,13 @@ impl Engine<'_> {
                 // one: at 2 % loss each way, three tries still miss 1 port in 15,000.
                 let earned = if shown > 0 { shown + 2 } else { 0 };
                 let allowed = self.cfg.retries.max(earned.min(self.cfg.max_retries));
-                if p.attempt < allowed {
-                    self.stats.retries += 1;
-                    if let Some(h) = self
-                        .group_mut(p.group)
-                        .and_then(|g| g.hosts.get_mut(p.host as usize))
-                    {
-                        h.retries += 1;
-                    }
-                    self.retry.push_back(Probe {
-                        attempt: p.attempt + 1,
-                        ..p
-                    });
-                } else {
-                    self.resolve(p, Reason::NoResponse, None);
-                }
+                self.retry_or_resolve(p, allowed, Reason::NoResponse);
                 false
             }
             Outcome::AddrNotAvail if inflight < PORT_PRESSURE => {
                 // Nothing of ours holds enough local ports to exhaust them: there is no
                 // source address for this target. An attempt like any other.
-                if p.attempt < self.cfg.retries {
-                    self.stats.retries += 1;
-                    if let Some(h) = self
-                        .group_mut(p.group)
-                        .and_then(|g| g.hosts.get_mut(p.host as usize))
-                    {
-                        h.retries += 1;
-                    }
-                    self.retry.push_back(Probe {
-                        attempt: p.attempt + 1,
-                        ..p
-                    });
-                } else {
-                    self.resolve(p, Reason::AddrNotAvail, None);
-                }
+                self.retry_or_resolve(p, self.cfg.retries, Reason::AddrNotAvail);
                 false
             }
             Outcome::Resource | Outcome::AddrNotAvail => {
@@ -916,6 +888,26 @@ impl Engine<'_> {
                 true
             }
         }
+    }
+
+    /// Sends `p` again while it has attempts left (`allowed` retries), else ends its port
+    /// with `reason`.
+    fn retry_or_resolve(&mut self, p: Probe, allowed: u32, reason: Reason) {
+        if p.attempt >= allowed {
+            self.resolve(p, reason, None);
+            return;
+        }
+        self.stats.retries += 1;
+        if let Some(h) = self
+            .group_mut(p.group)
+            .and_then(|g| g.hosts.get_mut(p.host as usize))
+        {
+            h.retries += 1;
+        }
+        self.retry.push_back(Probe {
+            attempt: p.attempt + 1,
+            ..p
+        });
     }
 
     fn host_rto(&mut self, p: &Probe) -> Duration {
