@@ -53,28 +53,7 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// The two languages every user-facing text exists in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// English.
-    #[default]
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
-
-impl Lang {
-    /// Picks the language from a locale string such as `zh_CN.UTF-8` (Chinese when it
-    /// starts with `zh`, English otherwise).
-    pub fn from_locale(locale: &str) -> Lang {
-        if locale.trim().to_ascii_lowercase().starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-}
+pub use portwarden_i18n::Lang;
 
 /// A text in English and Chinese.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
