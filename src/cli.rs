@@ -50,6 +50,9 @@ pub enum Command {
     /// Accept known and wanted ports or findings, so `audit --baseline` reports only
     /// what is new.
     Baseline(crate::history::BaselineArgs),
+    /// A self-contained HTML report (findings, listeners, scans, changes, actions) to
+    /// hand to someone or keep: `report --html FILE`.
+    Report(crate::report_cmd::ReportArgs),
     /// Print shell completions.
     Completions {
         /// The shell.

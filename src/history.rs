@@ -187,7 +187,7 @@ pub struct AcceptArgs {
     pub target: Option<String>,
 }
 
-fn runtime(e: impl std::fmt::Display) -> Failure {
+pub(crate) fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
 }
 
@@ -195,11 +195,11 @@ fn open_rw() -> Result<Store, Failure> {
     Store::open(&crate::control::store_path()?).map_err(runtime)
 }
 
-fn open_ro() -> Result<Option<Store>, Failure> {
+pub(crate) fn open_ro() -> Result<Option<Store>, Failure> {
     Store::open_read_only(&crate::control::store_path()?).map_err(runtime)
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().chars().take(255).collect())
         .unwrap_or_default()
@@ -403,13 +403,13 @@ pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
 }
 
 /// One side of a diff.
-enum Side {
+pub(crate) enum Side {
     Snapshot(i64),
     At(u64),
     File(std::path::PathBuf),
 }
 
-fn parse_side(s: &str) -> Result<Side, Failure> {
+pub(crate) fn parse_side(s: &str) -> Result<Side, Failure> {
     let t = s.trim();
     if let Some(r) = t.strip_prefix('@') {
         return when::parse_at(r, when::now())
@@ -431,7 +431,7 @@ fn parse_side(s: &str) -> Result<Side, Failure> {
     )))
 }
 
-fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
+pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let shown = p.display().to_string();
@@ -477,7 +477,7 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     ))
 }
 
-fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
+pub(crate) fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
     let (row, body) = store.snapshot(id).map_err(runtime)?.ok_or_else(|| {
         Failure::Usage(format!("there is no snapshot #{id} (portwarden history)"))
     })?;

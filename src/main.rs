@@ -27,6 +27,7 @@ mod control;
 mod history;
 mod inventory;
 mod lookup;
+mod report_cmd;
 mod scan;
 mod ui;
 
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
         cli::Command::History(a) => history::history(&a),
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),
+        cli::Command::Report(a) => report_cmd::run(&a),
         cli::Command::Completions { shell } => {
             // Generated into memory first: clap_complete panics when its writer fails, and
             // a closed pipe must end with status 141 instead.

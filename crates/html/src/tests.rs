@@ -1,0 +1,240 @@
+//! The renderer on its own: hostile strings in every field come out inert (escaped,
+//! control and bidi characters neutralised), the page forbids scripts, and a small
+//! report in each language is kept as a snapshot.
+
+use crate::{build, render, Inputs};
+use portwarden_history::diff;
+use portwarden_history::{Body, FindingRec, Host, Kind, Listener, Meta, PortRec};
+use portwarden_i18n::Lang;
+use portwarden_store::{Action, State, Undo};
+
+/// Every kind of hostile string the report must keep inert.
+pub const HOSTILE: &[&str] = &[
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(2)>",
+    "javascript:alert(3)",
+    "evil\u{202e}txt.exe",
+    "\u{1b}]0;pwned\u{7}\u{1b}[31mred",
+];
+
+fn meta(id: i64, kind: Kind, at: &str) -> Meta {
+    Meta {
+        id,
+        at: at.into(),
+        host: "web-1".into(),
+        command: "portwarden audit".into(),
+        kind,
+        target: "local".into(),
+    }
+}
+
+fn listener(port: u16, exposure: &str, program: &str) -> Listener {
+    Listener {
+        proto: "tcp".into(),
+        port,
+        addrs: vec![if exposure == "loopback" {
+            "127.0.0.1".into()
+        } else {
+            "0.0.0.0".into()
+        }],
+        exposure: exposure.into(),
+        program: Some(program.into()),
+        user: Some("redis".into()),
+        ..Listener::default()
+    }
+}
+
+fn audit_body(program: &str) -> Body {
+    Body {
+        listeners: vec![
+            listener(22, "all", "sshd"),
+            Listener {
+                risk: Some("high".into()),
+                product: Some("Redis".into()),
+                ..listener(6379, "all", program)
+            },
+            listener(631, "loopback", "cupsd"),
+        ],
+        findings: vec![FindingRec {
+            id: "exposed-service:tcp/6379".into(),
+            severity: "high".into(),
+            kind: "exposed-service".into(),
+            proto: "tcp".into(),
+            port: 6379,
+            exposure: "all".into(),
+            service: Some("redis".into()),
+            product: Some("Redis".into()),
+            program: Some(program.into()),
+            reach: Some("open".into()),
+        }],
+        ..Body::default()
+    }
+}
+
+fn scan_body(name: &str) -> Body {
+    Body {
+        hosts: vec![Host {
+            addr: "198.18.0.2".into(),
+            hostname: Some(name.into()),
+            status: "up".into(),
+            ports: vec![
+                PortRec {
+                    proto: "tcp".into(),
+                    port: 22,
+                    state: "open".into(),
+                    service: Some("ssh".into()),
+                    product: Some(name.into()),
+                    version: Some("9.2".into()),
+                    guessed: false,
+                },
+                PortRec {
+                    proto: "tcp".into(),
+                    port: 23,
+                    state: "closed".into(),
+                    ..PortRec::default()
+                },
+            ],
+        }],
+        ..Body::default()
+    }
+}
+
+fn action(summary: &str) -> Action {
+    Action {
+        id: 1,
+        at: "2026-12-02T10:00:00Z".into(),
+        user: "root".into(),
+        uid: 0,
+        port: 6379,
+        protocol: "tcp".into(),
+        how: "block".into(),
+        summary: summary.into(),
+        detail: serde_json::Value::Null,
+        undo: Undo::Irreversible {
+            reason: String::new(),
+            cmdlines: vec![],
+        },
+        undone_at: None,
+        state: State::Applied,
+        runner: None,
+        note: None,
+    }
+}
+
+fn page(lang: Lang, s: &str) -> String {
+    let old_meta = meta(1, Kind::Audit, "2026-12-01T10:00:00Z");
+    let new_meta = meta(2, Kind::Audit, "2026-12-02T10:00:00Z");
+    let old = Body {
+        listeners: vec![listener(22, "all", "sshd")],
+        ..Body::default()
+    };
+    let new = audit_body(s);
+    let d = diff::diff(&old_meta, &old, &new_meta, &new);
+    let scans = vec![(meta(3, Kind::Scan, "2026-12-02T11:00:00Z"), scan_body(s))];
+    let actions = vec![action(s)];
+    let r = build(&Inputs {
+        lang,
+        generated: "2026-12-02T12:00:00Z",
+        host: s,
+        audit: Some((&new_meta, &new)),
+        live: None,
+        scans: &scans,
+        diffs: &[d],
+        actions: &actions,
+    });
+    render(&r).unwrap_or_default()
+}
+
+/// Every tag of the page (from `<` to `>`; text never holds a raw `<`).
+fn tags(html: &str) -> Vec<&str> {
+    html.split('<')
+        .skip(1)
+        .filter_map(|t| t.split('>').next())
+        .collect()
+}
+
+/// Whether a tag has an `on…=` attribute.
+fn has_event_handler(tag: &str) -> bool {
+    tag.split(|c: char| c.is_whitespace())
+        .skip(1)
+        .any(|a| a.to_ascii_lowercase().starts_with("on") && a.contains('='))
+}
+
+#[test]
+fn hostile_strings_are_inert() {
+    for s in HOSTILE {
+        let html = page(Lang::En, s);
+        assert!(html.contains("</html>"), "rendered");
+        // One <script only: none. No attribute made from data.
+        assert!(!html.contains("<script"), "{s}: {html}");
+        assert!(!html.contains("<img"), "{s}");
+        assert!(tags(&html).iter().all(|t| !has_event_handler(t)), "{s}");
+        assert!(!html.contains("href=\"javascript"), "{s}");
+        assert!(!html.contains('\u{202e}') && !html.contains('\u{1b}') && !html.contains('\u{7}'));
+    }
+    let html = page(Lang::En, HOSTILE[0]);
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("&lt;script&gt;"));
+    let html = page(Lang::En, HOSTILE[4]);
+    // The escape sequences are gone, the text stays.
+    assert!(html.contains("red"));
+}
+
+#[test]
+fn every_href_is_an_anchor_of_ours() {
+    let html = page(Lang::En, "javascript:alert(3)");
+    for (i, _) in html.match_indices("href=") {
+        let rest = &html[i + 6..];
+        assert!(rest.starts_with('#'), "{}", &html[i..i + 40]);
+    }
+}
+
+#[test]
+fn the_page_forbids_scripts_and_outside_resources() {
+    let html = page(Lang::En, "x");
+    let head = html.split("</head>").next().unwrap_or_default();
+    assert!(head.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    ));
+    // The policy comes before anything that could load.
+    let csp = head.find("Content-Security-Policy").unwrap_or(usize::MAX);
+    assert!(csp < head.find("<style").unwrap_or(0));
+    assert!(!html.contains("http://") || !html.replace("http://www.w3.org/2000/svg", "").contains("http://"));
+    assert!(!html.contains("https://"));
+}
+
+#[test]
+fn sections_are_filled() {
+    let html = page(Lang::En, "redis-server");
+    for want in [
+        "6379/tcp",
+        "redis-server (Redis)",
+        "portwarden close 6379/tcp",
+        "198.18.0.2",
+        "1 closed port not shown.",
+        "#1 → #2",
+        "block",
+        "Findings by severity",
+    ] {
+        assert!(html.contains(want), "missing {want}");
+    }
+    let zh = page(Lang::Zh, "redis-server");
+    assert!(zh.contains("问题按严重程度") && zh.contains("lang=\"zh-CN\""));
+}
+
+#[test]
+fn long_strings_are_cut() {
+    let long = "A".repeat(5000);
+    let html = page(Lang::En, &long);
+    assert!(!html.contains(&"A".repeat(400)));
+    assert!(html.contains('…'));
+}
+
+#[test]
+fn snapshot_en() {
+    insta::assert_snapshot!("report_en", page(Lang::En, "redis-server"));
+}
+
+#[test]
+fn snapshot_zh() {
+    insta::assert_snapshot!("report_zh", page(Lang::Zh, "redis-server"));
+}
