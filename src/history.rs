@@ -355,6 +355,7 @@ pub fn apply_baseline(
         keep.push(f);
     }
     report.findings = keep;
+    report.accepted = hidden;
     if hidden > 0 {
         match lang {
             portwarden_kb::Lang::En => eprintln!(

@@ -145,6 +145,15 @@ pub struct Audit {
     /// tried to read them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firewall_unread: Option<String>,
+    /// How many findings the baseline accepted and left out (`audit --baseline`, set by
+    /// the caller that applied it): an empty list then means "nothing new", not
+    /// "nothing risky".
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accepted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Audit {
@@ -385,6 +394,7 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
         counts,
         hidden_owners: inv.unreadable_processes > 0,
         firewall_unread: None,
+        accepted: 0,
     }
 }
 

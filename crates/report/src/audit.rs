@@ -73,7 +73,16 @@ pub fn text(a: &Audit, st: &Style) -> String {
         .filter(|r| by_sev[**r as usize] > 0)
         .map(|r| format!("{} {}", by_sev[*r as usize], st.risk(*r)))
         .collect();
-    if a.findings.is_empty() {
+    if a.findings.is_empty() && a.accepted > 0 {
+        // Findings exist, the baseline accepts them all: nothing new, not nothing risky.
+        out.push('\n');
+        out.push_str(&portwarden_i18n::tr!(
+            st.lang,
+            "audit-baseline-all-accepted",
+            count = a.accepted
+        ));
+        out.push('\n');
+    } else if a.findings.is_empty() {
         out.push_str(st.t(
             "\nNo findings: nothing risky is listening.\n",
             "\n没有发现问题：没有危险的端口在监听。\n",
@@ -277,6 +286,30 @@ mod tests {
             ),
         };
         audit_with(&inv, &ctx)
+    }
+
+    #[test]
+    fn all_findings_accepted_by_the_baseline_is_not_nothing_risky() {
+        let mut a = fixture();
+        let n = a.findings.len();
+        assert!(n > 1);
+        a.findings.clear();
+        a.accepted = n;
+        for lang in [portwarden_kb::Lang::En, portwarden_kb::Lang::Zh] {
+            let st = Style {
+                lang,
+                color: false,
+                width: 100,
+            };
+            let t = text(&a, &st);
+            assert!(!t.contains("nothing risky") && !t.contains("没有危险"), "{t}");
+            assert!(t.contains(&n.to_string()), "{t}");
+        }
+        let t = text(&a, &Style::default());
+        assert!(t.contains(&format!("No new findings: all {n} findings are accepted by the baseline")), "{t}");
+        // Nothing accepted and nothing found: still "nothing risky".
+        a.accepted = 0;
+        assert!(text(&a, &Style::default()).contains("nothing risky"));
     }
 
     #[test]
