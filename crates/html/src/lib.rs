@@ -66,6 +66,14 @@ impl Page<'_> {
         )
     }
 
+    fn ports_note(&self, n: &usize) -> String {
+        tr!(self.r.lang, "html-ports", count = *n)
+    }
+
+    fn finding_count(&self) -> usize {
+        self.r.findings.iter().map(|f| f.count).sum()
+    }
+
     fn closed_note(&self, n: &usize) -> String {
         tr!(self.r.lang, "html-closed-ports", count = *n)
     }

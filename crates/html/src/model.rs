@@ -72,8 +72,11 @@ pub struct FindingView {
     pub class: &'static str,
     /// The severity's label.
     pub severity: String,
-    /// `6379/tcp`.
+    /// `6379/tcp`; for a group, every port of it (`20000/tcp, 20001/tcp`).
     pub door: String,
+    /// How many doors share this finding (the same judgement, owner and texts): one
+    /// card for all of them keeps a host with thousands of alike listeners readable.
+    pub count: usize,
     /// The service name (or `?`).
     pub service: String,
     /// The kind of finding, translated.

@@ -238,3 +238,47 @@ fn snapshot_en() {
 fn snapshot_zh() {
     insta::assert_snapshot!("report_zh", page(Lang::Zh, "redis-server"));
 }
+
+#[test]
+fn alike_findings_share_one_card_and_one_command() {
+    let m = meta(1, Kind::Audit, "2026-12-02T10:00:00Z");
+    let mut body = Body::default();
+    for port in [41000u16, 41001, 41002] {
+        body.listeners.push(listener(port, "all", "python3"));
+        body.findings.push(FindingRec {
+            id: format!("unknown-listener:tcp/{port}"),
+            severity: "medium".into(),
+            kind: "unknown-listener".into(),
+            proto: "tcp".into(),
+            port,
+            exposure: "all".into(),
+            program: Some("python3".into()),
+            ..FindingRec::default()
+        });
+    }
+    body.findings[2].severity = "high".into();
+    let r = build(&Inputs {
+        lang: Lang::En,
+        generated: "",
+        host: "h",
+        audit: Some((&m, &body)),
+        live: None,
+        scans: &[],
+        diffs: &[],
+        actions: &[],
+    });
+    assert_eq!(r.findings.len(), 2);
+    assert_eq!(r.findings[0].count, 1);
+    assert_eq!(r.findings[0].door, "41002/tcp");
+    assert_eq!(r.findings[1].count, 2);
+    assert_eq!(r.findings[1].door, "41000/tcp, 41001/tcp");
+    assert_eq!(
+        r.findings[1].command,
+        "portwarden close 41000/tcp,41001/tcp"
+    );
+    // The chart counts findings, not cards.
+    let medium = r.by_severity.iter().find(|b| b.class == "sev-medium");
+    assert_eq!(medium.map(|b| b.count), Some(2));
+    let html = render(&r).unwrap_or_default();
+    assert!(html.contains("2 ports") && html.contains("<b>3</b><span>Findings"));
+}

@@ -135,6 +135,7 @@ fn live_finding(lang: Lang, f: &Finding) -> FindingView {
         class: risk_class(f.severity),
         severity: f.severity.label(lang).to_string(),
         door: format!("{}/{}", f.port, f.transport.as_str()),
+        count: 1,
         service: clean(f.service.as_deref().unwrap_or("?")),
         kind: kind_word(lang, &kind),
         exposure,
@@ -213,6 +214,7 @@ fn saved_finding(lang: Lang, r: &FindingRec) -> FindingView {
         class: risk_class(sev),
         severity: sev.label(lang).to_string(),
         door: clean(&format!("{}/{}", r.port, r.proto)),
+        count: 1,
         service: clean(r.service.as_deref().unwrap_or("?")),
         kind: kind_word(lang, &r.kind),
         exposure,
@@ -371,6 +373,85 @@ fn action_view(lang: Lang, a: &Action) -> ActionView {
     }
 }
 
+/// Puts findings that differ only in their port (same severity, kind, service, owner,
+/// exposure, firewall answer, remark and texts) on one card, in the order of their first
+/// one: every port stays listed, and their close commands become one
+/// (`portwarden close 20000/tcp,20001/tcp`).
+pub fn group(findings: Vec<FindingView>) -> Vec<FindingView> {
+    use std::collections::HashMap;
+    type Key = (&'static str, String, String, String, String, String, String, String, String);
+    let key = |f: &FindingView| -> Key {
+        (
+            f.class,
+            f.kind.clone(),
+            f.service.clone(),
+            f.owner.clone(),
+            f.exposure.clone(),
+            f.reach.clone(),
+            f.note.clone(),
+            f.why.clone(),
+            f.action.clone(),
+        )
+    };
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut groups: Vec<Vec<FindingView>> = Vec::new();
+    for f in findings {
+        let k = key(&f);
+        match index.get(&k) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(k, groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|g| {
+            let count = g.len();
+            let mut it = g.into_iter();
+            let mut first = it.next()?;
+            if count == 1 {
+                return Some(first);
+            }
+            let rest: Vec<FindingView> = it.collect();
+            let all = || std::iter::once(&first).chain(rest.iter());
+            let doors: Vec<&str> = all().map(|f| f.door.as_str()).collect();
+            let door = doors.join(", ");
+            let mut addrs: Vec<&str> = all()
+                .flat_map(|f| f.addresses.split(", "))
+                .filter(|a| !a.is_empty())
+                .collect();
+            addrs.sort_unstable();
+            addrs.dedup();
+            let close: Option<Vec<&str>> = all()
+                .map(|f| {
+                    f.command
+                        .strip_prefix("portwarden close ")
+                        .filter(|t| !t.is_empty() && !t.contains(' '))
+                })
+                .collect();
+            let command = match close {
+                Some(targets) => format!("portwarden close {}", targets.join(",")),
+                None => {
+                    let mut cmds: Vec<&str> = all()
+                        .map(|f| f.command.as_str())
+                        .filter(|c| !c.is_empty())
+                        .collect();
+                    cmds.dedup();
+                    cmds.join("; ")
+                }
+            };
+            let addresses = addrs.join(", ");
+            first.door = door;
+            first.addresses = addresses;
+            first.command = command;
+            first.count = count;
+            Some(first)
+        })
+        .collect()
+}
+
 /// Builds the view model.
 pub fn build(i: &Inputs<'_>) -> Report {
     let lang = i.lang;
@@ -395,6 +476,7 @@ pub fn build(i: &Inputs<'_>) -> Report {
                 recs.into_iter().map(|r| saved_finding(lang, r)).collect()
             }
         };
+        findings = group(findings);
         listeners_total = body.listeners.len();
         let mut loopback_shown = 0;
         for l in &body.listeners {
@@ -428,6 +510,7 @@ pub fn build(i: &Inputs<'_>) -> Report {
     }
     let mut sev_counts = [0usize; 5];
     for f in &findings {
+        let n = f.count;
         let idx = match f.class {
             "sev-critical" => 0,
             "sev-high" => 1,
@@ -435,7 +518,7 @@ pub fn build(i: &Inputs<'_>) -> Report {
             "sev-low" => 3,
             _ => 4,
         };
-        sev_counts[idx] += 1;
+        sev_counts[idx] += n;
     }
     let sev_bars: Vec<(String, usize, &'static str)> = [
         Risk::Critical,

@@ -75,3 +75,7 @@ html-state-applied = applied
 html-state-failed = failed
 html-state-interrupted = interrupted
 html-state-undone = undone { $at }
+html-ports = { $count ->
+    [one] { $count } port
+   *[other] { $count } ports
+}

@@ -69,3 +69,4 @@ html-state-applied = 已执行
 html-state-failed = 失败
 html-state-interrupted = 已中断
 html-state-undone = 已于 { $at } 撤销
+html-ports = { $count } 个端口
