@@ -282,3 +282,39 @@ fn alike_findings_share_one_card_and_one_command() {
     let html = render(&r).unwrap_or_default();
     assert!(html.contains("2 ports") && html.contains("<b>3</b><span>Findings"));
 }
+
+#[test]
+fn loopback_listeners_are_capped_but_never_risky_or_network_ones() {
+    let m = meta(1, Kind::Audit, "2026-12-02T10:00:00Z");
+    let mut body = Body::default();
+    for port in 10000..10300u16 {
+        body.listeners.push(listener(port, "loopback", "p"));
+    }
+    body.listeners.push(Listener {
+        risk: Some("high".into()),
+        ..listener(10300, "loopback", "risky")
+    });
+    for port in 20000..20400u16 {
+        body.listeners.push(listener(port, "all", "p"));
+    }
+    let r = build(&Inputs {
+        lang: Lang::En,
+        generated: "",
+        host: "h",
+        audit: Some((&m, &body)),
+        live: None,
+        scans: &[],
+        diffs: &[],
+        actions: &[],
+    });
+    assert_eq!(r.listeners_total, 701);
+    assert_eq!(r.listeners_omitted, 100);
+    assert_eq!(r.listeners.len(), 601);
+    assert!(r.listeners.iter().any(|l| l.door == "10300/tcp"));
+    assert_eq!(
+        r.listeners.iter().filter(|l| l.exposure_class == "exp-all").count(),
+        400
+    );
+    let html = render(&r).unwrap_or_default();
+    assert!(html.contains("100 more loopback listeners without risk are not listed (701 listeners in all)"));
+}
