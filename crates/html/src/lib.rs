@@ -70,6 +70,10 @@ impl Page<'_> {
         tr!(self.r.lang, "html-ports", count = *n)
     }
 
+    fn texts_for_note(&self, door: &str) -> String {
+        tr!(self.r.lang, "html-texts-for", door = door)
+    }
+
     fn finding_count(&self) -> usize {
         self.r.findings.iter().map(|f| f.count).sum()
     }

@@ -77,6 +77,9 @@ pub struct FindingView {
     /// How many doors share this finding (the same judgement, owner and texts): one
     /// card for all of them keeps a host with thousands of alike listeners readable.
     pub count: usize,
+    /// For a group whose texts name each port: the port the texts shown were written
+    /// for (they read the same for every other port of the group).
+    pub texts_for: String,
     /// The service name (or `?`).
     pub service: String,
     /// The kind of finding, translated.

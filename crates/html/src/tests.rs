@@ -318,3 +318,54 @@ fn loopback_listeners_are_capped_but_never_risky_or_network_ones() {
     let html = render(&r).unwrap_or_default();
     assert!(html.contains("100 more loopback listeners without risk are not listed (701 listeners in all)"));
 }
+
+#[test]
+fn live_findings_whose_texts_name_their_port_are_grouped_too() {
+    use portwarden_audit::{Finding, Kind as FKind, Text2};
+    use portwarden_sockets::{Exposure, Transport};
+    let live: Vec<Finding> = [41000u16, 41001]
+        .iter()
+        .map(|&port| Finding {
+            severity: portwarden_kb::Risk::Medium,
+            kind: FKind::UnknownListener,
+            transport: Transport::Tcp,
+            port,
+            addresses: vec!["0.0.0.0".into()],
+            exposure: Exposure::All,
+            processes: vec![(42, "python3".into())],
+            units: vec![],
+            service: None,
+            product: None,
+            note: None,
+            why: Text2 {
+                en: format!("python3 (pid 42) listens on {port}/tcp on all interfaces."),
+                zh: format!("python3（pid 42）在 {port}/tcp 上监听。"),
+            },
+            action: Text2 {
+                en: format!("portwarden ls --port {port}"),
+                zh: format!("portwarden ls --port {port}"),
+            },
+            malware: vec![],
+            command: format!("portwarden close {port}/tcp"),
+            reach: None,
+        })
+        .collect();
+    let m = meta(0, Kind::Audit, "now");
+    let body = Body::default();
+    let r = build(&Inputs {
+        lang: Lang::En,
+        generated: "",
+        host: "h",
+        audit: Some((&m, &body)),
+        live: Some(&live),
+        scans: &[],
+        diffs: &[],
+        actions: &[],
+    });
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].count, 2);
+    assert_eq!(r.findings[0].texts_for, "41000/tcp");
+    assert_eq!(r.findings[0].command, "portwarden close 41000/tcp,41001/tcp");
+    let html = render(&r).unwrap_or_default();
+    assert!(html.contains("written for 41000/tcp; they read the same for each port above"));
+}

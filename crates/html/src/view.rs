@@ -136,6 +136,7 @@ fn live_finding(lang: Lang, f: &Finding) -> FindingView {
         severity: f.severity.label(lang).to_string(),
         door: format!("{}/{}", f.port, f.transport.as_str()),
         count: 1,
+        texts_for: String::new(),
         service: clean(f.service.as_deref().unwrap_or("?")),
         kind: kind_word(lang, &kind),
         exposure,
@@ -215,6 +216,7 @@ fn saved_finding(lang: Lang, r: &FindingRec) -> FindingView {
         severity: sev.label(lang).to_string(),
         door: clean(&format!("{}/{}", r.port, r.proto)),
         count: 1,
+        texts_for: String::new(),
         service: clean(r.service.as_deref().unwrap_or("?")),
         kind: kind_word(lang, &r.kind),
         exposure,
@@ -380,7 +382,16 @@ fn action_view(lang: Lang, a: &Action) -> ActionView {
 pub fn group(findings: Vec<FindingView>) -> Vec<FindingView> {
     use std::collections::HashMap;
     type Key = (&'static str, String, String, String, String, String, String, String, String);
+    // The audit's texts name the port ("listens on 20001/tcp"): compared without it.
     let key = |f: &FindingView| -> Key {
+        let port = f.door.split('/').next().unwrap_or_default();
+        let norm = |t: &str| {
+            if port.is_empty() {
+                t.to_string()
+            } else {
+                t.replace(port, "\u{1}")
+            }
+        };
         (
             f.class,
             f.kind.clone(),
@@ -388,9 +399,9 @@ pub fn group(findings: Vec<FindingView>) -> Vec<FindingView> {
             f.owner.clone(),
             f.exposure.clone(),
             f.reach.clone(),
-            f.note.clone(),
-            f.why.clone(),
-            f.action.clone(),
+            norm(&f.note),
+            norm(&f.why),
+            norm(&f.action),
         )
     };
     let mut index: HashMap<Key, usize> = HashMap::new();
@@ -443,6 +454,12 @@ pub fn group(findings: Vec<FindingView>) -> Vec<FindingView> {
                 }
             };
             let addresses = addrs.join(", ");
+            let same_texts = rest
+                .iter()
+                .all(|f| f.why == first.why && f.action == first.action && f.note == first.note);
+            if !same_texts {
+                first.texts_for = first.door.clone();
+            }
             first.door = door;
             first.addresses = addresses;
             first.command = command;

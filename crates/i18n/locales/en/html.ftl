@@ -79,3 +79,4 @@ html-ports = { $count ->
     [one] { $count } port
    *[other] { $count } ports
 }
+html-texts-for = Why and what to do are written for { $door }; they read the same for each port above.

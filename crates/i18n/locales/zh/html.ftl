@@ -70,3 +70,4 @@ html-state-failed = 失败
 html-state-interrupted = 已中断
 html-state-undone = 已于 { $at } 撤销
 html-ports = { $count } 个端口
+html-texts-for = 以下原因和建议以 { $door } 为例，对上面每个端口同样适用。
