@@ -190,8 +190,7 @@ fn gather(a: &ReportArgs, store: Option<&Store>) -> Result<Gathered, Failure> {
             if is_listing(loaded.0.kind) {
                 if audit.is_some() {
                     return Err(Failure::Usage(
-                        "a report shows one audit (or ls) snapshot; give the others to diff"
-                            .into(),
+                        "a report shows one audit (or ls) snapshot; give the others to diff".into(),
                     ));
                 }
                 audit = Some(loaded);

@@ -86,7 +86,14 @@ fn hostile_journal(db: &Path) {
         listeners: vec![hostile_listener(22, "sshd")],
         ..Body::default()
     };
-    save(&store, "2026-12-01T10:00:00Z", 1_796_119_200, "audit", "web-1", &old);
+    save(
+        &store,
+        "2026-12-01T10:00:00Z",
+        1_796_119_200,
+        "audit",
+        "web-1",
+        &old,
+    );
     let all = [SCRIPT, IMG, JS, BIDI, TERM];
     let new = Body {
         listeners: all
@@ -113,7 +120,14 @@ fn hostile_journal(db: &Path) {
         ..Body::default()
     };
     let host = all.join(" ");
-    save(&store, "2026-12-02T10:00:00Z", 1_796_205_600, "audit", &host, &new);
+    save(
+        &store,
+        "2026-12-02T10:00:00Z",
+        1_796_205_600,
+        "audit",
+        &host,
+        &new,
+    );
     let scan = Body {
         hosts: all
             .iter()
@@ -136,7 +150,14 @@ fn hostile_journal(db: &Path) {
             .collect(),
         ..Body::default()
     };
-    save(&store, "2026-12-02T11:00:00Z", 1_796_209_200, "scan", "web-1", &scan);
+    save(
+        &store,
+        "2026-12-02T11:00:00Z",
+        1_796_209_200,
+        "scan",
+        "web-1",
+        &scan,
+    );
     for (i, s) in all.iter().enumerate() {
         store
             .record(&NewAction {
@@ -225,7 +246,10 @@ fn tags(html: &str) -> Vec<String> {
 }
 
 fn check_dom(dom: &str) {
-    assert!(dom.contains("</section>"), "chromium rendered nothing: {dom}");
+    assert!(
+        dom.contains("</section>"),
+        "chromium rendered nothing: {dom}"
+    );
     let tags = tags(dom);
     assert!(
         !tags.iter().any(|t| t.starts_with("script")),
@@ -255,7 +279,10 @@ fn check_dom(dom: &str) {
     }
     // Bidi overrides and terminal escapes are gone.
     assert!(!dom.contains('\u{202e}') && !dom.contains('\u{1b}') && !dom.contains('\u{7}'));
-    assert!(!dom.contains("pwned"), "an OSC title sequence reached the page");
+    assert!(
+        !dom.contains("pwned"),
+        "an OSC title sequence reached the page"
+    );
 }
 
 #[test]
@@ -268,13 +295,7 @@ fn hostile_strings_stay_inert_in_a_real_browser() {
         let file = dir.join(format!("{name}.html"));
         let o = pw(
             &ns,
-            &[
-                "report",
-                "--lang",
-                lang,
-                "--html",
-                file.to_str().unwrap(),
-            ],
+            &["report", "--lang", lang, "--html", file.to_str().unwrap()],
         );
         assert!(o.status.success(), "{}", text(&o));
         let html = std::fs::read_to_string(&file).unwrap();
@@ -308,7 +329,12 @@ fn html_to_stdout_and_bad_input() {
     assert!(o.status.success(), "{}", text(&o));
     let o = pw(&ns, &["report", "--html", "-", "@2026-12-02"]);
     assert!(o.status.success(), "{}", text(&o));
-    for bad in [&["99"][..], &["@nonsense"], &["1", "2"], &["/nonexistent.xml"]] {
+    for bad in [
+        &["99"][..],
+        &["@nonsense"],
+        &["1", "2"],
+        &["/nonexistent.xml"],
+    ] {
         let mut args = vec!["report", "--html", "-"];
         args.extend_from_slice(bad);
         let o = pw(&ns, &args);
@@ -369,7 +395,10 @@ fn the_timeline_shows_a_listener_started_between_two_audits() {
     let live = String::from_utf8_lossy(&o.stdout);
     assert!(live.contains("<td>6379/tcp</td>"), "{live}");
     let c = changes(&live);
-    assert!(c.contains("#2 → live audit") && c.contains("Nothing changed."), "{c}");
+    assert!(
+        c.contains("#2 → live audit") && c.contains("Nothing changed."),
+        "{c}"
+    );
 }
 
 #[test]
@@ -380,11 +409,22 @@ fn a_baseline_that_accepts_every_finding_says_so() {
     listen(&mut ns, 6379);
     let o = pw(&ns, &["audit", "--netns", &name]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = pw(&ns, &["baseline", "accept", "--all", "--reason", "the lab's redis"]);
+    let o = pw(
+        &ns,
+        &["baseline", "accept", "--all", "--reason", "the lab's redis"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = pw(
         &ns,
-        &["audit", "--netns", &name, "--no-save", "--baseline", "--fail-on", "high"],
+        &[
+            "audit",
+            "--netns",
+            &name,
+            "--no-save",
+            "--baseline",
+            "--fail-on",
+            "high",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);

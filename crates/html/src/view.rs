@@ -381,7 +381,17 @@ fn action_view(lang: Lang, a: &Action) -> ActionView {
 /// (`portwarden close 20000/tcp,20001/tcp`).
 pub fn group(findings: Vec<FindingView>) -> Vec<FindingView> {
     use std::collections::HashMap;
-    type Key = (&'static str, String, String, String, String, String, String, String, String);
+    type Key = (
+        &'static str,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    );
     // The audit's texts name the port ("listens on 20001/tcp"): compared without it.
     let key = |f: &FindingView| -> Key {
         let port = f.door.split('/').next().unwrap_or_default();
@@ -549,7 +559,11 @@ pub fn build(i: &Inputs<'_>) -> Report {
     .map(|(r, n)| (r.label(lang).to_string(), n, risk_class(*r)))
     .collect();
     let exp_bars = vec![
-        (text(lang, "html-exposure-all"), exposure_counts[0], "exp-all"),
+        (
+            text(lang, "html-exposure-all"),
+            exposure_counts[0],
+            "exp-all",
+        ),
         (
             text(lang, "html-exposure-address"),
             exposure_counts[1],
@@ -574,6 +588,11 @@ pub fn build(i: &Inputs<'_>) -> Report {
         listeners_omitted,
         hosts,
         timeline: i.diffs.iter().map(|d| step_view(lang, d)).collect(),
-        actions: i.actions.iter().rev().map(|a| action_view(lang, a)).collect(),
+        actions: i
+            .actions
+            .iter()
+            .rev()
+            .map(|a| action_view(lang, a))
+            .collect(),
     }
 }

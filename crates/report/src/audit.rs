@@ -302,11 +302,19 @@ mod tests {
                 width: 100,
             };
             let t = text(&a, &st);
-            assert!(!t.contains("nothing risky") && !t.contains("没有危险"), "{t}");
+            assert!(
+                !t.contains("nothing risky") && !t.contains("没有危险"),
+                "{t}"
+            );
             assert!(t.contains(&n.to_string()), "{t}");
         }
         let t = text(&a, &Style::default());
-        assert!(t.contains(&format!("No new findings: all {n} findings are accepted by the baseline")), "{t}");
+        assert!(
+            t.contains(&format!(
+                "No new findings: all {n} findings are accepted by the baseline"
+            )),
+            "{t}"
+        );
         // Nothing accepted and nothing found: still "nothing risky".
         a.accepted = 0;
         assert!(text(&a, &Style::default()).contains("nothing risky"));
