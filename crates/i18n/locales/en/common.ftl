@@ -5,3 +5,6 @@ i18n-selftest = { $count ->
     [one] { $count } door, { $name }
    *[other] { $count } doors, { $name }
 }
+
+# Used by the catalog's own tests.
+i18n-label-selftest = label

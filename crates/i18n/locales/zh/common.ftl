@@ -2,3 +2,5 @@
 
 # 供消息目录自身的测试使用。
 i18n-selftest = { $count } 个端口，{ $name }
+
+i18n-label-selftest = 标签
