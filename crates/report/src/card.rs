@@ -56,7 +56,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
                 .find(|r| r.status == Status::Assigned)
                 .map(|r| with_detail(r.service, r.description, " — ", ""))
         })
-        .unwrap_or_else(|| st.t("unassigned", "未分配").to_string());
+        .unwrap_or_else(|| st.text("card-unassigned").to_string());
     let risk = c
         .risk()
         .map(|r| format!("  [{}]", st.risk(r)))
@@ -82,7 +82,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             });
         }
     }
-    field(&mut out, st, st.t("class", "类别"), &class);
+    field(&mut out, st, st.text("card-class"), &class);
     // IANA names per protocol.
     let mut iana = Vec::new();
     for p in Protocol::ALL {
@@ -109,11 +109,11 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         }
     }
     if iana.is_empty() {
-        iana.push(st.t("not registered", "未登记").to_string());
+        iana.push(st.text("card-not-registered").to_string());
     }
     for (i, line) in iana.iter().enumerate() {
         let label = if i == 0 {
-            st.t("IANA", "IANA 登记")
+            st.text("card-iana")
         } else {
             ""
         };
@@ -130,7 +130,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         field(
             &mut out,
             st,
-            st.t("open rank", "常见排名"),
+            st.text("card-open-rank"),
             &ranks.join("  "),
         );
     }
@@ -140,7 +140,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             field(
                 &mut out,
                 st,
-                st.t("entry", "条目"),
+                st.text("card-entry"),
                 &format!(
                     "{} {} ({})",
                     e.ports_label(),
@@ -152,42 +152,42 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             field(
                 &mut out,
                 st,
-                st.t("range", "范围"),
+                st.text("card-range"),
                 &format!("{} — {}", e.ports_label(), e.title.get(lang)),
             );
         }
-        field(&mut out, st, st.t("summary", "说明"), e.summary.get(lang));
+        field(&mut out, st, st.text("card-summary"), e.summary.get(lang));
         field(
             &mut out,
             st,
-            st.t("attackers", "攻击者关注"),
+            st.text("card-attackers"),
             e.attackers.get(lang),
         );
         if !e.malware.is_empty() {
             field(
                 &mut out,
                 st,
-                st.t("malware", "已知木马"),
+                st.text("card-malware"),
                 &e.malware.join(", "),
             );
         }
         field(
             &mut out,
             st,
-            st.t("risk", "风险"),
+            st.text("card-risk"),
             &format!("{} — {}", e.risk.label(lang), e.risk_reason.get(lang)),
         );
         field(
             &mut out,
             st,
-            st.t("advice", "建议"),
+            st.text("card-advice"),
             &format!("{} — {}", e.action.label(lang), e.advice.get(lang)),
         );
         if !e.references.is_empty() {
             field(
                 &mut out,
                 st,
-                st.t("references", "参考"),
+                st.text("card-references"),
                 &e.references.join(", "),
             );
         }
@@ -201,7 +201,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         field(
             &mut out,
             st,
-            st.t("threat intel", "威胁情报"),
+            st.text("card-threat-intel"),
             &rows.join("; "),
         );
     }
@@ -212,7 +212,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         .filter(|u| !u.is_empty())
         .collect();
     if let Some(u) = unauthorized.first() {
-        field(&mut out, st, st.t("IANA notes", "IANA 备注"), u);
+        field(&mut out, st, st.text("card-iana-notes"), u);
     }
     out
 }

@@ -15,16 +15,13 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     let mut out = String::new();
     out.push_str(&st.bold(&format!(
         "{} {}/{} — {} {}{}\n",
-        st.t("Plan: close", "计划：关闭"),
+        st.text("plan-plan-close"),
         p.port,
         p.transport,
-        st.t("by", "方式"),
+        st.text("plan-by"),
         p.how.as_str(),
         if p.how_is_default {
-            st.t(
-                " (default: the least destructive step that closes it from outside)",
-                "（默认：从外部关闭它的最温和的方式）",
-            )
+            st.text("plan-default-the-least-destructive-step-that")
         } else {
             ""
         }
@@ -32,20 +29,20 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.listeners.is_empty() {
         out.push_str(&format!(
             "  {}\n",
-            st.t("nothing listens on it now", "目前没有程序在监听它")
+            st.text("plan-nothing-listens-on-it-now")
         ));
     }
     for l in &p.listeners {
         out.push_str(&format!(
             "  {} {}\n",
-            st.t("listening on", "监听于"),
+            st.text("plan-listening-on"),
             l.local
         ));
     }
     for o in &p.owners {
         out.push_str(&format!(
             "  {} {} ({}){}: {}\n",
-            st.t("owner", "所属进程"),
+            st.text("plan-owner"),
             o.pid,
             terminal(&o.name),
             o.unit
@@ -58,15 +55,12 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.owners_hidden {
         out.push_str(&format!(
             "  {}\n",
-            st.t(
-                "some owners are hidden: run as root to see them",
-                "部分所属进程不可见：以 root 运行可看到"
-            )
+            st.text("plan-some-owners-are-hidden-run-as")
         ));
     }
     out.push_str(&format!(
         "  {}: {}\n",
-        st.t("connected clients now", "当前已连接的客户端"),
+        st.text("plan-connected-clients-now"),
         p.clients.len()
     ));
     for c in p.clients.iter().take(10) {
@@ -75,11 +69,11 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.clients.len() > 10 {
         out.push_str(&format!("    … {}\n", p.clients.len() - 10));
     }
-    out.push_str(&format!("  {}:\n", st.t("steps", "步骤")));
+    out.push_str(&format!("  {}:\n", st.text("plan-steps")));
     if p.steps.is_empty() {
         out.push_str(&format!(
             "    {}\n",
-            st.t("(nothing to do)", "（无需操作）")
+            st.text("plan-nothing-to-do")
         ));
     }
     let zh = st.lang == portwarden_kb::Lang::Zh;
@@ -118,10 +112,10 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
         let head = if force && r.overridable {
             st.paint(
                 "1;33",
-                st.t("overridden by --force:", "已用 --force 强制："),
+                st.text("plan-overridden-by-force"),
             )
         } else {
-            st.paint("1;31", st.t("refused:", "拒绝："))
+            st.paint("1;31", st.text("plan-refused"))
         };
         out.push_str(&format!(
             "  {} {}{}\n",
@@ -130,7 +124,7 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
             if r.overridable {
                 ""
             } else {
-                st.t(" (cannot be overridden)", "（不可强制）")
+                st.text("plan-cannot-be-overridden")
             }
         ));
     }
@@ -147,13 +141,13 @@ pub fn outcome(o: &Outcome, st: &Style) -> String {
     if !o.already_closed {
         out.push_str(&format!(
             "{} #{} — {} `portwarden open`\n",
-            st.t("recorded as action", "已记录为操作"),
+            st.text("plan-recorded-as-action"),
             o.action_id,
-            st.t("undo with", "撤销请用")
+            st.text("plan-undo-with")
         ));
     }
     if !o.verified {
-        out.push_str(st.t("warning: the port still answers\n", "警告：端口仍有响应\n"));
+        out.push_str(st.text("plan-warning-the-port-still-answers"));
     }
     out
 }
@@ -162,10 +156,7 @@ pub fn outcome(o: &Outcome, st: &Style) -> String {
 pub fn reopened(r: &[Reopened], st: &Style) -> String {
     if r.is_empty() {
         return st
-            .t(
-                "portwarden has done nothing to this port that could be undone\n",
-                "portwarden 没有对这个端口做过可以撤销的操作\n",
-            )
+            .text("plan-portwarden-has-done-nothing-to-this")
             .to_string();
     }
     let zh = st.lang == portwarden_kb::Lang::Zh;
@@ -179,15 +170,12 @@ pub fn reopened(r: &[Reopened], st: &Style) -> String {
 pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> String {
     let mut out = st.bold(&format!(
         "{} {port}/{protocol}\n",
-        st.t("Plan: open", "计划：重新打开")
+        st.text("plan-plan-open")
     ));
     if list.is_empty() {
         out.push_str(&format!(
             "  {}\n",
-            st.t(
-                "portwarden has done nothing to this port that could be undone",
-                "portwarden 没有对这个端口做过可以撤销的操作"
-            )
+            st.text("plan-portwarden-has-done-nothing-to-this-2")
         ));
         return out;
     }
@@ -259,17 +247,17 @@ fn summary_zh(s: &str) -> String {
 /// An action's state, in the reader's language.
 fn state(s: State, st: &Style) -> &'static str {
     match s {
-        State::Pending => st.t("pending", "进行中"),
-        State::Applied => st.t("applied", "已生效"),
-        State::Failed => st.t("failed", "失败"),
-        State::Interrupted => st.t("interrupted", "已中断"),
+        State::Pending => st.text("plan-pending"),
+        State::Applied => st.text("plan-applied"),
+        State::Failed => st.text("plan-failed"),
+        State::Interrupted => st.text("plan-interrupted"),
     }
 }
 
 /// The journal as a table.
 pub fn actions(list: &[Action], st: &Style) -> String {
     if list.is_empty() {
-        return st.t("the journal is empty\n", "操作记录为空\n").to_string();
+        return st.text("plan-the-journal-is-empty").to_string();
     }
     // Columns padded by display width, so Chinese headers and states stay aligned.
     let row = |cells: [&str; 7], what: &str| -> String {
@@ -293,14 +281,14 @@ pub fn actions(list: &[Action], st: &Style) -> String {
     let mut out = row(
         [
             "id",
-            st.t("when", "时间"),
-            st.t("user", "用户"),
-            st.t("port", "端口"),
-            st.t("how", "方式"),
-            st.t("state", "状态"),
-            st.t("undone", "已撤销"),
+            st.text("plan-when"),
+            st.text("plan-user"),
+            st.text("plan-port"),
+            st.text("plan-how"),
+            st.text("plan-state"),
+            st.text("plan-undone"),
         ],
-        st.t("what", "内容"),
+        st.text("plan-what"),
     );
     for a in list {
         let mut what = terminal(&if st.lang == portwarden_kb::Lang::Zh {

@@ -12,21 +12,18 @@ pub fn list_text(rows: &[SnapshotRow], st: &Style) -> String {
     if rows.is_empty() {
         return format!(
             "{}\n",
-            st.t(
-                "No snapshots yet (audit saves one when run as root; ls and scan with --save).",
-                "还没有快照（以 root 运行 audit 会自动保存；ls 和 scan 需加 --save）。"
-            )
+            st.text("history-no-snapshots-yet-audit-saves-one")
         );
     }
     let mut out = st.bold(&format!(
         "{:>5}  {:<20}  {:<5}  {:<20}  {:>9}  {:>8}  {}",
         "id",
-        st.t("time", "时间"),
-        st.t("kind", "类型"),
-        st.t("target", "目标"),
-        st.t("listeners", "监听"),
-        st.t("findings", "问题"),
-        st.t("host", "主机"),
+        st.text("history-time"),
+        st.text("history-kind"),
+        st.text("history-target"),
+        st.text("history-listeners"),
+        st.text("history-findings"),
+        st.text("history-host"),
     ));
     out.push('\n');
     for r in rows {
@@ -59,17 +56,17 @@ fn side(st: &Style, m: &portwarden_history::Meta) -> String {
         "{what} {} {} {} {}",
         m.kind.as_str(),
         terminal(&m.target),
-        st.t("at", "于"),
+        st.text("history-at"),
         terminal(&m.at)
     )
 }
 
 fn section_word(s: Section, st: &Style) -> &'static str {
     match s {
-        Section::Listener => st.t("listener", "监听"),
-        Section::Finding => st.t("finding", "问题"),
-        Section::Host => st.t("host", "主机"),
-        Section::Port => st.t("port", "端口"),
+        Section::Listener => st.text("history-listener"),
+        Section::Finding => st.text("history-finding"),
+        Section::Host => st.text("history-host"),
+        Section::Port => st.text("history-port"),
     }
 }
 
@@ -79,7 +76,7 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
     out.push_str(&format!("- {}\n", side(st, &d.old)));
     out.push_str(&format!("+ {}\n", side(st, &d.new)));
     if d.is_empty() {
-        out.push_str(st.t("\nNo changes.\n", "\n没有变化。\n"));
+        out.push_str(st.text("history-no-changes"));
         return out;
     }
     out.push('\n');
@@ -103,7 +100,7 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
         out.push_str(&st.paint(code, &line));
         out.push('\n');
         for f in &i.fields {
-            let blank = st.t("(none)", "（无）");
+            let blank = st.text("history-none");
             let old = if f.old.is_empty() {
                 blank.to_string()
             } else {
@@ -121,11 +118,11 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
     out.push_str(&format!(
         "\n{} {}, {} {}, {} {}\n",
         count(Sign::Added),
-        st.t("new", "新增"),
+        st.text("history-new"),
         count(Sign::Removed),
-        st.t("gone", "消失"),
+        st.text("history-gone"),
         count(Sign::Changed),
-        st.t("changed", "变化"),
+        st.text("history-changed"),
     ));
     out
 }
@@ -140,27 +137,24 @@ pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
     if rows.is_empty() {
         return format!(
             "{}\n",
-            st.t(
-                "The baseline is empty: accept a port or finding with `portwarden baseline accept`.",
-                "基线为空：用 `portwarden baseline accept` 接受一个端口或问题。"
-            )
+            st.text("history-the-baseline-is-empty-accept-a")
         );
     }
     let mut out = String::new();
     for r in rows {
         let expiry = match r.expires_unix {
-            None => st.t("never expires", "永不过期").to_string(),
+            None => st.text("history-never-expires").to_string(),
             Some(e) if e <= now => st.paint(
                 "1;31",
                 &format!(
                     "{} {}",
-                    st.t("EXPIRED", "已过期"),
+                    st.text("history-expired"),
                     portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
                 ),
             ),
             Some(e) => format!(
                 "{} {}",
-                st.t("expires", "过期于"),
+                st.text("history-expires"),
                 portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
             ),
         };
@@ -169,7 +163,7 @@ pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
             r.id,
             terminal(&r.key),
             expiry,
-            st.t("by", "由"),
+            st.text("history-by"),
             terminal(&r.user),
             terminal(&r.at),
             terminal(&r.reason)

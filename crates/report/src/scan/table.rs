@@ -38,10 +38,10 @@ fn fit(s: &str, cols: usize) -> String {
 
 fn state_label(s: PortState, st: &Style) -> String {
     let text = match s {
-        PortState::Open => st.t("open", "开放"),
-        PortState::Closed => st.t("closed", "关闭"),
-        PortState::Filtered => st.t("filtered", "过滤"),
-        PortState::OpenFiltered => st.t("open|filtered", "开放|过滤"),
+        PortState::Open => st.text("scan-table-open"),
+        PortState::Closed => st.text("scan-table-closed"),
+        PortState::Filtered => st.text("scan-table-filtered"),
+        PortState::OpenFiltered => st.text("scan-table-open-filtered"),
     };
     let code = match s {
         PortState::Open => "32",
@@ -65,7 +65,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
     let _ = writeln!(
         out,
         "{} {}",
-        st.t("Scan report for", "扫描结果："),
+        st.text("scan-table-scan-report-for"),
         st.bold(&host_title(h))
     );
     match h.status {
@@ -97,10 +97,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             let _ = writeln!(
                 out,
                 "{}",
-                st.t(
-                    "Host did not answer on any port (down or filtered).",
-                    "主机没有在任何端口上应答（离线或被过滤）。"
-                )
+                st.text("scan-table-host-did-not-answer-on-any")
             );
         }
     }
@@ -114,7 +111,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         let _ = writeln!(
             out,
             "{} {}",
-            st.t("Other addresses (not scanned):", "其他地址（未扫描）："),
+            st.text("scan-table-other-addresses-not-scanned"),
             others.join(" ")
         );
     }
@@ -172,17 +169,17 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         let _ = writeln!(
             out,
             "{}",
-            st.t("No open ports found.", "没有发现开放的端口。")
+            st.text("scan-table-no-open-ports-found")
         );
         return out;
     }
     let head = format!(
         "{}{}{}{}{}",
-        pad(st.t("PORT", "端口"), 10),
-        pad(st.t("STATE", "状态"), 9),
-        pad(st.t("SERVICE", "服务"), 18),
-        pad(st.t("RISK", "风险"), 9),
-        st.t("ADVICE", "建议")
+        pad(st.text("scan-table-port"), 10),
+        pad(st.text("scan-table-state"), 9),
+        pad(st.text("scan-table-service"), 18),
+        pad(st.text("scan-table-risk"), 9),
+        st.text("scan-table-advice")
     );
     let _ = writeln!(out, "{}", st.bold(&head));
     for p in &h.ports {
@@ -217,7 +214,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                 .unwrap_or_default();
             let mut line = format!(
                 "  ↳ {}: {}{}",
-                st.t("identified", "识别为"),
+                st.text("scan-table-identified"),
                 super::service_with_tunnel(p, '/'),
                 product
             );
@@ -249,12 +246,12 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         for f in &p.findings {
-            let label = st.t("finding", "发现");
+            let label = st.text("scan-table-finding");
             let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&f.detail));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(b) = &p.banner {
-            let label = st.t("banner", "横幅");
+            let label = st.text("scan-table-banner");
             let line = banner_line(&b.0, width.saturating_sub(14).max(20));
             let _ = writeln!(out, "  {} {}", st.dim(&format!("↳ {label}:")), line);
         }
@@ -285,7 +282,7 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
             "{}",
             st.paint(
                 "33",
-                st.t("Interrupted: results are partial.", "已中断：结果不完整。")
+                st.text("scan-table-interrupted-results-are-partial")
             )
         );
     }
