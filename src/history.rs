@@ -334,22 +334,21 @@ pub fn apply_baseline(
                 continue;
             }
             baseline::Verdict::New => None,
-            baseline::Verdict::Changed(id) => Some((
-                format!("changed since baseline acceptance #{id}"),
-                format!("自基线接受 #{id} 以来有变化"),
+            baseline::Verdict::Changed(id) => Some(portwarden_i18n::msg!(
+                "audit-baseline-changed",
+                id = id.to_string()
             )),
-            baseline::Verdict::Expired(id) => Some((
-                format!("baseline acceptance #{id} expired"),
-                format!("基线接受 #{id} 已过期"),
+            baseline::Verdict::Expired(id) => Some(portwarden_i18n::msg!(
+                "audit-baseline-expired",
+                id = id.to_string()
             )),
         };
-        if let Some((en, zh)) = remark {
+        if let Some(remark) = remark {
             f.note = Some(match f.note.take() {
-                Some(n) => portwarden_audit::Text2 {
-                    en: format!("{en}; {}", n.en),
-                    zh: format!("{zh}；{}", n.zh),
-                },
-                None => portwarden_audit::Text2 { en, zh },
+                Some(note) => {
+                    portwarden_i18n::msg!("audit-baseline-note", remark = remark, note = note)
+                }
+                None => remark,
             });
         }
         keep.push(f);

@@ -64,6 +64,13 @@ pub struct Text {
     pub zh: &'static str,
 }
 
+/// Curated texts go into catalog messages as arguments that carry every language.
+impl From<Text> for portwarden_i18n::Arg {
+    fn from(t: Text) -> portwarden_i18n::Arg {
+        portwarden_i18n::Arg::local([(Lang::En, t.en), (Lang::Zh, t.zh)])
+    }
+}
+
 impl Text {
     /// The text in `lang`.
     pub fn get(&self, lang: Lang) -> &'static str {

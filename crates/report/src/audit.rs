@@ -121,14 +121,14 @@ pub fn text(a: &Audit, st: &Style) -> String {
             st.dim(st.text("audit-text-who")),
             terminal(&who)
         ));
-        let mut parts = vec![(st.text("audit-text-why"), f.why.get(st.lang))];
+        let mut parts = vec![(st.text("audit-text-why"), st.msg(&f.why))];
         if let Some(n) = &f.note {
-            parts.push((st.text("audit-text-note"), n.get(st.lang)));
+            parts.push((st.text("audit-text-note"), st.msg(n)));
         }
-        parts.push((st.text("audit-text-do"), f.action.get(st.lang)));
+        parts.push((st.text("audit-text-do"), st.msg(&f.action)));
         for (label, body) in parts {
             // Paths and names in the texts come from processes' command lines.
-            let body = terminal(body);
+            let body = terminal(&body);
             let body = body.as_str();
             let opts = textwrap::Options::new(width)
                 .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
@@ -329,7 +329,11 @@ mod tests {
         assert!(out.contains("owner not visible"), "{out}");
         // A config path from a command line reaches the text escaped.
         let mut a = fixture();
-        a.findings[0].action.en.push_str(" \u{1b}[31mred");
+        a.findings[0].action = portwarden_i18n::msg!(
+            "audit-advice-config",
+            advice = a.findings[0].action.clone(),
+            conf = "\u{1b}[31mred"
+        );
         assert!(!text(&a, &style(Lang::En)).contains('\u{1b}'));
         insta::assert_snapshot!("audit_owner_en", out);
         insta::assert_snapshot!("audit_owner_zh", text(&fixture(), &style(Lang::Zh)));
