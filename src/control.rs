@@ -30,10 +30,9 @@ fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> 
     Ok(store)
 }
 
-fn print_notes(notes: &[portwarden_control::Text], style: &portwarden_report::Style) {
-    let zh = style.lang == portwarden_kb::Lang::Zh;
+fn print_notes(notes: &[portwarden_i18n::Msg], style: &portwarden_report::Style) {
     for n in notes {
-        eprintln!("portwarden: {}", terminal(n.get(zh)));
+        eprintln!("portwarden: {}", terminal(&style.msg(n)));
     }
 }
 

@@ -150,6 +150,13 @@ impl Msg {
     }
 }
 
+/// English, for logs, errors and debugging; people get [`format`] in their language.
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(Lang::En, self))
+    }
+}
+
 /// Builds a [`Msg`]: `msg!("scan-done", hosts = 3, ports = 1000)`.
 #[macro_export]
 macro_rules! msg {
@@ -266,6 +273,11 @@ pub fn every_lang_opt<S: serde::Serializer>(m: &Option<Msg>, s: S) -> Result<S::
         Some(m) => every_lang(m, s),
         None => s.serialize_none(),
     }
+}
+
+/// Serialises messages as their English texts (JSON outputs that carried strings).
+pub fn english_all<S: serde::Serializer>(m: &[Msg], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(m.iter().map(|m| format(Lang::En, m)))
 }
 
 /// Serialises a message as its English text (JSON outputs that carried one string).

@@ -31,3 +31,15 @@ plan-how = how
 plan-state = state
 plan-undone = undone
 plan-what = what
+
+# Plan steps, undo plans, journal summaries.
+plan-step-terminate = SIGTERM { $pid } ({ $name }), SIGKILL if it is still there after the timeout
+plan-step-persist = write { $path } and include it from /etc/nftables.conf
+plan-step-drop-connection = drop connection { $remote } -> { $local }
+plan-undo-delete-rule = delete the firewall rule ({ $rule })
+plan-undo-delete-rule-and-rewrite = delete the firewall rule ({ $rule }) and rewrite { $file }
+plan-undo-irreversible = nothing can be undone (a stopped process is not started again); the action is marked undone
+plan-summary-firewall = firewall: { $rule }
+plan-summary-stopped-unit = stopped and disabled { $unit }
+plan-summary-stopped-processes = stopped { $count } process(es) owning { $port }
+plan-summary-dropped = dropped { $count } connection(s) to { $port }

@@ -31,3 +31,15 @@ plan-how = 方式
 plan-state = 状态
 plan-undone = 已撤销
 plan-what = 内容
+
+# 计划步骤、撤销计划、操作记录摘要。
+plan-step-terminate = 向 { $pid }（{ $name }）发送 SIGTERM，超时后仍在则发送 SIGKILL
+plan-step-persist = 写入 { $path } 并在 /etc/nftables.conf 中引用它
+plan-step-drop-connection = 断开连接 { $remote } -> { $local }
+plan-undo-delete-rule = 删除防火墙规则（{ $rule }）
+plan-undo-delete-rule-and-rewrite = 删除防火墙规则（{ $rule }）并重写 { $file }
+plan-undo-irreversible = 无法撤销（被停止的进程不会被重新启动）；该操作会被标记为已撤销
+plan-summary-firewall = 防火墙：{ $rule }
+plan-summary-stopped-unit = 已停止并禁用 { $unit }
+plan-summary-stopped-processes = 已停止占用 { $port } 的 { $count } 个进程
+plan-summary-dropped = 已断开到 { $port } 的 { $count } 个连接
