@@ -80,10 +80,7 @@ fn parse_keep(s: &str) -> Result<Keep, String> {
 fn parse_text(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(format!(
-            "{:?} must be 1 to 200 characters",
-            ui::one_line_error(s)
-        ));
+        return Err(crate::ui::say(&portwarden_i18n::msg!("cli-history-text-length", value = format!("{:?}", ui::one_line_error(s)))));
     }
     Ok(t.to_string())
 }
@@ -262,7 +259,10 @@ pub fn save_audit(
                 Failure::Runtime(e) => format!("{e:#}"),
                 Failure::Usage(m) => m,
             };
-            eprintln!("portwarden: note: the audit was not saved in the history ({why}); --no-save skips saving");
+            eprintln!(
+                "portwarden: {}",
+                crate::ui::say(&portwarden_i18n::msg!("cli-history-note-not-saved", why = why))
+            );
             Ok(())
         }
         Err(e) => Err(e),
@@ -355,14 +355,10 @@ pub fn apply_baseline(
     }
     report.findings = keep;
     if hidden > 0 {
-        match lang {
-            portwarden_kb::Lang::En => eprintln!(
-                "portwarden: baseline: {hidden} accepted finding(s) not shown (portwarden baseline list)"
-            ),
-            portwarden_kb::Lang::Zh => {
-                eprintln!("portwarden: 基线：{hidden} 个已接受的问题未显示（portwarden baseline list）")
-            }
-        }
+        eprintln!(
+            "portwarden: {}",
+            portwarden_i18n::tr!(lang, "cli-history-baseline-hidden", count = hidden)
+        );
     }
     Ok(())
 }
@@ -386,7 +382,7 @@ pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
             .map_err(runtime)?;
         eprintln!(
             "portwarden: {n} {}",
-            style.t("snapshot(s) deleted", "个快照已删除")
+            style.text("cli-history-snapshot-s-deleted")
         );
     }
     let rows = match open_ro()? {
@@ -424,10 +420,7 @@ fn parse_side(s: &str) -> Result<Side, Failure> {
     if p.exists() {
         return Ok(Side::File(p.to_path_buf()));
     }
-    Err(Failure::Usage(format!(
-        "{:?} is not a snapshot id, an @time or an existing file",
-        ui::one_line_error(s)
-    )))
+    Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-bad-side", value = format!("{:?}", ui::one_line_error(s))))))
 }
 
 fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
@@ -437,7 +430,7 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     // A FIFO would block the open, a device never end: only regular files (looked at
     // before opening; the open is non-blocking in case it was swapped meanwhile).
     if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-not-a-regular-file", shown = shown.to_string()))));
     }
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -445,17 +438,14 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
         .open(p)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-not-a-regular-file", shown = shown.to_string()))));
     }
     let mut bytes = Vec::new();
     f.take(MAX_XML + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if bytes.len() as u64 > MAX_XML {
-        return Err(Failure::Usage(format!(
-            "{shown}: larger than {} MiB",
-            MAX_XML >> 20
-        )));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-file-too-large", shown = shown.to_string(), mib = (MAX_XML >> 20).to_string()))));
     }
     let text = String::from_utf8_lossy(&bytes);
     let run = nmap::parse(&text).map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
@@ -478,10 +468,10 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
 
 fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
     let (row, body) = store.snapshot(id).map_err(runtime)?.ok_or_else(|| {
-        Failure::Usage(format!("there is no snapshot #{id} (portwarden history)"))
+        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-such-snapshot", id = id.to_string())))
     })?;
     let body: Body = serde_json::from_str(&body)
-        .map_err(|e| runtime(format!("snapshot #{id} cannot be read: {e}")))?;
+        .map_err(|e| runtime(crate::ui::say(&portwarden_i18n::msg!("cli-history-snapshot-cannot-be-read", id = id.to_string(), error = e.to_string()))))?;
     Ok((meta_of(&row)?, body))
 }
 
@@ -492,7 +482,7 @@ fn meta_of(row: &SnapshotRow) -> Result<Meta, Failure> {
         host: row.host.clone(),
         command: row.command.clone(),
         kind: Kind::parse(&row.kind)
-            .ok_or_else(|| runtime(format!("snapshot #{} has unknown kind", row.id)))?,
+            .ok_or_else(|| runtime(crate::ui::say(&portwarden_i18n::msg!("cli-history-snapshot-has-unknown-kind", id = row.id.to_string()))))?,
         target: row.target.clone(),
     })
 }
@@ -522,7 +512,7 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         .any(|s| !matches!(s, Some(Side::File(_))));
     let store = if needs_store {
         Some(open_ro()?.ok_or_else(|| {
-            Failure::Usage("there are no snapshots yet (portwarden history)".into())
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshots-see-history")))
         })?)
     } else {
         None
@@ -551,7 +541,9 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
     let what = || {
         format!(
             "{} {}",
-            kind.as_deref().unwrap_or("any kind"),
+            kind.clone().unwrap_or_else(|| crate::ui::say(&portwarden_i18n::Msg::new(
+                "cli-history-any-kind"
+            ))),
             target.as_deref().unwrap_or("")
         )
     };
@@ -562,11 +554,7 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
             Side::At(t) => {
                 let t = i64::try_from(*t).unwrap_or(i64::MAX);
                 let r = group.iter().rev().find(|r| r.at_unix <= t).ok_or_else(|| {
-                    Failure::Usage(format!(
-                        "no {} snapshot taken by {}",
-                        what().trim(),
-                        when::rfc3339(u64::try_from(t).unwrap_or(0))
-                    ))
+                    Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshot-by", what = what().trim().to_string(), time = when::rfc3339(u64::try_from(t).unwrap_or(0)).to_string())))
                 })?;
                 load_snapshot(store_ref(&store)?, r.id)
             }
@@ -576,23 +564,17 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         (Some(o), Some(n)) => (resolve(o)?, resolve(n)?),
         (Some(o), None) => {
             if matches!(o, Side::File(_)) {
-                return Err(Failure::Usage(
-                    "diff of a file needs a second file or snapshot to compare it with".into(),
-                ));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-diff-of-a-file-needs-a"))));
             }
             let newest = group.last().ok_or_else(|| {
-                Failure::Usage(format!("no {} snapshot to compare with", what().trim()))
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshot-to-compare-with", what = what().trim().to_string())))
             })?;
             (resolve(o)?, load_snapshot(store_ref(&store)?, newest.id)?)
         }
         _ => {
             let n = group.len();
             if n < 2 {
-                return Err(Failure::Usage(format!(
-                    "need two {} snapshots to compare, there {} {n} (portwarden history)",
-                    what().trim(),
-                    if n == 1 { "is" } else { "are" }
-                )));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-need-two", what = what().trim().to_string(), n = n))));
             }
             let s = store_ref(&store)?;
             (
@@ -616,7 +598,7 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
 
 fn store_ref(s: &Option<Store>) -> Result<&Store, Failure> {
     s.as_ref()
-        .ok_or_else(|| Failure::Usage("there are no snapshots yet".into()))
+        .ok_or_else(|| Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-there-are-no-snapshots-yet"))))
 }
 
 fn user() -> String {
@@ -657,10 +639,7 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
             if missing.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {
-                Err(Failure::Usage(format!(
-                    "no live acceptance with id {} (portwarden baseline list)",
-                    missing.join(", ")
-                )))
+                Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-live-acceptance", join = missing.join(", ").to_string()))))
             }
         }
     }
@@ -669,9 +648,7 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
 fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     let reason = a.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Failure::Usage(
-            "--reason must say why, in 1 to 500 characters".into(),
-        ));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-reason-must-say-why-in-1"))));
     }
     let keys = a
         .what
@@ -712,9 +689,7 @@ fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     };
     if a.all {
         if findings.is_empty() {
-            return Err(Failure::Usage(
-                "no saved audit with findings to accept (run portwarden audit as root, or with --save, first)".into(),
-            ));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-saved-audit"))));
         }
         for f in &findings {
             push(f.id.clone(), Some(f));

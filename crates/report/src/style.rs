@@ -60,14 +60,6 @@ impl Style {
         portwarden_i18n::label(self.lang, id)
     }
 
-    /// Picks the English or Chinese form of a label (being replaced by [`Style::text`]).
-    pub fn t(&self, en: &'static str, zh: &'static str) -> &'static str {
-        match self.lang {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
-    }
-
     /// A catalog message in the chosen language.
     pub fn msg(&self, m: &portwarden_i18n::Msg) -> String {
         portwarden_i18n::format(self.lang, m)

@@ -8,3 +8,6 @@ i18n-selftest = { $count ->
 
 # Used by the catalog's own tests.
 i18n-label-selftest = label
+
+# Between the items of a list.
+list-separator = ,{" "}

@@ -4,3 +4,6 @@
 i18n-selftest = { $count } 个端口，{ $name }
 
 i18n-label-selftest = 标签
+
+# 列表各项之间。
+list-separator = 、
