@@ -289,23 +289,13 @@ pub fn plan(
                         .iter()
                         .map(|o| format!("{} ({})", o.pid, o.name))
                         .collect();
-                    let list = list
-                        .into_iter()
-                        .map(|o| Arg::from(msg!("control-list-item", item = o)))
-                        .fold(Arg::from(""), |acc, item| {
-                            if acc == Arg::from("") {
-                                item
-                            } else {
-                                Arg::from(msg!("control-list-join", first = acc, next = item))
-                            }
-                        });
                     refuse(
                         msg!(
                             "control-processes-share-port",
                             count = distinct.to_string(),
                             port = port.to_string(),
                             transport = transport.to_string(),
-                            list = list
+                            list = Arg::List(list)
                         ),
                         false,
                     );

@@ -63,6 +63,8 @@ pub enum Arg {
     Str(String),
     /// Another message, formatted in the same language (sentences built of parts).
     Msg(Box<Msg>),
+    /// Items joined with the language's list separator (`a, b` / `a、b`).
+    List(Vec<String>),
     /// A text that exists in several languages already (curated knowledge-base data):
     /// the reader's language, else English.
     Local(BTreeMap<Lang, String>),
@@ -219,6 +221,7 @@ fn render(b: &FluentBundle<FluentResource>, lang: Lang, msg: &Msg) -> Option<Str
             Arg::Int(n) => FluentValue::from(*n),
             Arg::Str(s) => FluentValue::from(s.as_str()),
             Arg::Msg(m) => FluentValue::from(format(lang, m)),
+            Arg::List(items) => FluentValue::from(join(lang, items)),
             Arg::Local(t) => FluentValue::from(
                 t.get(&lang)
                     .or_else(|| t.get(&Lang::En))
@@ -240,6 +243,16 @@ pub fn format(lang: Lang, msg: &Msg) -> String {
         .and_then(|b| render(b, lang, msg))
         .or_else(|| bundle(Lang::En).and_then(|b| render(b, lang, msg)))
         .unwrap_or_else(|| format!("[{}]", msg.id))
+}
+
+/// Items joined with the list separator of `lang` (`list-separator`: `, ` or `、`).
+pub fn join<S: AsRef<str>>(lang: Lang, items: &[S]) -> String {
+    let sep = label(lang, "list-separator");
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// A message without arguments in `lang`, as a `&'static str` for labels and headers
@@ -456,6 +469,9 @@ mod tests {
         assert_eq!(format(Lang::En, &local), "2 doors, door");
         assert_eq!(format(Lang::Zh, &local), "2 个端口，门");
         assert_eq!(label(Lang::Zh, "i18n-label-selftest"), "标签");
+        let list = msg!("i18n-selftest", count = 2, name = Arg::List(vec!["a".into(), "b".into()]));
+        assert_eq!(format(Lang::En, &list), "2 doors, a, b");
+        assert_eq!(format(Lang::Zh, &list), "2 个端口，a、b");
         let j = serde_json::to_string(&outer).unwrap_or_default();
         let back: Msg = serde_json::from_str(&j).unwrap_or_else(|_| Msg::new("bad"));
         assert_eq!(back, outer);
