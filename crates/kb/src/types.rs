@@ -159,14 +159,16 @@ impl Risk {
 
     /// The level's name in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, r) => r.as_str(),
-            (Lang::Zh, Risk::Info) => "信息",
-            (Lang::Zh, Risk::Low) => "低",
-            (Lang::Zh, Risk::Medium) => "中",
-            (Lang::Zh, Risk::High) => "高",
-            (Lang::Zh, Risk::Critical) => "严重",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                Risk::Info => "risk-info",
+                Risk::Low => "risk-low",
+                Risk::Medium => "risk-medium",
+                Risk::High => "risk-high",
+                Risk::Critical => "risk-critical",
+            },
+        )
     }
 
     /// Parses a level name (English, any case).
@@ -201,12 +203,14 @@ impl Action {
 
     /// The action's name in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, a) => a.as_str(),
-            (Lang::Zh, Action::Keep) => "保留",
-            (Lang::Zh, Action::Restrict) => "限制",
-            (Lang::Zh, Action::Close) => "关闭",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                Action::Keep => "action-keep",
+                Action::Restrict => "action-restrict",
+                Action::Close => "action-close",
+            },
+        )
     }
 }
 
@@ -302,13 +306,13 @@ impl PortClass {
 
     /// The class's name in `lang`, with its range.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, PortClass::WellKnown) => "well-known (0-1023)",
-            (Lang::En, PortClass::Registered) => "registered (1024-49151)",
-            (Lang::En, PortClass::Dynamic) => "dynamic/private (49152-65535)",
-            (Lang::Zh, PortClass::WellKnown) => "公认端口（0-1023）",
-            (Lang::Zh, PortClass::Registered) => "注册端口（1024-49151）",
-            (Lang::Zh, PortClass::Dynamic) => "动态/私有端口（49152-65535）",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                PortClass::WellKnown => "port-class-well-known",
+                PortClass::Registered => "port-class-registered",
+                PortClass::Dynamic => "port-class-dynamic",
+            },
+        )
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::sanitize::terminal;
 use crate::Style;
+use portwarden_i18n::msg;
 use portwarden_kb::{PortCard, Protocol, Status};
 use unicode_width::UnicodeWidthStr;
 
@@ -71,15 +72,17 @@ pub fn render(c: &PortCard, st: &Style) -> String {
     if let (Some(inside), Some(r)) = (c.in_ephemeral_range, c.ephemeral_range) {
         let dynamic = c.class == portwarden_kb::PortClass::Dynamic;
         if inside {
-            class.push_str(&match st.lang {
-                portwarden_kb::Lang::En => format!("; inside this host's ephemeral range {}-{}, so outgoing connections may use it briefly", r.start, r.end),
-                portwarden_kb::Lang::Zh => format!("；位于本机临时端口范围 {}-{} 内，对外连接可能短暂占用它", r.start, r.end),
-            });
+            class.push_str(&st.msg(&msg!(
+                "card-inside-ephemeral-range",
+                start = r.start.to_string(),
+                end = r.end.to_string()
+            )));
         } else if dynamic && r.differs_from_iana() {
-            class.push_str(&match st.lang {
-                portwarden_kb::Lang::En => format!("; but this host hands out ephemeral ports from {}-{}, not IANA's 49152-65535, so a listener here is a deliberate choice", r.start, r.end),
-                portwarden_kb::Lang::Zh => format!("；但本机的临时端口范围是 {}-{}，而不是 IANA 规定的 49152-65535，所以这里的监听是有意设置的", r.start, r.end),
-            });
+            class.push_str(&st.msg(&msg!(
+                "card-ephemeral-range-differs",
+                start = r.start.to_string(),
+                end = r.end.to_string()
+            )));
         }
     }
     field(&mut out, st, st.text("card-class"), &class);

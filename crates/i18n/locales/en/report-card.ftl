@@ -15,3 +15,5 @@ card-advice = advice
 card-references = references
 card-threat-intel = threat intel
 card-iana-notes = IANA notes
+card-inside-ephemeral-range = ; inside this host's ephemeral range { $start }-{ $end }, so outgoing connections may use it briefly
+card-ephemeral-range-differs = ; but this host hands out ephemeral ports from { $start }-{ $end }, not IANA's 49152-65535, so a listener here is a deliberate choice

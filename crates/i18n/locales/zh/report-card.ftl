@@ -15,3 +15,5 @@ card-advice = 建议
 card-references = 参考
 card-threat-intel = 威胁情报
 card-iana-notes = IANA 备注
+card-inside-ephemeral-range = ；位于本机临时端口范围 { $start }-{ $end } 内，对外连接可能短暂占用它
+card-ephemeral-range-differs = ；但本机的临时端口范围是 { $start }-{ $end }，而不是 IANA 规定的 49152-65535，所以这里的监听是有意设置的

@@ -313,7 +313,96 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::pad;
+    use super::{pad, render};
+    use crate::Style;
+    use portwarden_kb::{Lang, Protocol};
+    use portwarden_scan::{
+        HostResult, HostStats, HostStatus, Identified, PortResult, Reason, ScanReport, ScanStats,
+        Timestamp, TlsInfo,
+    };
+    use std::time::Duration;
+
+    /// Two hosts: one up with an identified off-port service behind TLS and hidden closed
+    /// and filtered ports, one down.
+    fn fixture(interrupted: bool) -> ScanReport {
+        let mut web = PortResult::with_protocol(Protocol::Tcp, 8443, Reason::SynAck, None);
+        web.identified = Some(Identified {
+            name: "http",
+            product: Some("nginx".into()),
+            version: Some("1.22.1".into()),
+            tunnel: Some("ssl"),
+            tls: Some(TlsInfo {
+                version: Some("TLSv1.3".into()),
+                alpn: Some("h2".into()),
+                subject: Some("CN=example.test".into()),
+                issuer: Some("CN=example.test".into()),
+                not_after: Some("2027-01-01".into()),
+                ..TlsInfo::default()
+            }),
+            off_port: true,
+            usual_port: Some(443),
+            ..Identified::default()
+        });
+        let ssh = PortResult::with_protocol(Protocol::Tcp, 22, Reason::SynAck, None);
+        let up = HostResult {
+            target: "198.18.0.2".into(),
+            addr: "198.18.0.2".parse().unwrap_or(std::net::IpAddr::from([198, 18, 0, 2])),
+            hostname: None,
+            resolved: Vec::new(),
+            status: HostStatus::Up,
+            ports: vec![ssh, web],
+            stats: HostStats {
+                open: 2,
+                closed: 990,
+                closed_not_shown: 990,
+                filtered: 8,
+                filtered_not_shown: 8,
+                min_rtt_us: Some(120),
+                ..HostStats::default()
+            },
+            parts: Vec::new(),
+        };
+        let mut down = up.clone();
+        down.target = "198.18.0.3".into();
+        down.addr = "198.18.0.3".parse().unwrap_or(std::net::IpAddr::from([198, 18, 0, 3]));
+        down.status = HostStatus::Down;
+        down.ports.clear();
+        down.stats = HostStats::default();
+        ScanReport {
+            scanner: "portwarden test".into(),
+            args: String::new(),
+            scan_type: "connect",
+            protocol: Protocol::Tcp,
+            ports: "1-1000".into(),
+            started: Timestamp(0),
+            finished: Timestamp(1500),
+            elapsed: Duration::from_millis(1500),
+            interrupted,
+            hosts: vec![up, down],
+            stats: ScanStats {
+                hosts: 2,
+                hosts_up: 1,
+                ports_per_host: 1000,
+                open: 2,
+                ..ScanStats::default()
+            },
+            scans: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scan_table_snapshots_in_both_languages() {
+        for (lang, name) in [(Lang::En, "scan_table_en"), (Lang::Zh, "scan_table_zh")] {
+            let st = Style {
+                lang,
+                color: false,
+                width: 100,
+            };
+            let mut out = render(&fixture(false), &st);
+            out.push_str(&render(&fixture(true), &st));
+            insta::assert_snapshot!(name, out);
+        }
+    }
 
     #[test]
     fn columns_never_run_together() {
