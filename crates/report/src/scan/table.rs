@@ -5,6 +5,7 @@
 use super::{advice, banner_line, service_label};
 use crate::sanitize::terminal;
 use crate::Style;
+use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_scan::{HostResult, HostStatus, PortState, ScanReport};
 use std::fmt::Write as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -84,14 +85,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                     }
                 })
                 .unwrap_or_else(|| "?".into());
-            match st.lang {
-                portwarden_kb::Lang::Zh => {
-                    let _ = writeln!(out, "主机在线（延迟 {lat} 秒）。");
-                }
-                portwarden_kb::Lang::En => {
-                    let _ = writeln!(out, "Host is up ({lat}s latency).");
-                }
-            }
+            let _ = writeln!(out, "{}", st.msg(&msg!("scan-table-host-up", latency = lat)));
         }
         HostStatus::Down => {
             let _ = writeln!(
@@ -119,49 +113,45 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         // A combined run (-sS -sU): one line per state and protocol, as nmap prints.
         for x in h.hidden("", portwarden_kb::Protocol::Tcp) {
             let (n, proto) = (x.count, x.protocol);
-            let (en, zh) = match x.state {
-                PortState::Closed => ("closed", "个关闭的"),
-                PortState::Filtered => ("filtered", "个被过滤的"),
-                _ => ("open|filtered", "个开放|过滤的"),
-            };
-            match st.lang {
-                portwarden_kb::Lang::Zh => {
-                    let _ = writeln!(out, "未显示：{n} {zh} {proto} 端口（{}）", x.reason);
-                }
-                portwarden_kb::Lang::En => {
-                    let _ = writeln!(out, "Not shown: {n} {en} {proto} ports ({})", x.reason);
-                }
-            }
+            let state = Msg::new(match x.state {
+                PortState::Closed => "scan-table-hidden-closed",
+                PortState::Filtered => "scan-table-hidden-filtered",
+                _ => "scan-table-hidden-open-filtered",
+            });
+            let line = msg!(
+                "scan-table-not-shown-proto",
+                count = n.to_string(),
+                state = state,
+                protocol = proto.to_string(),
+                reason = x.reason
+            );
+            let _ = writeln!(out, "{}", st.msg(&line));
         }
     } else {
-        for (n, en, zh) in [
-            (h.stats.closed_not_shown, "closed ports", "个关闭的端口"),
-            (
-                h.stats.filtered_not_shown,
-                "filtered ports",
-                "个被过滤的端口",
-            ),
+        for (n, what) in [
+            (h.stats.closed_not_shown, "scan-table-hidden-closed-ports"),
+            (h.stats.filtered_not_shown, "scan-table-hidden-filtered-ports"),
             (
                 h.stats.open_filtered_not_shown,
-                "open|filtered ports",
-                "个开放|过滤的端口",
+                "scan-table-hidden-open-filtered-ports",
             ),
         ] {
             if n > 0 {
                 // Filtered by a local error (no source address, no route): say which,
                 // as nmap names the reason of the ports it does not show.
                 let why = match h.stats.filtered_reason {
-                    Some(r) if en == "filtered ports" => format!(" ({})", r.as_str()),
-                    _ => String::new(),
+                    Some(r) if what == "scan-table-hidden-filtered-ports" => {
+                        Arg::from(msg!("scan-table-hidden-reason", reason = r.as_str()))
+                    }
+                    _ => Arg::from(""),
                 };
-                match st.lang {
-                    portwarden_kb::Lang::Zh => {
-                        let _ = writeln!(out, "未显示：{n} {zh}{why}");
-                    }
-                    portwarden_kb::Lang::En => {
-                        let _ = writeln!(out, "Not shown: {n} {en}{why}");
-                    }
-                }
+                let line = msg!(
+                    "scan-table-not-shown",
+                    count = n.to_string(),
+                    what = Msg::new(what),
+                    why = why
+                );
+                let _ = writeln!(out, "{}", st.msg(&line));
             }
         }
     }
@@ -220,29 +210,20 @@ pub fn host(h: &HostResult, st: &Style) -> String {
             );
             if id.off_port {
                 let usual = id.usual_port.map(|u| u.to_string()).unwrap_or_default();
-                match st.lang {
-                    portwarden_kb::Lang::Zh => {
-                        let _ = write!(line, " — 服务不在它自己的端口上（通常是 {usual}）");
-                    }
-                    portwarden_kb::Lang::En => {
-                        let _ = write!(
-                            line,
-                            " — service on a port that is not its own (usually {usual})"
-                        );
-                    }
-                }
+                line.push_str(&st.msg(&msg!("scan-table-off-port", usual = usual)));
             }
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(tls) = p.identified.as_ref().and_then(|i| i.tls.as_ref()) {
-            let line = format!(
-                "  ↳ tls: {} {}, subject {}, issuer {}, until {}",
-                tls.version.as_deref().unwrap_or("?"),
-                tls.alpn.as_deref().unwrap_or(""),
-                terminal(tls.subject.as_deref().unwrap_or("?")),
-                terminal(tls.issuer.as_deref().unwrap_or("?")),
-                tls.not_after.as_deref().unwrap_or("?"),
+            let tls = msg!(
+                "scan-table-tls",
+                version = tls.version.as_deref().unwrap_or("?"),
+                alpn = tls.alpn.as_deref().unwrap_or(""),
+                subject = terminal(tls.subject.as_deref().unwrap_or("?")),
+                issuer = terminal(tls.issuer.as_deref().unwrap_or("?")),
+                until = tls.not_after.as_deref().unwrap_or("?")
             );
+            let line = format!("  ↳ {}", st.msg(&tls));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         for f in &p.findings {
@@ -287,27 +268,15 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
         );
     }
     let secs = r.elapsed.as_secs_f64();
-    match st.lang {
-        portwarden_kb::Lang::Zh => {
-            let _ = writeln!(
-                out,
-                "扫描完成：{} 台主机（{} 台在线），每台 {} 个端口，发现 {} 个开放端口，用时 {secs:.2} 秒。",
-                r.stats.hosts, r.stats.hosts_up, r.stats.ports_per_host, r.stats.open
-            );
-        }
-        portwarden_kb::Lang::En => {
-            let _ = writeln!(
-                out,
-                "Scanned {} host{} ({} up), {} port{} each: {} open, in {secs:.2} s.",
-                r.stats.hosts,
-                if r.stats.hosts == 1 { "" } else { "s" },
-                r.stats.hosts_up,
-                r.stats.ports_per_host,
-                if r.stats.ports_per_host == 1 { "" } else { "s" },
-                r.stats.open
-            );
-        }
-    }
+    let line = msg!(
+        "scan-table-summary",
+        hosts = r.stats.hosts,
+        up = r.stats.hosts_up,
+        ports = r.stats.ports_per_host,
+        open = r.stats.open,
+        seconds = format!("{secs:.2}")
+    );
+    let _ = writeln!(out, "{}", st.msg(&line));
     out
 }
 
