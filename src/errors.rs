@@ -2,7 +2,7 @@
 //! Chinese too. The libraries keep their English `Display` (logs, tests); the binary
 //! shows people these.
 
-use portwarden_i18n::{msg, Msg};
+use portwarden_i18n::{format, msg, Lang, Msg};
 use portwarden_scan::targets::{ListError, TargetError};
 use portwarden_scan::PortError;
 
@@ -66,10 +66,59 @@ pub fn list(file: &str, e: &ListError) -> Msg {
     )
 }
 
+/// A runtime failure's line in `lang`: the libraries' errors portwarden knows are said
+/// from the catalogs, the operating system's common errors (`No such file or directory
+/// (os error 2)`) too; anything else as it came.
+pub fn runtime(lang: Lang, e: &anyhow::Error) -> String {
+    let known = e.downcast_ref::<portwarden_sockets::Error>().map(|s| match s {
+        portwarden_sockets::Error::Netns(d) => msg!("err-netns", detail = d.as_str()),
+        portwarden_sockets::Error::Netlink(d) => msg!("err-netlink", detail = d.as_str()),
+    });
+    let line = match known {
+        Some(m) => format(lang, &m),
+        None => std::format!("{e:#}"),
+    };
+    os_errors(lang, &line)
+}
+
+/// The errno numbers whose system text is replaced by the catalog's (`os-error-N`).
+const OS_ERRORS: [i32; 9] = [1, 2, 13, 17, 20, 21, 28, 30, 111];
+
+/// Replaces the system's English text of common errors in `line` by the catalog's.
+pub fn os_errors(lang: Lang, line: &str) -> String {
+    if lang == Lang::En {
+        return line.to_string();
+    }
+    let mut out = line.to_string();
+    for n in OS_ERRORS {
+        let en = std::io::Error::from_raw_os_error(n).to_string();
+        if out.contains(&en) {
+            let id = std::format!("os-error-{n}");
+            out = out.replace(&en, &format(lang, &Msg::new(id)));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portwarden_i18n::{format, Lang};
+
+    #[test]
+    fn runtime_errors_read_in_the_language() {
+        let e = anyhow::Error::from(portwarden_sockets::Error::Netns(std::format!(
+            "/run/netns/x: {}",
+            std::io::Error::from_raw_os_error(2)
+        )));
+        let zh = runtime(Lang::Zh, &e);
+        assert!(zh.contains("网络命名空间") && zh.contains("os error 2"), "{zh}");
+        assert!(!zh.contains("No such file"), "{zh}");
+        assert_eq!(runtime(Lang::En, &e), std::format!("{e:#}"));
+        // Every errno replaced has its message.
+        for n in OS_ERRORS {
+            assert!(portwarden_i18n::exists(&std::format!("os-error-{n}")), "{n}");
+        }
+    }
 
     /// The English messages say what the libraries' own `Display` says.
     #[test]

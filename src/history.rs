@@ -74,7 +74,22 @@ fn parse_keep(s: &str) -> Result<Keep, String> {
     }
     when::parse_duration(t)
         .map(Keep::Age)
-        .map_err(|_| format!("{s:?} is neither a count (50) nor an age (30d)"))
+        .map_err(|_| {
+            crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-not-count-or-age",
+                value = format!("{s:?}")
+            ))
+        })
+}
+
+/// An age such as `30d` (`when::parse_duration`), its error in the reader's language.
+fn parse_age(s: &str) -> Result<u64, String> {
+    when::parse_duration(s).map_err(|_| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-duration",
+            value = format!("{s:?}")
+        ))
+    })
 }
 
 fn parse_text(s: &str) -> Result<String, String> {
@@ -177,7 +192,7 @@ pub struct AcceptArgs {
     #[arg(long, required = true, value_name = "TEXT")]
     pub reason: String,
     /// Stop accepting after this long (`30d`, `12h`); the finding then comes back.
-    #[arg(long, value_name = "AGE", value_parser = when::parse_duration)]
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub expires: Option<u64>,
     /// With `--all`: the audit target (`local`, `netns:NAME`).
     #[arg(long, value_name = "T", value_parser = parse_text)]
@@ -407,9 +422,12 @@ enum Side {
 fn parse_side(s: &str) -> Result<Side, Failure> {
     let t = s.trim();
     if let Some(r) = t.strip_prefix('@') {
-        return when::parse_at(r, when::now())
-            .map(Side::At)
-            .map_err(Failure::Usage);
+        return when::parse_at(r, when::now()).map(Side::At).map_err(|_| {
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-not-a-time",
+                at = r
+            )))
+        });
     }
     if let Ok(id) = t.trim_start_matches('#').parse::<i64>() {
         if id > 0 && !std::path::Path::new(t).exists() {
@@ -493,11 +511,17 @@ pub fn diff(a: &DiffArgs) -> ExitCode {
     match diff_inner(a) {
         Ok(code) => code,
         Err(Failure::Usage(m)) => {
-            eprintln!("portwarden: {m}");
+            eprintln!(
+                "portwarden: {}",
+                crate::errors::os_errors(crate::ui::error_lang(), &m)
+            );
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("portwarden: {e:#}");
+            eprintln!(
+                "portwarden: {}",
+                crate::errors::runtime(crate::ui::error_lang(), &e)
+            );
             ExitCode::from(2)
         }
     }
@@ -653,9 +677,17 @@ fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     let keys = a
         .what
         .iter()
-        .map(|w| baseline::parse_key(w))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::Usage)?;
+        .map(|w| {
+            baseline::parse_key(w).map_err(|_| {
+                // The value escaped and cut as the library does in its own message.
+                let shown: String = w.chars().take(60).flat_map(char::escape_default).collect();
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-not-a-key",
+                    value = shown
+                )))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // The newest saved audit tells what each accepted finding looked like (so a change
     // shows again), and is what --all accepts.
     let latest: Option<Body> = match open_ro()? {

@@ -138,11 +138,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(ui::Failure::Usage(msg)) => {
-            eprintln!("portwarden: {msg}");
+            eprintln!("portwarden: {}", errors::os_errors(ui::error_lang(), &msg));
             ExitCode::from(2)
         }
         Err(ui::Failure::Runtime(e)) => {
-            eprintln!("portwarden: {e:#}");
+            eprintln!("portwarden: {}", errors::runtime(ui::error_lang(), &e));
             ExitCode::from(3)
         }
     }

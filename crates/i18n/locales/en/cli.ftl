@@ -90,3 +90,7 @@ cli-history-need-two = need two { $what } snapshots to compare, there { $n ->
 cli-history-baseline-hidden = baseline: { $count } accepted finding(s) not shown (portwarden baseline list)
 cli-scan-note-icmp-limited = note: { $hosts } host(s) answered some closed ports and left others silent, as hosts that rate-limit ICMP errors do; their open|filtered ports may be closed (--icmp-pace tells them apart, at about one port per second)
 cli-scan-note-ident-lost = note: { $ports } open port(s) left unidentified: no file descriptor came free for the identification connections (raise ulimit -n)
+cli-history-not-count-or-age = { $value } is neither a count (50) nor an age (30d)
+cli-history-not-a-duration = { $value } is not a duration (write 30d, 12h or 90m)
+cli-history-not-a-time = @{ $at } is not a time (write @yesterday, @2026-12-01, @2026-12-01T10:00:00Z or @2d)
+cli-history-not-a-key = "{ $value }" is not a port (8080, 53/udp) or a finding id (exposed-service:tcp/6379)

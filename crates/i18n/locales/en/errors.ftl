@@ -21,3 +21,17 @@ err-list-line-too-long = longer than { $max } bytes; is this a list of targets?
 err-list-too-many-lines = more than { $max } lines
 err-list-not-text = not text (invalid UTF-8)
 err-list-io = { $error }
+
+# Runtime failures (src/errors.rs::runtime).
+err-netns = network namespace: { $detail }
+err-netlink = netlink sock_diag: { $detail }
+# The operating system's texts of common errors (errno N), as Rust prints them.
+os-error-1 = Operation not permitted (os error 1)
+os-error-2 = No such file or directory (os error 2)
+os-error-13 = Permission denied (os error 13)
+os-error-17 = File exists (os error 17)
+os-error-20 = Not a directory (os error 20)
+os-error-21 = Is a directory (os error 21)
+os-error-28 = No space left on device (os error 28)
+os-error-30 = Read-only file system (os error 30)
+os-error-111 = Connection refused (os error 111)

@@ -87,3 +87,7 @@ cli-history-need-two = 需要两个 { $what } 快照才能比较，目前只有 
 cli-history-baseline-hidden = 基线：{ $count } 个已接受的问题未显示（portwarden baseline list）
 cli-scan-note-icmp-limited = 提示：{ $hosts } 台主机只对部分关闭端口回复了 ICMP，其余无响应——这是限制 ICMP 差错报文速率的表现；其 open|filtered 端口可能实为关闭（--icmp-pace 可区分，约每秒一个端口）
 cli-scan-note-ident-lost = 提示：{ $ports } 个开放端口因文件描述符不足未能识别服务（请调高 ulimit -n）
+cli-history-not-count-or-age = { $value } 既不是数量（50）也不是时长（30d）
+cli-history-not-a-duration = { $value } 不是时长（可写 30d、12h 或 90m）
+cli-history-not-a-time = @{ $at } 不是时间（可写 @yesterday、@2026-12-01、@2026-12-01T10:00:00Z 或 @2d）
+cli-history-not-a-key = “{ $value }”既不是端口（8080、53/udp）也不是问题编号（exposed-service:tcp/6379）

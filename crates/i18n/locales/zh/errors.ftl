@@ -21,3 +21,17 @@ err-list-line-too-long = 超过 { $max } 字节；这是目标列表吗？
 err-list-too-many-lines = 超过 { $max } 行
 err-list-not-text = 不是文本（无效的 UTF-8）
 err-list-io = { $error }
+
+# 运行时错误（src/errors.rs::runtime）。
+err-netns = 无法进入网络命名空间：{ $detail }
+err-netlink = netlink sock_diag 出错：{ $detail }
+# 操作系统对常见错误（errno N）的说明。
+os-error-1 = 不允许的操作（os error 1）
+os-error-2 = 文件或目录不存在（os error 2）
+os-error-13 = 权限不足（os error 13）
+os-error-17 = 文件已存在（os error 17）
+os-error-20 = 不是目录（os error 20）
+os-error-21 = 是一个目录（os error 21）
+os-error-28 = 设备上没有剩余空间（os error 28）
+os-error-30 = 只读文件系统（os error 30）
+os-error-111 = 连接被拒绝（os error 111）
