@@ -193,6 +193,90 @@ mod tests {
         }
     }
 
+    fn row(id: i64, kind: &str) -> SnapshotRow {
+        SnapshotRow {
+            id,
+            at: format!("2026-12-0{id}T09:00:00Z"),
+            at_unix: 1_796_000_000 + id,
+            host: "h".into(),
+            command: format!("portwarden {kind}"),
+            kind: kind.into(),
+            target: "local".into(),
+            listeners: 3,
+            findings: id,
+        }
+    }
+
+    fn acceptance(id: i64, expires: Option<i64>) -> Acceptance {
+        Acceptance {
+            id,
+            at: "2026-12-01T09:00:00Z".into(),
+            user: "root".into(),
+            key: format!("exposed-service:tcp/{}", 6379 + id),
+            reason: "cache for the app servers".into(),
+            expires_unix: expires,
+            seen: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn history_snapshots_in_both_languages() {
+        let old = Body {
+            listeners: vec![Listener {
+                proto: "tcp".into(),
+                port: 22,
+                exposure: "all".into(),
+                program: Some("sshd".into()),
+                ..Listener::default()
+            }],
+            ..Body::default()
+        };
+        let new = Body {
+            listeners: vec![
+                Listener {
+                    proto: "tcp".into(),
+                    port: 22,
+                    exposure: "loopback".into(),
+                    program: Some("sshd".into()),
+                    ..Listener::default()
+                },
+                Listener {
+                    proto: "udp".into(),
+                    port: 161,
+                    exposure: "all".into(),
+                    program: Some("snmpd".into()),
+                    ..Listener::default()
+                },
+            ],
+            ..Body::default()
+        };
+        let d = portwarden_history::diff::diff(&meta(1), &old, &meta(2), &new);
+        let same = portwarden_history::diff::diff(&meta(1), &old, &meta(2), &old);
+        let rows = [row(1, "audit"), row(2, "ls")];
+        let accepted = [
+            acceptance(1, None),
+            acceptance(2, Some(1_700_000_000)),
+            acceptance(3, Some(1_900_000_000)),
+        ];
+        for (lang, name) in [
+            (portwarden_kb::Lang::En, "history_en"),
+            (portwarden_kb::Lang::Zh, "history_zh"),
+        ] {
+            let st = Style {
+                lang,
+                ..Style::default()
+            };
+            let mut out = list_text(&rows, &st);
+            out.push_str(&list_text(&[], &st));
+            out.push_str(&diff_text(&d, &st));
+            out.push_str(&diff_text(&same, &st));
+            out.push_str(&baseline_text(&accepted, 1_800_000_000, &st));
+            out.push_str(&baseline_text(&[], 1_800_000_000, &st));
+            insta::assert_snapshot!(name, out);
+        }
+    }
+
     #[test]
     fn diff_lines_escape_hostile_names() {
         let new = Body {

@@ -604,6 +604,8 @@ mod tests {
         assert_eq!(quiet.lines().next(), marked.lines().next());
         assert!(marked.lines().nth(1).is_some_and(|l| l.starts_with('+')));
         insta::assert_snapshot!("ls_table_watch", marked);
+        let marked_zh = table(&inv, &rows, &[], &new, true, &style(Lang::Zh));
+        insta::assert_snapshot!("ls_table_watch_zh", marked_zh);
     }
 
     #[test]
