@@ -112,7 +112,10 @@ fn parse_port(s: &str) -> Result<u16, String> {
             port,
             protocol: None,
         }) => Ok(port),
-        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!("cli-arg-is-not-a-port-number", value = format!("{s:?}")))),
+        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-port-number",
+            value = format!("{s:?}")
+        ))),
         Err(e) => Err(crate::ui::say(&e.0)),
     }
 }
@@ -144,20 +147,22 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 }
 
 fn parse_risk(s: &str) -> Result<portwarden_kb::Risk, String> {
-    portwarden_kb::Risk::parse(s)
-        .ok_or_else(|| {
-            crate::ui::say(&portwarden_i18n::msg!(
-                "cli-arg-unknown-level",
-                value = format!("{s:?}"),
-                valid = "info, low, medium, high, critical"
-            ))
-        })
+    portwarden_kb::Risk::parse(s).ok_or_else(|| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-unknown-level",
+            value = format!("{s:?}"),
+            valid = "info, low, medium, high, critical"
+        ))
+    })
 }
 
 fn parse_user(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.len() > 64 || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(crate::ui::say(&portwarden_i18n::msg!("cli-arg-is-not-a-user-name-or", value = format!("{s:?}"))));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-user-name-or",
+            value = format!("{s:?}")
+        )));
     }
     Ok(t.to_string())
 }
@@ -172,7 +177,10 @@ fn parse_netns(s: &str) -> Result<String, String> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(crate::ui::say(&portwarden_i18n::msg!("cli-arg-is-not-a-namespace-name-as", value = format!("{s:?}"))))
+        Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-namespace-name-as",
+            value = format!("{s:?}")
+        )))
     }
 }
 
@@ -292,12 +300,18 @@ pub struct PortList(pub Vec<PortTarget>);
 
 fn parse_targets(s: &str) -> Result<PortList, String> {
     if s.chars().count() > 1000 {
-        return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-the-port-list-is-longer-than", value = format!("{:?}", crate::ui::clip(s)))));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-the-port-list-is-longer-than",
+            value = format!("{:?}", crate::ui::clip(s))
+        )));
     }
     let mut out: Vec<PortTarget> = Vec::new();
     for item in s.split(',') {
         if item.trim().is_empty() {
-            return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-empty-item-in-the-port-list", value = format!("{:?}", crate::ui::clip(s)))));
+            return Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-empty-item-in-the-port-list",
+                value = format!("{:?}", crate::ui::clip(s))
+            )));
         }
         let t = parse_target(item.trim())?;
         if !out
@@ -316,13 +330,20 @@ fn service_target(s: &str) -> Result<PortTarget, String> {
         Some((n, "tcp")) => (n, Some(portwarden_sockets::Transport::Tcp)),
         Some((n, "udp")) => (n, Some(portwarden_sockets::Transport::Udp)),
         Some((_, p)) => {
-            return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-unknown-protocol-tcp-udp", value = format!("{:?}", crate::ui::clip(s)), protocol = format!("{:?}", crate::ui::clip(p)))))
+            return Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-unknown-protocol-tcp-udp",
+                value = format!("{:?}", crate::ui::clip(s)),
+                protocol = format!("{:?}", crate::ui::clip(p))
+            )))
         }
         None => (s, None),
     };
     let records = portwarden_kb::by_service(name);
     if records.is_empty() {
-        return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-is-neither-a-port-nor-a", value = format!("{:?}", crate::ui::clip(s)))));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-is-neither-a-port-nor-a",
+            value = format!("{:?}", crate::ui::clip(s))
+        )));
     }
     let of = |t: portwarden_sockets::Transport| -> Vec<u16> {
         let mut v: Vec<u16> = records
@@ -346,14 +367,23 @@ fn service_target(s: &str) -> Result<PortTarget, String> {
             port: *port,
             transport,
         }),
-        [] | [_] => Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-service-has-no-single-port-to", value = format!("{:?}", crate::ui::clip(name)), transport = transport.to_string()))),
+        [] | [_] => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-service-has-no-single-port-to",
+            value = format!("{:?}", crate::ui::clip(name)),
+            transport = transport.to_string()
+        ))),
         many => {
             let list = many
                 .iter()
                 .map(u16::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-service-is-registered-on-several-ports", value = format!("{:?}", crate::ui::clip(name)), transport = transport.to_string(), list = list.to_string())))
+            Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-service-is-registered-on-several-ports",
+                value = format!("{:?}", crate::ui::clip(name)),
+                transport = transport.to_string(),
+                list = list.to_string()
+            )))
         }
     }
 }
@@ -369,16 +399,28 @@ fn parse_target(s: &str) -> Result<PortTarget, String> {
                 None | Some(portwarden_kb::Protocol::Tcp) => portwarden_sockets::Transport::Tcp,
                 Some(portwarden_kb::Protocol::Udp) => portwarden_sockets::Transport::Udp,
                 Some(p) => {
-                    return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-portwarden-can-close-tcp-and-udp", value = format!("{s:?}"), protocol = p.to_string())))
+                    return Err(crate::ui::say(&portwarden_i18n::msg!(
+                        "cli-port-portwarden-can-close-tcp-and-udp",
+                        value = format!("{s:?}"),
+                        protocol = p.to_string()
+                    )))
                 }
             };
             if port == 0 {
-                return Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-port-0-cannot-be-listened-on")));
+                return Err(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-port-port-0-cannot-be-listened-on"
+                )));
             }
             Ok(PortTarget { port, transport })
         }
-        Ok(portwarden_kb::Query::Range { .. }) => Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-ranges-cannot-be-closed-or-opened", value = format!("{:?}", crate::ui::clip(s))))),
-        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!("cli-port-is-not-a-port-write-8080", value = format!("{:?}", crate::ui::clip(s))))),
+        Ok(portwarden_kb::Query::Range { .. }) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-ranges-cannot-be-closed-or-opened",
+            value = format!("{:?}", crate::ui::clip(s))
+        ))),
+        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-is-not-a-port-write-8080",
+            value = format!("{:?}", crate::ui::clip(s))
+        ))),
         Err(e) => Err(crate::ui::say(&e.0)),
     }
 }

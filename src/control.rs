@@ -97,7 +97,7 @@ fn in_reader_language(
                     what = portwarden_i18n::Msg::new(what),
                     unchanged = if unchanged {
                         portwarden_i18n::Arg::from(portwarden_i18n::Msg::new(
-                            "cli-nothing-was-changed-aside"
+                            "cli-nothing-was-changed-aside",
                         ))
                     } else {
                         portwarden_i18n::Arg::from("")
@@ -158,10 +158,7 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
     }
     if a.dry_run {
         if !a.json {
-            println!(
-                "{}",
-                style.text("cli-control-dry-run-nothing-was-changed")
-            );
+            println!("{}", style.text("cli-control-dry-run-nothing-was-changed"));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -212,7 +209,9 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
                 };
                 return Err(match e {
                     portwarden_control::Error::Refused(m) => Failure::Usage(m),
-                    e @ portwarden_control::Error::Store(_) => runtime(format!("{e}; nothing was changed{before}")),
+                    e @ portwarden_control::Error::Store(_) => {
+                        runtime(format!("{e}; nothing was changed{before}"))
+                    }
                     other => runtime(format!("{other}{before}")),
                 });
             }
@@ -277,10 +276,7 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
         if a.json {
             println!("{}", one_or_many(json));
         } else {
-            println!(
-                "{}",
-                style.text("cli-control-dry-run-nothing-was-changed")
-            );
+            println!("{}", style.text("cli-control-dry-run-nothing-was-changed"));
         }
         return Ok(if any {
             ExitCode::SUCCESS

@@ -25,7 +25,11 @@ pub fn target(e: &TargetError) -> Msg {
         TargetError::BadIpv4(t) => msg!("err-target-bad-ipv4", target = t.as_str()),
         TargetError::BadPrefix(t) => msg!("err-target-bad-prefix", target = t.as_str()),
         TargetError::Resolve(t, why) => {
-            msg!("err-target-resolve", target = t.as_str(), error = why.as_str())
+            msg!(
+                "err-target-resolve",
+                target = t.as_str(),
+                error = why.as_str()
+            )
         }
         TargetError::Invalid(t) => msg!("err-target-invalid", target = t.as_str()),
         TargetError::Huge(t) => msg!("err-target-huge", target = t.as_str()),
@@ -54,9 +58,7 @@ pub fn list(file: &str, e: &ListError) -> Msg {
             ),
         ),
         ListError::NotText { line } => (line, Msg::new("err-list-not-text")),
-        ListError::Io { line, source } => {
-            (line, msg!("err-list-io", error = source.to_string()))
-        }
+        ListError::Io { line, source } => (line, msg!("err-list-io", error = source.to_string())),
     };
     msg!(
         "err-list-at-line",
@@ -70,10 +72,12 @@ pub fn list(file: &str, e: &ListError) -> Msg {
 /// from the catalogs, the operating system's common errors (`No such file or directory
 /// (os error 2)`) too; anything else as it came.
 pub fn runtime(lang: Lang, e: &anyhow::Error) -> String {
-    let known = e.downcast_ref::<portwarden_sockets::Error>().map(|s| match s {
-        portwarden_sockets::Error::Netns(d) => msg!("err-netns", detail = d.as_str()),
-        portwarden_sockets::Error::Netlink(d) => msg!("err-netlink", detail = d.as_str()),
-    });
+    let known = e
+        .downcast_ref::<portwarden_sockets::Error>()
+        .map(|s| match s {
+            portwarden_sockets::Error::Netns(d) => msg!("err-netns", detail = d.as_str()),
+            portwarden_sockets::Error::Netlink(d) => msg!("err-netlink", detail = d.as_str()),
+        });
     let line = match known {
         Some(m) => format(lang, &m),
         None => std::format!("{e:#}"),
@@ -111,12 +115,18 @@ mod tests {
             std::io::Error::from_raw_os_error(2)
         )));
         let zh = runtime(Lang::Zh, &e);
-        assert!(zh.contains("网络命名空间") && zh.contains("os error 2"), "{zh}");
+        assert!(
+            zh.contains("网络命名空间") && zh.contains("os error 2"),
+            "{zh}"
+        );
         assert!(!zh.contains("No such file"), "{zh}");
         assert_eq!(runtime(Lang::En, &e), std::format!("{e:#}"));
         // Every errno replaced has its message.
         for n in OS_ERRORS {
-            assert!(portwarden_i18n::exists(&std::format!("os-error-{n}")), "{n}");
+            assert!(
+                portwarden_i18n::exists(&std::format!("os-error-{n}")),
+                "{n}"
+            );
         }
     }
 
@@ -147,7 +157,9 @@ mod tests {
             TargetError::AllExcluded,
         ] {
             assert_eq!(format(Lang::En, &target(&e)), e.to_string());
-            assert!(format(Lang::Zh, &target(&e)).chars().any(|c| c > '\u{2e80}'));
+            assert!(format(Lang::Zh, &target(&e))
+                .chars()
+                .any(|c| c > '\u{2e80}'));
         }
         for e in [
             ListError::LineTooLong { line: 3 },

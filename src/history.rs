@@ -72,14 +72,12 @@ fn parse_keep(s: &str) -> Result<Keep, String> {
     if let Ok(n) = t.parse::<usize>() {
         return Ok(Keep::Count(n));
     }
-    when::parse_duration(t)
-        .map(Keep::Age)
-        .map_err(|_| {
-            crate::ui::say(&portwarden_i18n::msg!(
-                "cli-history-not-count-or-age",
-                value = format!("{s:?}")
-            ))
-        })
+    when::parse_duration(t).map(Keep::Age).map_err(|_| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-count-or-age",
+            value = format!("{s:?}")
+        ))
+    })
 }
 
 /// An age such as `30d` (`when::parse_duration`), its error in the reader's language.
@@ -95,7 +93,10 @@ fn parse_age(s: &str) -> Result<u64, String> {
 fn parse_text(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(crate::ui::say(&portwarden_i18n::msg!("cli-history-text-length", value = format!("{:?}", ui::one_line_error(s)))));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-text-length",
+            value = format!("{:?}", ui::one_line_error(s))
+        )));
     }
     Ok(t.to_string())
 }
@@ -276,7 +277,10 @@ pub fn save_audit(
             };
             eprintln!(
                 "portwarden: {}",
-                crate::ui::say(&portwarden_i18n::msg!("cli-history-note-not-saved", why = why))
+                crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-note-not-saved",
+                    why = why
+                ))
             );
             Ok(())
         }
@@ -438,7 +442,10 @@ fn parse_side(s: &str) -> Result<Side, Failure> {
     if p.exists() {
         return Ok(Side::File(p.to_path_buf()));
     }
-    Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-bad-side", value = format!("{:?}", ui::one_line_error(s))))))
+    Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+        "cli-history-bad-side",
+        value = format!("{:?}", ui::one_line_error(s))
+    ))))
 }
 
 fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
@@ -448,7 +455,10 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     // A FIFO would block the open, a device never end: only regular files (looked at
     // before opening; the open is non-blocking in case it was swapped meanwhile).
     if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-not-a-regular-file", shown = shown.to_string()))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-regular-file",
+            shown = shown.to_string()
+        ))));
     }
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -456,14 +466,21 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
         .open(p)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-not-a-regular-file", shown = shown.to_string()))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-regular-file",
+            shown = shown.to_string()
+        ))));
     }
     let mut bytes = Vec::new();
     f.take(MAX_XML + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if bytes.len() as u64 > MAX_XML {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-file-too-large", shown = shown.to_string(), mib = (MAX_XML >> 20).to_string()))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-file-too-large",
+            shown = shown.to_string(),
+            mib = (MAX_XML >> 20).to_string()
+        ))));
     }
     let text = String::from_utf8_lossy(&bytes);
     let run = nmap::parse(&text).map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
@@ -486,10 +503,18 @@ fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
 
 fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
     let (row, body) = store.snapshot(id).map_err(runtime)?.ok_or_else(|| {
-        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-such-snapshot", id = id.to_string())))
+        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-no-such-snapshot",
+            id = id.to_string()
+        )))
     })?;
-    let body: Body = serde_json::from_str(&body)
-        .map_err(|e| runtime(crate::ui::say(&portwarden_i18n::msg!("cli-history-snapshot-cannot-be-read", id = id.to_string(), error = e.to_string()))))?;
+    let body: Body = serde_json::from_str(&body).map_err(|e| {
+        runtime(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-snapshot-cannot-be-read",
+            id = id.to_string(),
+            error = e.to_string()
+        )))
+    })?;
     Ok((meta_of(&row)?, body))
 }
 
@@ -499,8 +524,12 @@ fn meta_of(row: &SnapshotRow) -> Result<Meta, Failure> {
         at: row.at.clone(),
         host: row.host.clone(),
         command: row.command.clone(),
-        kind: Kind::parse(&row.kind)
-            .ok_or_else(|| runtime(crate::ui::say(&portwarden_i18n::msg!("cli-history-snapshot-has-unknown-kind", id = row.id.to_string()))))?,
+        kind: Kind::parse(&row.kind).ok_or_else(|| {
+            runtime(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-snapshot-has-unknown-kind",
+                id = row.id.to_string()
+            )))
+        })?,
         target: row.target.clone(),
     })
 }
@@ -536,7 +565,9 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         .any(|s| !matches!(s, Some(Side::File(_))));
     let store = if needs_store {
         Some(open_ro()?.ok_or_else(|| {
-            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshots-see-history")))
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-no-snapshots-see-history"
+            )))
         })?)
     } else {
         None
@@ -565,9 +596,10 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
     let what = || {
         format!(
             "{} {}",
-            kind.clone().unwrap_or_else(|| crate::ui::say(&portwarden_i18n::Msg::new(
-                "cli-history-any-kind"
-            ))),
+            kind.clone()
+                .unwrap_or_else(|| crate::ui::say(&portwarden_i18n::Msg::new(
+                    "cli-history-any-kind"
+                ))),
             target.as_deref().unwrap_or("")
         )
     };
@@ -578,7 +610,11 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
             Side::At(t) => {
                 let t = i64::try_from(*t).unwrap_or(i64::MAX);
                 let r = group.iter().rev().find(|r| r.at_unix <= t).ok_or_else(|| {
-                    Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshot-by", what = what().trim().to_string(), time = when::rfc3339(u64::try_from(t).unwrap_or(0)).to_string())))
+                    Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                        "cli-history-no-snapshot-by",
+                        what = what().trim().to_string(),
+                        time = when::rfc3339(u64::try_from(t).unwrap_or(0)).to_string()
+                    )))
                 })?;
                 load_snapshot(store_ref(&store)?, r.id)
             }
@@ -588,17 +624,26 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         (Some(o), Some(n)) => (resolve(o)?, resolve(n)?),
         (Some(o), None) => {
             if matches!(o, Side::File(_)) {
-                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-diff-of-a-file-needs-a"))));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-diff-of-a-file-needs-a"
+                ))));
             }
             let newest = group.last().ok_or_else(|| {
-                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-snapshot-to-compare-with", what = what().trim().to_string())))
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-no-snapshot-to-compare-with",
+                    what = what().trim().to_string()
+                )))
             })?;
             (resolve(o)?, load_snapshot(store_ref(&store)?, newest.id)?)
         }
         _ => {
             let n = group.len();
             if n < 2 {
-                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-need-two", what = what().trim().to_string(), n = n))));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-need-two",
+                    what = what().trim().to_string(),
+                    n = n
+                ))));
             }
             let s = store_ref(&store)?;
             (
@@ -621,8 +666,11 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
 }
 
 fn store_ref(s: &Option<Store>) -> Result<&Store, Failure> {
-    s.as_ref()
-        .ok_or_else(|| Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-there-are-no-snapshots-yet"))))
+    s.as_ref().ok_or_else(|| {
+        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-there-are-no-snapshots-yet"
+        )))
+    })
 }
 
 fn user() -> String {
@@ -663,7 +711,10 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
             if missing.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {
-                Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-live-acceptance", join = missing.join(", ").to_string()))))
+                Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-no-live-acceptance",
+                    join = missing.join(", ").to_string()
+                ))))
             }
         }
     }
@@ -672,7 +723,9 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
 fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     let reason = a.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-reason-must-say-why-in-1"))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-reason-must-say-why-in-1"
+        ))));
     }
     let keys = a
         .what
@@ -721,7 +774,9 @@ fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     };
     if a.all {
         if findings.is_empty() {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-history-no-saved-audit"))));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-no-saved-audit"
+            ))));
         }
         for f in &findings {
             push(f.id.clone(), Some(f));

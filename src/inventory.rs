@@ -34,8 +34,12 @@ pub fn read(src: &SourceArgs, req: &Request) -> Result<(Inventory, Option<String
         .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let unread = match rules.map(|t| t.join()) {
         None if src.no_firewall => None,
-        None => Some(ui::say(&portwarden_i18n::Msg::new("cli-firewall-needs-root"))),
-        Some(Err(_)) => Some(ui::say(&portwarden_i18n::Msg::new("cli-firewall-reader-failed"))),
+        None => Some(ui::say(&portwarden_i18n::Msg::new(
+            "cli-firewall-needs-root",
+        ))),
+        Some(Err(_)) => Some(ui::say(&portwarden_i18n::Msg::new(
+            "cli-firewall-reader-failed",
+        ))),
         Some(Ok(portwarden_firewall::Firewall::Unreadable(why))) => Some(why),
         Some(Ok(fw)) => {
             portwarden_firewall::annotate(&mut inv, &fw);

@@ -63,7 +63,10 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
             let near = portwarden_kb::similar_names(m, 3);
             let m = portwarden_report::sanitize::terminal(m);
             let line = if near.is_empty() {
-                style.msg(&portwarden_i18n::msg!("cli-lookup-nothing-known", query = m))
+                style.msg(&portwarden_i18n::msg!(
+                    "cli-lookup-nothing-known",
+                    query = m
+                ))
             } else {
                 style.msg(&portwarden_i18n::msg!(
                     "cli-lookup-nothing-known-did-you-mean",

@@ -176,8 +176,13 @@ fn read_list(path: &PathBuf) -> Result<Vec<String>, Failure> {
     let listed = if stdin {
         portwarden_scan::targets::read_list(std::io::stdin().lock())
     } else {
-        let f = std::fs::File::open(path)
-            .map_err(|e| Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-cannot-read", name = name.to_string(), error = e.to_string()))))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-cannot-read",
+                name = name.to_string(),
+                error = e.to_string()
+            )))
+        })?;
         portwarden_scan::targets::read_list(std::io::BufReader::new(f))
     };
     listed.map_err(|e| Failure::Usage(ui::say(&crate::errors::list(&name, &e))))
@@ -234,12 +239,18 @@ fn port_list(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Failure> {
     let udp_ports = if a.udp_scan { ports.udp } else { Vec::new() };
     if tcp_ports.is_empty() && udp_ports.is_empty() {
         if a.udp_scan {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-no-udp-ports-left-to-scan"))));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-no-udp-ports-left-to-scan"
+            ))));
         }
         if only_udp_given {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-only-udp-ports-u-were-given"))));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-only-udp-ports-u-were-given"
+            ))));
         }
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-no-tcp-ports-left-to-scan"))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-no-tcp-ports-left-to-scan"
+        ))));
     }
     Ok((tcp_ports, udp_ports))
 }
@@ -288,12 +299,17 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
     if let Some(f) = &a.input_list {
         let listed = read_list(f)?;
         if listed.is_empty() {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-no-targets-in", display = f.display().to_string()))));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-no-targets-in",
+                display = f.display().to_string()
+            ))));
         }
         specs.extend(listed);
     }
     if specs.is_empty() {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-no-targets-given-name-hosts-or"))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-no-targets-given-name-hosts-or"
+        ))));
     }
     let mut excludes = a.exclude.clone();
     if let Some(f) = &a.exclude_file {
@@ -348,10 +364,13 @@ impl OutFile {
         let file = if path.as_os_str() == "-" {
             None
         } else {
-            Some(
-                std::fs::File::create(path)
-                    .map_err(|e| Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-cannot-write", display = path.display().to_string(), error = e.to_string()))))?,
-            )
+            Some(std::fs::File::create(path).map_err(|e| {
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-scan-cannot-write",
+                    display = path.display().to_string(),
+                    error = e.to_string()
+                )))
+            })?)
         };
         Ok(OutFile {
             path: path.clone(),
@@ -392,11 +411,15 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let targets = target_set(a)?;
     if let Some(r) = a.rate {
         if !(r.is_finite() && r > 0.0) {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-rate-must-be-a-positive-number"))));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-rate-must-be-a-positive-number"
+            ))));
         }
     }
     if a.max_inflight == Some(0) {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-max-inflight-must-be-at-least"))));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-max-inflight-must-be-at-least"
+        ))));
     }
     // The TCP scan: asked for, or nmap's default when no scan type is named (SYN when raw
     // sockets are allowed; the scan itself finds out and the connect scan takes over).
@@ -516,19 +539,29 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             .filter(|h| h.stats.closed > 0 && h.stats.open_filtered > 0)
             .count();
         if limited > 0 {
-            let msg = style.msg(&portwarden_i18n::msg!("cli-scan-note-icmp-limited", hosts = limited));
+            let msg = style.msg(&portwarden_i18n::msg!(
+                "cli-scan-note-icmp-limited",
+                hosts = limited
+            ));
             eprintln!("portwarden: {msg}");
         }
     }
     if let Some(t) = tcp_report.as_ref().filter(|t| t.stats.ident_lost > 0) {
         let n = t.stats.ident_lost;
-        let msg = style.msg(&portwarden_i18n::msg!("cli-scan-note-ident-lost", ports = n));
+        let msg = style.msg(&portwarden_i18n::msg!(
+            "cli-scan-note-ident-lost",
+            ports = n
+        ));
         eprintln!("portwarden: {msg}");
     }
     let report = match (tcp_report, udp_report) {
         (Some(t), Some(u)) => t.merge(u),
         (Some(r), None) | (None, Some(r)) => r,
-        (None, None) => return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!("cli-scan-nothing-to-scan")))),
+        (None, None) => {
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-nothing-to-scan"
+            ))))
+        }
     };
     if a.jsonl && both {
         let mut out = String::new();

@@ -313,7 +313,11 @@ pub fn clap_error_in(e: &clap::Error, lang: Lang) -> Option<String> {
         .map(get)
         .find(|s| !s.is_empty());
     if let Some(t) = tip {
-        line.push_str(&portwarden_i18n::tr!(lang, "cli-clap-did-you-mean", what = t));
+        line.push_str(&portwarden_i18n::tr!(
+            lang,
+            "cli-clap-did-you-mean",
+            what = t
+        ));
     }
     Some(shorten_quoted(&line, 60))
 }

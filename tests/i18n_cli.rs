@@ -89,7 +89,17 @@ const ERRORS: &[(&[&str], i32)] = &[
     (&["scan", "127.0.0.1", "-p", "0"], 2),
     (&["scan", "127.0.0.1", "-p", "80-20"], 2),
     (&["scan", "127.0.0.1", "-p", "80", "--rate", "0"], 2),
-    (&["scan", "--exclude-file", "/nonexistent/pw-list", "127.0.0.1", "-p", "80"], 2),
+    (
+        &[
+            "scan",
+            "--exclude-file",
+            "/nonexistent/pw-list",
+            "127.0.0.1",
+            "-p",
+            "80",
+        ],
+        2,
+    ),
     // a runtime failure with the system's own words
     (&["ls", "--netns", "pw-no-such-namespace"], 3),
 ];
@@ -103,13 +113,20 @@ fn errors_are_chinese_with_lang_zh_and_english_without() {
         assert_eq!(c, *code, "{args:?}: {err}");
         assert!(has_chinese(&err), "{args:?}: not Chinese: {err}");
         let left = english_sentences(&err);
-        assert!(left.is_empty(), "{args:?}: English left:\n{}", left.join("\n"));
+        assert!(
+            left.is_empty(),
+            "{args:?}: English left:\n{}",
+            left.join("\n")
+        );
         assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
         // The same in English says English (the check above can fail).
         let (c, _, err) = run(args, "C");
         assert_eq!(c, *code, "{args:?}: {err}");
         assert!(!has_chinese(&err), "{args:?}: {err}");
-        assert!(!english_sentences(&err).is_empty() || err.len() < 60, "{args:?}: {err}");
+        assert!(
+            !english_sentences(&err).is_empty() || err.len() < 60,
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -128,7 +145,10 @@ fn a_chinese_locale_is_enough_even_before_the_command_is_known() {
         "zh_CN.UTF-8",
     );
     assert_eq!(c, 2, "{err}");
-    assert!(has_chinese(&err) && english_sentences(&err).is_empty(), "{err}");
+    assert!(
+        has_chinese(&err) && english_sentences(&err).is_empty(),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,7 +174,11 @@ fn an_audit_run_reads_chinese() {
     assert!(out.status.success(), "{text}{err}");
     assert!(text.matches("原因").count() >= 3, "{text}");
     let left = english_sentences(&format!("{text}{err}"));
-    assert!(left.is_empty(), "English left in the audit:\n{}", left.join("\n"));
+    assert!(
+        left.is_empty(),
+        "English left in the audit:\n{}",
+        left.join("\n")
+    );
     // ls and its notes too.
     let out = ns.pw(&["ls", "--lang", "zh", "-l", "--no-firewall"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -163,5 +187,8 @@ fn an_audit_run_reads_chinese() {
     // The same audit in English is English.
     let out = ns.pw(&["audit", "--no-save", "--no-firewall"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!has_chinese(&text) && text.contains("is listening"), "{text}");
+    assert!(
+        !has_chinese(&text) && text.contains("is listening"),
+        "{text}"
+    );
 }

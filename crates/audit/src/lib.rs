@@ -631,7 +631,10 @@ fn judge_port(
             );
             f.malware = en.malware.iter().map(|s| s.to_string()).collect();
             if let Some(p) = owner.filter(|_| untrusted.is_none()) {
-                f.note = Some(msg!("audit-note-unknown-program", program = p.name.as_str()));
+                f.note = Some(msg!(
+                    "audit-note-unknown-program",
+                    program = p.name.as_str()
+                ));
             }
             f
         }
@@ -876,7 +879,10 @@ mod tests {
             "no second close of a closed door"
         );
         assert!(
-            telnet.why.to_string_in(Lang::En).contains("portwarden has closed it"),
+            telnet
+                .why
+                .to_string_in(Lang::En)
+                .contains("portwarden has closed it"),
             "{}",
             telnet.why.to_string_in(Lang::En)
         );
@@ -998,12 +1004,16 @@ mod tests {
             assert_eq!(f.kind, Kind::ExposedService);
             assert_eq!(f.product.as_ref().map(|o| o.product), Some("Redis"));
             assert_eq!(f.service.as_deref(), Some("redis"));
-            assert!(f.action.to_string_in(Lang::En).contains("requirepass") && f.action.to_string_in(Lang::En).contains("protected-mode"));
+            assert!(
+                f.action.to_string_in(Lang::En).contains("requirepass")
+                    && f.action.to_string_in(Lang::En).contains("protected-mode")
+            );
         }
         assert!(home.note.is_none());
         let note = moved.note.clone().expect("off-port note");
         assert!(
-            note.to_string_in(Lang::En).contains("Off its port") && note.to_string_in(Lang::En).contains("6379"),
+            note.to_string_in(Lang::En).contains("Off its port")
+                && note.to_string_in(Lang::En).contains("6379"),
             "{note:?}"
         );
         assert!(note.to_string_in(Lang::Zh).contains("不在惯用端口"));
@@ -1012,11 +1022,17 @@ mod tests {
         assert_eq!(mc.severity, Risk::High);
         assert!(mc.malware.is_empty());
         assert!(
-            !mc.action.to_string_in(Lang::En).to_lowercase().contains("antivirus"),
+            !mc.action
+                .to_string_in(Lang::En)
+                .to_lowercase()
+                .contains("antivirus"),
             "{}",
             mc.action.to_string_in(Lang::En)
         );
-        assert!(mc.action.to_string_in(Lang::En).contains("-l 127.0.0.1") && mc.action.to_string_in(Lang::En).contains("-U 0"));
+        assert!(
+            mc.action.to_string_in(Lang::En).contains("-l 127.0.0.1")
+                && mc.action.to_string_in(Lang::En).contains("-U 0")
+        );
         assert_eq!(
             only(&a, UDP, 9999).severity,
             Risk::Critical,
@@ -1026,11 +1042,21 @@ mod tests {
         let mq = only(&a, TCP, 18830);
         assert_eq!(mq.kind, Kind::ExposedService);
         assert_eq!(mq.severity, Risk::High);
-        assert!(mq.action.to_string_in(Lang::En).contains("allow_anonymous false"));
+        assert!(mq
+            .action
+            .to_string_in(Lang::En)
+            .contains("allow_anonymous false"));
 
         let web = only(&a, TCP, 8080);
-        assert!(web.action.to_string_in(Lang::En).contains("ports.conf"), "{}", web.action.to_string_in(Lang::En));
-        assert!(!web.action.to_string_in(Lang::En).contains("Tomcat") && !web.action.to_string_in(Lang::En).contains("Jenkins"));
+        assert!(
+            web.action.to_string_in(Lang::En).contains("ports.conf"),
+            "{}",
+            web.action.to_string_in(Lang::En)
+        );
+        assert!(
+            !web.action.to_string_in(Lang::En).contains("Tomcat")
+                && !web.action.to_string_in(Lang::En).contains("Jenkins")
+        );
 
         let one = Fixture::new()
             .add(TCP, "198.18.0.1:6379", Some(redis))
@@ -1080,7 +1106,11 @@ mod tests {
             .note
             .as_ref()
             .is_some_and(|n| n.to_string_in(Lang::En).contains("trojan lists")));
-        assert!(!ssh.action.to_string_in(Lang::En).contains("anti-malware"), "{}", ssh.action.to_string_in(Lang::En));
+        assert!(
+            !ssh.action.to_string_in(Lang::En).contains("anti-malware"),
+            "{}",
+            ssh.action.to_string_in(Lang::En)
+        );
 
         let fake = Fixture::new()
             .add(
@@ -1124,22 +1154,39 @@ mod tests {
         let echo = only(&a, TCP, 7);
         assert_eq!(echo.severity, Risk::Medium);
         assert_eq!(echo.service.as_deref(), Some("echo"));
-        assert!(echo.why.to_string_in(Lang::En).contains("built into inetd"), "{}", echo.why.to_string_in(Lang::En));
+        assert!(
+            echo.why.to_string_in(Lang::En).contains("built into inetd"),
+            "{}",
+            echo.why.to_string_in(Lang::En)
+        );
         let telnet = only(&a, TCP, 23);
         assert_eq!(telnet.severity, Risk::Critical);
         assert_eq!(telnet.product.as_ref().map(|o| o.product), Some("inetd"));
         for f in [&echo, &telnet] {
             let s = f.service.clone().unwrap_or_default();
-            assert!(f.action.to_string_in(Lang::En).contains("/tmp/t/inetd.conf"), "{}", f.action.to_string_in(Lang::En));
-            assert!(f.action.to_string_in(Lang::En).contains(&format!("update-inetd --disable {s}")));
             assert!(
-                !f.action.to_string_in(Lang::En).contains(".socket") && !f.action.to_string_in(Lang::En).contains("xinetd"),
+                f.action
+                    .to_string_in(Lang::En)
+                    .contains("/tmp/t/inetd.conf"),
+                "{}",
+                f.action.to_string_in(Lang::En)
+            );
+            assert!(f
+                .action
+                .to_string_in(Lang::En)
+                .contains(&format!("update-inetd --disable {s}")));
+            assert!(
+                !f.action.to_string_in(Lang::En).contains(".socket")
+                    && !f.action.to_string_in(Lang::En).contains("xinetd"),
                 "{}",
                 f.action.to_string_in(Lang::En)
             );
             assert!(f.action.to_string_in(Lang::Zh).contains("update-inetd"));
         }
-        assert!(telnet.why.to_string_in(Lang::En).contains("/usr/sbin/telnetd"));
+        assert!(telnet
+            .why
+            .to_string_in(Lang::En)
+            .contains("/usr/sbin/telnetd"));
 
         // xinetd has its own switch; inetd's harmless services on loopback are no finding.
         let a = Fixture::new()
@@ -1152,10 +1199,19 @@ mod tests {
             .audit(&ctx);
         let daytime = only(&a, TCP, 13);
         assert!(
-            daytime.action.to_string_in(Lang::En).contains("disable = yes")
-                && daytime.action.to_string_in(Lang::En).contains("/etc/xinetd.d/daytime")
+            daytime
+                .action
+                .to_string_in(Lang::En)
+                .contains("disable = yes")
+                && daytime
+                    .action
+                    .to_string_in(Lang::En)
+                    .contains("/etc/xinetd.d/daytime")
         );
-        assert!(!daytime.action.to_string_in(Lang::En).contains("update-inetd"));
+        assert!(!daytime
+            .action
+            .to_string_in(Lang::En)
+            .contains("update-inetd"));
         assert_eq!(a.findings.len(), 1, "{a:#?}");
     }
 
@@ -1178,18 +1234,32 @@ mod tests {
         let dns = only(&a, UDP, 53);
         assert_eq!(dns.severity, Risk::High);
         assert!(
-            dns.action.to_string_in(Lang::En).contains("--listen-address") && dns.action.to_string_in(Lang::En).contains("--interface")
+            dns.action
+                .to_string_in(Lang::En)
+                .contains("--listen-address")
+                && dns.action.to_string_in(Lang::En).contains("--interface")
         );
         assert!(
-            !dns.action.to_string_in(Lang::En).contains("allow-recursion {"),
+            !dns.action
+                .to_string_in(Lang::En)
+                .contains("allow-recursion {"),
             "no BIND syntax"
         );
         let ntp = only(&a, UDP, 123);
-        assert!(ntp.action.to_string_in(Lang::En).contains("`allow`") && !ntp.action.to_string_in(Lang::En).contains("restrict default"));
+        assert!(
+            ntp.action.to_string_in(Lang::En).contains("`allow`")
+                && !ntp
+                    .action
+                    .to_string_in(Lang::En)
+                    .contains("restrict default")
+        );
         for port in [161, 199] {
             let t = if port == 161 { UDP } else { TCP };
             let f = only(&a, t, port);
-            assert!(f.action.to_string_in(Lang::En).contains("agentaddress") && f.action.to_string_in(Lang::En).contains("smux"));
+            assert!(
+                f.action.to_string_in(Lang::En).contains("agentaddress")
+                    && f.action.to_string_in(Lang::En).contains("smux")
+            );
             assert!(!f.action.to_string_in(Lang::En).contains("remove smuxpeer"));
         }
     }
@@ -1205,8 +1275,17 @@ mod tests {
         assert_eq!(a.findings.len(), 1, "{a:#?}");
         let f = only(&a, TCP, 2024);
         assert_eq!((f.kind, f.severity), (Kind::HiddenOwner, Risk::Medium));
-        assert!(f.why.to_string_in(Lang::En).contains("another PID namespace"), "{}", f.why.to_string_in(Lang::En));
-        assert!(f.action.to_string_in(Lang::En).contains("nsenter") && f.action.to_string_in(Lang::En).contains("docker ps"));
+        assert!(
+            f.why
+                .to_string_in(Lang::En)
+                .contains("another PID namespace"),
+            "{}",
+            f.why.to_string_in(Lang::En)
+        );
+        assert!(
+            f.action.to_string_in(Lang::En).contains("nsenter")
+                && f.action.to_string_in(Lang::En).contains("docker ps")
+        );
         assert!(
             f.command.is_empty(),
             "no close for a program nobody has seen"
@@ -1220,7 +1299,12 @@ mod tests {
         let a = fx.audit(&Context::default());
         let f = only(&a, TCP, 2024);
         assert_eq!(f.kind, Kind::HiddenOwner);
-        assert!(f.why.to_string_in(Lang::En).contains("root") && f.action.to_string_in(Lang::En).contains("sudo portwarden audit"));
+        assert!(
+            f.why.to_string_in(Lang::En).contains("root")
+                && f.action
+                    .to_string_in(Lang::En)
+                    .contains("sudo portwarden audit")
+        );
         let telnet = only(&a, TCP, 23);
         assert_eq!(
             (telnet.kind, telnet.severity),

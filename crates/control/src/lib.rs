@@ -13,9 +13,9 @@ mod destroy;
 pub mod linux;
 pub mod nft;
 
+use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
 use portwarden_store::{Action, NewAction, Runner, State, Store, Undo};
-use portwarden_i18n::{msg, Arg, Msg};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -263,19 +263,47 @@ pub fn plan(
     // The SSH session this command runs through.
     if let Some((_, _, _, sport)) = &ctx.ssh {
         if *sport == port && transport == Transport::Tcp {
-            refuse(msg!("control-port-tcp-carries-the-ssh-session", port = port.to_string()), true);
+            refuse(
+                msg!(
+                    "control-port-tcp-carries-the-ssh-session",
+                    port = port.to_string()
+                ),
+                true,
+            );
         }
     }
     match how {
         How::Kill | How::Service => {
             if listeners.is_empty() {
-                refuse(msg!("control-nothing-listens-on-port", port = port.to_string(), transport = transport.to_string()), false);
+                refuse(
+                    msg!(
+                        "control-nothing-listens-on-port",
+                        port = port.to_string(),
+                        transport = transport.to_string()
+                    ),
+                    false,
+                );
             } else if owners.is_empty() {
-                refuse(msg!("control-no-visible-process-owns-port-run", port = port.to_string(), transport = transport.to_string()), false);
+                refuse(
+                    msg!(
+                        "control-no-visible-process-owns-port-run",
+                        port = port.to_string(),
+                        transport = transport.to_string()
+                    ),
+                    false,
+                );
             }
             for o in &owners {
                 if o.pid == 1 {
-                    refuse(msg!("control-port-belongs-to-pid-1-portwarden", port = port.to_string(), transport = transport.to_string(), name = o.name.to_string()), false);
+                    refuse(
+                        msg!(
+                            "control-port-belongs-to-pid-1-portwarden",
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            name = o.name.to_string()
+                        ),
+                        false,
+                    );
                 }
                 if o.pid == ctx.self_pid {
                     refuse(msg!("control-the-port-belongs-to-portwarden-itself"), false);
@@ -302,7 +330,17 @@ pub fn plan(
                 }
             } else if let (Some(o), false) = (owners.first(), ctx.named_pids.is_empty()) {
                 if !ctx.named_pids.contains(&o.pid) {
-                    refuse(msg!("control-pid-names-named-pids-but-port", named_pids = format!("{:?}", ctx.named_pids), port = port.to_string(), transport = transport.to_string(), pid = o.pid.to_string(), name = o.name.to_string()), false);
+                    refuse(
+                        msg!(
+                            "control-pid-names-named-pids-but-port",
+                            named_pids = format!("{:?}", ctx.named_pids),
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            pid = o.pid.to_string(),
+                            name = o.name.to_string()
+                        ),
+                        false,
+                    );
                 }
             }
             if how == How::Kill {
@@ -324,7 +362,14 @@ pub fn plan(
                                 units.push(u.clone());
                             }
                         }
-                        _ => refuse(msg!("control-process-does-not-belong-to-a", pid = o.pid.to_string(), name = o.name.to_string()), false),
+                        _ => refuse(
+                            msg!(
+                                "control-process-does-not-belong-to-a",
+                                pid = o.pid.to_string(),
+                                name = o.name.to_string()
+                            ),
+                            false,
+                        ),
                     }
                 }
                 for u in units {
@@ -376,7 +421,15 @@ pub fn plan(
             );
         }
         for o in owners.iter().filter(|o| o.pid == 1 && !ctx.systemd) {
-            refuse(msg!("control-warning-port-belongs-to-pid-1", port = port.to_string(), transport = transport.to_string(), name = o.name.to_string()), true);
+            refuse(
+                msg!(
+                    "control-warning-port-belongs-to-pid-1",
+                    port = port.to_string(),
+                    transport = transport.to_string(),
+                    name = o.name.to_string()
+                ),
+                true,
+            );
         }
     }
     Plan {
@@ -562,7 +615,11 @@ fn run_kill(
         sys.signal(o.pid, false).map_err(|e| {
             Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(msg!("control-sent-sigterm-to", pid = o.pid.to_string(), name = o.name.to_string()));
+        done.push(msg!(
+            "control-sent-sigterm-to",
+            pid = o.pid.to_string(),
+            name = o.name.to_string()
+        ));
     }
     let step = Duration::from_millis(50);
     let mut waited = Duration::ZERO;
@@ -574,7 +631,12 @@ fn run_kill(
         sys.signal(o.pid, true).map_err(|e| {
             Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(msg!("control-ignored-sigterm-for-sent-sigkill", pid = o.pid.to_string(), name = o.name.to_string(), timeout = format!("{:?}", timeout)));
+        done.push(msg!(
+            "control-ignored-sigterm-for-sent-sigkill",
+            pid = o.pid.to_string(),
+            name = o.name.to_string(),
+            timeout = format!("{:?}", timeout)
+        ));
     }
     let mut waited = Duration::ZERO;
     while waited < Duration::from_secs(2) && sys.listening(plan.port, plan.transport) {
@@ -583,7 +645,11 @@ fn run_kill(
     }
     let verified = !sys.listening(plan.port, plan.transport);
     if !verified {
-        done.push(msg!("control-port-still-listens-another-process-took", port = plan.port.to_string(), transport = plan.transport.to_string()));
+        done.push(msg!(
+            "control-port-still-listens-another-process-took",
+            port = plan.port.to_string(),
+            transport = plan.transport.to_string()
+        ));
     }
     Ok(verified)
 }
@@ -595,7 +661,10 @@ fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result<boo
                 .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
             sys.systemctl(&["disable", unit])
                 .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
-            done.push(msg!("control-stopped-and-disabled", unit = unit.to_string()));
+            done.push(msg!(
+                "control-stopped-and-disabled",
+                unit = unit.to_string()
+            ));
         }
     }
     Ok(!sys.listening(plan.port, plan.transport))
@@ -608,10 +677,17 @@ fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result
             match sys.destroy(socket) {
                 Ok(()) => {
                     n += 1;
-                    done.push(msg!("control-dropped", remote = socket.remote.to_string(), local = socket.local.to_string()));
+                    done.push(msg!(
+                        "control-dropped",
+                        remote = socket.remote.to_string(),
+                        local = socket.local.to_string()
+                    ));
                 }
                 Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
-                    done.push(msg!("control-had-already-closed", remote = socket.remote.to_string()));
+                    done.push(msg!(
+                        "control-had-already-closed",
+                        remote = socket.remote.to_string()
+                    ));
                 }
                 Err(e) => {
                     return Err(Error::Step(format!(
@@ -835,7 +911,10 @@ fn execute_firewall(
     if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
         return Err(failed(store, id, false, Error::Nft(e)));
     }
-    let mut done = vec![msg!("control-added-to-table-inet-portwarden", rule = rule.to_string())];
+    let mut done = vec![msg!(
+        "control-added-to-table-inet-portwarden",
+        rule = rule.to_string()
+    )];
     applied(store, id, &summary, &detail, &undo)?;
     if ctx.persist {
         if let Err(e) = persist_from_journal(sys, store, &ctx.persist_paths, None) {
@@ -853,7 +932,10 @@ fn execute_firewall(
                     .unwrap_or_default()
             )));
         }
-        done.push(msg!("control-wrote-loaded-at-boot", file = ctx.persist_paths.file.to_string()));
+        done.push(msg!(
+            "control-wrote-loaded-at-boot",
+            file = ctx.persist_paths.file.to_string()
+        ));
     }
     Ok(Outcome {
         action_id: id,
@@ -998,7 +1080,12 @@ pub fn reconcile(
                             "its rule was found in place",
                         )?)
                 {
-                    notes.push(msg!("control-action-was-recorded-as-failed-but", id = a.id.to_string(), port = a.port.to_string(), protocol = a.protocol.to_string()));
+                    notes.push(msg!(
+                        "control-action-was-recorded-as-failed-but",
+                        id = a.id.to_string(),
+                        port = a.port.to_string(),
+                        protocol = a.protocol.to_string()
+                    ));
                 }
             }
             for r in l {
@@ -1012,10 +1099,20 @@ pub fn reconcile(
                         }
                         if write {
                             if let Some(id) = adopt(sys, store, tag)? {
-                                notes.push(msg!("control-a-portwarden-rule-was-in-inet", rule_text = tag.rule_text().to_string(), id = id.to_string()));
+                                notes.push(msg!(
+                                    "control-a-portwarden-rule-was-in-inet",
+                                    rule_text = tag.rule_text().to_string(),
+                                    id = id.to_string()
+                                ));
                             }
                         } else {
-                            notes.push(msg!("control-a-portwarden-rule-is-in-inet", rule_text = tag.rule_text().to_string(), handle = r.handle.to_string(), port = tag.port.to_string(), transport = tag.transport.to_string()));
+                            notes.push(msg!(
+                                "control-a-portwarden-rule-is-in-inet",
+                                rule_text = tag.rule_text().to_string(),
+                                handle = r.handle.to_string(),
+                                port = tag.port.to_string(),
+                                transport = tag.transport.to_string()
+                            ));
                         }
                     }
                     None => {
@@ -1037,7 +1134,10 @@ pub fn reconcile(
                 a.undone_at.is_none() && a.state == State::Applied && rule_comment(a).is_some()
             });
             if unreadable || open_rules {
-                notes.push(msg!("control-cannot-read-table-inet-portwarden-to", error = e.to_string()));
+                notes.push(msg!(
+                    "control-cannot-read-table-inet-portwarden-to",
+                    error = e.to_string()
+                ));
             }
         }
     }
@@ -1101,7 +1201,13 @@ pub fn undo(
             Err(e) => {
                 let before: Vec<String> = out
                     .iter()
-                    .map(|r| format!("#{}: {}", r.action_id, r.message.to_string_in(portwarden_i18n::Lang::En)))
+                    .map(|r| {
+                        format!(
+                            "#{}: {}",
+                            r.action_id,
+                            r.message.to_string_in(portwarden_i18n::Lang::En)
+                        )
+                    })
                     .collect();
                 return Err(Error::Step(format!(
                     "action #{}: {e}; it stays open in the journal{}",
@@ -1140,10 +1246,7 @@ fn undo_one(
                 persist_from_journal(sys, store, paths, Some(a.id))?;
             }
             if handles.is_empty() {
-                (
-                    msg!("control-the-rule-was-already-gone"),
-                    true,
-                )
+                (msg!("control-the-rule-was-already-gone"), true)
             } else {
                 let rule = nft::Tag::parse(comment).map_or_else(
                     || a.summary.trim_start_matches("firewall: ").to_string(),
@@ -1192,7 +1295,11 @@ fn undo_one(
             };
             let mut m = why;
             if !cmdlines.is_empty() {
-                m = msg!("control-undo-it-ran", why = m, cmdlines = cmdlines.join(" | "));
+                m = msg!(
+                    "control-undo-it-ran",
+                    why = m,
+                    cmdlines = cmdlines.join(" | ")
+                );
             }
             (m, false)
         }

@@ -73,12 +73,7 @@ pub enum Arg {
 impl Arg {
     /// A text given in each language (knowledge-base data, not a catalog message).
     pub fn local<'a>(texts: impl IntoIterator<Item = (Lang, &'a str)>) -> Arg {
-        Arg::Local(
-            texts
-                .into_iter()
-                .map(|(l, t)| (l, t.to_string()))
-                .collect(),
-        )
+        Arg::Local(texts.into_iter().map(|(l, t)| (l, t.to_string())).collect())
     }
 }
 
@@ -469,7 +464,11 @@ mod tests {
         assert_eq!(format(Lang::En, &local), "2 doors, door");
         assert_eq!(format(Lang::Zh, &local), "2 个端口，门");
         assert_eq!(label(Lang::Zh, "i18n-label-selftest"), "标签");
-        let list = msg!("i18n-selftest", count = 2, name = Arg::List(vec!["a".into(), "b".into()]));
+        let list = msg!(
+            "i18n-selftest",
+            count = 2,
+            name = Arg::List(vec!["a".into(), "b".into()])
+        );
         assert_eq!(format(Lang::En, &list), "2 doors, a, b");
         assert_eq!(format(Lang::Zh, &list), "2 个端口，a、b");
         let j = serde_json::to_string(&outer).unwrap_or_default();

@@ -61,7 +61,12 @@ fn literals(src: &str) -> Vec<(usize, String)> {
                 }
                 i += 1;
             }
-            b'r' if b.get(i + 1) == Some(&b'#') || (b.get(i + 1) == Some(&b'"') && i > 0 && !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'_') => {
+            b'r' if b.get(i + 1) == Some(&b'#')
+                || (b.get(i + 1) == Some(&b'"')
+                    && i > 0
+                    && !b[i - 1].is_ascii_alphanumeric()
+                    && b[i - 1] != b'_') =>
+            {
                 // A raw string: r"…" or r#"…"#.
                 let mut j = i + 1;
                 let mut hashes = 0;
@@ -103,13 +108,22 @@ fn literals(src: &str) -> Vec<(usize, String)> {
 fn id_shaped(s: &str) -> bool {
     let mut parts = s.split('-');
     parts.clone().count() >= 2
-        && parts.all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// Whether the literal at `at` is the id argument of a call that takes one.
 fn in_id_call(src: &str, at: usize) -> bool {
     let before = src[..at].trim_end();
-    let forms = ["msg!(", "Msg::new(", ".text(", "portwarden_i18n::text(lang,"];
+    let forms = [
+        "msg!(",
+        "Msg::new(",
+        ".text(",
+        "portwarden_i18n::text(lang,",
+    ];
     if forms.iter().any(|f| before.ends_with(f)) {
         return true;
     }
@@ -131,10 +145,7 @@ fn in_id_call(src: &str, at: usize) -> bool {
 fn every_id_used_exists_and_every_message_is_used() {
     let known: BTreeSet<String> = portwarden_i18n::ids().into_iter().collect();
     assert!(!known.is_empty());
-    let domains: BTreeSet<&str> = known
-        .iter()
-        .filter_map(|id| id.split('-').next())
-        .collect();
+    let domains: BTreeSet<&str> = known.iter().filter_map(|id| id.split('-').next()).collect();
     let root = workspace();
     let mut files = Vec::new();
     for dir in ["src", "crates", "tests"] {

@@ -42,7 +42,10 @@ impl std::error::Error for QueryError {}
 
 fn parse_port(s: &str, whole: &str) -> Result<u16, QueryError> {
     if s.is_empty() {
-        return Err(QueryError(msg!("query-port-missing", query = format!("{whole:?}"))));
+        return Err(QueryError(msg!(
+            "query-port-missing",
+            query = format!("{whole:?}")
+        )));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(QueryError(msg!(
@@ -123,7 +126,10 @@ pub fn parse_query(input: &str) -> Result<Query, QueryError> {
         };
     }
     if !s.chars().any(char::is_alphanumeric) {
-        return Err(QueryError(msg!("query-nothing-searchable", query = format!("{s:?}"))));
+        return Err(QueryError(msg!(
+            "query-nothing-searchable",
+            query = format!("{s:?}")
+        )));
     }
     Ok(Query::Text(s.to_string()))
 }

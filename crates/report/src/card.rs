@@ -115,11 +115,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         iana.push(st.text("card-not-registered").to_string());
     }
     for (i, line) in iana.iter().enumerate() {
-        let label = if i == 0 {
-            st.text("card-iana")
-        } else {
-            ""
-        };
+        let label = if i == 0 { st.text("card-iana") } else { "" };
         field(&mut out, st, label, line);
     }
     let mut ranks = Vec::new();
@@ -130,12 +126,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         ranks.push(format!("udp #{r}"));
     }
     if !ranks.is_empty() {
-        field(
-            &mut out,
-            st,
-            st.text("card-open-rank"),
-            &ranks.join("  "),
-        );
+        field(&mut out, st, st.text("card-open-rank"), &ranks.join("  "));
     }
     for e in &c.security {
         if c.security.len() > 1 {
@@ -167,12 +158,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             e.attackers.get(lang),
         );
         if !e.malware.is_empty() {
-            field(
-                &mut out,
-                st,
-                st.text("card-malware"),
-                &e.malware.join(", "),
-            );
+            field(&mut out, st, st.text("card-malware"), &e.malware.join(", "));
         }
         field(
             &mut out,
@@ -201,12 +187,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             .iter()
             .map(|t| format!("{} [{}, {}]", t.comment, t.category, t.confidence))
             .collect();
-        field(
-            &mut out,
-            st,
-            st.text("card-threat-intel"),
-            &rows.join("; "),
-        );
+        field(&mut out, st, st.text("card-threat-intel"), &rows.join("; "));
     }
     let unauthorized: Vec<&str> = c
         .registry

@@ -34,11 +34,7 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
         ));
     }
     for l in &p.listeners {
-        out.push_str(&format!(
-            "  {} {}\n",
-            st.text("plan-listening-on"),
-            l.local
-        ));
+        out.push_str(&format!("  {} {}\n", st.text("plan-listening-on"), l.local));
     }
     for o in &p.owners {
         out.push_str(&format!(
@@ -72,10 +68,7 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     }
     out.push_str(&format!("  {}:\n", st.text("plan-steps")));
     if p.steps.is_empty() {
-        out.push_str(&format!(
-            "    {}\n",
-            st.text("plan-nothing-to-do")
-        ));
+        out.push_str(&format!("    {}\n", st.text("plan-nothing-to-do")));
     }
     for (i, s) in p.steps.iter().enumerate() {
         let line = match s {
@@ -89,9 +82,7 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
                 format!("systemctl stop {unit}; systemctl disable {unit}")
             }
             Step::AddRule { rule } => format!("nft add rule inet portwarden input {rule}"),
-            Step::Persist { path } => {
-                st.msg(&msg!("plan-step-persist", path = terminal(path)))
-            }
+            Step::Persist { path } => st.msg(&msg!("plan-step-persist", path = terminal(path))),
             Step::Destroy { socket } => st.msg(&msg!(
                 "plan-step-drop-connection",
                 remote = socket.remote.to_string(),
@@ -102,10 +93,7 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     }
     for r in &p.refusals {
         let head = if force && r.overridable {
-            st.paint(
-                "1;33",
-                st.text("plan-overridden-by-force"),
-            )
+            st.paint("1;33", st.text("plan-overridden-by-force"))
         } else {
             st.paint("1;31", st.text("plan-refused"))
         };

@@ -10,10 +10,7 @@ use portwarden_store::{Acceptance, SnapshotRow};
 /// The list of snapshots.
 pub fn list_text(rows: &[SnapshotRow], st: &Style) -> String {
     if rows.is_empty() {
-        return format!(
-            "{}\n",
-            st.text("history-no-snapshots-yet-audit-saves-one")
-        );
+        return format!("{}\n", st.text("history-no-snapshots-yet-audit-saves-one"));
     }
     let mut out = st.bold(&format!(
         "{:>5}  {:<20}  {:<5}  {:<20}  {:>9}  {:>8}  {}",
@@ -135,10 +132,7 @@ pub fn diff_json(d: &Diff) -> String {
 /// The baseline, for `baseline list`. `now` decides which acceptances expired.
 pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
     if rows.is_empty() {
-        return format!(
-            "{}\n",
-            st.text("history-the-baseline-is-empty-accept-a")
-        );
+        return format!("{}\n", st.text("history-the-baseline-is-empty-accept-a"));
     }
     let mut out = String::new();
     for r in rows {

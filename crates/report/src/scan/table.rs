@@ -85,14 +85,14 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                     }
                 })
                 .unwrap_or_else(|| "?".into());
-            let _ = writeln!(out, "{}", st.msg(&msg!("scan-table-host-up", latency = lat)));
-        }
-        HostStatus::Down => {
             let _ = writeln!(
                 out,
                 "{}",
-                st.text("scan-table-host-did-not-answer-on-any")
+                st.msg(&msg!("scan-table-host-up", latency = lat))
             );
+        }
+        HostStatus::Down => {
+            let _ = writeln!(out, "{}", st.text("scan-table-host-did-not-answer-on-any"));
         }
     }
     let others: Vec<String> = h
@@ -130,7 +130,10 @@ pub fn host(h: &HostResult, st: &Style) -> String {
     } else {
         for (n, what) in [
             (h.stats.closed_not_shown, "scan-table-hidden-closed-ports"),
-            (h.stats.filtered_not_shown, "scan-table-hidden-filtered-ports"),
+            (
+                h.stats.filtered_not_shown,
+                "scan-table-hidden-filtered-ports",
+            ),
             (
                 h.stats.open_filtered_not_shown,
                 "scan-table-hidden-open-filtered-ports",
@@ -156,11 +159,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         }
     }
     if h.ports.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.text("scan-table-no-open-ports-found")
-        );
+        let _ = writeln!(out, "{}", st.text("scan-table-no-open-ports-found"));
         return out;
     }
     let head = format!(
@@ -261,10 +260,7 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
         let _ = writeln!(
             out,
             "{}",
-            st.paint(
-                "33",
-                st.text("scan-table-interrupted-results-are-partial")
-            )
+            st.paint("33", st.text("scan-table-interrupted-results-are-partial"))
         );
     }
     let secs = r.elapsed.as_secs_f64();
@@ -315,7 +311,9 @@ mod tests {
         let ssh = PortResult::with_protocol(Protocol::Tcp, 22, Reason::SynAck, None);
         let up = HostResult {
             target: "198.18.0.2".into(),
-            addr: "198.18.0.2".parse().unwrap_or(std::net::IpAddr::from([198, 18, 0, 2])),
+            addr: "198.18.0.2"
+                .parse()
+                .unwrap_or(std::net::IpAddr::from([198, 18, 0, 2])),
             hostname: None,
             resolved: Vec::new(),
             status: HostStatus::Up,
@@ -333,7 +331,9 @@ mod tests {
         };
         let mut down = up.clone();
         down.target = "198.18.0.3".into();
-        down.addr = "198.18.0.3".parse().unwrap_or(std::net::IpAddr::from([198, 18, 0, 3]));
+        down.addr = "198.18.0.3"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([198, 18, 0, 3]));
         down.status = HostStatus::Down;
         down.ports.clear();
         down.stats = HostStats::default();
