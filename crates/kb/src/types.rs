@@ -162,11 +162,11 @@ impl Risk {
         portwarden_i18n::label(
             lang,
             match self {
-                Risk::Info => "risk-info",
-                Risk::Low => "risk-low",
-                Risk::Medium => "risk-medium",
-                Risk::High => "risk-high",
-                Risk::Critical => "risk-critical",
+                Risk::Info => "kb-risk-info",
+                Risk::Low => "kb-risk-low",
+                Risk::Medium => "kb-risk-medium",
+                Risk::High => "kb-risk-high",
+                Risk::Critical => "kb-risk-critical",
             },
         )
     }
@@ -206,9 +206,9 @@ impl Action {
         portwarden_i18n::label(
             lang,
             match self {
-                Action::Keep => "action-keep",
-                Action::Restrict => "action-restrict",
-                Action::Close => "action-close",
+                Action::Keep => "kb-action-keep",
+                Action::Restrict => "kb-action-restrict",
+                Action::Close => "kb-action-close",
             },
         )
     }
@@ -309,9 +309,9 @@ impl PortClass {
         portwarden_i18n::label(
             lang,
             match self {
-                PortClass::WellKnown => "port-class-well-known",
-                PortClass::Registered => "port-class-registered",
-                PortClass::Dynamic => "port-class-dynamic",
+                PortClass::WellKnown => "kb-port-class-well-known",
+                PortClass::Registered => "kb-port-class-registered",
+                PortClass::Dynamic => "kb-port-class-dynamic",
             },
         )
     }

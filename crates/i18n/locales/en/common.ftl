@@ -13,14 +13,14 @@ i18n-label-selftest = label
 list-separator = ,{" "}
 
 # Risk levels, advised actions, port classes (portwarden-kb).
-risk-info = info
-risk-low = low
-risk-medium = medium
-risk-high = high
-risk-critical = critical
-action-keep = keep
-action-restrict = restrict
-action-close = close
-port-class-well-known = well-known (0-1023)
-port-class-registered = registered (1024-49151)
-port-class-dynamic = dynamic/private (49152-65535)
+kb-risk-info = info
+kb-risk-low = low
+kb-risk-medium = medium
+kb-risk-high = high
+kb-risk-critical = critical
+kb-action-keep = keep
+kb-action-restrict = restrict
+kb-action-close = close
+kb-port-class-well-known = well-known (0-1023)
+kb-port-class-registered = registered (1024-49151)
+kb-port-class-dynamic = dynamic/private (49152-65535)
