@@ -115,20 +115,31 @@ fn parse_port(s: &str) -> Result<u16, String> {
             port,
             protocol: None,
         }) => Ok(port),
-        Ok(_) => Err(format!("{s:?} is not a port number")),
-        Err(e) => Err(e.to_string()),
+        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-port-number",
+            value = format!("{s:?}")
+        ))),
+        Err(e) => Err(crate::ui::say(&e.0)),
     }
 }
 
 fn parse_state(s: &str) -> Result<portwarden_sockets::SockState, String> {
     portwarden_sockets::SockState::parse(s).ok_or_else(|| {
-        format!("unknown state {s:?} (listen, established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing, unconn)")
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-unknown-state",
+            value = format!("{s:?}"),
+            valid = "listen, established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing, unconn"
+        ))
     })
 }
 
 fn parse_sort(s: &str) -> Result<portwarden_sockets::SortKey, String> {
     portwarden_sockets::SortKey::parse(s).ok_or_else(|| {
-        format!("unknown sort key {s:?} (local, port, remote, state, pid, process, risk)")
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-unknown-sort-key",
+            value = format!("{s:?}"),
+            valid = "local, port, remote, state, pid, process, risk"
+        ))
     })
 }
 
@@ -139,14 +150,22 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 }
 
 fn parse_risk(s: &str) -> Result<portwarden_kb::Risk, String> {
-    portwarden_kb::Risk::parse(s)
-        .ok_or_else(|| format!("unknown level {s:?} (info, low, medium, high, critical)"))
+    portwarden_kb::Risk::parse(s).ok_or_else(|| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-unknown-level",
+            value = format!("{s:?}"),
+            valid = "info, low, medium, high, critical"
+        ))
+    })
 }
 
 fn parse_user(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.len() > 64 || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("{s:?} is not a user name or uid"));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-user-name-or",
+            value = format!("{s:?}")
+        )));
     }
     Ok(t.to_string())
 }
@@ -161,9 +180,10 @@ fn parse_netns(s: &str) -> Result<String, String> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(format!(
-            "{s:?} is not a namespace name (as in /run/netns) or a pid"
-        ))
+        Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-arg-is-not-a-namespace-name-as",
+            value = format!("{s:?}")
+        )))
     }
 }
 
@@ -283,27 +303,18 @@ pub struct PortList(pub Vec<PortTarget>);
 
 fn parse_targets(s: &str) -> Result<PortList, String> {
     if s.chars().count() > 1000 {
-        return Err(crate::ui::tr(
-            format!(
-                "{:?}: the port list is longer than 1000 characters",
-                crate::ui::clip(s)
-            ),
-            format!("{:?}：端口列表超过 1000 个字符", crate::ui::clip(s)),
-        ));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-the-port-list-is-longer-than",
+            value = format!("{:?}", crate::ui::clip(s))
+        )));
     }
     let mut out: Vec<PortTarget> = Vec::new();
     for item in s.split(',') {
         if item.trim().is_empty() {
-            return Err(crate::ui::tr(
-                format!(
-                    "{:?}: empty item in the port list (write 80,443 or 22/tcp,53/udp)",
-                    crate::ui::clip(s)
-                ),
-                format!(
-                    "{:?}：端口列表中有空项（可写 80,443 或 22/tcp,53/udp）",
-                    crate::ui::clip(s)
-                ),
-            ));
+            return Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-empty-item-in-the-port-list",
+                value = format!("{:?}", crate::ui::clip(s))
+            )));
         }
         let t = parse_target(item.trim())?;
         if !out
@@ -322,33 +333,20 @@ fn service_target(s: &str) -> Result<PortTarget, String> {
         Some((n, "tcp")) => (n, Some(portwarden_sockets::Transport::Tcp)),
         Some((n, "udp")) => (n, Some(portwarden_sockets::Transport::Udp)),
         Some((_, p)) => {
-            return Err(crate::ui::tr(
-                format!(
-                    "{:?}: unknown protocol {:?} (tcp, udp)",
-                    crate::ui::clip(s),
-                    crate::ui::clip(p)
-                ),
-                format!(
-                    "{:?}：未知协议 {:?}（可用：tcp、udp）",
-                    crate::ui::clip(s),
-                    crate::ui::clip(p)
-                ),
-            ))
+            return Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-unknown-protocol-tcp-udp",
+                value = format!("{:?}", crate::ui::clip(s)),
+                protocol = format!("{:?}", crate::ui::clip(p))
+            )))
         }
         None => (s, None),
     };
     let records = portwarden_kb::by_service(name);
     if records.is_empty() {
-        return Err(crate::ui::tr(
-            format!(
-                "{:?} is neither a port nor a known service name (write 8080, 53/udp, or a name such as ssh, telnet, snmp/udp)",
-                crate::ui::clip(s)
-            ),
-            format!(
-                "{:?} 既不是端口也不是已知的服务名（可写 8080、53/udp，或服务名如 ssh、telnet、snmp/udp）",
-                crate::ui::clip(s)
-            ),
-        ));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-is-neither-a-port-nor-a",
+            value = format!("{:?}", crate::ui::clip(s))
+        )));
     }
     let of = |t: portwarden_sockets::Transport| -> Vec<u16> {
         let mut v: Vec<u16> = records
@@ -372,32 +370,23 @@ fn service_target(s: &str) -> Result<PortTarget, String> {
             port: *port,
             transport,
         }),
-        [] | [_] => Err(crate::ui::tr(
-            format!(
-                "service {:?} has no single {transport} port to close; write the port",
-                crate::ui::clip(name)
-            ),
-            format!(
-                "服务 {:?} 没有唯一的 {transport} 端口；请直接写端口号",
-                crate::ui::clip(name)
-            ),
-        )),
+        [] | [_] => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-service-has-no-single-port-to",
+            value = format!("{:?}", crate::ui::clip(name)),
+            transport = transport.to_string()
+        ))),
         many => {
             let list = many
                 .iter()
                 .map(u16::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(crate::ui::tr(
-                format!(
-                    "service {:?} is registered on several {transport} ports ({list}); write the one you mean",
-                    crate::ui::clip(name)
-                ),
-                format!(
-                    "服务 {:?} 注册在多个 {transport} 端口上（{list}）；请写出你要的那个",
-                    crate::ui::clip(name)
-                ),
-            ))
+            Err(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-port-service-is-registered-on-several-ports",
+                value = format!("{:?}", crate::ui::clip(name)),
+                transport = transport.to_string(),
+                list = list.to_string()
+            )))
         }
     }
 }
@@ -413,41 +402,29 @@ fn parse_target(s: &str) -> Result<PortTarget, String> {
                 None | Some(portwarden_kb::Protocol::Tcp) => portwarden_sockets::Transport::Tcp,
                 Some(portwarden_kb::Protocol::Udp) => portwarden_sockets::Transport::Udp,
                 Some(p) => {
-                    return Err(crate::ui::tr(
-                        format!("{s:?}: portwarden can close tcp and udp ports, not {p}"),
-                        format!("{s:?}：portwarden 只能关闭 tcp 和 udp 端口，不能关闭 {p}"),
-                    ))
+                    return Err(crate::ui::say(&portwarden_i18n::msg!(
+                        "cli-port-portwarden-can-close-tcp-and-udp",
+                        value = format!("{s:?}"),
+                        protocol = p.to_string()
+                    )))
                 }
             };
             if port == 0 {
-                return Err(crate::ui::tr(
-                    "port 0 cannot be listened on or closed".into(),
-                    "端口 0 不能被监听，也不能被关闭".into(),
-                ));
+                return Err(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-port-port-0-cannot-be-listened-on"
+                )));
             }
             Ok(PortTarget { port, transport })
         }
-        Ok(portwarden_kb::Query::Range { .. }) => Err(crate::ui::tr(
-            format!(
-                "{:?}: ranges cannot be closed or opened; list the ports (80,443) or name them (telnet)",
-                crate::ui::clip(s)
-            ),
-            format!(
-                "{:?}：不能关闭或打开端口范围；请逐个列出端口（80,443）或写服务名（telnet）",
-                crate::ui::clip(s)
-            ),
-        )),
-        Ok(_) => Err(crate::ui::tr(
-            format!(
-                "{:?} is not a port (write 8080, 53/udp or a service name such as telnet)",
-                crate::ui::clip(s)
-            ),
-            format!(
-                "{:?} 不是端口（可写 8080、53/udp 或服务名如 telnet）",
-                crate::ui::clip(s)
-            ),
-        )),
-        Err(e) => Err(e.to_string()),
+        Ok(portwarden_kb::Query::Range { .. }) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-ranges-cannot-be-closed-or-opened",
+            value = format!("{:?}", crate::ui::clip(s))
+        ))),
+        Ok(_) => Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-port-is-not-a-port-write-8080",
+            value = format!("{:?}", crate::ui::clip(s))
+        ))),
+        Err(e) => Err(crate::ui::say(&e.0)),
     }
 }
 

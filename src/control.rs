@@ -30,10 +30,9 @@ fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> 
     Ok(store)
 }
 
-fn print_notes(notes: &[portwarden_control::Text], style: &portwarden_report::Style) {
-    let zh = style.lang == portwarden_kb::Lang::Zh;
+fn print_notes(notes: &[portwarden_i18n::Msg], style: &portwarden_report::Style) {
     for n in notes {
-        eprintln!("portwarden: {}", terminal(n.get(zh)));
+        eprintln!("portwarden: {}", terminal(&style.msg(n)));
     }
 }
 
@@ -76,28 +75,35 @@ fn context(a: &CloseArgs) -> Context {
 /// nothing is done. Exit 0 when done (or a dry run), 1 when refused or not confirmed.
 pub fn close(a: &CloseArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    in_reader_language(&style, "关闭未完成", close_in(a, &style))
+    in_reader_language(&style, "cli-close-failed", close_in(a, &style))
 }
 
-/// A runtime failure framed in the reader's language: with `--lang zh` a Chinese line
-/// says what did not happen; the detail (from the OS, nft or the journal) follows as it
-/// came.
+/// A runtime failure framed in the reader's language: in a language other than English
+/// a line from the catalog says what did not happen (`what`, a message id) and whether
+/// anything changed; the detail (from the OS, nft or the journal) follows as it came.
 fn in_reader_language(
     style: &portwarden_report::Style,
-    zh: &str,
+    what: &'static str,
     r: Result<ExitCode, Failure>,
 ) -> Result<ExitCode, Failure> {
     match r {
-        Err(Failure::Runtime(e)) if style.lang == portwarden_kb::Lang::Zh => {
+        Err(Failure::Runtime(e)) if style.lang != portwarden_kb::Lang::En => {
             let detail = format!("{e:#}").replace("; nothing was changed", "");
             let unchanged = format!("{e:#}").contains("nothing was changed");
             Err(Failure::Runtime(anyhow::anyhow!(
-                "{zh}{}：{detail}",
-                if unchanged {
-                    "（没有做任何更改）"
-                } else {
-                    ""
-                }
+                "{}",
+                style.msg(&portwarden_i18n::msg!(
+                    "cli-failed-framed",
+                    what = portwarden_i18n::Msg::new(what),
+                    unchanged = if unchanged {
+                        portwarden_i18n::Arg::from(portwarden_i18n::Msg::new(
+                            "cli-nothing-was-changed-aside",
+                        ))
+                    } else {
+                        portwarden_i18n::Arg::from("")
+                    },
+                    detail = detail
+                ))
             )))
         }
         other => other,
@@ -143,22 +149,16 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
         eprintln!(
             "portwarden: {}",
             if overridable && !ctx.force {
-                style.t(
-                    "refused; nothing was changed (read the warning above; --force to do it anyway)",
-                    "已拒绝；没有做任何更改（请先阅读上面的警告；如仍要执行请加 --force）",
-                )
+                style.text("cli-control-refused-nothing-was-changed-read-the")
             } else {
-                style.t("refused; nothing was changed", "已拒绝；没有做任何更改")
+                style.text("cli-control-refused-nothing-was-changed")
             }
         );
         return Ok(ExitCode::from(1));
     }
     if a.dry_run {
         if !a.json {
-            println!(
-                "{}",
-                style.t("dry run: nothing was changed", "演练：没有做任何更改")
-            );
+            println!("{}", style.text("cli-control-dry-run-nothing-was-changed"));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -167,19 +167,16 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
         if !stdin.is_terminal() {
             eprintln!(
                 "portwarden: {}",
-                style.t(
-                    "no terminal to confirm on; re-run with --yes to carry out this plan",
-                    "没有终端可以确认；如要执行此计划请加 --yes 重新运行"
-                )
+                style.text("cli-control-no-terminal-to-confirm-on-re")
             );
             return Ok(ExitCode::from(1));
         }
-        print!("{} ", style.t("Proceed? [y/N]", "确定执行吗？[y/N]"));
+        print!("{} ", style.text("cli-control-proceed-y-n"));
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         let _ = stdin.lock().read_line(&mut line);
         if !matches!(line.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
-            println!("{}", style.t("nothing was changed", "没有做任何更改"));
+            println!("{}", style.text("cli-control-nothing-was-changed"));
             return Ok(ExitCode::from(1));
         }
     }
@@ -202,10 +199,7 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
                 } else {
                     format!(
                         " ({} {})",
-                        style.t(
-                            "ports done before it stay closed:",
-                            "此前已关闭的端口保持关闭："
-                        ),
+                        style.text("cli-control-ports-done-before-it-stay-closed"),
                         plans[..outcomes.len()]
                             .iter()
                             .map(|p| format!("{}/{}", p.port, p.transport))
@@ -215,10 +209,9 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
                 };
                 return Err(match e {
                     portwarden_control::Error::Refused(m) => Failure::Usage(m),
-                    e @ portwarden_control::Error::Store(_) => runtime(format!(
-                        "{e}; {}{before}",
-                        style.t("nothing was changed", "没有做任何更改")
-                    )),
+                    e @ portwarden_control::Error::Store(_) => {
+                        runtime(format!("{e}; nothing was changed{before}"))
+                    }
                     other => runtime(format!("{other}{before}")),
                 });
             }
@@ -247,7 +240,7 @@ fn one_or_many(mut v: Vec<serde_json::Value>) -> serde_json::Value {
 /// the journal (read only) and changes nothing.
 pub fn open(a: &OpenArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    in_reader_language(&style, "重新打开未完成", open_in(a, &style))
+    in_reader_language(&style, "cli-open-failed", open_in(a, &style))
 }
 
 fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
@@ -283,10 +276,7 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
         if a.json {
             println!("{}", one_or_many(json));
         } else {
-            println!(
-                "{}",
-                style.t("dry run: nothing was changed", "演练：没有做任何更改")
-            );
+            println!("{}", style.text("cli-control-dry-run-nothing-was-changed"));
         }
         return Ok(if any {
             ExitCode::SUCCESS
@@ -328,7 +318,7 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
 /// Runs `actions`.
 pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    in_reader_language(&style, "无法读取操作记录", actions_in(a, &style))
+    in_reader_language(&style, "cli-actions-failed", actions_in(a, &style))
 }
 
 fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {

@@ -72,18 +72,31 @@ fn parse_keep(s: &str) -> Result<Keep, String> {
     if let Ok(n) = t.parse::<usize>() {
         return Ok(Keep::Count(n));
     }
-    when::parse_duration(t)
-        .map(Keep::Age)
-        .map_err(|_| format!("{s:?} is neither a count (50) nor an age (30d)"))
+    when::parse_duration(t).map(Keep::Age).map_err(|_| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-count-or-age",
+            value = format!("{s:?}")
+        ))
+    })
+}
+
+/// An age such as `30d` (`when::parse_duration`), its error in the reader's language.
+fn parse_age(s: &str) -> Result<u64, String> {
+    when::parse_duration(s).map_err(|_| {
+        crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-duration",
+            value = format!("{s:?}")
+        ))
+    })
 }
 
 fn parse_text(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(format!(
-            "{:?} must be 1 to 200 characters",
-            ui::one_line_error(s)
-        ));
+        return Err(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-text-length",
+            value = format!("{:?}", ui::one_line_error(s))
+        )));
     }
     Ok(t.to_string())
 }
@@ -180,7 +193,7 @@ pub struct AcceptArgs {
     #[arg(long, required = true, value_name = "TEXT")]
     pub reason: String,
     /// Stop accepting after this long (`30d`, `12h`); the finding then comes back.
-    #[arg(long, value_name = "AGE", value_parser = when::parse_duration)]
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub expires: Option<u64>,
     /// With `--all`: the audit target (`local`, `netns:NAME`).
     #[arg(long, value_name = "T", value_parser = parse_text)]
@@ -262,7 +275,13 @@ pub fn save_audit(
                 Failure::Runtime(e) => format!("{e:#}"),
                 Failure::Usage(m) => m,
             };
-            eprintln!("portwarden: note: the audit was not saved in the history ({why}); --no-save skips saving");
+            eprintln!(
+                "portwarden: {}",
+                crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-note-not-saved",
+                    why = why
+                ))
+            );
             Ok(())
         }
         Err(e) => Err(e),
@@ -334,22 +353,21 @@ pub fn apply_baseline(
                 continue;
             }
             baseline::Verdict::New => None,
-            baseline::Verdict::Changed(id) => Some((
-                format!("changed since baseline acceptance #{id}"),
-                format!("自基线接受 #{id} 以来有变化"),
+            baseline::Verdict::Changed(id) => Some(portwarden_i18n::msg!(
+                "audit-baseline-changed",
+                id = id.to_string()
             )),
-            baseline::Verdict::Expired(id) => Some((
-                format!("baseline acceptance #{id} expired"),
-                format!("基线接受 #{id} 已过期"),
+            baseline::Verdict::Expired(id) => Some(portwarden_i18n::msg!(
+                "audit-baseline-expired",
+                id = id.to_string()
             )),
         };
-        if let Some((en, zh)) = remark {
+        if let Some(remark) = remark {
             f.note = Some(match f.note.take() {
-                Some(n) => portwarden_audit::Text2 {
-                    en: format!("{en}; {}", n.en),
-                    zh: format!("{zh}；{}", n.zh),
-                },
-                None => portwarden_audit::Text2 { en, zh },
+                Some(note) => {
+                    portwarden_i18n::msg!("audit-baseline-note", remark = remark, note = note)
+                }
+                None => remark,
             });
         }
         keep.push(f);
@@ -357,14 +375,10 @@ pub fn apply_baseline(
     report.findings = keep;
     report.accepted = hidden;
     if hidden > 0 {
-        match lang {
-            portwarden_kb::Lang::En => eprintln!(
-                "portwarden: baseline: {hidden} accepted finding(s) not shown (portwarden baseline list)"
-            ),
-            portwarden_kb::Lang::Zh => {
-                eprintln!("portwarden: 基线：{hidden} 个已接受的问题未显示（portwarden baseline list）")
-            }
-        }
+        eprintln!(
+            "portwarden: {}",
+            portwarden_i18n::tr!(lang, "cli-history-baseline-hidden", count = hidden)
+        );
     }
     Ok(())
 }
@@ -388,7 +402,7 @@ pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
             .map_err(runtime)?;
         eprintln!(
             "portwarden: {n} {}",
-            style.t("snapshot(s) deleted", "个快照已删除")
+            style.text("cli-history-snapshot-s-deleted")
         );
     }
     let rows = match open_ro()? {
@@ -413,9 +427,12 @@ pub(crate) enum Side {
 pub(crate) fn parse_side(s: &str) -> Result<Side, Failure> {
     let t = s.trim();
     if let Some(r) = t.strip_prefix('@') {
-        return when::parse_at(r, when::now())
-            .map(Side::At)
-            .map_err(Failure::Usage);
+        return when::parse_at(r, when::now()).map(Side::At).map_err(|_| {
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-not-a-time",
+                at = r
+            )))
+        });
     }
     if let Ok(id) = t.trim_start_matches('#').parse::<i64>() {
         if id > 0 && !std::path::Path::new(t).exists() {
@@ -426,10 +443,10 @@ pub(crate) fn parse_side(s: &str) -> Result<Side, Failure> {
     if p.exists() {
         return Ok(Side::File(p.to_path_buf()));
     }
-    Err(Failure::Usage(format!(
-        "{:?} is not a snapshot id, an @time or an existing file",
-        ui::one_line_error(s)
-    )))
+    Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+        "cli-history-bad-side",
+        value = format!("{:?}", ui::one_line_error(s))
+    ))))
 }
 
 pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
@@ -439,7 +456,10 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     // A FIFO would block the open, a device never end: only regular files (looked at
     // before opening; the open is non-blocking in case it was swapped meanwhile).
     if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-regular-file",
+            shown = shown.to_string()
+        ))));
     }
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -447,17 +467,21 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
         .open(p)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(Failure::Usage(format!("{shown}: not a regular file")));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-not-a-regular-file",
+            shown = shown.to_string()
+        ))));
     }
     let mut bytes = Vec::new();
     f.take(MAX_XML + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if bytes.len() as u64 > MAX_XML {
-        return Err(Failure::Usage(format!(
-            "{shown}: larger than {} MiB",
-            MAX_XML >> 20
-        )));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-file-too-large",
+            shown = shown.to_string(),
+            mib = (MAX_XML >> 20).to_string()
+        ))));
     }
     let text = String::from_utf8_lossy(&bytes);
     let run = nmap::parse(&text).map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
@@ -480,10 +504,18 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
 
 pub(crate) fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
     let (row, body) = store.snapshot(id).map_err(runtime)?.ok_or_else(|| {
-        Failure::Usage(format!("there is no snapshot #{id} (portwarden history)"))
+        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-no-such-snapshot",
+            id = id.to_string()
+        )))
     })?;
-    let body: Body = serde_json::from_str(&body)
-        .map_err(|e| runtime(format!("snapshot #{id} cannot be read: {e}")))?;
+    let body: Body = serde_json::from_str(&body).map_err(|e| {
+        runtime(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-snapshot-cannot-be-read",
+            id = id.to_string(),
+            error = e.to_string()
+        )))
+    })?;
     Ok((meta_of(&row)?, body))
 }
 
@@ -493,8 +525,12 @@ fn meta_of(row: &SnapshotRow) -> Result<Meta, Failure> {
         at: row.at.clone(),
         host: row.host.clone(),
         command: row.command.clone(),
-        kind: Kind::parse(&row.kind)
-            .ok_or_else(|| runtime(format!("snapshot #{} has unknown kind", row.id)))?,
+        kind: Kind::parse(&row.kind).ok_or_else(|| {
+            runtime(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-snapshot-has-unknown-kind",
+                id = row.id.to_string()
+            )))
+        })?,
         target: row.target.clone(),
     })
 }
@@ -505,11 +541,17 @@ pub fn diff(a: &DiffArgs) -> ExitCode {
     match diff_inner(a) {
         Ok(code) => code,
         Err(Failure::Usage(m)) => {
-            eprintln!("portwarden: {m}");
+            eprintln!(
+                "portwarden: {}",
+                crate::errors::os_errors(crate::ui::error_lang(), &m)
+            );
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("portwarden: {e:#}");
+            eprintln!(
+                "portwarden: {}",
+                crate::errors::runtime(crate::ui::error_lang(), &e)
+            );
             ExitCode::from(2)
         }
     }
@@ -524,7 +566,9 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         .any(|s| !matches!(s, Some(Side::File(_))));
     let store = if needs_store {
         Some(open_ro()?.ok_or_else(|| {
-            Failure::Usage("there are no snapshots yet (portwarden history)".into())
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-no-snapshots-see-history"
+            )))
         })?)
     } else {
         None
@@ -553,7 +597,10 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
     let what = || {
         format!(
             "{} {}",
-            kind.as_deref().unwrap_or("any kind"),
+            kind.clone()
+                .unwrap_or_else(|| crate::ui::say(&portwarden_i18n::Msg::new(
+                    "cli-history-any-kind"
+                ))),
             target.as_deref().unwrap_or("")
         )
     };
@@ -564,11 +611,11 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
             Side::At(t) => {
                 let t = i64::try_from(*t).unwrap_or(i64::MAX);
                 let r = group.iter().rev().find(|r| r.at_unix <= t).ok_or_else(|| {
-                    Failure::Usage(format!(
-                        "no {} snapshot taken by {}",
-                        what().trim(),
-                        when::rfc3339(u64::try_from(t).unwrap_or(0))
-                    ))
+                    Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                        "cli-history-no-snapshot-by",
+                        what = what().trim().to_string(),
+                        time = when::rfc3339(u64::try_from(t).unwrap_or(0)).to_string()
+                    )))
                 })?;
                 load_snapshot(store_ref(&store)?, r.id)
             }
@@ -578,23 +625,26 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         (Some(o), Some(n)) => (resolve(o)?, resolve(n)?),
         (Some(o), None) => {
             if matches!(o, Side::File(_)) {
-                return Err(Failure::Usage(
-                    "diff of a file needs a second file or snapshot to compare it with".into(),
-                ));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-diff-of-a-file-needs-a"
+                ))));
             }
             let newest = group.last().ok_or_else(|| {
-                Failure::Usage(format!("no {} snapshot to compare with", what().trim()))
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-no-snapshot-to-compare-with",
+                    what = what().trim().to_string()
+                )))
             })?;
             (resolve(o)?, load_snapshot(store_ref(&store)?, newest.id)?)
         }
         _ => {
             let n = group.len();
             if n < 2 {
-                return Err(Failure::Usage(format!(
-                    "need two {} snapshots to compare, there {} {n} (portwarden history)",
-                    what().trim(),
-                    if n == 1 { "is" } else { "are" }
-                )));
+                return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-need-two",
+                    what = what().trim().to_string(),
+                    n = n
+                ))));
             }
             let s = store_ref(&store)?;
             (
@@ -617,8 +667,11 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
 }
 
 fn store_ref(s: &Option<Store>) -> Result<&Store, Failure> {
-    s.as_ref()
-        .ok_or_else(|| Failure::Usage("there are no snapshots yet".into()))
+    s.as_ref().ok_or_else(|| {
+        Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-there-are-no-snapshots-yet"
+        )))
+    })
 }
 
 fn user() -> String {
@@ -659,10 +712,10 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
             if missing.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {
-                Err(Failure::Usage(format!(
-                    "no live acceptance with id {} (portwarden baseline list)",
-                    missing.join(", ")
-                )))
+                Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-no-live-acceptance",
+                    join = missing.join(", ").to_string()
+                ))))
             }
         }
     }
@@ -671,16 +724,24 @@ pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
 fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     let reason = a.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Failure::Usage(
-            "--reason must say why, in 1 to 500 characters".into(),
-        ));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-history-reason-must-say-why-in-1"
+        ))));
     }
     let keys = a
         .what
         .iter()
-        .map(|w| baseline::parse_key(w))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::Usage)?;
+        .map(|w| {
+            baseline::parse_key(w).map_err(|_| {
+                // The value escaped and cut as the library does in its own message.
+                let shown: String = w.chars().take(60).flat_map(char::escape_default).collect();
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-history-not-a-key",
+                    value = shown
+                )))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // The newest saved audit tells what each accepted finding looked like (so a change
     // shows again), and is what --all accepts.
     let latest: Option<Body> = match open_ro()? {
@@ -714,9 +775,9 @@ fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
     };
     if a.all {
         if findings.is_empty() {
-            return Err(Failure::Usage(
-                "no saved audit with findings to accept (run portwarden audit as root, or with --save, first)".into(),
-            ));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-history-no-saved-audit"
+            ))));
         }
         for f in &findings {
             push(f.id.clone(), Some(f));

@@ -34,8 +34,12 @@ pub fn read(src: &SourceArgs, req: &Request) -> Result<(Inventory, Option<String
         .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let unread = match rules.map(|t| t.join()) {
         None if src.no_firewall => None,
-        None => Some("reading the firewall rules needs root".to_string()),
-        Some(Err(_)) => Some("the firewall reader failed".to_string()),
+        None => Some(ui::say(&portwarden_i18n::Msg::new(
+            "cli-firewall-needs-root",
+        ))),
+        Some(Err(_)) => Some(ui::say(&portwarden_i18n::Msg::new(
+            "cli-firewall-reader-failed",
+        ))),
         Some(Ok(portwarden_firewall::Firewall::Unreadable(why))) => Some(why),
         Some(Ok(fw)) => {
             portwarden_firewall::annotate(&mut inv, &fw);
@@ -84,16 +88,11 @@ fn judge(inv: &mut Inventory) {
 /// The once-only hint about hidden owners.
 pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
     if inv.unreadable_processes > 0 {
-        let msg = match lang {
-            portwarden_kb::Lang::En => format!(
-                "note: {} processes could not be inspected; run as root to see every owner",
-                inv.unreadable_processes
-            ),
-            portwarden_kb::Lang::Zh => format!(
-                "提示：有 {} 个进程无权查看；以 root 运行可看到全部所属进程",
-                inv.unreadable_processes
-            ),
-        };
+        let msg = portwarden_i18n::tr!(
+            lang,
+            "cli-ls-note-unreadable",
+            count = inv.unreadable_processes
+        );
         eprintln!("{msg}");
     }
 }
@@ -162,7 +161,7 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
         frame.push_str(&format!(
             "portwarden ls --watch · {} {} · +{} -{}\n",
             now.len(),
-            style.t("sockets", "个套接字"),
+            style.text("cli-ls-sockets"),
             appeared.len(),
             gone.len()
         ));

@@ -26,7 +26,7 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
         .collect();
     let mut queries = Vec::new();
     for q in &raw {
-        queries.push(portwarden_kb::parse_query(q).map_err(|e| Failure::Usage(e.to_string()))?);
+        queries.push(portwarden_kb::parse_query(q).map_err(|e| Failure::Usage(ui::say(&e.0)))?);
     }
     let mut cards = Vec::new();
     let mut missing = Vec::new();
@@ -62,15 +62,17 @@ pub fn run(a: &LookupArgs) -> Result<ExitCode, Failure> {
         for m in &missing {
             let near = portwarden_kb::similar_names(m, 3);
             let m = portwarden_report::sanitize::terminal(m);
-            let line = match (style.lang, near.is_empty()) {
-                (portwarden_kb::Lang::En, true) => format!("nothing known about {m}"),
-                (portwarden_kb::Lang::En, false) => {
-                    format!("nothing known about {m}; did you mean {}?", near.join(", "))
-                }
-                (portwarden_kb::Lang::Zh, true) => format!("没有找到“{m}”的相关信息"),
-                (portwarden_kb::Lang::Zh, false) => {
-                    format!("没有找到“{m}”的相关信息；是否要查：{}？", near.join("、"))
-                }
+            let line = if near.is_empty() {
+                style.msg(&portwarden_i18n::msg!(
+                    "cli-lookup-nothing-known",
+                    query = m
+                ))
+            } else {
+                style.msg(&portwarden_i18n::msg!(
+                    "cli-lookup-nothing-known-did-you-mean",
+                    query = m,
+                    near = portwarden_i18n::Arg::List(near.iter().map(|n| n.to_string()).collect())
+                ))
             };
             eprintln!("portwarden: {line}");
         }

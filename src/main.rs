@@ -24,6 +24,7 @@ macro_rules! println {
 mod audit;
 mod cli;
 mod control;
+mod errors;
 mod history;
 mod inventory;
 mod lookup;
@@ -54,11 +55,15 @@ fn main() -> ExitCode {
                 let value = ui::clip(&get(ContextKind::InvalidValue));
                 let arg = get(ContextKind::InvalidArg);
                 let valid = get(ContextKind::ValidValue);
-                if ui::zh_errors() {
-                    eprintln!("portwarden: {arg} 的值 '{value}' 无效（可用的值：{valid}）");
-                } else {
-                    eprintln!("portwarden: invalid value '{value}' for '{arg}' (valid: {valid})");
-                }
+                eprintln!(
+                    "portwarden: {}",
+                    ui::say(&portwarden_i18n::msg!(
+                        "cli-invalid-value-valid",
+                        value = value,
+                        arg = arg,
+                        valid = valid
+                    ))
+                );
                 return ExitCode::from(2);
             }
             clap::error::ErrorKind::ValueValidation => {
@@ -74,16 +79,23 @@ fn main() -> ExitCode {
                 let why = std::error::Error::source(&e)
                     .map(|s| s.to_string())
                     .unwrap_or_default();
-                if ui::zh_errors() {
-                    eprintln!("portwarden: {arg} 的值 '{value}' 无效：{why}");
-                } else {
-                    eprintln!("portwarden: invalid value '{value}' for '{arg}': {why}");
-                }
+                eprintln!(
+                    "portwarden: {}",
+                    ui::say(&portwarden_i18n::msg!(
+                        "cli-invalid-value-why",
+                        value = value,
+                        arg = arg,
+                        why = why
+                    ))
+                );
                 return ExitCode::from(2);
             }
             _ => {
-                // One clear line, exit 2 (clap's own output spans several).
-                eprintln!("portwarden: {}", ui::one_line_error(&e.to_string()));
+                // One clear line, exit 2 (clap's own output spans several); clap speaks
+                // English only, so other languages get the catalog's line.
+                let line = ui::clap_error_in(&e, ui::error_lang())
+                    .unwrap_or_else(|| ui::one_line_error(&e.to_string()));
+                eprintln!("portwarden: {line}");
                 return ExitCode::from(2);
             }
         },
@@ -128,11 +140,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(ui::Failure::Usage(msg)) => {
-            eprintln!("portwarden: {msg}");
+            eprintln!("portwarden: {}", errors::os_errors(ui::error_lang(), &msg));
             ExitCode::from(2)
         }
         Err(ui::Failure::Runtime(e)) => {
-            eprintln!("portwarden: {e:#}");
+            eprintln!("portwarden: {}", errors::runtime(ui::error_lang(), &e));
             ExitCode::from(3)
         }
     }

@@ -12,7 +12,6 @@
 
 use crate::ui::{self, Failure};
 use clap::Args;
-use portwarden_kb::Lang;
 use portwarden_report::scan as render;
 use portwarden_scan::progress::TtyProgress;
 use portwarden_scan::{
@@ -170,18 +169,23 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
 fn read_list(path: &PathBuf) -> Result<Vec<String>, Failure> {
     let stdin = path.as_os_str() == "-";
     let name = if stdin {
-        "standard input".to_string()
+        ui::say(&portwarden_i18n::Msg::new("cli-scan-standard-input"))
     } else {
         path.display().to_string()
     };
     let listed = if stdin {
         portwarden_scan::targets::read_list(std::io::stdin().lock())
     } else {
-        let f = std::fs::File::open(path)
-            .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-cannot-read",
+                name = name.to_string(),
+                error = e.to_string()
+            )))
+        })?;
         portwarden_scan::targets::read_list(std::io::BufReader::new(f))
     };
-    listed.map_err(|e| Failure::Usage(format!("{name}: {e}")))
+    listed.map_err(|e| Failure::Usage(ui::say(&crate::errors::list(&name, &e))))
 }
 
 fn command_line() -> String {
@@ -201,7 +205,7 @@ fn command_line() -> String {
 /// a TCP scan was asked for or is the default; `a.udp_scan`). Unprefixed ports, the top-N
 /// and the default apply to every scan that runs, as in nmap.
 fn port_list(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Failure> {
-    let usage = |e: portwarden_scan::PortError| Failure::Usage(e.to_string());
+    let usage = |e: portwarden_scan::PortError| Failure::Usage(ui::say(&crate::errors::port(&e)));
     let udp_top = |n: usize| -> Result<Vec<u16>, Failure> {
         if n == 0 || n > 65535 {
             return Err(usage(portwarden_scan::PortError::BadTop));
@@ -235,14 +239,18 @@ fn port_list(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Failure> {
     let udp_ports = if a.udp_scan { ports.udp } else { Vec::new() };
     if tcp_ports.is_empty() && udp_ports.is_empty() {
         if a.udp_scan {
-            return Err(Failure::Usage("no UDP ports left to scan".into()));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-no-udp-ports-left-to-scan"
+            ))));
         }
         if only_udp_given {
-            return Err(Failure::Usage(
-                "only UDP ports (U:) were given; scan them with -sU".into(),
-            ));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-only-udp-ports-u-were-given"
+            ))));
         }
-        return Err(Failure::Usage("no TCP ports left to scan".into()));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-no-tcp-ports-left-to-scan"
+        ))));
     }
     Ok((tcp_ports, udp_ports))
 }
@@ -291,14 +299,17 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
     if let Some(f) = &a.input_list {
         let listed = read_list(f)?;
         if listed.is_empty() {
-            return Err(Failure::Usage(format!("no targets in {}", f.display())));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-no-targets-in",
+                display = f.display().to_string()
+            ))));
         }
         specs.extend(listed);
     }
     if specs.is_empty() {
-        return Err(Failure::Usage(
-            "no targets given (name hosts, or use -iL FILE)".into(),
-        ));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-no-targets-given-name-hosts-or"
+        ))));
     }
     let mut excludes = a.exclude.clone();
     if let Some(f) = &a.exclude_file {
@@ -313,7 +324,7 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
             ..TargetOptions::default()
         },
     )
-    .map_err(|e| Failure::Usage(e.to_string()))
+    .map_err(|e| Failure::Usage(ui::say(&crate::errors::target(&e))))
 }
 
 struct Cli {
@@ -353,10 +364,13 @@ impl OutFile {
         let file = if path.as_os_str() == "-" {
             None
         } else {
-            Some(
-                std::fs::File::create(path)
-                    .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?,
-            )
+            Some(std::fs::File::create(path).map_err(|e| {
+                Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                    "cli-scan-cannot-write",
+                    display = path.display().to_string(),
+                    error = e.to_string()
+                )))
+            })?)
         };
         Ok(OutFile {
             path: path.clone(),
@@ -397,11 +411,15 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let targets = target_set(a)?;
     if let Some(r) = a.rate {
         if !(r.is_finite() && r > 0.0) {
-            return Err(Failure::Usage("--rate must be a positive number".into()));
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-rate-must-be-a-positive-number"
+            ))));
         }
     }
     if a.max_inflight == Some(0) {
-        return Err(Failure::Usage("--max-inflight must be at least 1".into()));
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-max-inflight-must-be-at-least"
+        ))));
     }
     // The TCP scan: asked for, or nmap's default when no scan type is named (SYN when raw
     // sockets are allowed; the scan itself finds out and the connect scan takes over).
@@ -416,9 +434,9 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     if a.udp_scan && tcp_kind.is_some() {
         // Both scans asked for, one of them left without ports (-p T:... or U:...).
         if tcp_ports.is_empty() {
-            eprintln!("portwarden: note: no TCP ports given (T:); only the UDP scan runs");
+            eprintln!("portwarden: {}", style.text("cli-scan-note-no-tcp-ports"));
         } else if udp_ports.is_empty() {
-            eprintln!("portwarden: note: no UDP ports given (U:); only the TCP scan runs");
+            eprintln!("portwarden: {}", style.text("cli-scan-note-no-udp-ports"));
         }
     }
     if tcp_ports.is_empty() {
@@ -485,7 +503,8 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
                         let why = std::error::Error::source(&e)
                             .map_or_else(|| e.to_string(), |s| s.to_string());
                         eprintln!(
-                            "portwarden: note: no SYN scan ({why}); running a connect scan (-sT) instead"
+                            "portwarden: {}",
+                            style.msg(&portwarden_i18n::msg!("cli-scan-note-no-syn", why = why))
                         );
                     }
                     connect(&targets, &tcp_ports, &cfg, &mut obs)?
@@ -520,25 +539,29 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             .filter(|h| h.stats.closed > 0 && h.stats.open_filtered > 0)
             .count();
         if limited > 0 {
-            let msg = match style.lang {
-                Lang::Zh => format!("提示：{limited} 台主机只对部分关闭端口回复了 ICMP，其余无响应——这是限制 ICMP 差错报文速率的表现；其 open|filtered 端口可能实为关闭（--icmp-pace 可区分，约每秒一个端口）"),
-                Lang::En => format!("note: {limited} host(s) answered some closed ports and left others silent, as hosts that rate-limit ICMP errors do; their open|filtered ports may be closed (--icmp-pace tells them apart, at about one port per second)"),
-            };
+            let msg = style.msg(&portwarden_i18n::msg!(
+                "cli-scan-note-icmp-limited",
+                hosts = limited
+            ));
             eprintln!("portwarden: {msg}");
         }
     }
     if let Some(t) = tcp_report.as_ref().filter(|t| t.stats.ident_lost > 0) {
         let n = t.stats.ident_lost;
-        let msg = match style.lang {
-            Lang::Zh => format!("提示：{n} 个开放端口因文件描述符不足未能识别服务（请调高 ulimit -n）"),
-            Lang::En => format!("note: {n} open port(s) left unidentified: no file descriptor came free for the identification connections (raise ulimit -n)"),
-        };
+        let msg = style.msg(&portwarden_i18n::msg!(
+            "cli-scan-note-ident-lost",
+            ports = n
+        ));
         eprintln!("portwarden: {msg}");
     }
     let report = match (tcp_report, udp_report) {
         (Some(t), Some(u)) => t.merge(u),
         (Some(r), None) | (None, Some(r)) => r,
-        (None, None) => return Err(Failure::Usage("nothing to scan".into())),
+        (None, None) => {
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "cli-scan-nothing-to-scan"
+            ))))
+        }
     };
     if a.jsonl && both {
         let mut out = String::new();
@@ -583,7 +606,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         if a.jsonl || a.json || a.csv || file_to_stdout {
             eprintln!(
                 "portwarden: {}",
-                style.t("interrupted; results are partial", "已中断，结果不完整")
+                style.text("cli-scan-interrupted-results-are-partial")
             );
         }
         return Ok(ExitCode::from(130));

@@ -1,6 +1,7 @@
 //! The binary's edge: environment-derived presentation and the error type of commands.
 
 use crate::cli::{ColorArg, LangArg, StyleArgs};
+use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_kb::Lang;
 use portwarden_report::Style;
 use std::io::IsTerminal;
@@ -29,32 +30,24 @@ pub fn parse_duration_within(s: &str, min: f64, max: f64) -> Result<Duration, St
         Ok(v) if !num.trim().starts_with(['+', '-']) && ok(v * mult) => {
             Ok(Duration::from_secs_f64(v * mult))
         }
-        _ => Err(tr(
-            format!(
-                "invalid duration {:?} (write 500ms, 2s, 1m or seconds such as 1.5; between {} and {})",
-                clip(s),
-                human(min),
-                human(max)
-            ),
-            format!(
-                "无效的时长 {:?}（可写 500ms、2s、1m 或秒数如 1.5；范围 {} 到 {}）",
-                clip(s),
-                human(min),
-                human(max)
-            ),
-        )),
+        _ => Err(say(&msg!(
+            "cli-invalid-duration",
+            value = format!("{:?}", clip(s)),
+            min = human(min),
+            max = human(max)
+        ))),
     }
 }
 
-fn human(secs: f64) -> String {
+fn human(secs: f64) -> Arg {
     if secs <= 0.0 {
-        "0 (excluded)".into()
+        Arg::from(Msg::new("cli-duration-zero-excluded"))
     } else if secs < 1.0 {
-        format!("{}ms", (secs * 1000.0).round())
+        Arg::from(format!("{}ms", (secs * 1000.0).round()))
     } else if secs >= 3600.0 && secs % 3600.0 == 0.0 {
-        format!("{}h", secs / 3600.0)
+        Arg::from(format!("{}h", secs / 3600.0))
     } else {
-        format!("{secs}s")
+        Arg::from(format!("{secs}s"))
     }
 }
 
@@ -70,13 +63,19 @@ pub fn zh_errors() -> bool {
     ZH_ERRORS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// An argument error's line in the language [`set_zh_errors`] chose.
-pub fn tr(en: String, zh: String) -> String {
+/// The language of messages printed before (or without) a command's `--lang`: the one
+/// [`set_zh_errors`] chose from the command line or the locale.
+pub fn error_lang() -> Lang {
     if zh_errors() {
-        zh
+        Lang::Zh
     } else {
-        en
+        Lang::En
     }
+}
+
+/// A message in the language of errors ([`error_lang`]).
+pub fn say(m: &Msg) -> String {
+    portwarden_i18n::format(error_lang(), m)
 }
 
 /// Whether the command line (or, without `--lang`, the locale) asks for Chinese: for
@@ -206,7 +205,10 @@ pub fn out_failed(e: &std::io::Error) -> ! {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(141);
     }
-    eprintln!("portwarden: cannot write output: {e}");
+    eprintln!(
+        "portwarden: {}",
+        say(&msg!("cli-cannot-write-output", error = e.to_string()))
+    );
     std::process::exit(3);
 }
 
@@ -266,6 +268,58 @@ pub fn one_line_error(text: &str) -> String {
         line.push_str("invalid arguments");
     }
     shorten_quoted(&line, 60)
+}
+
+/// clap's error in `lang` when that is not English (clap itself speaks only English;
+/// English keeps clap's own words, see [`one_line_error`]). Names of flags, commands
+/// and values stay as they were typed.
+pub fn clap_error_in(e: &clap::Error, lang: Lang) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if lang == Lang::En {
+        return None;
+    }
+    let get = |k| match e.get(k) {
+        Some(ContextValue::String(s)) => clip(s),
+        Some(ContextValue::Strings(v)) => clip(&v.join(", ")),
+        _ => String::new(),
+    };
+    let arg = get(ContextKind::InvalidArg);
+    let m = match e.kind() {
+        ErrorKind::MissingRequiredArgument => msg!("cli-clap-missing-argument", args = arg),
+        ErrorKind::UnknownArgument => msg!("cli-clap-unknown-argument", arg = arg),
+        ErrorKind::InvalidSubcommand => msg!(
+            "cli-clap-unknown-command",
+            command = get(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            Msg::new("cli-clap-missing-command")
+        }
+        ErrorKind::ArgumentConflict => msg!(
+            "cli-clap-conflict",
+            arg = arg,
+            other = get(ContextKind::PriorArg)
+        ),
+        ErrorKind::NoEquals
+        | ErrorKind::TooManyValues
+        | ErrorKind::TooFewValues
+        | ErrorKind::WrongNumberOfValues => msg!("cli-clap-wrong-values", arg = arg),
+        ErrorKind::InvalidUtf8 => Msg::new("cli-clap-invalid-utf8"),
+        _ if !arg.is_empty() => msg!("cli-clap-invalid-argument", arg = arg),
+        _ => Msg::new("cli-clap-invalid-arguments"),
+    };
+    let mut line = portwarden_i18n::format(lang, &m);
+    let tip = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg]
+        .into_iter()
+        .map(get)
+        .find(|s| !s.is_empty());
+    if let Some(t) = tip {
+        line.push_str(&portwarden_i18n::tr!(
+            lang,
+            "cli-clap-did-you-mean",
+            what = t
+        ));
+    }
+    Some(shorten_quoted(&line, 60))
 }
 
 /// Cuts every '…'-quoted run longer than `max` characters.

@@ -9,7 +9,8 @@
 
 pub mod products;
 
-use portwarden_kb::{Lang, PortClass, Risk, SecurityEntry, Text};
+use portwarden_i18n::{msg, Arg, Msg};
+use portwarden_kb::{PortClass, Risk, SecurityEntry, Text};
 use portwarden_sockets::{
     Exposure, Inventory, Ownership, ProcessInfo, Reach, SocketEntry, Transport,
 };
@@ -71,12 +72,18 @@ pub struct Finding {
     pub product: Option<Owner>,
     /// A remark on top of the judgement ("off its port", a trojan port held by a known
     /// program).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<Text2>,
-    /// Why this matters, in both languages.
-    pub why: Text2,
-    /// What to do, in both languages.
-    pub action: Text2,
+    /// (A catalog message; JSON carries its text in every language, as before.)
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "portwarden_i18n::every_lang_opt"
+    )]
+    pub note: Option<Msg>,
+    /// Why this matters (JSON: `{"en": …, "zh": …}`).
+    #[serde(serialize_with = "portwarden_i18n::every_lang")]
+    pub why: Msg,
+    /// What to do (JSON: `{"en": …, "zh": …}`).
+    #[serde(serialize_with = "portwarden_i18n::every_lang")]
+    pub action: Msg,
     /// Known malware on the port, if any.
     pub malware: Vec<String>,
     /// The portwarden command that closes the door; empty when the door is already shut.
@@ -85,32 +92,6 @@ pub struct Finding {
     /// among the door's sockets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<Reach>,
-}
-
-/// An owned bilingual text (findings combine curated texts with our own templates).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Text2 {
-    /// English.
-    pub en: String,
-    /// Simplified Chinese.
-    pub zh: String,
-}
-
-impl Text2 {
-    /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Zh => &self.zh,
-        }
-    }
-
-    fn from(t: &Text) -> Text2 {
-        Text2 {
-            en: t.en.to_string(),
-            zh: t.zh.to_string(),
-        }
-    }
 }
 
 /// Counts of sockets by kind, for the summary.
@@ -240,7 +221,7 @@ struct Door<'a> {
 }
 
 impl Door<'_> {
-    fn finding(&self, severity: Risk, kind: Kind, why: Text2, action: Text2) -> Finding {
+    fn finding(&self, severity: Risk, kind: Kind, why: Msg, action: Msg) -> Finding {
         Finding {
             severity,
             kind,
@@ -261,12 +242,12 @@ impl Door<'_> {
         }
     }
 
-    fn where_(&self) -> (&'static str, &'static str) {
-        match self.exposure {
-            Exposure::All => ("on all interfaces", "监听在所有网络接口上"),
-            Exposure::Specific => ("on a network address", "监听在某个网络地址上"),
-            Exposure::Loopback => ("on loopback only", "仅监听在本机回环地址上"),
-        }
+    fn where_(&self) -> Msg {
+        Msg::new(match self.exposure {
+            Exposure::All => "audit-where-all",
+            Exposure::Specific => "audit-where-address",
+            Exposure::Loopback => "audit-where-loopback",
+        })
     }
 
     /// Whether a listener on a network address has an owner nobody can see from here.
@@ -406,7 +387,7 @@ fn judge_product(
     product: &'static products::Product,
     ctx: &Context,
 ) -> Option<Finding> {
-    let (where_en, where_zh) = door.where_();
+    let where_ = door.where_();
     let owner = Owner {
         pid: p.pid,
         program: p.name.clone(),
@@ -431,41 +412,39 @@ fn judge_product(
         Kind::ExposedService
     };
     let name = &owner.program;
-    let (who_en, who_zh) = who(name, product.name);
     let mut f = door.finding(
         severity,
         kind,
-        Text2 {
-            en: format!("{who_en} is listening {where_en}. {}", product.why.en),
-            zh: format!("{who_zh}{where_zh}。{}", product.why.zh),
-        },
-        Text2::from(&product.advice),
+        msg!(
+            "audit-product-why",
+            who = who(name, product.name),
+            where = where_.clone(),
+            why = Msg::new(product.why)
+        ),
+        Msg::new(product.advice),
     );
     f.service = Some(product.key.to_string());
     if let Some(conf) = products::config_from_cmdline(p) {
-        f.action.en.push_str(&format!(
-            " This instance reads {conf} (from its command line): make the change there."
-        ));
-        f.action.zh.push_str(&format!(
-            "这个实例读取的配置文件是 {conf}（见其命令行），请在该文件中修改。"
-        ));
+        f.action = msg!("audit-advice-config", advice = f.action, conf = conf);
     }
-    let mut notes: Vec<Text2> = Vec::new();
+    let mut notes: Vec<Msg> = Vec::new();
     if off_port {
         let usual: Vec<String> = product.ports.iter().map(u16::to_string).collect();
-        let usual = usual.join(", ");
-        let port = door.port;
-        notes.push(Text2 {
-            en: format!("Off its port: {} usually serves {usual}, here {port}/{}. A moved port only hides from quick scans; it is judged as {} all the same.", product.name, door.t, product.name),
-            zh: format!("不在惯用端口：{} 通常使用 {usual}，这里是 {port}/{}。换端口只能躲过粗略扫描，仍按 {} 来评估。", product.name, door.t, product.name),
-        });
+        notes.push(msg!(
+            "audit-note-off-port",
+            product = product.name,
+            usual = usual.join(", "),
+            port = door.port.to_string(),
+            transport = door.t.to_string()
+        ));
     }
     if let Some(e) = door.socks[0].annotation.entry.filter(|e| e.backdoor) {
-        let names = e.malware.join(", ");
-        notes.push(Text2 {
-            en: format!("Port {} is also on trojan lists ({names}); here it is held by {name}, a known program, so that does not apply.", door.port),
-            zh: format!("{} 端口也出现在木马端口列表中（{names}）；这里占用它的是已知程序 {name}，因此不适用。", door.port),
-        });
+        notes.push(msg!(
+            "audit-note-trojan-list",
+            port = door.port.to_string(),
+            names = e.malware.join(", "),
+            program = name
+        ));
     }
     f.note = join_notes(notes);
     f.product = Some(owner);
@@ -473,30 +452,23 @@ fn judge_product(
 }
 
 /// "redis-server (Redis)", or just "memcached" when the program is named as its product.
-fn who(program: &str, product: &str) -> (String, String) {
+fn who(program: &str, product: &str) -> Msg {
     if program.eq_ignore_ascii_case(product) {
-        (program.to_string(), format!("{program} "))
+        msg!("audit-who-same", program = program)
     } else {
-        (
-            format!("{program} ({product})"),
-            format!("{program}（{product}）"),
-        )
+        msg!("audit-who-named", program = program, product = product)
     }
 }
 
-fn join_notes(notes: Vec<Text2>) -> Option<Text2> {
-    (!notes.is_empty()).then(|| Text2 {
-        en: notes
-            .iter()
-            .map(|n| n.en.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        zh: notes
-            .iter()
-            .map(|n| n.zh.as_str())
-            .collect::<Vec<_>>()
-            .join(""),
-    })
+fn join_notes(notes: Vec<Msg>) -> Option<Msg> {
+    notes
+        .into_iter()
+        .reduce(|first, second| msg!("audit-notes-join", first = first, second = second))
+}
+
+/// A curated knowledge-base text (data in both languages) as a message.
+fn curated(t: &Text) -> Msg {
+    msg!("audit-text", text = Arg::from(*t))
 }
 
 /// A port an internet super-server (inetd, xinetd) holds: judged by the service it starts
@@ -508,7 +480,7 @@ fn judge_superserver(
     product: &'static products::Product,
     ctx: &Context,
 ) -> Option<Finding> {
-    let (where_en, where_zh) = door.where_();
+    let where_ = door.where_();
     // The lines of the file this very inetd reads (other inetds run other files).
     let file = products::inetd_conf_path(p);
     let line = ctx
@@ -530,44 +502,37 @@ fn judge_superserver(
     } else {
         Kind::ExposedService
     };
-    let program = line.map_or(String::new(), |l| {
+    let program: Arg = line.map_or(Arg::from(""), |l| {
         if l.program == "internal" {
-            " (built into inetd)".to_string()
+            Arg::from(Msg::new("audit-inetd-builtin"))
         } else {
-            format!(" ({})", l.program)
+            Arg::from(msg!("audit-inetd-program", program = l.program.as_str()))
         }
     });
-    let program_zh = line.map_or(String::new(), |l| {
-        if l.program == "internal" {
-            "（inetd 内置）".to_string()
-        } else {
-            format!("（{}）", l.program)
-        }
+    let from: Arg = line.map_or(Arg::from(""), |l| {
+        Arg::from(msg!("audit-inetd-from", file = l.file.as_str()))
     });
-    let from = line.map_or(String::new(), |l| format!(", as {} says", l.file));
-    let from_zh = line.map_or(String::new(), |l| format!("，见 {}", l.file));
-    let (reason_en, reason_zh) = entry.map_or(("", ""), |e| (e.risk_reason.en, e.risk_reason.zh));
-    let (who_en, who_zh) = who(&owner.program, product.name);
-    let why = Text2 {
-        en: format!(
-            "{who_en} is listening {where_en} and starts {service}{program} for each connection{from}. {reason_en}"
-        ),
-        zh: format!(
-            "{who_zh}{where_zh}，每来一个连接就启动 {service}{program_zh}{from_zh}。{reason_zh}"
-        ),
-    };
-    let pid = p.pid;
+    let reason: Arg = entry.map_or(Arg::from(""), |e| Arg::from(e.risk_reason));
+    let why = msg!(
+        "audit-inetd-why",
+        who = who(&owner.program, product.name),
+        where = where_,
+        service = service.as_str(),
+        program = program,
+        from = from,
+        reason = reason
+    );
+    let pid = p.pid.to_string();
     let action = if product.key == "xinetd" {
-        Text2 {
-            en: format!("Set `disable = yes` in the `service {service}` block (/etc/xinetd.d/{service} or /etc/xinetd.conf) and `systemctl reload xinetd` (or `kill -HUP {pid}`); stop xinetd when no service is left. Windows: the simple services come from 'Simple TCPIP services' (`dism /online /disable-feature /featurename:SimpleTCP`)."),
-            zh: format!("在 `service {service}` 块（/etc/xinetd.d/{service} 或 /etc/xinetd.conf）中设置 `disable = yes`，然后 `systemctl reload xinetd`（或 `kill -HUP {pid}`）；没有剩余服务时停掉 xinetd。Windows：这些简单服务来自“简单 TCP/IP 服务”（`dism /online /disable-feature /featurename:SimpleTCP`）。"),
-        }
+        msg!("audit-xinetd-advice", service = service.as_str(), pid = pid)
     } else {
         let file = line.map_or("/etc/inetd.conf", |l| l.file.as_str());
-        Text2 {
-            en: format!("Comment out the `{service}` line in {file} (Debian: `update-inetd --disable {service}`) and make inetd reread it (`kill -HUP {pid}`, or `systemctl reload inetutils-inetd`/`openbsd-inetd`); stop inetd when no line is left. Windows: the simple services come from 'Simple TCPIP services' (`dism /online /disable-feature /featurename:SimpleTCP`)."),
-            zh: format!("注释掉 {file} 中的 `{service}` 行（Debian：`update-inetd --disable {service}`），再让 inetd 重新读取（`kill -HUP {pid}`，或 `systemctl reload inetutils-inetd`/`openbsd-inetd`）；没有剩余的行时停掉 inetd。Windows：这些简单服务来自“简单 TCP/IP 服务”（`dism /online /disable-feature /featurename:SimpleTCP`）。"),
-        }
+        msg!(
+            "audit-inetd-advice",
+            service = service.as_str(),
+            file = file,
+            pid = pid
+        )
     };
     let mut f = door.finding(severity, kind, why, action);
     f.service = Some(service);
@@ -577,45 +542,41 @@ fn judge_superserver(
 
 /// A listener on a network address whose owner cannot be seen from here.
 fn judge_hidden(door: &Door, not_root: bool) -> Finding {
-    let (where_en, where_zh) = door.where_();
-    let port = door.port;
-    let t = door.t;
+    let port = door.port.to_string();
     let entry = door.socks[0].annotation.entry;
     let severity = entry
         .and_then(|e| port_severity(e, door.exposure))
         .map_or(Risk::Medium, |s| s.max(Risk::Medium));
-    let (cause_en, cause_zh, see_en, see_zh) = if not_root {
+    let (cause, see) = if not_root {
         (
-            "portwarden could not read every process's open files (it does not run as root), so the program holding it is hidden.".to_string(),
-            "portwarden 没有以 root 运行，读不到所有进程打开的文件，因此看不到占用它的程序。".to_string(),
-            format!("Run `sudo portwarden audit` (or `sudo portwarden ls --port {port}`) to see the owner."),
-            format!("用 `sudo portwarden audit`（或 `sudo portwarden ls --port {port}`）查看所属程序。"),
+            Msg::new("audit-hidden-cause-not-root"),
+            msg!("audit-hidden-see-not-root", port = port.as_str()),
         )
     } else {
         (
-            "No process visible from here holds it: it belongs to a process in another PID namespace (a container, or the host when portwarden itself runs in one), or to the kernel (NFS, WireGuard).".to_string(),
-            "从这里看不到任何持有它的进程：它属于另一个 PID 命名空间里的进程（某个容器；或者 portwarden 本身运行在容器里，而它属于宿主机），或者属于内核（NFS、WireGuard）。".to_string(),
-            format!("Find the owner where it runs: on the host `sudo ss -ltnup 'sport = :{port}'` or `sudo lsof -i :{port}`; for containers `docker ps --format '{{{{.Names}}}} {{{{.Ports}}}}'`, then `nsenter -t PID -n ss -ltnp` with a container's PID. Stop it or bind it to 127.0.0.1 if nobody needs it."),
-            format!("到它实际运行的地方查找所属程序：在宿主机上执行 `sudo ss -ltnup 'sport = :{port}'` 或 `sudo lsof -i :{port}`；容器则用 `docker ps --format '{{{{.Names}}}} {{{{.Ports}}}}'`，再用容器的 PID 执行 `nsenter -t PID -n ss -ltnp`。如果没人需要它，停掉它或让它只监听 127.0.0.1。"),
+            Msg::new("audit-hidden-cause-namespace"),
+            msg!("audit-hidden-see-namespace", port = port.as_str()),
         )
     };
-    let (known_en, known_zh) = entry.map_or((String::new(), String::new()), |e| {
-        (
-            format!(" The port is {}'s: {}", e.title.en, e.risk_reason.en),
-            format!("该端口通常属于{}：{}", e.title.zh, e.risk_reason.zh),
-        )
+    let known: Arg = entry.map_or(Arg::from(""), |e| {
+        Arg::from(msg!(
+            "audit-hidden-known",
+            title = Arg::from(e.title),
+            reason = Arg::from(e.risk_reason)
+        ))
     });
     let mut f = door.finding(
         severity,
         Kind::HiddenOwner,
-        Text2 {
-            en: format!("Port {port}/{t} is listening {where_en}, and its owner is unknown. {cause_en}{known_en}"),
-            zh: format!("端口 {port}/{t} {where_zh}，所属程序未知。{cause_zh}{known_zh}"),
-        },
-        Text2 {
-            en: see_en,
-            zh: see_zh,
-        },
+        msg!(
+            "audit-hidden-why",
+            port = port.as_str(),
+            transport = door.t.to_string(),
+            where = door.where_(),
+            cause = cause,
+            known = known
+        ),
+        see,
     );
     if let Some(e) = entry.filter(|e| e.backdoor) {
         f.malware = e.malware.iter().map(|s| s.to_string()).collect();
@@ -632,34 +593,29 @@ fn judge_port(
     untrusted: Option<&ProcessInfo>,
     owner: Option<&ProcessInfo>,
 ) -> Option<Finding> {
-    let (where_en, where_zh) = door.where_();
+    let where_ = door.where_();
     let (t, port) = (door.t, door.port);
     let first = door.socks[0];
     let untrusted_note = untrusted.map(|p| {
-        let exe = p.exe.clone().unwrap_or_default();
-        Text2 {
-            en: format!("{} calls itself a known program but runs from {exe}, which anyone may write to or which was deleted after start: judged by its port, not by its name.", p.name),
-            zh: format!("{} 自称是已知程序，却运行自 {exe}（任何人可写的目录，或启动后已被删除）：按端口而不是按名字评估。", p.name),
-        }
+        msg!(
+            "audit-note-untrusted-exe",
+            program = p.name.as_str(),
+            exe = p.exe.clone().unwrap_or_default()
+        )
     });
     let mut f = if let Some(en) = first.annotation.entry {
         let sev = port_severity(en, door.exposure)?;
         if en.backdoor {
-            let names = en.malware.join(", ");
             let mut f = door.finding(
                 sev,
                 Kind::BackdoorPort,
-                Text2 {
-                    en: format!(
-                        "Listening {where_en} on a port known for {names}. {}",
-                        en.attackers.en
-                    ),
-                    zh: format!(
-                        "{where_zh}，该端口是已知木马/后门端口（{names}）。{}",
-                        en.attackers.zh
-                    ),
-                },
-                Text2::from(&en.advice),
+                msg!(
+                    "audit-backdoor-why",
+                    where = where_,
+                    names = en.malware.join(", "),
+                    attackers = Arg::from(en.attackers)
+                ),
+                curated(&en.advice),
             );
             f.malware = en.malware.iter().map(|s| s.to_string()).collect();
             f
@@ -675,21 +631,20 @@ fn judge_port(
             let mut f = door.finding(
                 sev,
                 kind,
-                Text2 {
-                    en: format!(
-                        "{} is listening {where_en}. {}",
-                        en.title.en, en.risk_reason.en
-                    ),
-                    zh: format!("{}{}。{}", en.title.zh, where_zh, en.risk_reason.zh),
-                },
-                Text2::from(&en.advice),
+                msg!(
+                    "audit-port-why",
+                    title = Arg::from(en.title),
+                    where = where_,
+                    reason = Arg::from(en.risk_reason)
+                ),
+                curated(&en.advice),
             );
             f.malware = en.malware.iter().map(|s| s.to_string()).collect();
             if let Some(p) = owner.filter(|_| untrusted.is_none()) {
-                f.note = Some(Text2 {
-                    en: format!("It is held by {}, which portwarden's product table does not know; the advice is for the port's usual service.", p.name),
-                    zh: format!("占用它的是 {}，portwarden 的产品表不认识这个程序；以下建议针对该端口通常的服务。", p.name),
-                });
+                f.note = Some(msg!(
+                    "audit-note-unknown-program",
+                    program = p.name.as_str()
+                ));
             }
             f
         }
@@ -699,34 +654,34 @@ fn judge_port(
     {
         match owner {
             Some(p) => {
-                let name = &p.name;
-                let pid = p.pid;
-                let stop_en = p.unit.as_deref().map_or(String::new(), |u| format!(" (`systemctl disable --now {u}`)"));
-                let stop_zh = stop_en.clone();
+                let name = p.name.as_str();
+                let stop: Arg = p.unit.as_deref().map_or(Arg::from(""), |u| {
+                    Arg::from(msg!("audit-stop-unit", unit = u))
+                });
                 door.finding(
                     Risk::Low,
                     Kind::UnknownListener,
-                    Text2 {
-                        en: format!("{name} (pid {pid}) listens on {port}/{t} {where_en}; it is not in portwarden's product table and the port is not registered for anything."),
-                        zh: format!("{name}（pid {pid}）在 {port}/{t} {where_zh}；它不在 portwarden 的产品表中，该端口也没有登记任何用途。"),
-                    },
-                    Text2 {
-                        en: format!("Check whether {name} has to accept connections from other hosts; if not, configure it to listen on 127.0.0.1 only, or stop it{stop_en}."),
-                        zh: format!("确认 {name} 是否必须接受其他主机的连接；如果不必，把它配置为只监听 127.0.0.1，或者停掉它{stop_zh}。"),
-                    },
+                    msg!(
+                        "audit-unknown-program-why",
+                        program = name,
+                        pid = p.pid.to_string(),
+                        port = port.to_string(),
+                        transport = t.to_string(),
+                        where = where_
+                    ),
+                    msg!("audit-unknown-program-advice", program = name, stop = stop),
                 )
             }
             None => door.finding(
                 Risk::Low,
                 Kind::UnknownListener,
-                Text2 {
-                    en: format!("Port {port}/{t} is listening {where_en} and neither IANA nor our notes know what it is for."),
-                    zh: format!("端口 {port}/{t} {where_zh}，IANA 登记和我们的资料都不知道它的用途。"),
-                },
-                Text2 {
-                    en: format!("Find out which program this is (portwarden ls --port {port}); if nobody needs it, stop it or block the port."),
-                    zh: format!("先确认是哪个程序（portwarden ls --port {port}）；如果没人需要它，就停掉程序或封锁这个端口。"),
-                },
+                msg!(
+                    "audit-unknown-port-why",
+                    port = port.to_string(),
+                    transport = t.to_string(),
+                    where = where_
+                ),
+                msg!("audit-unknown-port-advice", port = port.to_string()),
             ),
         }
     } else {
@@ -741,53 +696,43 @@ fn judge_port(
 /// Weighs a finding by what the firewall lets in: a door the firewall shuts is a note,
 /// one it opens to a few senders is one step less severe.
 fn firewall_says(f: &mut Finding, r: &Reach) {
-    let add = |f: &mut Finding, en: String, zh: String| {
-        f.why.en = format!("{} {en}", f.why.en);
-        f.why.zh = format!("{}{zh}", f.why.zh);
+    let add = |f: &mut Finding, firewall: Msg| {
+        let why = std::mem::replace(&mut f.why, Msg::new(""));
+        f.why = msg!("audit-why-firewall", why = why, firewall = firewall);
     };
     match r {
         Reach::Blocked { by } if by.is_portwarden() => {
             f.severity = Risk::Info;
             f.command.clear();
             let what = match by.action {
-                Some(id) => format!("action #{id}"),
-                None => format!("rule {}", by.comment.clone().unwrap_or_default()),
+                Some(id) => msg!("audit-fw-by-action", id = id.to_string()),
+                None => msg!(
+                    "audit-fw-by-rule",
+                    comment = by.comment.clone().unwrap_or_default()
+                ),
             };
+            let (port, transport) = (f.port.to_string(), f.transport.to_string());
             add(
                 f,
-                format!("portwarden has closed it in the firewall ({what}); `portwarden open {}/{}` undoes that.", f.port, f.transport),
-                format!("portwarden 已在防火墙中关闭它（{what}）；`portwarden open {}/{}` 可撤销。", f.port, f.transport),
+                msg!(
+                    "audit-fw-closed-by-portwarden",
+                    what = what,
+                    port = port,
+                    transport = transport
+                ),
             );
         }
         Reach::Blocked { by } => {
             f.severity = Risk::Info;
             f.command.clear();
-            let d = by.describe();
-            add(
-                f,
-                format!("The firewall stops new connections to it from other hosts ({d}); it matters again if that rule goes."),
-                format!("防火墙拦截了其他主机对它的新连接（{d}）；一旦该规则被删除，风险就会重新出现。"),
-            );
+            add(f, msg!("audit-fw-blocked", rule = by.describe()));
         }
         Reach::Limited { from } => {
             f.severity = lower(f.severity);
-            let who = from.join("; ");
-            add(
-                f,
-                format!("The firewall lets in only some senders: {who}."),
-                format!("防火墙只放行部分来源：{who}。"),
-            );
+            add(f, msg!("audit-fw-limited", from = from.join("; ")));
         }
-        Reach::Forwarded { to } => add(
-            f,
-            format!("A DNAT rule (Docker's published ports) forwards it to {to}, so input rules do not protect it; filter it in DOCKER-USER or publish it on 127.0.0.1."),
-            format!("一条 DNAT 规则（Docker 发布的端口）把它转发到 {to}，入站（input）规则管不到它；请在 DOCKER-USER 链中过滤，或只发布到 127.0.0.1。"),
-        ),
-        Reach::Unknown { why } => add(
-            f,
-            format!("Whether the firewall lets it in could not be worked out: {why}."),
-            format!("无法判断防火墙是否放行它：{why}。"),
-        ),
+        Reach::Forwarded { to } => add(f, msg!("audit-fw-forwarded", to = to.to_string())),
+        Reach::Unknown { why } => add(f, msg!("audit-fw-unknown", why = why.to_string())),
         Reach::Open | Reach::Loopback => {}
     }
     f.reach = Some(r.clone());
@@ -805,6 +750,7 @@ fn lower(r: Risk) -> Risk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portwarden_kb::Lang;
     use portwarden_sockets::{join, ProcTable, ProcessInfo, RawSocket, SockState, Source};
 
     fn listen(t: Transport, addr: &str, inode: u64) -> RawSocket {
@@ -943,13 +889,16 @@ mod tests {
             "no second close of a closed door"
         );
         assert!(
-            telnet.why.en.contains("portwarden has closed it"),
+            telnet
+                .why
+                .to_string_in(Lang::En)
+                .contains("portwarden has closed it"),
             "{}",
-            telnet.why.en
+            telnet.why.to_string_in(Lang::En)
         );
         let redis = get(&a, 6379);
         assert_eq!(redis.severity, lower(get(&plain, 6379).severity));
-        assert!(redis.why.en.contains("198.18.0.7"));
+        assert!(redis.why.to_string_in(Lang::En).contains("198.18.0.7"));
         assert_eq!(get(&a, 31337).severity, Risk::Info);
         assert_eq!(get(&a, 2222).severity, get(&plain, 2222).severity);
         assert_eq!(a.counts.by_reach.get("blocked"), Some(&2));
@@ -1065,25 +1014,35 @@ mod tests {
             assert_eq!(f.kind, Kind::ExposedService);
             assert_eq!(f.product.as_ref().map(|o| o.product), Some("Redis"));
             assert_eq!(f.service.as_deref(), Some("redis"));
-            assert!(f.action.en.contains("requirepass") && f.action.en.contains("protected-mode"));
+            assert!(
+                f.action.to_string_in(Lang::En).contains("requirepass")
+                    && f.action.to_string_in(Lang::En).contains("protected-mode")
+            );
         }
         assert!(home.note.is_none());
         let note = moved.note.clone().expect("off-port note");
         assert!(
-            note.en.contains("Off its port") && note.en.contains("6379"),
+            note.to_string_in(Lang::En).contains("Off its port")
+                && note.to_string_in(Lang::En).contains("6379"),
             "{note:?}"
         );
-        assert!(note.zh.contains("不在惯用端口"));
+        assert!(note.to_string_in(Lang::Zh).contains("不在惯用端口"));
 
         let mc = only(&a, TCP, 9999);
         assert_eq!(mc.severity, Risk::High);
         assert!(mc.malware.is_empty());
         assert!(
-            !mc.action.en.to_lowercase().contains("antivirus"),
+            !mc.action
+                .to_string_in(Lang::En)
+                .to_lowercase()
+                .contains("antivirus"),
             "{}",
-            mc.action.en
+            mc.action.to_string_in(Lang::En)
         );
-        assert!(mc.action.en.contains("-l 127.0.0.1") && mc.action.en.contains("-U 0"));
+        assert!(
+            mc.action.to_string_in(Lang::En).contains("-l 127.0.0.1")
+                && mc.action.to_string_in(Lang::En).contains("-U 0")
+        );
         assert_eq!(
             only(&a, UDP, 9999).severity,
             Risk::Critical,
@@ -1093,11 +1052,21 @@ mod tests {
         let mq = only(&a, TCP, 18830);
         assert_eq!(mq.kind, Kind::ExposedService);
         assert_eq!(mq.severity, Risk::High);
-        assert!(mq.action.en.contains("allow_anonymous false"));
+        assert!(mq
+            .action
+            .to_string_in(Lang::En)
+            .contains("allow_anonymous false"));
 
         let web = only(&a, TCP, 8080);
-        assert!(web.action.en.contains("ports.conf"), "{}", web.action.en);
-        assert!(!web.action.en.contains("Tomcat") && !web.action.en.contains("Jenkins"));
+        assert!(
+            web.action.to_string_in(Lang::En).contains("ports.conf"),
+            "{}",
+            web.action.to_string_in(Lang::En)
+        );
+        assert!(
+            !web.action.to_string_in(Lang::En).contains("Tomcat")
+                && !web.action.to_string_in(Lang::En).contains("Jenkins")
+        );
 
         let one = Fixture::new()
             .add(TCP, "198.18.0.1:6379", Some(redis))
@@ -1146,8 +1115,12 @@ mod tests {
         assert!(ssh
             .note
             .as_ref()
-            .is_some_and(|n| n.en.contains("trojan lists")));
-        assert!(!ssh.action.en.contains("anti-malware"), "{}", ssh.action.en);
+            .is_some_and(|n| n.to_string_in(Lang::En).contains("trojan lists")));
+        assert!(
+            !ssh.action.to_string_in(Lang::En).contains("anti-malware"),
+            "{}",
+            ssh.action.to_string_in(Lang::En)
+        );
 
         let fake = Fixture::new()
             .add(
@@ -1161,7 +1134,7 @@ mod tests {
         assert!(f
             .note
             .as_ref()
-            .is_some_and(|n| n.en.contains("/dev/shm/.s/sshd")));
+            .is_some_and(|n| n.to_string_in(Lang::En).contains("/dev/shm/.s/sshd")));
     }
 
     #[test]
@@ -1191,22 +1164,39 @@ mod tests {
         let echo = only(&a, TCP, 7);
         assert_eq!(echo.severity, Risk::Medium);
         assert_eq!(echo.service.as_deref(), Some("echo"));
-        assert!(echo.why.en.contains("built into inetd"), "{}", echo.why.en);
+        assert!(
+            echo.why.to_string_in(Lang::En).contains("built into inetd"),
+            "{}",
+            echo.why.to_string_in(Lang::En)
+        );
         let telnet = only(&a, TCP, 23);
         assert_eq!(telnet.severity, Risk::Critical);
         assert_eq!(telnet.product.as_ref().map(|o| o.product), Some("inetd"));
         for f in [&echo, &telnet] {
             let s = f.service.clone().unwrap_or_default();
-            assert!(f.action.en.contains("/tmp/t/inetd.conf"), "{}", f.action.en);
-            assert!(f.action.en.contains(&format!("update-inetd --disable {s}")));
             assert!(
-                !f.action.en.contains(".socket") && !f.action.en.contains("xinetd"),
+                f.action
+                    .to_string_in(Lang::En)
+                    .contains("/tmp/t/inetd.conf"),
                 "{}",
-                f.action.en
+                f.action.to_string_in(Lang::En)
             );
-            assert!(f.action.zh.contains("update-inetd"));
+            assert!(f
+                .action
+                .to_string_in(Lang::En)
+                .contains(&format!("update-inetd --disable {s}")));
+            assert!(
+                !f.action.to_string_in(Lang::En).contains(".socket")
+                    && !f.action.to_string_in(Lang::En).contains("xinetd"),
+                "{}",
+                f.action.to_string_in(Lang::En)
+            );
+            assert!(f.action.to_string_in(Lang::Zh).contains("update-inetd"));
         }
-        assert!(telnet.why.en.contains("/usr/sbin/telnetd"));
+        assert!(telnet
+            .why
+            .to_string_in(Lang::En)
+            .contains("/usr/sbin/telnetd"));
 
         // xinetd has its own switch; inetd's harmless services on loopback are no finding.
         let a = Fixture::new()
@@ -1219,10 +1209,19 @@ mod tests {
             .audit(&ctx);
         let daytime = only(&a, TCP, 13);
         assert!(
-            daytime.action.en.contains("disable = yes")
-                && daytime.action.en.contains("/etc/xinetd.d/daytime")
+            daytime
+                .action
+                .to_string_in(Lang::En)
+                .contains("disable = yes")
+                && daytime
+                    .action
+                    .to_string_in(Lang::En)
+                    .contains("/etc/xinetd.d/daytime")
         );
-        assert!(!daytime.action.en.contains("update-inetd"));
+        assert!(!daytime
+            .action
+            .to_string_in(Lang::En)
+            .contains("update-inetd"));
         assert_eq!(a.findings.len(), 1, "{a:#?}");
     }
 
@@ -1245,19 +1244,33 @@ mod tests {
         let dns = only(&a, UDP, 53);
         assert_eq!(dns.severity, Risk::High);
         assert!(
-            dns.action.en.contains("--listen-address") && dns.action.en.contains("--interface")
+            dns.action
+                .to_string_in(Lang::En)
+                .contains("--listen-address")
+                && dns.action.to_string_in(Lang::En).contains("--interface")
         );
         assert!(
-            !dns.action.en.contains("allow-recursion {"),
+            !dns.action
+                .to_string_in(Lang::En)
+                .contains("allow-recursion {"),
             "no BIND syntax"
         );
         let ntp = only(&a, UDP, 123);
-        assert!(ntp.action.en.contains("`allow`") && !ntp.action.en.contains("restrict default"));
+        assert!(
+            ntp.action.to_string_in(Lang::En).contains("`allow`")
+                && !ntp
+                    .action
+                    .to_string_in(Lang::En)
+                    .contains("restrict default")
+        );
         for port in [161, 199] {
             let t = if port == 161 { UDP } else { TCP };
             let f = only(&a, t, port);
-            assert!(f.action.en.contains("agentaddress") && f.action.en.contains("smux"));
-            assert!(!f.action.en.contains("remove smuxpeer"));
+            assert!(
+                f.action.to_string_in(Lang::En).contains("agentaddress")
+                    && f.action.to_string_in(Lang::En).contains("smux")
+            );
+            assert!(!f.action.to_string_in(Lang::En).contains("remove smuxpeer"));
         }
     }
 
@@ -1272,8 +1285,17 @@ mod tests {
         assert_eq!(a.findings.len(), 1, "{a:#?}");
         let f = only(&a, TCP, 2024);
         assert_eq!((f.kind, f.severity), (Kind::HiddenOwner, Risk::Medium));
-        assert!(f.why.en.contains("another PID namespace"), "{}", f.why.en);
-        assert!(f.action.en.contains("nsenter") && f.action.en.contains("docker ps"));
+        assert!(
+            f.why
+                .to_string_in(Lang::En)
+                .contains("another PID namespace"),
+            "{}",
+            f.why.to_string_in(Lang::En)
+        );
+        assert!(
+            f.action.to_string_in(Lang::En).contains("nsenter")
+                && f.action.to_string_in(Lang::En).contains("docker ps")
+        );
         assert!(
             f.command.is_empty(),
             "no close for a program nobody has seen"
@@ -1287,7 +1309,12 @@ mod tests {
         let a = fx.audit(&Context::default());
         let f = only(&a, TCP, 2024);
         assert_eq!(f.kind, Kind::HiddenOwner);
-        assert!(f.why.en.contains("root") && f.action.en.contains("sudo portwarden audit"));
+        assert!(
+            f.why.to_string_in(Lang::En).contains("root")
+                && f.action
+                    .to_string_in(Lang::En)
+                    .contains("sudo portwarden audit")
+        );
         let telnet = only(&a, TCP, 23);
         assert_eq!(
             (telnet.kind, telnet.severity),

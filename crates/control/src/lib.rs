@@ -13,6 +13,7 @@ mod destroy;
 pub mod linux;
 pub mod nft;
 
+use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
 use portwarden_store::{Action, NewAction, Runner, State, Store, Undo};
 use serde::Serialize;
@@ -81,47 +82,6 @@ pub fn parse_ssh_connection(s: &str) -> Option<(String, u16, String, u16)> {
     ))
 }
 
-/// A line for people in both languages. It serialises (and displays) as its English
-/// text, so JSON output stays one string per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    /// English.
-    pub en: String,
-    /// Simplified Chinese.
-    pub zh: String,
-}
-
-impl Text {
-    /// A line in both languages.
-    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Text {
-        Text {
-            en: en.into(),
-            zh: zh.into(),
-        }
-    }
-
-    /// The line in `zh` (Chinese) or English.
-    pub fn get(&self, zh: bool) -> &str {
-        if zh {
-            &self.zh
-        } else {
-            &self.en
-        }
-    }
-}
-
-impl std::fmt::Display for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.en)
-    }
-}
-
-impl Serialize for Text {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.en)
-    }
-}
-
 /// A process that holds the port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Owner {
@@ -171,8 +131,9 @@ pub enum Step {
 /// Why a plan may not run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    /// One line for people.
-    pub reason: Text,
+    /// One line for people (JSON: its English text).
+    #[serde(serialize_with = "portwarden_i18n::english")]
+    pub reason: Msg,
     /// Whether `--force` (or naming pids) lifts it.
     pub overridable: bool,
 }
@@ -291,9 +252,9 @@ pub fn plan(
     // chooses, never a silent switch to stopping the owner.
     let how = how.unwrap_or(How::Firewall);
     let mut refusals = Vec::new();
-    let mut refuse = |en: String, zh: String, overridable: bool| {
+    let mut refuse = |reason: Msg, overridable: bool| {
         refusals.push(Refusal {
-            reason: Text::new(en, zh),
+            reason,
             overridable,
         })
     };
@@ -303,8 +264,10 @@ pub fn plan(
     if let Some((_, _, _, sport)) = &ctx.ssh {
         if *sport == port && transport == Transport::Tcp {
             refuse(
-                format!("port {port}/tcp carries the SSH session this command runs through; closing it could lock you out (--force to do it anyway)"),
-                format!("端口 {port}/tcp 承载着运行本命令的 SSH 会话；关闭它可能把你锁在外面（如仍要关闭请加 --force）"),
+                msg!(
+                    "control-port-tcp-carries-the-ssh-session",
+                    port = port.to_string()
+                ),
                 true,
             );
         }
@@ -313,31 +276,37 @@ pub fn plan(
         How::Kill | How::Service => {
             if listeners.is_empty() {
                 refuse(
-                    format!("nothing listens on port {port}/{transport}"),
-                    format!("没有程序在监听端口 {port}/{transport}"),
+                    msg!(
+                        "control-nothing-listens-on-port",
+                        port = port.to_string(),
+                        transport = transport.to_string()
+                    ),
                     false,
                 );
             } else if owners.is_empty() {
                 refuse(
-                    format!("no visible process owns port {port}/{transport}; run as root to see every owner"),
-                    format!("看不到占用端口 {port}/{transport} 的进程；以 root 运行可看到所有所属进程"),
+                    msg!(
+                        "control-no-visible-process-owns-port-run",
+                        port = port.to_string(),
+                        transport = transport.to_string()
+                    ),
                     false,
                 );
             }
             for o in &owners {
                 if o.pid == 1 {
                     refuse(
-                        format!("port {port}/{transport} belongs to PID 1 ({}); portwarden never stops the init process", o.name),
-                        format!("端口 {port}/{transport} 属于 PID 1（{}）；portwarden 从不停止 init 进程", o.name),
+                        msg!(
+                            "control-port-belongs-to-pid-1-portwarden",
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            name = o.name.to_string()
+                        ),
                         false,
                     );
                 }
                 if o.pid == ctx.self_pid {
-                    refuse(
-                        "the port belongs to portwarden itself".into(),
-                        "该端口属于 portwarden 自己".into(),
-                        false,
-                    );
+                    refuse(msg!("control-the-port-belongs-to-portwarden-itself"), false);
                 }
             }
             let distinct = owners.len();
@@ -349,13 +318,12 @@ pub fn plan(
                         .map(|o| format!("{} ({})", o.pid, o.name))
                         .collect();
                     refuse(
-                        format!(
-                            "{distinct} processes share port {port}/{transport}: {}; name them all with --pid to proceed",
-                            list.join(", ")
-                        ),
-                        format!(
-                            "{distinct} 个进程共用端口 {port}/{transport}：{}；请用 --pid 逐一列出它们后再继续",
-                            list.join("、")
+                        msg!(
+                            "control-processes-share-port",
+                            count = distinct.to_string(),
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            list = Arg::List(list)
                         ),
                         false,
                     );
@@ -363,13 +331,13 @@ pub fn plan(
             } else if let (Some(o), false) = (owners.first(), ctx.named_pids.is_empty()) {
                 if !ctx.named_pids.contains(&o.pid) {
                     refuse(
-                        format!(
-                            "--pid names {:?} but port {port}/{transport} is held by {} ({})",
-                            ctx.named_pids, o.pid, o.name
-                        ),
-                        format!(
-                            "--pid 指定了 {:?}，但端口 {port}/{transport} 由 {}（{}）占用",
-                            ctx.named_pids, o.pid, o.name
+                        msg!(
+                            "control-pid-names-named-pids-but-port",
+                            named_pids = format!("{:?}", ctx.named_pids),
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            pid = o.pid.to_string(),
+                            name = o.name.to_string()
                         ),
                         false,
                     );
@@ -384,11 +352,7 @@ pub fn plan(
                 }
             } else {
                 if !ctx.systemd {
-                    refuse(
-                        "systemd is not PID 1 on this machine, so there is no unit to stop; use --how kill or --how firewall".into(),
-                        "本机的 PID 1 不是 systemd，没有可停止的服务单元；请用 --how kill 或 --how firewall".into(),
-                        false,
-                    );
+                    refuse(msg!("control-systemd-is-not-pid-1-on"), false);
                 }
                 let mut units: Vec<String> = Vec::new();
                 for o in &owners {
@@ -399,11 +363,11 @@ pub fn plan(
                             }
                         }
                         _ => refuse(
-                            format!(
-                                "process {} ({}) does not belong to a systemd service",
-                                o.pid, o.name
+                            msg!(
+                                "control-process-does-not-belong-to-a",
+                                pid = o.pid.to_string(),
+                                name = o.name.to_string()
                             ),
-                            format!("进程 {}（{}）不属于任何 systemd 服务", o.pid, o.name),
                             false,
                         ),
                     }
@@ -415,17 +379,9 @@ pub fn plan(
         }
         How::Firewall => {
             if !ctx.nft && how_is_default {
-                refuse(
-                    "nft cannot be run here (install nftables, or put /usr/sbin on PATH), so the default — a firewall rule — is not possible; choose another way with --how kill, --how service or --how connections".into(),
-                    "这里无法运行 nft（请安装 nftables，或把 /usr/sbin 加入 PATH），所以默认方式（防火墙规则）不可用；请用 --how kill、--how service 或 --how connections 另选方式".into(),
-                    false,
-                );
+                refuse(msg!("control-nft-cannot-be-run-here-install"), false);
             } else if !ctx.nft {
-                refuse(
-                    "nft cannot be run here (install nftables, or put /usr/sbin on PATH), so no firewall rule can be added".into(),
-                    "这里无法运行 nft（请安装 nftables，或把 /usr/sbin 加入 PATH），无法添加防火墙规则".into(),
-                    false,
-                );
+                refuse(msg!("control-nft-cannot-be-run-here-install-2"), false);
             }
             steps.push(Step::AddRule {
                 rule: rule_text(port, transport, ctx.reject),
@@ -438,11 +394,7 @@ pub fn plan(
         }
         How::Connections => {
             if transport == Transport::Udp {
-                refuse(
-                    "UDP has no connections to drop; use --how firewall".into(),
-                    "UDP 没有可断开的连接；请用 --how firewall".into(),
-                    false,
-                );
+                refuse(msg!("control-udp-has-no-connections-to-drop"), false);
             }
             for c in &clients {
                 steps.push(Step::Destroy { socket: c.clone() });
@@ -453,28 +405,29 @@ pub fn plan(
     // what runs this machine, needs the person to have read the warning: --force.
     if matches!(how, How::Firewall | How::Connections) {
         if unseen {
-            let (en, zh) = if inv.unreadable_processes > 0 {
-                (
-                    "portwarden does not run as root, so it cannot read every process's open files"
-                        .to_string(),
-                    "portwarden 没有以 root 运行，读不到所有进程打开的文件".to_string(),
-                )
+            let cause = Msg::new(if inv.unreadable_processes > 0 {
+                "control-unseen-not-root"
             } else {
-                (
-                    "no process visible from here holds it: it belongs to a process in another PID namespace (a container, or the host when portwarden runs in one) or to the kernel".to_string(),
-                    "从这里看不到任何持有它的进程：它属于另一个 PID 命名空间里的进程（某个容器；或者 portwarden 运行在容器里，而它属于宿主机），或者属于内核".to_string(),
-                )
-            };
+                "control-unseen-namespace"
+            });
             refuse(
-                format!("WARNING: nobody can see who listens on port {port}/{transport}: {en}. It may be what keeps this machine running. See the owner first: `sudo portwarden ls --port {port}`, or where it runs `sudo ss -ltnup 'sport = :{port}'`; --force to close it anyway"),
-                format!("警告：看不到是谁在监听端口 {port}/{transport}：{zh}。它可能正是维持本机运行的程序。请先查看所属程序：`sudo portwarden ls --port {port}`，或到它实际运行的地方执行 `sudo ss -ltnup 'sport = :{port}'`；如仍要关闭请加 --force"),
+                msg!(
+                    "control-warning-unseen-owner",
+                    port = port.to_string(),
+                    transport = transport.to_string(),
+                    cause = cause
+                ),
                 true,
             );
         }
         for o in owners.iter().filter(|o| o.pid == 1 && !ctx.systemd) {
             refuse(
-                format!("WARNING: port {port}/{transport} belongs to PID 1 ({}), which is not systemd: the process that runs this machine or container; blocking it may cut off what manages it (--force to do it anyway)", o.name),
-                format!("警告：端口 {port}/{transport} 属于 PID 1（{}），它不是 systemd，而是运行本机或本容器的进程；封锁它可能切断管理它的通道（如仍要关闭请加 --force）", o.name),
+                msg!(
+                    "control-warning-port-belongs-to-pid-1",
+                    port = port.to_string(),
+                    transport = transport.to_string(),
+                    name = o.name.to_string()
+                ),
                 true,
             );
         }
@@ -569,8 +522,9 @@ fn perm_hint(e: &std::io::Error, cap: &str) -> String {
 pub struct Outcome {
     /// Journal id of the action.
     pub action_id: i64,
-    /// One line per thing done.
-    pub done: Vec<Text>,
+    /// One line per thing done (JSON: their English texts).
+    #[serde(serialize_with = "portwarden_i18n::english_all")]
+    pub done: Vec<Msg>,
     /// Whether the port is closed from the point of view of the step taken.
     pub verified: bool,
     /// Whether portwarden had closed the port already (nothing was added).
@@ -655,15 +609,16 @@ fn run_kill(
     plan: &Plan,
     sys: &dyn System,
     timeout: Duration,
-    done: &mut Vec<Text>,
+    done: &mut Vec<Msg>,
 ) -> Result<bool, Error> {
     for o in &plan.owners {
         sys.signal(o.pid, false).map_err(|e| {
             Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(Text::new(
-            format!("sent SIGTERM to {} ({})", o.pid, o.name),
-            format!("已向 {}（{}）发送 SIGTERM", o.pid, o.name),
+        done.push(msg!(
+            "control-sent-sigterm-to",
+            pid = o.pid.to_string(),
+            name = o.name.to_string()
         ));
     }
     let step = Duration::from_millis(50);
@@ -676,15 +631,11 @@ fn run_kill(
         sys.signal(o.pid, true).map_err(|e| {
             Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
         })?;
-        done.push(Text::new(
-            format!(
-                "{} ({}) ignored SIGTERM for {:?}; sent SIGKILL",
-                o.pid, o.name, timeout
-            ),
-            format!(
-                "{}（{}）在 {:?} 内没有响应 SIGTERM；已发送 SIGKILL",
-                o.pid, o.name, timeout
-            ),
+        done.push(msg!(
+            "control-ignored-sigterm-for-sent-sigkill",
+            pid = o.pid.to_string(),
+            name = o.name.to_string(),
+            timeout = format!("{:?}", timeout)
         ));
     }
     let mut waited = Duration::ZERO;
@@ -694,52 +645,48 @@ fn run_kill(
     }
     let verified = !sys.listening(plan.port, plan.transport);
     if !verified {
-        done.push(Text::new(
-            format!(
-                "port {}/{} still listens (another process took it over?)",
-                plan.port, plan.transport
-            ),
-            format!(
-                "端口 {}/{} 仍在监听（被别的进程接管了？）",
-                plan.port, plan.transport
-            ),
+        done.push(msg!(
+            "control-port-still-listens-another-process-took",
+            port = plan.port.to_string(),
+            transport = plan.transport.to_string()
         ));
     }
     Ok(verified)
 }
 
-fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<Text>) -> Result<bool, Error> {
+fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result<bool, Error> {
     for s in &plan.steps {
         if let Step::StopAndDisable { unit } = s {
             sys.systemctl(&["stop", unit])
                 .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
             sys.systemctl(&["disable", unit])
                 .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
-            done.push(Text::new(
-                format!("stopped and disabled {unit}"),
-                format!("已停止并禁用 {unit}"),
+            done.push(msg!(
+                "control-stopped-and-disabled",
+                unit = unit.to_string()
             ));
         }
     }
     Ok(!sys.listening(plan.port, plan.transport))
 }
 
-fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Text>) -> Result<usize, Error> {
+fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result<usize, Error> {
     let mut n = 0;
     for s in &plan.steps {
         if let Step::Destroy { socket } = s {
             match sys.destroy(socket) {
                 Ok(()) => {
                     n += 1;
-                    done.push(Text::new(
-                        format!("dropped {} -> {}", socket.remote, socket.local),
-                        format!("已断开连接 {} -> {}", socket.remote, socket.local),
+                    done.push(msg!(
+                        "control-dropped",
+                        remote = socket.remote.to_string(),
+                        local = socket.local.to_string()
                     ));
                 }
                 Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
-                    done.push(Text::new(
-                        format!("{} had already closed", socket.remote),
-                        format!("{} 已经自行关闭", socket.remote),
+                    done.push(msg!(
+                        "control-had-already-closed",
+                        remote = socket.remote.to_string()
                     ));
                 }
                 Err(e) => {
@@ -799,11 +746,15 @@ pub fn execute(
     timeout: Duration,
 ) -> Result<Outcome, Error> {
     if !plan.allowed(ctx.force) {
-        let reasons: Vec<&str> = plan.refusals.iter().map(|r| r.reason.en.as_str()).collect();
+        let reasons: Vec<String> = plan
+            .refusals
+            .iter()
+            .map(|r| r.reason.to_string_in(portwarden_i18n::Lang::En))
+            .collect();
         return Err(Error::Refused(reasons.join("; ")));
     }
     let mut done = Vec::new();
-    let outcome = |id: i64, done: Vec<Text>, verified: bool| Outcome {
+    let outcome = |id: i64, done: Vec<Msg>, verified: bool| Outcome {
         action_id: id,
         done,
         verified,
@@ -938,25 +889,19 @@ fn execute_firewall(
         Err(a) => {
             let c = rule_comment(&a).unwrap_or_default();
             let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
-            let (how, how_zh) = if a.state == State::Pending {
-                (
-                    "is being closed by portwarden right now",
-                    "正在被 portwarden 关闭",
-                )
+            let how = if a.state == State::Pending {
+                "control-port-being-closed"
             } else {
-                ("is already closed by portwarden", "已经被 portwarden 关闭")
+                "control-port-already-closed"
             };
             return Ok(Outcome {
                 action_id: a.id,
-                done: vec![Text::new(
-                    format!(
-                        "port {}/{} {how} (action #{}: {rule}); nothing added",
-                        plan.port, plan.transport, a.id
-                    ),
-                    format!(
-                        "端口 {}/{} {how_zh}（操作 #{}：{rule}）；没有新增任何规则",
-                        plan.port, plan.transport, a.id
-                    ),
+                done: vec![msg!(
+                    how,
+                    port = plan.port.to_string(),
+                    transport = plan.transport.to_string(),
+                    id = a.id.to_string(),
+                    rule = rule
                 )],
                 verified: true,
                 already_closed: true,
@@ -966,9 +911,9 @@ fn execute_firewall(
     if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
         return Err(failed(store, id, false, Error::Nft(e)));
     }
-    let mut done = vec![Text::new(
-        format!("added to table inet portwarden: {rule}"),
-        format!("已加入 inet portwarden 表：{rule}"),
+    let mut done = vec![msg!(
+        "control-added-to-table-inet-portwarden",
+        rule = rule.to_string()
     )];
     applied(store, id, &summary, &detail, &undo)?;
     if ctx.persist {
@@ -987,9 +932,9 @@ fn execute_firewall(
                     .unwrap_or_default()
             )));
         }
-        done.push(Text::new(
-            format!("wrote {} (loaded at boot)", ctx.persist_paths.file),
-            format!("已写入 {}（开机时加载）", ctx.persist_paths.file),
+        done.push(msg!(
+            "control-wrote-loaded-at-boot",
+            file = ctx.persist_paths.file.to_string()
         ));
     }
     Ok(Outcome {
@@ -1058,8 +1003,8 @@ pub fn reconcile(
     store: &Store,
     nft_available: bool,
     write: bool,
-) -> Result<Vec<Text>, Error> {
-    let mut notes: Vec<Text> = Vec::new();
+) -> Result<Vec<Msg>, Error> {
+    let mut notes: Vec<Msg> = Vec::new();
     // The table first, then the journal: a rule added meanwhile had its pending record
     // written before it, so it is never mistaken for an orphan.
     let listed = if nft_available {
@@ -1083,16 +1028,16 @@ pub fn reconcile(
         if in_progress(a) {
             continue;
         }
-        let (to, note, note_zh) = match (rule_comment(a), &listed) {
+        let (to, note, note_id) = match (rule_comment(a), &listed) {
             (Some(c), Ok(_)) if present(c) => (
                 State::Applied,
                 "the run stopped after its rule was added; the rule is in place",
-                "那次运行在规则加入之后中断；规则已生效",
+                "control-pending-rule-in-place",
             ),
             (Some(_), Ok(_)) => (
                 State::Failed,
                 "the run stopped before its rule was added; nothing was changed",
-                "那次运行在规则加入之前中断；没有做任何更改",
+                "control-pending-nothing-changed",
             ),
             (Some(_), Err(_)) => {
                 unreadable = true;
@@ -1101,25 +1046,22 @@ pub fn reconcile(
             (None, _) => (
                 State::Interrupted,
                 "the run stopped part way; what it changed is unknown",
-                "那次运行中途中断；不清楚它改动了什么",
+                "control-pending-unknown",
             ),
         };
         if !write || store.transition(a.id, State::Pending, to, note)? {
-            notes.push(Text::new(
-                format!(
-                    "action #{} ({}/{}): {note}{}",
-                    a.id,
-                    a.port,
-                    a.protocol,
-                    if write { "" } else { " (not yet recorded)" }
-                ),
-                format!(
-                    "操作 #{}（{}/{}）：{note_zh}{}",
-                    a.id,
-                    a.port,
-                    a.protocol,
-                    if write { "" } else { "（尚未记录）" }
-                ),
+            // The journal keeps the English note; people read it in their language.
+            notes.push(msg!(
+                "control-pending-resolved",
+                id = a.id.to_string(),
+                port = a.port.to_string(),
+                protocol = a.protocol.to_string(),
+                note = Msg::new(note_id),
+                unrecorded = if write {
+                    Arg::from("")
+                } else {
+                    Arg::from(Msg::new("control-not-yet-recorded"))
+                }
             ));
         }
     }
@@ -1138,15 +1080,11 @@ pub fn reconcile(
                             "its rule was found in place",
                         )?)
                 {
-                    notes.push(Text::new(
-                        format!(
-                            "action #{} ({}/{}) was recorded as failed, but its rule is in place",
-                            a.id, a.port, a.protocol
-                        ),
-                        format!(
-                            "操作 #{}（{}/{}）被记录为失败，但它的规则仍然生效",
-                            a.id, a.port, a.protocol
-                        ),
+                    notes.push(msg!(
+                        "control-action-was-recorded-as-failed-but",
+                        id = a.id.to_string(),
+                        port = a.port.to_string(),
+                        protocol = a.protocol.to_string()
                     ));
                 }
             }
@@ -1161,49 +1099,31 @@ pub fn reconcile(
                         }
                         if write {
                             if let Some(id) = adopt(sys, store, tag)? {
-                                notes.push(Text::new(
-                                    format!(
-                                        "a portwarden rule was in inet portwarden without a journal record ({}); recorded as action #{id}",
-                                        tag.rule_text()
-                                    ),
-                                    format!(
-                                        "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}）；已记录为操作 #{id}",
-                                        tag.rule_text()
-                                    ),
+                                notes.push(msg!(
+                                    "control-a-portwarden-rule-was-in-inet",
+                                    rule_text = tag.rule_text().to_string(),
+                                    id = id.to_string()
                                 ));
                             }
                         } else {
-                            notes.push(Text::new(
-                                format!(
-                                    "a portwarden rule is in inet portwarden without a journal record ({}, handle {}); `portwarden open {}/{}` removes it",
-                                    tag.rule_text(),
-                                    r.handle,
-                                    tag.port,
-                                    tag.transport
-                                ),
-                                format!(
-                                    "inet portwarden 中有一条没有操作记录的 portwarden 规则（{}，句柄 {}）；`portwarden open {}/{}` 可删除它",
-                                    tag.rule_text(),
-                                    r.handle,
-                                    tag.port,
-                                    tag.transport
-                                ),
+                            notes.push(msg!(
+                                "control-a-portwarden-rule-is-in-inet",
+                                rule_text = tag.rule_text().to_string(),
+                                handle = r.handle.to_string(),
+                                port = tag.port.to_string(),
+                                transport = tag.transport.to_string()
                             ));
                         }
                     }
                     None => {
                         let comment = r.comment.as_deref().map(|c| format!("\"{}\"", shown(c)));
-                        notes.push(Text::new(
-                            format!(
-                                "rule handle {} in inet portwarden was not written by portwarden (comment {}); left alone",
-                                r.handle,
-                                comment.as_deref().unwrap_or("none")
-                            ),
-                            format!(
-                                "inet portwarden 中句柄为 {} 的规则不是 portwarden 写入的（注释 {}）；未做改动",
-                                r.handle,
-                                comment.as_deref().unwrap_or("无")
-                            ),
+                        notes.push(msg!(
+                            "control-foreign-rule",
+                            handle = r.handle.to_string(),
+                            comment = comment.map_or_else(
+                                || Arg::from(Msg::new("control-no-comment")),
+                                Arg::from
+                            )
                         ))
                     }
                 }
@@ -1214,11 +1134,9 @@ pub fn reconcile(
                 a.undone_at.is_none() && a.state == State::Applied && rule_comment(a).is_some()
             });
             if unreadable || open_rules {
-                notes.push(Text::new(
-                    format!(
-                        "cannot read table inet portwarden to check the journal against it: {e}"
-                    ),
-                    format!("无法读取 inet portwarden 表来核对操作记录：{e}"),
+                notes.push(msg!(
+                    "control-cannot-read-table-inet-portwarden-to",
+                    error = e.to_string()
                 ));
             }
         }
@@ -1231,8 +1149,9 @@ pub fn reconcile(
 pub struct Reopened {
     /// The action.
     pub action_id: i64,
-    /// What was done, or why nothing could be.
-    pub message: Text,
+    /// What was done, or why nothing could be (JSON: its English text).
+    #[serde(serialize_with = "portwarden_i18n::english")]
+    pub message: Msg,
     /// Whether the action was reversed.
     pub reversed: bool,
 }
@@ -1282,7 +1201,13 @@ pub fn undo(
             Err(e) => {
                 let before: Vec<String> = out
                     .iter()
-                    .map(|r| format!("#{}: {}", r.action_id, r.message))
+                    .map(|r| {
+                        format!(
+                            "#{}: {}",
+                            r.action_id,
+                            r.message.to_string_in(portwarden_i18n::Lang::En)
+                        )
+                    })
                     .collect();
                 return Err(Error::Step(format!(
                     "action #{}: {e}; it stays open in the journal{}",
@@ -1321,20 +1246,14 @@ fn undo_one(
                 persist_from_journal(sys, store, paths, Some(a.id))?;
             }
             if handles.is_empty() {
-                (
-                    Text::new("the rule was already gone", "该规则已经不在了"),
-                    true,
-                )
+                (msg!("control-the-rule-was-already-gone"), true)
             } else {
                 let rule = nft::Tag::parse(comment).map_or_else(
                     || a.summary.trim_start_matches("firewall: ").to_string(),
                     |t| t.rule_text(),
                 );
                 (
-                    Text::new(
-                        format!("deleted the firewall rule ({rule})"),
-                        format!("已删除防火墙规则（{rule}）"),
-                    ),
+                    msg!("control-deleted-the-firewall-rule", rule = rule.to_string()),
                     true,
                 )
             }
@@ -1354,33 +1273,33 @@ fn undo_one(
             sys.systemctl(&["start", unit])
                 .map_err(|e| Error::Step(format!("systemctl start {unit}: {e}")))?;
             (
-                Text::new(
-                    format!(
-                        "started {unit}{}",
-                        if *was_enabled {
-                            " and enabled it again"
-                        } else {
-                            ""
-                        }
-                    ),
-                    format!(
-                        "已启动 {unit}{}",
-                        if *was_enabled { "并重新启用" } else { "" }
-                    ),
+                msg!(
+                    if *was_enabled {
+                        "control-started-and-enabled"
+                    } else {
+                        "control-started"
+                    },
+                    unit = unit.as_str()
                 ),
                 true,
             )
         }
         Undo::Irreversible { reason, cmdlines } => {
-            let zh = if reason.starts_with("a killed process cannot be resurrected") {
-                "被杀死的进程无法复活；请手动重新启动它".to_string()
+            // The journal keeps the English reason; the known ones have their message.
+            let why = if reason.starts_with("a killed process cannot be resurrected") {
+                Msg::new("control-undo-killed")
+            } else if reason.starts_with("dropped connections cannot be restored") {
+                Msg::new("control-undo-dropped")
             } else {
-                format!("无法撤销：{reason}")
+                msg!("control-undo-impossible", reason = reason.as_str())
             };
-            let mut m = Text::new(reason.clone(), zh);
+            let mut m = why;
             if !cmdlines.is_empty() {
-                m.en.push_str(&format!("; it ran: {}", cmdlines.join(" | ")));
-                m.zh.push_str(&format!("；它运行的是：{}", cmdlines.join(" | ")));
+                m = msg!(
+                    "control-undo-it-ran",
+                    why = m,
+                    cmdlines = cmdlines.join(" | ")
+                );
             }
             (m, false)
         }

@@ -243,7 +243,10 @@ fn default_is_the_firewall_and_plan_names_clients() {
     assert!(p.steps.iter().all(|s| !matches!(s, Step::Terminate { .. })));
     assert!(!p.allowed(true));
     assert!(
-        p.refusals[0].reason.en.contains("--how"),
+        p.refusals[0]
+            .reason
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("--how"),
         "{:?}",
         p.refusals
     );
@@ -254,7 +257,10 @@ fn refuses_pid_1_and_itself_even_with_force() {
     let i = inv(&[(1, 1, "init", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
-    assert!(p.refusals[0].reason.en.contains("PID 1"));
+    assert!(p.refusals[0]
+        .reason
+        .to_string_in(portwarden_i18n::Lang::En)
+        .contains("PID 1"));
     let i = inv(&[(1, 999, "portwarden", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
@@ -271,7 +277,10 @@ fn refuses_the_ssh_port_unless_forced() {
         let p = plan(&i, 22, Transport::Tcp, Some(how), &c);
         assert!(!p.allowed(false), "{how:?}");
         assert!(p.allowed(true), "{how:?}");
-        assert!(p.refusals[0].reason.en.contains("SSH"));
+        assert!(p.refusals[0]
+            .reason
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("SSH"));
     }
     assert!(parse_ssh_connection("garbage").is_none());
 }
@@ -281,7 +290,10 @@ fn shared_ports_need_every_pid_named() {
     let i = inv(&[(1, 100, "web", None), (1, 101, "web", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     assert!(!p.allowed(true));
-    assert!(p.refusals[0].reason.en.contains("100 (web), 101 (web)"));
+    assert!(p.refusals[0]
+        .reason
+        .to_string_in(portwarden_i18n::Lang::En)
+        .contains("100 (web), 101 (web)"));
     let named = Context {
         named_pids: vec![100, 101],
         ..ctx()
@@ -311,7 +323,10 @@ fn kill_escalates_and_journals_the_cmdline() {
     let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
     assert!(!back[0].reversed);
     assert!(
-        back[0].message.en.contains("/usr/bin/web --serve"),
+        back[0]
+            .message
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("/usr/bin/web --serve"),
         "{}",
         back[0].message
     );
@@ -321,10 +336,10 @@ fn kill_escalates_and_journals_the_cmdline() {
 fn service_needs_systemd_and_a_unit_and_undoes() {
     let i = inv(&[(1, 100, "nginx", Some("nginx.service"))], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Service), &ctx());
-    assert!(p
-        .refusals
-        .iter()
-        .any(|r| r.reason.en.contains("systemd is not PID 1")));
+    assert!(p.refusals.iter().any(|r| r
+        .reason
+        .to_string_in(portwarden_i18n::Lang::En)
+        .contains("systemd is not PID 1")));
     let sd = Context {
         systemd: true,
         ..ctx()
@@ -480,7 +495,7 @@ fn closing_a_closed_port_adds_nothing() {
     assert!(again.already_closed);
     assert_eq!(again.action_id, first.action_id);
     assert!(again.done[0]
-        .en
+        .to_string()
         .contains(&format!("action #{}", first.action_id)));
     assert_eq!(sys.comments().len(), 1);
     assert_eq!(store.actions().unwrap().len(), 1);
@@ -516,7 +531,13 @@ fn closing_a_closed_port_adds_nothing() {
     let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
     assert!(out.already_closed);
     assert_eq!(out.action_id, busy);
-    assert!(out.done[0].en.contains("right now"), "{:?}", out.done);
+    assert!(
+        out.done[0]
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("right now"),
+        "{:?}",
+        out.done
+    );
     assert_eq!(sys.comments().len(), 1);
     // Once that process is gone, its record no longer stands in the way.
     sys.alive.borrow_mut().clear();
@@ -592,9 +613,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     let notes = reconcile(&sys, &store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
-        notes
-            .iter()
-            .any(|n| n.en.contains("without a journal record")),
+        notes.iter().any(|n| n
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("without a journal record")),
         "{notes:?}"
     );
     let notes = reconcile(&sys, &store, true, true).unwrap();
@@ -609,14 +630,28 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     assert_eq!(adopted.state, State::Applied);
     let foreign = notes
         .iter()
-        .find(|n| n.en.contains("not written by portwarden"))
+        .find(|n| {
+            n.to_string_in(portwarden_i18n::Lang::En)
+                .contains("not written by portwarden")
+        })
         .unwrap();
     assert!(
-        foreign.en.contains("\\n"),
+        foreign
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("\\n"),
         "the comment is shown escaped: {foreign}"
     );
-    assert!(!foreign.en.contains('\n'));
-    assert!(foreign.zh.contains("不是 portwarden 写入的") && foreign.zh.contains("\\n"));
+    assert!(!foreign
+        .to_string_in(portwarden_i18n::Lang::En)
+        .contains('\n'));
+    assert!(
+        foreign
+            .to_string_in(portwarden_i18n::Lang::Zh)
+            .contains("不是 portwarden 写入的")
+            && foreign
+                .to_string_in(portwarden_i18n::Lang::Zh)
+                .contains("\\n")
+    );
     // A second run finds nothing new; the foreign rule is still reported.
     let notes = reconcile(&sys, &store, true, true).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
@@ -630,7 +665,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     };
     let notes = reconcile(&blind, &store, true, true).unwrap();
     assert!(
-        notes.iter().any(|n| n.en.contains("cannot read")),
+        notes.iter().any(|n| n
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("cannot read")),
         "{notes:?}"
     );
 }
@@ -759,11 +796,22 @@ fn firewall_refuses_a_listener_whose_owner_nobody_sees_unless_forced() {
     assert!(p.allowed(true));
     let r = &p.refusals[0].reason;
     assert!(
-        r.en.contains("WARNING") && r.en.contains("another PID namespace"),
+        r.to_string_in(portwarden_i18n::Lang::En)
+            .contains("WARNING")
+            && r.to_string_in(portwarden_i18n::Lang::En)
+                .contains("another PID namespace"),
         "{r}"
     );
-    assert!(r.en.contains("portwarden ls --port 8080"), "{r}");
-    assert!(r.zh.contains("警告"), "{}", r.zh);
+    assert!(
+        r.to_string_in(portwarden_i18n::Lang::En)
+            .contains("portwarden ls --port 8080"),
+        "{r}"
+    );
+    assert!(
+        r.to_string_in(portwarden_i18n::Lang::Zh).contains("警告"),
+        "{}",
+        r.to_string_in(portwarden_i18n::Lang::Zh)
+    );
     // Dropping its connections is closing it from outside too.
     let c = plan(&i, 8080, Transport::Tcp, Some(How::Connections), &ctx());
     assert!(!c.allowed(false) && c.allowed(true), "{:?}", c.refusals);
@@ -777,7 +825,14 @@ fn firewall_refuses_a_listener_whose_owner_nobody_sees_unless_forced() {
     }
     let p = plan(&i, 8080, Transport::Tcp, None, &ctx());
     assert!(!p.allowed(false));
-    assert!(p.refusals[0].reason.en.contains("root"), "{:?}", p.refusals);
+    assert!(
+        p.refusals[0]
+            .reason
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("root"),
+        "{:?}",
+        p.refusals
+    );
     // A port nobody listens on, and a listener whose owner is known, are not refused.
     let p = plan(&i, 9999, Transport::Tcp, None, &ctx());
     assert!(p.allowed(false), "{:?}", p.refusals);
@@ -792,7 +847,10 @@ fn firewall_warns_about_pid_1_that_is_not_systemd() {
     assert!(!p.allowed(false));
     assert!(p.allowed(true));
     assert!(
-        p.refusals[0].reason.en.contains("PID 1 (agent)"),
+        p.refusals[0]
+            .reason
+            .to_string_in(portwarden_i18n::Lang::En)
+            .contains("PID 1 (agent)"),
         "{:?}",
         p.refusals
     );

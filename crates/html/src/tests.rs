@@ -332,7 +332,8 @@ fn loopback_listeners_are_capped_but_never_risky_or_network_ones() {
 
 #[test]
 fn live_findings_whose_texts_name_their_port_are_grouped_too() {
-    use portwarden_audit::{Finding, Kind as FKind, Text2};
+    use portwarden_audit::{Finding, Kind as FKind};
+    use portwarden_i18n::msg;
     use portwarden_sockets::{Exposure, Transport};
     let live: Vec<Finding> = [41000u16, 41001]
         .iter()
@@ -348,14 +349,15 @@ fn live_findings_whose_texts_name_their_port_are_grouped_too() {
             service: None,
             product: None,
             note: None,
-            why: Text2 {
-                en: format!("python3 (pid 42) listens on {port}/tcp on all interfaces."),
-                zh: format!("python3（pid 42）在 {port}/tcp 上监听。"),
-            },
-            action: Text2 {
-                en: format!("portwarden ls --port {port}"),
-                zh: format!("portwarden ls --port {port}"),
-            },
+            why: msg!(
+                "audit-unknown-program-why",
+                program = "python3",
+                pid = 42,
+                port = port,
+                transport = "tcp",
+                where = "on all interfaces"
+            ),
+            action: msg!("audit-unknown-port-advice", port = port),
             malware: vec![],
             command: format!("portwarden close {port}/tcp"),
             reach: None,

@@ -154,10 +154,10 @@ fn live_finding(lang: Lang, f: &Finding) -> FindingView {
         note: f
             .note
             .as_ref()
-            .map(|n| clean(n.get(lang)))
+            .map(|n| clean(&portwarden_i18n::format(lang, n)))
             .unwrap_or_default(),
-        why: clean(f.why.get(lang)),
-        action: clean(f.action.get(lang)),
+        why: clean(&portwarden_i18n::format(lang, &f.why)),
+        action: clean(&portwarden_i18n::format(lang, &f.action)),
         command: clean(&f.command),
     }
 }
@@ -191,7 +191,10 @@ fn saved_finding(lang: Lang, r: &FindingRec) -> FindingView {
     });
     let entry = portwarden_kb::security(proto_of(&r.proto), r.port);
     let (why, action) = match (product, entry) {
-        (Some(p), _) => (p.why.get(lang).to_string(), p.advice.get(lang).to_string()),
+        (Some(p), _) => (
+            portwarden_i18n::text(lang, p.why),
+            portwarden_i18n::text(lang, p.advice),
+        ),
         (None, Some(e)) => (
             e.risk_reason.get(lang).to_string(),
             e.advice.get(lang).to_string(),

@@ -61,6 +61,26 @@ pub enum Arg {
     Int(i64),
     /// Text, shown as it is (callers sanitise untrusted text for their medium).
     Str(String),
+    /// Another message, formatted in the same language (sentences built of parts).
+    Msg(Box<Msg>),
+    /// Items joined with the language's list separator (`a, b` / `a、b`).
+    List(Vec<String>),
+    /// A text that exists in several languages already (curated knowledge-base data):
+    /// the reader's language, else English.
+    Local(BTreeMap<Lang, String>),
+}
+
+impl Arg {
+    /// A text given in each language (knowledge-base data, not a catalog message).
+    pub fn local<'a>(texts: impl IntoIterator<Item = (Lang, &'a str)>) -> Arg {
+        Arg::Local(texts.into_iter().map(|(l, t)| (l, t.to_string())).collect())
+    }
+}
+
+impl From<Msg> for Arg {
+    fn from(v: Msg) -> Arg {
+        Arg::Msg(Box::new(v))
+    }
 }
 
 macro_rules! int_arg {
@@ -127,6 +147,13 @@ impl Msg {
     }
 }
 
+/// English, for logs, errors and debugging; people get [`format`] in their language.
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(Lang::En, self))
+    }
+}
+
 /// Builds a [`Msg`]: `msg!("scan-done", hosts = 3, ports = 1000)`.
 #[macro_export]
 macro_rules! msg {
@@ -181,13 +208,21 @@ fn bundle(lang: Lang) -> Option<&'static FluentBundle<FluentResource>> {
         .map(|(_, b)| b)
 }
 
-fn render(b: &FluentBundle<FluentResource>, msg: &Msg) -> Option<String> {
+fn render(b: &FluentBundle<FluentResource>, lang: Lang, msg: &Msg) -> Option<String> {
     let pattern = b.get_message(&msg.id)?.value()?;
     let mut args = FluentArgs::new();
     for (name, value) in &msg.args {
         let v = match value {
             Arg::Int(n) => FluentValue::from(*n),
             Arg::Str(s) => FluentValue::from(s.as_str()),
+            Arg::Msg(m) => FluentValue::from(format(lang, m)),
+            Arg::List(items) => FluentValue::from(join(lang, items)),
+            Arg::Local(t) => FluentValue::from(
+                t.get(&lang)
+                    .or_else(|| t.get(&Lang::En))
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
         };
         args.set(name.as_ref(), v);
     }
@@ -200,9 +235,62 @@ fn render(b: &FluentBundle<FluentResource>, msg: &Msg) -> Option<String> {
 /// makes sure no shipped message reaches either fallback).
 pub fn format(lang: Lang, msg: &Msg) -> String {
     bundle(lang)
-        .and_then(|b| render(b, msg))
-        .or_else(|| bundle(Lang::En).and_then(|b| render(b, msg)))
+        .and_then(|b| render(b, lang, msg))
+        .or_else(|| bundle(Lang::En).and_then(|b| render(b, lang, msg)))
         .unwrap_or_else(|| format!("[{}]", msg.id))
+}
+
+/// Items joined with the list separator of `lang` (`list-separator`: `, ` or `、`).
+pub fn join<S: AsRef<str>>(lang: Lang, items: &[S]) -> String {
+    let sep = label(lang, "list-separator");
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// A message without arguments in `lang`, as a `&'static str` for labels and headers
+/// (each id and language is formatted once and kept: the catalogs are finite).
+pub fn label(lang: Lang, id: &'static str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Cache = Mutex<HashMap<(Lang, &'static str), &'static str>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry((lang, id))
+        .or_insert_with(|| Box::leak(text(lang, id).into_boxed_str()))
+}
+
+/// Serialises a message as one string per language (`{"en": "…", "zh": "…"}`), for
+/// JSON outputs that carried both texts before the catalogs
+/// (`#[serde(serialize_with = "portwarden_i18n::every_lang")]`).
+pub fn every_lang<S: serde::Serializer>(m: &Msg, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(Lang::ALL.len()))?;
+    for lang in Lang::ALL {
+        map.serialize_entry(lang.code(), &format(lang, m))?;
+    }
+    map.end()
+}
+
+/// [`every_lang`] for an optional message (pair with `skip_serializing_if`).
+pub fn every_lang_opt<S: serde::Serializer>(m: &Option<Msg>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => every_lang(m, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Serialises messages as their English texts (JSON outputs that carried strings).
+pub fn english_all<S: serde::Serializer>(m: &[Msg], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(m.iter().map(|m| format(Lang::En, m)))
+}
+
+/// Serialises a message as its English text (JSON outputs that carried one string).
+pub fn english<S: serde::Serializer>(m: &Msg, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(Lang::En, m))
 }
 
 /// A message without arguments in `lang`.
@@ -361,6 +449,31 @@ mod tests {
         let j = serde_json::to_string(&m).unwrap_or_default();
         let back: Msg = serde_json::from_str(&j).unwrap_or_else(|_| Msg::new("bad"));
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn nested_and_local_arguments_follow_the_language() {
+        let inner = msg!("i18n-selftest", count = 1, name = "x");
+        let outer = msg!("i18n-selftest", count = 2, name = inner);
+        assert_eq!(format(Lang::Zh, &outer), "2 个端口，1 个端口，x");
+        let local = msg!(
+            "i18n-selftest",
+            count = 2,
+            name = Arg::local([(Lang::En, "door"), (Lang::Zh, "门")])
+        );
+        assert_eq!(format(Lang::En, &local), "2 doors, door");
+        assert_eq!(format(Lang::Zh, &local), "2 个端口，门");
+        assert_eq!(label(Lang::Zh, "i18n-label-selftest"), "标签");
+        let list = msg!(
+            "i18n-selftest",
+            count = 2,
+            name = Arg::List(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(format(Lang::En, &list), "2 doors, a, b");
+        assert_eq!(format(Lang::Zh, &list), "2 个端口，a、b");
+        let j = serde_json::to_string(&outer).unwrap_or_default();
+        let back: Msg = serde_json::from_str(&j).unwrap_or_else(|_| Msg::new("bad"));
+        assert_eq!(back, outer);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Parsing what a person types after `portwarden lookup`.
 
 use crate::types::Protocol;
+use portwarden_i18n::{msg, Msg};
 use std::fmt;
 
 /// One lookup query.
@@ -28,11 +29,12 @@ pub enum Query {
 
 /// Why a query was refused; the message is one line meant for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError(pub String);
+pub struct QueryError(pub Msg);
 
+/// English; the binary shows the message in the reader's language.
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&portwarden_i18n::format(portwarden_i18n::Lang::En, &self.0))
     }
 }
 
@@ -40,15 +42,24 @@ impl std::error::Error for QueryError {}
 
 fn parse_port(s: &str, whole: &str) -> Result<u16, QueryError> {
     if s.is_empty() {
-        return Err(QueryError(format!("{whole:?}: a port number is missing")));
+        return Err(QueryError(msg!(
+            "query-port-missing",
+            query = format!("{whole:?}")
+        )));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(QueryError(format!("{whole:?}: {s:?} is not a port number")));
+        return Err(QueryError(msg!(
+            "query-not-a-port-number",
+            query = format!("{whole:?}"),
+            value = format!("{s:?}")
+        )));
     }
     match s.parse::<u32>() {
         Ok(n) if n <= 65535 => Ok(n as u16),
-        _ => Err(QueryError(format!(
-            "{whole:?}: port {s} is out of range (ports are 0-65535)"
+        _ => Err(QueryError(msg!(
+            "query-port-out-of-range",
+            query = format!("{whole:?}"),
+            port = s
         ))),
     }
 }
@@ -58,20 +69,16 @@ fn parse_port(s: &str, whole: &str) -> Result<u16, QueryError> {
 pub fn parse_query(input: &str) -> Result<Query, QueryError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(QueryError(
-            "empty query: give a port, a range, a name or words".into(),
-        ));
+        return Err(QueryError(Msg::new("query-empty")));
     }
     if s.chars().count() > 200 {
-        return Err(QueryError("query is longer than 200 characters".into()));
+        return Err(QueryError(Msg::new("query-too-long")));
     }
     if s.chars().any(char::is_control) {
-        return Err(QueryError("query contains control characters".into()));
+        return Err(QueryError(Msg::new("query-control-characters")));
     }
     if s.starts_with('-') {
-        return Err(QueryError(format!(
-            "{s:?}: ports cannot be negative (ports are 0-65535)"
-        )));
+        return Err(QueryError(msg!("query-negative", query = format!("{s:?}"))));
     }
     let first_digit = s.starts_with(|c: char| c.is_ascii_digit());
     let numeric_shape = s
@@ -85,8 +92,10 @@ pub fn parse_query(input: &str) -> Result<Query, QueryError> {
         let (body, proto) = match s.split_once('/') {
             Some((b, p)) => {
                 let proto = Protocol::parse(p).ok_or_else(|| {
-                    QueryError(format!(
-                        "{s:?}: unknown protocol {p:?} (use tcp, udp, sctp or dccp)"
+                    QueryError(msg!(
+                        "query-unknown-protocol",
+                        query = format!("{s:?}"),
+                        protocol = format!("{p:?}")
                     ))
                 })?;
                 (b, Some(proto))
@@ -98,8 +107,10 @@ pub fn parse_query(input: &str) -> Result<Query, QueryError> {
                 let start = parse_port(a, s)?;
                 let end = parse_port(b, s)?;
                 if start > end {
-                    return Err(QueryError(format!(
-                        "{s:?}: range ends before it starts (write {end}-{start})"
+                    return Err(QueryError(msg!(
+                        "query-range-backwards",
+                        query = format!("{s:?}"),
+                        range = format!("{end}-{start}")
                     )));
                 }
                 Ok(Query::Range {
@@ -115,8 +126,9 @@ pub fn parse_query(input: &str) -> Result<Query, QueryError> {
         };
     }
     if !s.chars().any(char::is_alphanumeric) {
-        return Err(QueryError(format!(
-            "{s:?} is not a port, range, service, malware name or words"
+        return Err(QueryError(msg!(
+            "query-nothing-searchable",
+            query = format!("{s:?}")
         )));
     }
     Ok(Query::Text(s.to_string()))
@@ -164,8 +176,11 @@ mod tests {
             "70000", "-1", "80-20", "", "   ", "%%%", "80/xyz", "80x", "1-", "65536", "1.2",
         ] {
             let e = parse_query(bad).expect_err(bad);
-            assert!(!e.0.contains('\n'), "{bad}: {e}");
-            assert!(!e.0.is_empty());
+            for lang in crate::Lang::ALL {
+                let line = portwarden_i18n::format(lang, &e.0);
+                assert!(!line.contains('\n'), "{bad}: {line}");
+                assert!(!line.is_empty() && !line.starts_with('['), "{bad}: {line}");
+            }
         }
     }
 

@@ -64,6 +64,13 @@ pub struct Text {
     pub zh: &'static str,
 }
 
+/// Curated texts go into catalog messages as arguments that carry every language.
+impl From<Text> for portwarden_i18n::Arg {
+    fn from(t: Text) -> portwarden_i18n::Arg {
+        portwarden_i18n::Arg::local([(Lang::En, t.en), (Lang::Zh, t.zh)])
+    }
+}
+
 impl Text {
     /// The text in `lang`.
     pub fn get(&self, lang: Lang) -> &'static str {
@@ -152,14 +159,16 @@ impl Risk {
 
     /// The level's name in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, r) => r.as_str(),
-            (Lang::Zh, Risk::Info) => "信息",
-            (Lang::Zh, Risk::Low) => "低",
-            (Lang::Zh, Risk::Medium) => "中",
-            (Lang::Zh, Risk::High) => "高",
-            (Lang::Zh, Risk::Critical) => "严重",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                Risk::Info => "kb-risk-info",
+                Risk::Low => "kb-risk-low",
+                Risk::Medium => "kb-risk-medium",
+                Risk::High => "kb-risk-high",
+                Risk::Critical => "kb-risk-critical",
+            },
+        )
     }
 
     /// Parses a level name (English, any case).
@@ -194,12 +203,14 @@ impl Action {
 
     /// The action's name in `lang`.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, a) => a.as_str(),
-            (Lang::Zh, Action::Keep) => "保留",
-            (Lang::Zh, Action::Restrict) => "限制",
-            (Lang::Zh, Action::Close) => "关闭",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                Action::Keep => "kb-action-keep",
+                Action::Restrict => "kb-action-restrict",
+                Action::Close => "kb-action-close",
+            },
+        )
     }
 }
 
@@ -295,13 +306,13 @@ impl PortClass {
 
     /// The class's name in `lang`, with its range.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, PortClass::WellKnown) => "well-known (0-1023)",
-            (Lang::En, PortClass::Registered) => "registered (1024-49151)",
-            (Lang::En, PortClass::Dynamic) => "dynamic/private (49152-65535)",
-            (Lang::Zh, PortClass::WellKnown) => "公认端口（0-1023）",
-            (Lang::Zh, PortClass::Registered) => "注册端口（1024-49151）",
-            (Lang::Zh, PortClass::Dynamic) => "动态/私有端口（49152-65535）",
-        }
+        portwarden_i18n::label(
+            lang,
+            match self {
+                PortClass::WellKnown => "kb-port-class-well-known",
+                PortClass::Registered => "kb-port-class-registered",
+                PortClass::Dynamic => "kb-port-class-dynamic",
+            },
+        )
     }
 }

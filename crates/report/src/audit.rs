@@ -7,11 +7,11 @@ use portwarden_kb::Risk;
 
 fn kind_label(k: Kind, st: &Style) -> &'static str {
     match k {
-        Kind::BackdoorPort => st.t("backdoor port", "木马/后门端口"),
-        Kind::ExposedService => st.t("exposed service", "对外暴露的服务"),
-        Kind::LocalService => st.t("local-only service", "仅本机可访问的服务"),
-        Kind::HiddenOwner => st.t("owner not visible", "看不到所属程序"),
-        Kind::UnknownListener => st.t("unknown listener", "未知的监听端口"),
+        Kind::BackdoorPort => st.text("audit-text-backdoor-port"),
+        Kind::ExposedService => st.text("audit-text-exposed-service"),
+        Kind::LocalService => st.text("audit-text-local-only-service"),
+        Kind::HiddenOwner => st.text("audit-text-owner-not-visible"),
+        Kind::UnknownListener => st.text("audit-text-unknown-listener"),
     }
 }
 
@@ -19,47 +19,47 @@ fn kind_label(k: Kind, st: &Style) -> &'static str {
 pub fn text(a: &Audit, st: &Style) -> String {
     let mut out = String::new();
     let c = &a.counts;
-    out.push_str(&st.bold(st.t("portwarden audit", "portwarden 安全检查")));
+    out.push_str(&st.bold(st.text("audit-text-portwarden-audit")));
     out.push('\n');
     out.push_str(&format!(
         "{} {} · {} {} ({}: {}, {}: {}, {}: {}) · {} {}\n",
         c.sockets,
-        st.t("sockets", "个套接字"),
+        st.text("audit-text-sockets"),
         c.listening,
-        st.t("listening", "个在监听"),
-        st.t("all interfaces", "所有接口"),
+        st.text("audit-text-listening"),
+        st.text("audit-text-all-interfaces"),
         c.by_exposure.get("all").copied().unwrap_or(0),
-        st.t("one address", "指定地址"),
+        st.text("audit-text-one-address"),
         c.by_exposure.get("address").copied().unwrap_or(0),
-        st.t("loopback", "本机回环"),
+        st.text("audit-text-loopback"),
         c.by_exposure.get("loopback").copied().unwrap_or(0),
         c.established,
-        st.t("established connections", "个已建立的连接"),
+        st.text("audit-text-established-connections"),
     ));
     out.push_str(&format!(
         "{}: {} {}, {} {}, {} {}\n",
-        st.t("listeners by port class", "监听端口分类"),
+        st.text("audit-text-listeners-by-port-class"),
         c.by_class.get("well-known").copied().unwrap_or(0),
-        st.t("well-known", "公认"),
+        st.text("audit-text-well-known"),
         c.by_class.get("registered").copied().unwrap_or(0),
-        st.t("registered", "注册"),
+        st.text("audit-text-registered"),
         c.by_class.get("dynamic").copied().unwrap_or(0),
-        st.t("dynamic", "动态"),
+        st.text("audit-text-dynamic"),
     ));
     if !c.by_reach.is_empty() {
         let words: Vec<String> = [
-            ("open", st.t("open to all", "对所有人放行")),
-            ("forwarded", st.t("forwarded (DNAT)", "经 DNAT 转发")),
-            ("limited", st.t("open to some", "对部分来源放行")),
-            ("blocked", st.t("blocked", "已拦截")),
-            ("unknown", st.t("unknown", "无法判断")),
+            ("open", st.text("audit-text-open-to-all")),
+            ("forwarded", st.text("audit-text-forwarded-dnat")),
+            ("limited", st.text("audit-text-open-to-some")),
+            ("blocked", st.text("audit-text-blocked")),
+            ("unknown", st.text("audit-text-unknown")),
         ]
         .iter()
         .filter_map(|(k, label)| c.by_reach.get(*k).map(|n| format!("{n} {label}")))
         .collect();
         out.push_str(&format!(
             "{}: {}\n",
-            st.t("firewall, for other hosts", "防火墙对其他主机"),
+            st.text("audit-text-firewall-for-other-hosts"),
             words.join(", ")
         ));
     }
@@ -83,15 +83,12 @@ pub fn text(a: &Audit, st: &Style) -> String {
         ));
         out.push('\n');
     } else if a.findings.is_empty() {
-        out.push_str(st.t(
-            "\nNo findings: nothing risky is listening.\n",
-            "\n没有发现问题：没有危险的端口在监听。\n",
-        ));
+        out.push_str(st.text("audit-text-no-findings-nothing-risky-is-listening"));
     } else {
         out.push_str(&format!(
             "\n{} {}: {}\n",
             a.findings.len(),
-            st.t("findings", "项发现"),
+            st.text("audit-text-findings"),
             summary.join(", ")
         ));
     }
@@ -121,7 +118,7 @@ pub fn text(a: &Audit, st: &Style) -> String {
             f.addresses.join(", ")
         ));
         let mut who = if procs.is_empty() {
-            st.t("owner unknown", "所属进程未知").to_string()
+            st.text("audit-text-owner-unknown").to_string()
         } else {
             procs.join(", ")
         };
@@ -130,17 +127,17 @@ pub fn text(a: &Audit, st: &Style) -> String {
         }
         out.push_str(&format!(
             "    {}: {}\n",
-            st.dim(st.t("who", "进程")),
+            st.dim(st.text("audit-text-who")),
             terminal(&who)
         ));
-        let mut parts = vec![(st.t("why", "原因"), f.why.get(st.lang))];
+        let mut parts = vec![(st.text("audit-text-why"), st.msg(&f.why))];
         if let Some(n) = &f.note {
-            parts.push((st.t("note", "注意"), n.get(st.lang)));
+            parts.push((st.text("audit-text-note"), st.msg(n)));
         }
-        parts.push((st.t("do", "建议"), f.action.get(st.lang)));
+        parts.push((st.text("audit-text-do"), st.msg(&f.action)));
         for (label, body) in parts {
             // Paths and names in the texts come from processes' command lines.
-            let body = terminal(body);
+            let body = terminal(&body);
             let body = body.as_str();
             let opts = textwrap::Options::new(width)
                 .word_separator(textwrap::WordSeparator::Custom(words_keeping_code))
@@ -161,13 +158,13 @@ pub fn text(a: &Audit, st: &Style) -> String {
             let sep = if detail.is_empty() { "" } else { " — " };
             out.push_str(&format!(
                 "    {}: {shown}{sep}{detail}\n",
-                st.dim(st.t("firewall", "防火墙")),
+                st.dim(st.text("audit-text-firewall")),
             ));
         }
         if !f.command.is_empty() {
             out.push_str(&format!(
                 "    {}: {}\n",
-                st.dim(st.t("run", "命令")),
+                st.dim(st.text("audit-text-run")),
                 f.command
             ));
         }
@@ -175,15 +172,12 @@ pub fn text(a: &Audit, st: &Style) -> String {
     if let Some(why) = &a.firewall_unread {
         out.push_str(&format!(
             "\n{}: {}\n",
-            st.t("Firewall not taken into account", "未考虑防火墙规则"),
+            st.text("audit-text-firewall-not-taken-into-account"),
             terminal(why)
         ));
     }
     if a.hidden_owners {
-        out.push_str(st.t(
-            "\nSome sockets belong to processes we may not inspect; run as root to see every owner.\n",
-            "\n部分套接字属于无权查看的进程；以 root 运行可看到全部所属进程。\n",
-        ));
+        out.push_str(st.text("audit-text-some-sockets-belong-to-processes-we"));
     }
     out
 }
@@ -376,7 +370,11 @@ mod tests {
         assert!(out.contains("owner not visible"), "{out}");
         // A config path from a command line reaches the text escaped.
         let mut a = fixture();
-        a.findings[0].action.en.push_str(" \u{1b}[31mred");
+        a.findings[0].action = portwarden_i18n::msg!(
+            "audit-advice-config",
+            advice = a.findings[0].action.clone(),
+            conf = "\u{1b}[31mred"
+        );
         assert!(!text(&a, &style(Lang::En)).contains('\u{1b}'));
         insta::assert_snapshot!("audit_owner_en", out);
         insta::assert_snapshot!("audit_owner_zh", text(&fixture(), &style(Lang::Zh)));

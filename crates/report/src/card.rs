@@ -2,6 +2,7 @@
 
 use crate::sanitize::terminal;
 use crate::Style;
+use portwarden_i18n::msg;
 use portwarden_kb::{PortCard, Protocol, Status};
 use unicode_width::UnicodeWidthStr;
 
@@ -56,7 +57,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
                 .find(|r| r.status == Status::Assigned)
                 .map(|r| with_detail(r.service, r.description, " — ", ""))
         })
-        .unwrap_or_else(|| st.t("unassigned", "未分配").to_string());
+        .unwrap_or_else(|| st.text("card-unassigned").to_string());
     let risk = c
         .risk()
         .map(|r| format!("  [{}]", st.risk(r)))
@@ -71,18 +72,20 @@ pub fn render(c: &PortCard, st: &Style) -> String {
     if let (Some(inside), Some(r)) = (c.in_ephemeral_range, c.ephemeral_range) {
         let dynamic = c.class == portwarden_kb::PortClass::Dynamic;
         if inside {
-            class.push_str(&match st.lang {
-                portwarden_kb::Lang::En => format!("; inside this host's ephemeral range {}-{}, so outgoing connections may use it briefly", r.start, r.end),
-                portwarden_kb::Lang::Zh => format!("；位于本机临时端口范围 {}-{} 内，对外连接可能短暂占用它", r.start, r.end),
-            });
+            class.push_str(&st.msg(&msg!(
+                "card-inside-ephemeral-range",
+                start = r.start.to_string(),
+                end = r.end.to_string()
+            )));
         } else if dynamic && r.differs_from_iana() {
-            class.push_str(&match st.lang {
-                portwarden_kb::Lang::En => format!("; but this host hands out ephemeral ports from {}-{}, not IANA's 49152-65535, so a listener here is a deliberate choice", r.start, r.end),
-                portwarden_kb::Lang::Zh => format!("；但本机的临时端口范围是 {}-{}，而不是 IANA 规定的 49152-65535，所以这里的监听是有意设置的", r.start, r.end),
-            });
+            class.push_str(&st.msg(&msg!(
+                "card-ephemeral-range-differs",
+                start = r.start.to_string(),
+                end = r.end.to_string()
+            )));
         }
     }
-    field(&mut out, st, st.t("class", "类别"), &class);
+    field(&mut out, st, st.text("card-class"), &class);
     // IANA names per protocol.
     let mut iana = Vec::new();
     for p in Protocol::ALL {
@@ -109,14 +112,10 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         }
     }
     if iana.is_empty() {
-        iana.push(st.t("not registered", "未登记").to_string());
+        iana.push(st.text("card-not-registered").to_string());
     }
     for (i, line) in iana.iter().enumerate() {
-        let label = if i == 0 {
-            st.t("IANA", "IANA 登记")
-        } else {
-            ""
-        };
+        let label = if i == 0 { st.text("card-iana") } else { "" };
         field(&mut out, st, label, line);
     }
     let mut ranks = Vec::new();
@@ -127,12 +126,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         ranks.push(format!("udp #{r}"));
     }
     if !ranks.is_empty() {
-        field(
-            &mut out,
-            st,
-            st.t("open rank", "常见排名"),
-            &ranks.join("  "),
-        );
+        field(&mut out, st, st.text("card-open-rank"), &ranks.join("  "));
     }
     for e in &c.security {
         if c.security.len() > 1 {
@@ -140,7 +134,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             field(
                 &mut out,
                 st,
-                st.t("entry", "条目"),
+                st.text("card-entry"),
                 &format!(
                     "{} {} ({})",
                     e.ports_label(),
@@ -152,42 +146,37 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             field(
                 &mut out,
                 st,
-                st.t("range", "范围"),
+                st.text("card-range"),
                 &format!("{} — {}", e.ports_label(), e.title.get(lang)),
             );
         }
-        field(&mut out, st, st.t("summary", "说明"), e.summary.get(lang));
+        field(&mut out, st, st.text("card-summary"), e.summary.get(lang));
         field(
             &mut out,
             st,
-            st.t("attackers", "攻击者关注"),
+            st.text("card-attackers"),
             e.attackers.get(lang),
         );
         if !e.malware.is_empty() {
-            field(
-                &mut out,
-                st,
-                st.t("malware", "已知木马"),
-                &e.malware.join(", "),
-            );
+            field(&mut out, st, st.text("card-malware"), &e.malware.join(", "));
         }
         field(
             &mut out,
             st,
-            st.t("risk", "风险"),
+            st.text("card-risk"),
             &format!("{} — {}", e.risk.label(lang), e.risk_reason.get(lang)),
         );
         field(
             &mut out,
             st,
-            st.t("advice", "建议"),
+            st.text("card-advice"),
             &format!("{} — {}", e.action.label(lang), e.advice.get(lang)),
         );
         if !e.references.is_empty() {
             field(
                 &mut out,
                 st,
-                st.t("references", "参考"),
+                st.text("card-references"),
                 &e.references.join(", "),
             );
         }
@@ -198,12 +187,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
             .iter()
             .map(|t| format!("{} [{}, {}]", t.comment, t.category, t.confidence))
             .collect();
-        field(
-            &mut out,
-            st,
-            st.t("threat intel", "威胁情报"),
-            &rows.join("; "),
-        );
+        field(&mut out, st, st.text("card-threat-intel"), &rows.join("; "));
     }
     let unauthorized: Vec<&str> = c
         .registry
@@ -212,7 +196,7 @@ pub fn render(c: &PortCard, st: &Style) -> String {
         .filter(|u| !u.is_empty())
         .collect();
     if let Some(u) = unauthorized.first() {
-        field(&mut out, st, st.t("IANA notes", "IANA 备注"), u);
+        field(&mut out, st, st.text("card-iana-notes"), u);
     }
     out
 }

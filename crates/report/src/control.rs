@@ -3,6 +3,7 @@
 use crate::sanitize::terminal;
 use crate::Style;
 use portwarden_control::{Outcome, Plan, Reopened, Step};
+use portwarden_i18n::msg;
 use portwarden_store::{Action, State, Undo};
 
 /// The plan, for a person to confirm.
@@ -15,16 +16,13 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     let mut out = String::new();
     out.push_str(&st.bold(&format!(
         "{} {}/{} — {} {}{}\n",
-        st.t("Plan: close", "计划：关闭"),
+        st.text("plan-plan-close"),
         p.port,
         p.transport,
-        st.t("by", "方式"),
+        st.text("plan-by"),
         p.how.as_str(),
         if p.how_is_default {
-            st.t(
-                " (default: the least destructive step that closes it from outside)",
-                "（默认：从外部关闭它的最温和的方式）",
-            )
+            st.text("plan-default-the-least-destructive-step-that")
         } else {
             ""
         }
@@ -32,20 +30,16 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.listeners.is_empty() {
         out.push_str(&format!(
             "  {}\n",
-            st.t("nothing listens on it now", "目前没有程序在监听它")
+            st.text("plan-nothing-listens-on-it-now")
         ));
     }
     for l in &p.listeners {
-        out.push_str(&format!(
-            "  {} {}\n",
-            st.t("listening on", "监听于"),
-            l.local
-        ));
+        out.push_str(&format!("  {} {}\n", st.text("plan-listening-on"), l.local));
     }
     for o in &p.owners {
         out.push_str(&format!(
             "  {} {} ({}){}: {}\n",
-            st.t("owner", "所属进程"),
+            st.text("plan-owner"),
             o.pid,
             terminal(&o.name),
             o.unit
@@ -58,15 +52,12 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.owners_hidden {
         out.push_str(&format!(
             "  {}\n",
-            st.t(
-                "some owners are hidden: run as root to see them",
-                "部分所属进程不可见：以 root 运行可看到"
-            )
+            st.text("plan-some-owners-are-hidden-run-as")
         ));
     }
     out.push_str(&format!(
         "  {}: {}\n",
-        st.t("connected clients now", "当前已连接的客户端"),
+        st.text("plan-connected-clients-now"),
         p.clients.len()
     ));
     for c in p.clients.iter().take(10) {
@@ -75,62 +66,45 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
     if p.clients.len() > 10 {
         out.push_str(&format!("    … {}\n", p.clients.len() - 10));
     }
-    out.push_str(&format!("  {}:\n", st.t("steps", "步骤")));
+    out.push_str(&format!("  {}:\n", st.text("plan-steps")));
     if p.steps.is_empty() {
-        out.push_str(&format!(
-            "    {}\n",
-            st.t("(nothing to do)", "（无需操作）")
-        ));
+        out.push_str(&format!("    {}\n", st.text("plan-nothing-to-do")));
     }
-    let zh = st.lang == portwarden_kb::Lang::Zh;
     for (i, s) in p.steps.iter().enumerate() {
-        let line = match (s, zh) {
-            (Step::Terminate { pid, name }, false) => format!(
-                "SIGTERM {pid} ({}), SIGKILL if it is still there after the timeout",
-                terminal(name)
-            ),
-            (Step::Terminate { pid, name }, true) => format!(
-                "向 {pid}（{}）发送 SIGTERM，超时后仍在则发送 SIGKILL",
-                terminal(name)
-            ),
-            (Step::StopAndDisable { unit }, _) => {
+        let line = match s {
+            Step::Terminate { pid, name } => st.msg(&msg!(
+                "plan-step-terminate",
+                pid = pid.to_string(),
+                name = terminal(name)
+            )),
+            Step::StopAndDisable { unit } => {
                 let unit = terminal(unit);
                 format!("systemctl stop {unit}; systemctl disable {unit}")
             }
-            (Step::AddRule { rule }, _) => format!("nft add rule inet portwarden input {rule}"),
-            (Step::Persist { path }, false) => format!(
-                "write {} and include it from /etc/nftables.conf",
-                terminal(path)
-            ),
-            (Step::Persist { path }, true) => {
-                format!("写入 {} 并在 /etc/nftables.conf 中引用它", terminal(path))
-            }
-            (Step::Destroy { socket }, false) => {
-                format!("drop connection {} -> {}", socket.remote, socket.local)
-            }
-            (Step::Destroy { socket }, true) => {
-                format!("断开连接 {} -> {}", socket.remote, socket.local)
-            }
+            Step::AddRule { rule } => format!("nft add rule inet portwarden input {rule}"),
+            Step::Persist { path } => st.msg(&msg!("plan-step-persist", path = terminal(path))),
+            Step::Destroy { socket } => st.msg(&msg!(
+                "plan-step-drop-connection",
+                remote = socket.remote.to_string(),
+                local = socket.local.to_string()
+            )),
         };
         out.push_str(&format!("    {}. {}\n", i + 1, line));
     }
     for r in &p.refusals {
         let head = if force && r.overridable {
-            st.paint(
-                "1;33",
-                st.t("overridden by --force:", "已用 --force 强制："),
-            )
+            st.paint("1;33", st.text("plan-overridden-by-force"))
         } else {
-            st.paint("1;31", st.t("refused:", "拒绝："))
+            st.paint("1;31", st.text("plan-refused"))
         };
         out.push_str(&format!(
             "  {} {}{}\n",
             head,
-            terminal(r.reason.get(zh)),
+            terminal(&st.msg(&r.reason)),
             if r.overridable {
                 ""
             } else {
-                st.t(" (cannot be overridden)", "（不可强制）")
+                st.text("plan-cannot-be-overridden")
             }
         ));
     }
@@ -140,20 +114,19 @@ pub fn plan_with(p: &Plan, st: &Style, force: bool) -> String {
 /// What was done.
 pub fn outcome(o: &Outcome, st: &Style) -> String {
     let mut out = String::new();
-    let zh = st.lang == portwarden_kb::Lang::Zh;
     for d in &o.done {
-        out.push_str(&format!("  {}\n", terminal(d.get(zh))));
+        out.push_str(&format!("  {}\n", terminal(&st.msg(d))));
     }
     if !o.already_closed {
         out.push_str(&format!(
             "{} #{} — {} `portwarden open`\n",
-            st.t("recorded as action", "已记录为操作"),
+            st.text("plan-recorded-as-action"),
             o.action_id,
-            st.t("undo with", "撤销请用")
+            st.text("plan-undo-with")
         ));
     }
     if !o.verified {
-        out.push_str(st.t("warning: the port still answers\n", "警告：端口仍有响应\n"));
+        out.push_str(st.text("plan-warning-the-port-still-answers"));
     }
     out
 }
@@ -162,15 +135,11 @@ pub fn outcome(o: &Outcome, st: &Style) -> String {
 pub fn reopened(r: &[Reopened], st: &Style) -> String {
     if r.is_empty() {
         return st
-            .t(
-                "portwarden has done nothing to this port that could be undone\n",
-                "portwarden 没有对这个端口做过可以撤销的操作\n",
-            )
+            .text("plan-portwarden-has-done-nothing-to-this")
             .to_string();
     }
-    let zh = st.lang == portwarden_kb::Lang::Zh;
     r.iter()
-        .map(|x| format!("#{}: {}\n", x.action_id, terminal(x.message.get(zh))))
+        .map(|x| format!("#{}: {}\n", x.action_id, terminal(&st.msg(&x.message))))
         .collect()
 }
 
@@ -179,48 +148,40 @@ pub fn reopened(r: &[Reopened], st: &Style) -> String {
 pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> String {
     let mut out = st.bold(&format!(
         "{} {port}/{protocol}\n",
-        st.t("Plan: open", "计划：重新打开")
+        st.text("plan-plan-open")
     ));
     if list.is_empty() {
         out.push_str(&format!(
             "  {}\n",
-            st.t(
-                "portwarden has done nothing to this port that could be undone",
-                "portwarden 没有对这个端口做过可以撤销的操作"
-            )
+            st.text("plan-portwarden-has-done-nothing-to-this-2")
         ));
         return out;
     }
     for a in list {
-        let what = match (&a.undo, st.lang == portwarden_kb::Lang::Zh) {
-            (Undo::DeleteRule { comment, persisted }, zh) => {
+        let what = match &a.undo {
+            Undo::DeleteRule { comment, persisted } => {
                 let rule = portwarden_control::nft::Tag::parse(comment).map_or_else(
                     || terminal(a.summary.trim_start_matches("firewall: ")),
                     |t| t.rule_text(),
                 );
-                let boot = persisted.as_deref().map(terminal);
-                match (zh, boot) {
-                    (false, None) => format!("delete the firewall rule ({rule})"),
-                    (false, Some(f)) => {
-                        format!("delete the firewall rule ({rule}) and rewrite {f}")
-                    }
-                    (true, None) => format!("删除防火墙规则（{rule}）"),
-                    (true, Some(f)) => format!("删除防火墙规则（{rule}）并重写 {f}"),
+                match persisted.as_deref().map(terminal) {
+                    None => st.msg(&msg!("plan-undo-delete-rule", rule = rule)),
+                    Some(f) => st.msg(&msg!(
+                        "plan-undo-delete-rule-and-rewrite",
+                        rule = rule,
+                        file = f
+                    )),
                 }
             }
-            (Undo::StartUnit { unit, was_enabled }, zh) => {
+            Undo::StartUnit { unit, was_enabled } => {
                 let unit = terminal(unit);
-                match (zh, was_enabled) {
-                    (_, true) => format!("systemctl enable {unit}; systemctl start {unit}"),
-                    (_, false) => format!("systemctl start {unit}"),
+                if *was_enabled {
+                    format!("systemctl enable {unit}; systemctl start {unit}")
+                } else {
+                    format!("systemctl start {unit}")
                 }
             }
-            (Undo::Irreversible { .. }, false) => {
-                "nothing can be undone (a stopped process is not started again); the action is marked undone".to_string()
-            }
-            (Undo::Irreversible { .. }, true) => {
-                "无法撤销（被停止的进程不会被重新启动）；该操作会被标记为已撤销".to_string()
-            }
+            Undo::Irreversible { .. } => st.text("plan-undo-irreversible").to_string(),
         };
         out.push_str(&format!(
             "  #{} ({}, {}): {what}\n",
@@ -232,44 +193,43 @@ pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> Stri
     out
 }
 
-/// A journal summary (written in English when the action was taken) in Chinese, for the
-/// shapes portwarden writes; anything else as it is.
-fn summary_zh(s: &str) -> String {
-    if let Some(rule) = s.strip_prefix("firewall: ") {
-        return format!("防火墙：{rule}");
-    }
-    if let Some(unit) = s.strip_prefix("stopped and disabled ") {
-        return format!("已停止并禁用 {unit}");
-    }
-    if let Some((n, port)) = s
+/// A journal summary (written in English when the action was taken) in the reader's
+/// language, for the shapes portwarden writes; anything else as it is.
+fn summary(s: &str, lang: portwarden_kb::Lang) -> String {
+    let m = if let Some(rule) = s.strip_prefix("firewall: ") {
+        msg!("plan-summary-firewall", rule = rule)
+    } else if let Some(unit) = s.strip_prefix("stopped and disabled ") {
+        msg!("plan-summary-stopped-unit", unit = unit)
+    } else if let Some((n, port)) = s
         .strip_prefix("stopped ")
         .and_then(|r| r.split_once(" process(es) owning "))
     {
-        return format!("已停止占用 {port} 的 {n} 个进程");
-    }
-    if let Some((n, port)) = s
+        msg!("plan-summary-stopped-processes", count = n, port = port)
+    } else if let Some((n, port)) = s
         .strip_prefix("dropped ")
         .and_then(|r| r.split_once(" connection(s) to "))
     {
-        return format!("已断开到 {port} 的 {n} 个连接");
-    }
-    s.to_string()
+        msg!("plan-summary-dropped", count = n, port = port)
+    } else {
+        return s.to_string();
+    };
+    portwarden_i18n::format(lang, &m)
 }
 
 /// An action's state, in the reader's language.
 fn state(s: State, st: &Style) -> &'static str {
     match s {
-        State::Pending => st.t("pending", "进行中"),
-        State::Applied => st.t("applied", "已生效"),
-        State::Failed => st.t("failed", "失败"),
-        State::Interrupted => st.t("interrupted", "已中断"),
+        State::Pending => st.text("plan-pending"),
+        State::Applied => st.text("plan-applied"),
+        State::Failed => st.text("plan-failed"),
+        State::Interrupted => st.text("plan-interrupted"),
     }
 }
 
 /// The journal as a table.
 pub fn actions(list: &[Action], st: &Style) -> String {
     if list.is_empty() {
-        return st.t("the journal is empty\n", "操作记录为空\n").to_string();
+        return st.text("plan-the-journal-is-empty").to_string();
     }
     // Columns padded by display width, so Chinese headers and states stay aligned.
     let row = |cells: [&str; 7], what: &str| -> String {
@@ -293,21 +253,17 @@ pub fn actions(list: &[Action], st: &Style) -> String {
     let mut out = row(
         [
             "id",
-            st.t("when", "时间"),
-            st.t("user", "用户"),
-            st.t("port", "端口"),
-            st.t("how", "方式"),
-            st.t("state", "状态"),
-            st.t("undone", "已撤销"),
+            st.text("plan-when"),
+            st.text("plan-user"),
+            st.text("plan-port"),
+            st.text("plan-how"),
+            st.text("plan-state"),
+            st.text("plan-undone"),
         ],
-        st.t("what", "内容"),
+        st.text("plan-what"),
     );
     for a in list {
-        let mut what = terminal(&if st.lang == portwarden_kb::Lang::Zh {
-            summary_zh(&a.summary)
-        } else {
-            a.summary.clone()
-        });
+        let mut what = terminal(&summary(&a.summary, st.lang));
         if let Some(n) = &a.note {
             what.push_str(" — ");
             what.push_str(&terminal(n));
@@ -330,27 +286,35 @@ pub fn actions(list: &[Action], st: &Style) -> String {
 
 #[cfg(test)]
 mod zh_tests {
-    use super::summary_zh;
+    use super::summary;
+
+    fn summary_zh_(s: &str) -> String {
+        summary(s, portwarden_kb::Lang::Zh)
+    }
 
     #[test]
     fn journal_summaries_read_in_chinese() {
         assert_eq!(
-            summary_zh("firewall: meta l4proto tcp th dport 23 drop"),
+            summary_zh_("firewall: meta l4proto tcp th dport 23 drop"),
             "防火墙：meta l4proto tcp th dport 23 drop"
         );
         assert_eq!(
-            summary_zh("stopped 2 process(es) owning 8080/tcp"),
+            summary_zh_("stopped 2 process(es) owning 8080/tcp"),
             "已停止占用 8080/tcp 的 2 个进程"
         );
         assert_eq!(
-            summary_zh("dropped 3 connection(s) to 22/tcp"),
+            summary_zh_("dropped 3 connection(s) to 22/tcp"),
             "已断开到 22/tcp 的 3 个连接"
         );
         assert_eq!(
-            summary_zh("stopped and disabled x.service"),
+            summary_zh_("stopped and disabled x.service"),
             "已停止并禁用 x.service"
         );
-        assert_eq!(summary_zh("something else"), "something else");
+        assert_eq!(summary_zh_("something else"), "something else");
+        assert_eq!(
+            summary("stopped and disabled x.service", portwarden_kb::Lang::En),
+            "stopped and disabled x.service"
+        );
     }
 }
 

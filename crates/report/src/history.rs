@@ -10,23 +10,17 @@ use portwarden_store::{Acceptance, SnapshotRow};
 /// The list of snapshots.
 pub fn list_text(rows: &[SnapshotRow], st: &Style) -> String {
     if rows.is_empty() {
-        return format!(
-            "{}\n",
-            st.t(
-                "No snapshots yet (audit saves one when run as root; ls and scan with --save).",
-                "还没有快照（以 root 运行 audit 会自动保存；ls 和 scan 需加 --save）。"
-            )
-        );
+        return format!("{}\n", st.text("history-no-snapshots-yet-audit-saves-one"));
     }
     let mut out = st.bold(&format!(
         "{:>5}  {:<20}  {:<5}  {:<20}  {:>9}  {:>8}  {}",
         "id",
-        st.t("time", "时间"),
-        st.t("kind", "类型"),
-        st.t("target", "目标"),
-        st.t("listeners", "监听"),
-        st.t("findings", "问题"),
-        st.t("host", "主机"),
+        st.text("history-time"),
+        st.text("history-kind"),
+        st.text("history-target"),
+        st.text("history-listeners"),
+        st.text("history-findings"),
+        st.text("history-host"),
     ));
     out.push('\n');
     for r in rows {
@@ -59,17 +53,17 @@ fn side(st: &Style, m: &portwarden_history::Meta) -> String {
         "{what} {} {} {} {}",
         m.kind.as_str(),
         terminal(&m.target),
-        st.t("at", "于"),
+        st.text("history-at"),
         terminal(&m.at)
     )
 }
 
 fn section_word(s: Section, st: &Style) -> &'static str {
     match s {
-        Section::Listener => st.t("listener", "监听"),
-        Section::Finding => st.t("finding", "问题"),
-        Section::Host => st.t("host", "主机"),
-        Section::Port => st.t("port", "端口"),
+        Section::Listener => st.text("history-listener"),
+        Section::Finding => st.text("history-finding"),
+        Section::Host => st.text("history-host"),
+        Section::Port => st.text("history-port"),
     }
 }
 
@@ -79,7 +73,7 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
     out.push_str(&format!("- {}\n", side(st, &d.old)));
     out.push_str(&format!("+ {}\n", side(st, &d.new)));
     if d.is_empty() {
-        out.push_str(st.t("\nNo changes.\n", "\n没有变化。\n"));
+        out.push_str(st.text("history-no-changes"));
         return out;
     }
     out.push('\n');
@@ -103,7 +97,7 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
         out.push_str(&st.paint(code, &line));
         out.push('\n');
         for f in &i.fields {
-            let blank = st.t("(none)", "（无）");
+            let blank = st.text("history-none");
             let old = if f.old.is_empty() {
                 blank.to_string()
             } else {
@@ -121,11 +115,11 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
     out.push_str(&format!(
         "\n{} {}, {} {}, {} {}\n",
         count(Sign::Added),
-        st.t("new", "新增"),
+        st.text("history-new"),
         count(Sign::Removed),
-        st.t("gone", "消失"),
+        st.text("history-gone"),
         count(Sign::Changed),
-        st.t("changed", "变化"),
+        st.text("history-changed"),
     ));
     out
 }
@@ -138,29 +132,23 @@ pub fn diff_json(d: &Diff) -> String {
 /// The baseline, for `baseline list`. `now` decides which acceptances expired.
 pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
     if rows.is_empty() {
-        return format!(
-            "{}\n",
-            st.t(
-                "The baseline is empty: accept a port or finding with `portwarden baseline accept`.",
-                "基线为空：用 `portwarden baseline accept` 接受一个端口或问题。"
-            )
-        );
+        return format!("{}\n", st.text("history-the-baseline-is-empty-accept-a"));
     }
     let mut out = String::new();
     for r in rows {
         let expiry = match r.expires_unix {
-            None => st.t("never expires", "永不过期").to_string(),
+            None => st.text("history-never-expires").to_string(),
             Some(e) if e <= now => st.paint(
                 "1;31",
                 &format!(
                     "{} {}",
-                    st.t("EXPIRED", "已过期"),
+                    st.text("history-expired"),
                     portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
                 ),
             ),
             Some(e) => format!(
                 "{} {}",
-                st.t("expires", "过期于"),
+                st.text("history-expires"),
                 portwarden_history::when::rfc3339(u64::try_from(e).unwrap_or(0))
             ),
         };
@@ -169,7 +157,7 @@ pub fn baseline_text(rows: &[Acceptance], now: i64, st: &Style) -> String {
             r.id,
             terminal(&r.key),
             expiry,
-            st.t("by", "由"),
+            st.text("history-by"),
             terminal(&r.user),
             terminal(&r.at),
             terminal(&r.reason)
@@ -196,6 +184,90 @@ mod tests {
             command: "portwarden audit".into(),
             kind: Kind::Audit,
             target: "local".into(),
+        }
+    }
+
+    fn row(id: i64, kind: &str) -> SnapshotRow {
+        SnapshotRow {
+            id,
+            at: format!("2026-12-0{id}T09:00:00Z"),
+            at_unix: 1_796_000_000 + id,
+            host: "h".into(),
+            command: format!("portwarden {kind}"),
+            kind: kind.into(),
+            target: "local".into(),
+            listeners: 3,
+            findings: id,
+        }
+    }
+
+    fn acceptance(id: i64, expires: Option<i64>) -> Acceptance {
+        Acceptance {
+            id,
+            at: "2026-12-01T09:00:00Z".into(),
+            user: "root".into(),
+            key: format!("exposed-service:tcp/{}", 6379 + id),
+            reason: "cache for the app servers".into(),
+            expires_unix: expires,
+            seen: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn history_snapshots_in_both_languages() {
+        let old = Body {
+            listeners: vec![Listener {
+                proto: "tcp".into(),
+                port: 22,
+                exposure: "all".into(),
+                program: Some("sshd".into()),
+                ..Listener::default()
+            }],
+            ..Body::default()
+        };
+        let new = Body {
+            listeners: vec![
+                Listener {
+                    proto: "tcp".into(),
+                    port: 22,
+                    exposure: "loopback".into(),
+                    program: Some("sshd".into()),
+                    ..Listener::default()
+                },
+                Listener {
+                    proto: "udp".into(),
+                    port: 161,
+                    exposure: "all".into(),
+                    program: Some("snmpd".into()),
+                    ..Listener::default()
+                },
+            ],
+            ..Body::default()
+        };
+        let d = portwarden_history::diff::diff(&meta(1), &old, &meta(2), &new);
+        let same = portwarden_history::diff::diff(&meta(1), &old, &meta(2), &old);
+        let rows = [row(1, "audit"), row(2, "ls")];
+        let accepted = [
+            acceptance(1, None),
+            acceptance(2, Some(1_700_000_000)),
+            acceptance(3, Some(1_900_000_000)),
+        ];
+        for (lang, name) in [
+            (portwarden_kb::Lang::En, "history_en"),
+            (portwarden_kb::Lang::Zh, "history_zh"),
+        ] {
+            let st = Style {
+                lang,
+                ..Style::default()
+            };
+            let mut out = list_text(&rows, &st);
+            out.push_str(&list_text(&[], &st));
+            out.push_str(&diff_text(&d, &st));
+            out.push_str(&diff_text(&same, &st));
+            out.push_str(&baseline_text(&accepted, 1_800_000_000, &st));
+            out.push_str(&baseline_text(&[], 1_800_000_000, &st));
+            insta::assert_snapshot!(name, out);
         }
     }
 

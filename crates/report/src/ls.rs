@@ -58,16 +58,16 @@ pub fn owner(inv: &Inventory, e: &SocketEntry, st: &Style) -> String {
             })
             .collect::<Vec<_>>()
             .join(","),
-        Ownership::Hidden => st.t("? (root)", "?（需 root）").to_string(),
+        Ownership::Hidden => st.text("ls-root").to_string(),
         Ownership::None | Ownership::NotAsked => "-".into(),
     }
 }
 
 fn exposure_label(x: Exposure, st: &Style) -> String {
     match x {
-        Exposure::All => st.paint("1;33", st.t("ALL", "全部")),
-        Exposure::Specific => st.t("addr", "地址").to_string(),
-        Exposure::Loopback => st.dim(st.t("lo", "本机")),
+        Exposure::All => st.paint("1;33", st.text("ls-all")),
+        Exposure::Specific => st.text("ls-addr").to_string(),
+        Exposure::Loopback => st.dim(st.text("ls-lo")),
     }
 }
 
@@ -82,13 +82,13 @@ fn user_of(inv: &Inventory, uid: u32) -> String {
 /// The firewall column: what the ruleset lets in, in a word.
 pub fn reach_label(r: &Reach, st: &Style) -> (String, String) {
     let (text, colour) = match r {
-        Reach::Loopback => (st.t("-", "-"), ""),
-        Reach::Open => (st.t("open", "放行"), "1;33"),
-        Reach::Limited { .. } => (st.t("limited", "部分放行"), ""),
-        Reach::Blocked { by } if by.is_portwarden() => (st.t("closed(pw)", "已关闭(pw)"), "32"),
-        Reach::Blocked { .. } => (st.t("blocked", "已拦截"), "32"),
-        Reach::Forwarded { .. } => (st.t("forwarded", "已转发"), "1;33"),
-        Reach::Unknown { .. } => (st.t("?", "?"), ""),
+        Reach::Loopback => (st.text("ls-dash"), ""),
+        Reach::Open => (st.text("ls-open"), "1;33"),
+        Reach::Limited { .. } => (st.text("ls-limited"), ""),
+        Reach::Blocked { by } if by.is_portwarden() => (st.text("ls-closed-pw"), "32"),
+        Reach::Blocked { .. } => (st.text("ls-blocked"), "32"),
+        Reach::Forwarded { .. } => (st.text("ls-forwarded"), "1;33"),
+        Reach::Unknown { .. } => (st.text("ls-question"), ""),
     };
     let shown = if colour.is_empty() {
         text.to_string()
@@ -189,20 +189,20 @@ pub fn table(
             h.push(plain(" ".into()));
         }
         for t in [
-            st.t("Proto", "协议"),
-            st.t("Local", "本地地址"),
-            st.t("Remote", "远端地址"),
-            st.t("State", "状态"),
-            st.t("PID/Program", "进程"),
-            st.t("User", "用户"),
-            st.t("Service", "服务"),
-            st.t("Risk", "风险"),
-            st.t("Exposure", "暴露"),
+            st.text("ls-proto"),
+            st.text("ls-local"),
+            st.text("ls-remote"),
+            st.text("ls-state"),
+            st.text("ls-pid-program"),
+            st.text("ls-user"),
+            st.text("ls-service"),
+            st.text("ls-risk"),
+            st.text("ls-exposure"),
         ] {
             h.push((t.to_string(), st.bold(t)));
         }
         if fw_col {
-            let t = st.t("Firewall", "防火墙");
+            let t = st.text("ls-firewall");
             h.push((t.to_string(), st.bold(t)));
         }
         h
@@ -230,9 +230,9 @@ pub fn table(
         });
         let exposure = if s.is_listening() {
             let label = match e.exposure {
-                Exposure::All => st.t("ALL", "全部"),
-                Exposure::Specific => st.t("addr", "地址"),
-                Exposure::Loopback => st.t("lo", "本机"),
+                Exposure::All => st.text("ls-all"),
+                Exposure::Specific => st.text("ls-addr"),
+                Exposure::Loopback => st.text("ls-lo"),
             };
             (label.to_string(), exposure_label(e.exposure, st))
         } else {
@@ -266,7 +266,7 @@ pub fn table(
             dim(format!("{}{}", s.transport, v6)),
             dim(addr(&s.local)),
             dim(remote(s)),
-            dim(st.t("gone", "已消失").to_string()),
+            dim(st.text("ls-gone").to_string()),
         ]
     };
     // Pass 1: measure.
@@ -604,6 +604,8 @@ mod tests {
         assert_eq!(quiet.lines().next(), marked.lines().next());
         assert!(marked.lines().nth(1).is_some_and(|l| l.starts_with('+')));
         insta::assert_snapshot!("ls_table_watch", marked);
+        let marked_zh = table(&inv, &rows, &[], &new, true, &style(Lang::Zh));
+        insta::assert_snapshot!("ls_table_watch_zh", marked_zh);
     }
 
     #[test]

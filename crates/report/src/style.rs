@@ -55,11 +55,13 @@ impl Style {
         self.paint(code, r.label(self.lang))
     }
 
-    /// Picks the English or Chinese form of a label.
-    pub fn t(&self, en: &'static str, zh: &'static str) -> &'static str {
-        match self.lang {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
+    /// A catalog message without arguments in the chosen language (labels, headers).
+    pub fn text(&self, id: &'static str) -> &'static str {
+        portwarden_i18n::label(self.lang, id)
+    }
+
+    /// A catalog message in the chosen language.
+    pub fn msg(&self, m: &portwarden_i18n::Msg) -> String {
+        portwarden_i18n::format(self.lang, m)
     }
 }

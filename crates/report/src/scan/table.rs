@@ -5,6 +5,7 @@
 use super::{advice, banner_line, service_label};
 use crate::sanitize::terminal;
 use crate::Style;
+use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_scan::{HostResult, HostStatus, PortState, ScanReport};
 use std::fmt::Write as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -38,10 +39,10 @@ fn fit(s: &str, cols: usize) -> String {
 
 fn state_label(s: PortState, st: &Style) -> String {
     let text = match s {
-        PortState::Open => st.t("open", "开放"),
-        PortState::Closed => st.t("closed", "关闭"),
-        PortState::Filtered => st.t("filtered", "过滤"),
-        PortState::OpenFiltered => st.t("open|filtered", "开放|过滤"),
+        PortState::Open => st.text("scan-table-open"),
+        PortState::Closed => st.text("scan-table-closed"),
+        PortState::Filtered => st.text("scan-table-filtered"),
+        PortState::OpenFiltered => st.text("scan-table-open-filtered"),
     };
     let code = match s {
         PortState::Open => "32",
@@ -65,7 +66,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
     let _ = writeln!(
         out,
         "{} {}",
-        st.t("Scan report for", "扫描结果："),
+        st.text("scan-table-scan-report-for"),
         st.bold(&host_title(h))
     );
     match h.status {
@@ -84,24 +85,14 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                     }
                 })
                 .unwrap_or_else(|| "?".into());
-            match st.lang {
-                portwarden_kb::Lang::Zh => {
-                    let _ = writeln!(out, "主机在线（延迟 {lat} 秒）。");
-                }
-                portwarden_kb::Lang::En => {
-                    let _ = writeln!(out, "Host is up ({lat}s latency).");
-                }
-            }
-        }
-        HostStatus::Down => {
             let _ = writeln!(
                 out,
                 "{}",
-                st.t(
-                    "Host did not answer on any port (down or filtered).",
-                    "主机没有在任何端口上应答（离线或被过滤）。"
-                )
+                st.msg(&msg!("scan-table-host-up", latency = lat))
             );
+        }
+        HostStatus::Down => {
+            let _ = writeln!(out, "{}", st.text("scan-table-host-did-not-answer-on-any"));
         }
     }
     let others: Vec<String> = h
@@ -114,7 +105,7 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         let _ = writeln!(
             out,
             "{} {}",
-            st.t("Other addresses (not scanned):", "其他地址（未扫描）："),
+            st.text("scan-table-other-addresses-not-scanned"),
             others.join(" ")
         );
     }
@@ -122,67 +113,62 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         // A combined run (-sS -sU): one line per state and protocol, as nmap prints.
         for x in h.hidden("", portwarden_kb::Protocol::Tcp) {
             let (n, proto) = (x.count, x.protocol);
-            let (en, zh) = match x.state {
-                PortState::Closed => ("closed", "个关闭的"),
-                PortState::Filtered => ("filtered", "个被过滤的"),
-                _ => ("open|filtered", "个开放|过滤的"),
-            };
-            match st.lang {
-                portwarden_kb::Lang::Zh => {
-                    let _ = writeln!(out, "未显示：{n} {zh} {proto} 端口（{}）", x.reason);
-                }
-                portwarden_kb::Lang::En => {
-                    let _ = writeln!(out, "Not shown: {n} {en} {proto} ports ({})", x.reason);
-                }
-            }
+            let state = Msg::new(match x.state {
+                PortState::Closed => "scan-table-hidden-closed",
+                PortState::Filtered => "scan-table-hidden-filtered",
+                _ => "scan-table-hidden-open-filtered",
+            });
+            let line = msg!(
+                "scan-table-not-shown-proto",
+                count = n.to_string(),
+                state = state,
+                protocol = proto.to_string(),
+                reason = x.reason
+            );
+            let _ = writeln!(out, "{}", st.msg(&line));
         }
     } else {
-        for (n, en, zh) in [
-            (h.stats.closed_not_shown, "closed ports", "个关闭的端口"),
+        for (n, what) in [
+            (h.stats.closed_not_shown, "scan-table-hidden-closed-ports"),
             (
                 h.stats.filtered_not_shown,
-                "filtered ports",
-                "个被过滤的端口",
+                "scan-table-hidden-filtered-ports",
             ),
             (
                 h.stats.open_filtered_not_shown,
-                "open|filtered ports",
-                "个开放|过滤的端口",
+                "scan-table-hidden-open-filtered-ports",
             ),
         ] {
             if n > 0 {
                 // Filtered by a local error (no source address, no route): say which,
                 // as nmap names the reason of the ports it does not show.
                 let why = match h.stats.filtered_reason {
-                    Some(r) if en == "filtered ports" => format!(" ({})", r.as_str()),
-                    _ => String::new(),
+                    Some(r) if what == "scan-table-hidden-filtered-ports" => {
+                        Arg::from(msg!("scan-table-hidden-reason", reason = r.as_str()))
+                    }
+                    _ => Arg::from(""),
                 };
-                match st.lang {
-                    portwarden_kb::Lang::Zh => {
-                        let _ = writeln!(out, "未显示：{n} {zh}{why}");
-                    }
-                    portwarden_kb::Lang::En => {
-                        let _ = writeln!(out, "Not shown: {n} {en}{why}");
-                    }
-                }
+                let line = msg!(
+                    "scan-table-not-shown",
+                    count = n.to_string(),
+                    what = Msg::new(what),
+                    why = why
+                );
+                let _ = writeln!(out, "{}", st.msg(&line));
             }
         }
     }
     if h.ports.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.t("No open ports found.", "没有发现开放的端口。")
-        );
+        let _ = writeln!(out, "{}", st.text("scan-table-no-open-ports-found"));
         return out;
     }
     let head = format!(
         "{}{}{}{}{}",
-        pad(st.t("PORT", "端口"), 10),
-        pad(st.t("STATE", "状态"), 9),
-        pad(st.t("SERVICE", "服务"), 18),
-        pad(st.t("RISK", "风险"), 9),
-        st.t("ADVICE", "建议")
+        pad(st.text("scan-table-port"), 10),
+        pad(st.text("scan-table-state"), 9),
+        pad(st.text("scan-table-service"), 18),
+        pad(st.text("scan-table-risk"), 9),
+        st.text("scan-table-advice")
     );
     let _ = writeln!(out, "{}", st.bold(&head));
     for p in &h.ports {
@@ -217,44 +203,35 @@ pub fn host(h: &HostResult, st: &Style) -> String {
                 .unwrap_or_default();
             let mut line = format!(
                 "  ↳ {}: {}{}",
-                st.t("identified", "识别为"),
+                st.text("scan-table-identified"),
                 super::service_with_tunnel(p, '/'),
                 product
             );
             if id.off_port {
                 let usual = id.usual_port.map(|u| u.to_string()).unwrap_or_default();
-                match st.lang {
-                    portwarden_kb::Lang::Zh => {
-                        let _ = write!(line, " — 服务不在它自己的端口上（通常是 {usual}）");
-                    }
-                    portwarden_kb::Lang::En => {
-                        let _ = write!(
-                            line,
-                            " — service on a port that is not its own (usually {usual})"
-                        );
-                    }
-                }
+                line.push_str(&st.msg(&msg!("scan-table-off-port", usual = usual)));
             }
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(tls) = p.identified.as_ref().and_then(|i| i.tls.as_ref()) {
-            let line = format!(
-                "  ↳ tls: {} {}, subject {}, issuer {}, until {}",
-                tls.version.as_deref().unwrap_or("?"),
-                tls.alpn.as_deref().unwrap_or(""),
-                terminal(tls.subject.as_deref().unwrap_or("?")),
-                terminal(tls.issuer.as_deref().unwrap_or("?")),
-                tls.not_after.as_deref().unwrap_or("?"),
+            let tls = msg!(
+                "scan-table-tls",
+                version = tls.version.as_deref().unwrap_or("?"),
+                alpn = tls.alpn.as_deref().unwrap_or(""),
+                subject = terminal(tls.subject.as_deref().unwrap_or("?")),
+                issuer = terminal(tls.issuer.as_deref().unwrap_or("?")),
+                until = tls.not_after.as_deref().unwrap_or("?")
             );
+            let line = format!("  ↳ {}", st.msg(&tls));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         for f in &p.findings {
-            let label = st.t("finding", "发现");
+            let label = st.text("scan-table-finding");
             let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&f.detail));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(b) = &p.banner {
-            let label = st.t("banner", "横幅");
+            let label = st.text("scan-table-banner");
             let line = banner_line(&b.0, width.saturating_sub(14).max(20));
             let _ = writeln!(out, "  {} {}", st.dim(&format!("↳ {label}:")), line);
         }
@@ -283,40 +260,118 @@ pub fn summary(r: &ScanReport, st: &Style) -> String {
         let _ = writeln!(
             out,
             "{}",
-            st.paint(
-                "33",
-                st.t("Interrupted: results are partial.", "已中断：结果不完整。")
-            )
+            st.paint("33", st.text("scan-table-interrupted-results-are-partial"))
         );
     }
     let secs = r.elapsed.as_secs_f64();
-    match st.lang {
-        portwarden_kb::Lang::Zh => {
-            let _ = writeln!(
-                out,
-                "扫描完成：{} 台主机（{} 台在线），每台 {} 个端口，发现 {} 个开放端口，用时 {secs:.2} 秒。",
-                r.stats.hosts, r.stats.hosts_up, r.stats.ports_per_host, r.stats.open
-            );
-        }
-        portwarden_kb::Lang::En => {
-            let _ = writeln!(
-                out,
-                "Scanned {} host{} ({} up), {} port{} each: {} open, in {secs:.2} s.",
-                r.stats.hosts,
-                if r.stats.hosts == 1 { "" } else { "s" },
-                r.stats.hosts_up,
-                r.stats.ports_per_host,
-                if r.stats.ports_per_host == 1 { "" } else { "s" },
-                r.stats.open
-            );
-        }
-    }
+    let line = msg!(
+        "scan-table-summary",
+        hosts = r.stats.hosts,
+        up = r.stats.hosts_up,
+        ports = r.stats.ports_per_host,
+        open = r.stats.open,
+        seconds = format!("{secs:.2}")
+    );
+    let _ = writeln!(out, "{}", st.msg(&line));
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pad;
+    use super::{pad, render};
+    use crate::Style;
+    use portwarden_kb::{Lang, Protocol};
+    use portwarden_scan::{
+        HostResult, HostStats, HostStatus, Identified, PortResult, Reason, ScanReport, ScanStats,
+        Timestamp, TlsInfo,
+    };
+    use std::time::Duration;
+
+    /// Two hosts: one up with an identified off-port service behind TLS and hidden closed
+    /// and filtered ports, one down.
+    fn fixture(interrupted: bool) -> ScanReport {
+        let mut web = PortResult::with_protocol(Protocol::Tcp, 8443, Reason::SynAck, None);
+        web.identified = Some(Identified {
+            name: "http",
+            product: Some("nginx".into()),
+            version: Some("1.22.1".into()),
+            tunnel: Some("ssl"),
+            tls: Some(TlsInfo {
+                version: Some("TLSv1.3".into()),
+                alpn: Some("h2".into()),
+                subject: Some("CN=example.test".into()),
+                issuer: Some("CN=example.test".into()),
+                not_after: Some("2027-01-01".into()),
+                ..TlsInfo::default()
+            }),
+            off_port: true,
+            usual_port: Some(443),
+            ..Identified::default()
+        });
+        let ssh = PortResult::with_protocol(Protocol::Tcp, 22, Reason::SynAck, None);
+        let up = HostResult {
+            target: "198.18.0.2".into(),
+            addr: "198.18.0.2"
+                .parse()
+                .unwrap_or(std::net::IpAddr::from([198, 18, 0, 2])),
+            hostname: None,
+            resolved: Vec::new(),
+            status: HostStatus::Up,
+            ports: vec![ssh, web],
+            stats: HostStats {
+                open: 2,
+                closed: 990,
+                closed_not_shown: 990,
+                filtered: 8,
+                filtered_not_shown: 8,
+                min_rtt_us: Some(120),
+                ..HostStats::default()
+            },
+            parts: Vec::new(),
+        };
+        let mut down = up.clone();
+        down.target = "198.18.0.3".into();
+        down.addr = "198.18.0.3"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([198, 18, 0, 3]));
+        down.status = HostStatus::Down;
+        down.ports.clear();
+        down.stats = HostStats::default();
+        ScanReport {
+            scanner: "portwarden test".into(),
+            args: String::new(),
+            scan_type: "connect",
+            protocol: Protocol::Tcp,
+            ports: "1-1000".into(),
+            started: Timestamp(0),
+            finished: Timestamp(1500),
+            elapsed: Duration::from_millis(1500),
+            interrupted,
+            hosts: vec![up, down],
+            stats: ScanStats {
+                hosts: 2,
+                hosts_up: 1,
+                ports_per_host: 1000,
+                open: 2,
+                ..ScanStats::default()
+            },
+            scans: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scan_table_snapshots_in_both_languages() {
+        for (lang, name) in [(Lang::En, "scan_table_en"), (Lang::Zh, "scan_table_zh")] {
+            let st = Style {
+                lang,
+                color: false,
+                width: 100,
+            };
+            let mut out = render(&fixture(false), &st);
+            out.push_str(&render(&fixture(true), &st));
+            insta::assert_snapshot!(name, out);
+        }
+    }
 
     #[test]
     fn columns_never_run_together() {

@@ -1,0 +1,35 @@
+# The audit report (text): headings, labels, summary.
+
+audit-text-backdoor-port = backdoor port
+audit-text-exposed-service = exposed service
+audit-text-local-only-service = local-only service
+audit-text-owner-not-visible = owner not visible
+audit-text-unknown-listener = unknown listener
+audit-text-portwarden-audit = portwarden audit
+audit-text-sockets = sockets
+audit-text-listening = listening
+audit-text-all-interfaces = all interfaces
+audit-text-one-address = one address
+audit-text-loopback = loopback
+audit-text-established-connections = established connections
+audit-text-listeners-by-port-class = listeners by port class
+audit-text-well-known = well-known
+audit-text-registered = registered
+audit-text-dynamic = dynamic
+audit-text-open-to-all = open to all
+audit-text-forwarded-dnat = forwarded (DNAT)
+audit-text-open-to-some = open to some
+audit-text-blocked = blocked
+audit-text-unknown = unknown
+audit-text-firewall-for-other-hosts = firewall, for other hosts
+audit-text-no-findings-nothing-risky-is-listening = {"\u000A"}No findings: nothing risky is listening.{"\u000A"}
+audit-text-findings = findings
+audit-text-owner-unknown = owner unknown
+audit-text-who = who
+audit-text-why = why
+audit-text-note = note
+audit-text-do = do
+audit-text-firewall = firewall
+audit-text-run = run
+audit-text-firewall-not-taken-into-account = Firewall not taken into account
+audit-text-some-sockets-belong-to-processes-we = {"\u000A"}Some sockets belong to processes we may not inspect; run as root to see every owner.{"\u000A"}

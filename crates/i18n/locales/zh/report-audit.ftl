@@ -1,0 +1,35 @@
+# 安全检查报告（文本）：标题、标签、摘要。
+
+audit-text-backdoor-port = 木马/后门端口
+audit-text-exposed-service = 对外暴露的服务
+audit-text-local-only-service = 仅本机可访问的服务
+audit-text-owner-not-visible = 看不到所属程序
+audit-text-unknown-listener = 未知的监听端口
+audit-text-portwarden-audit = portwarden 安全检查
+audit-text-sockets = 个套接字
+audit-text-listening = 个在监听
+audit-text-all-interfaces = 所有接口
+audit-text-one-address = 指定地址
+audit-text-loopback = 本机回环
+audit-text-established-connections = 个已建立的连接
+audit-text-listeners-by-port-class = 监听端口分类
+audit-text-well-known = 公认
+audit-text-registered = 注册
+audit-text-dynamic = 动态
+audit-text-open-to-all = 对所有人放行
+audit-text-forwarded-dnat = 经 DNAT 转发
+audit-text-open-to-some = 对部分来源放行
+audit-text-blocked = 已拦截
+audit-text-unknown = 无法判断
+audit-text-firewall-for-other-hosts = 防火墙对其他主机
+audit-text-no-findings-nothing-risky-is-listening = {"\u000A"}没有发现问题：没有危险的端口在监听。{"\u000A"}
+audit-text-findings = 项发现
+audit-text-owner-unknown = 所属进程未知
+audit-text-who = 进程
+audit-text-why = 原因
+audit-text-note = 注意
+audit-text-do = 建议
+audit-text-firewall = 防火墙
+audit-text-run = 命令
+audit-text-firewall-not-taken-into-account = 未考虑防火墙规则
+audit-text-some-sockets-belong-to-processes-we = {"\u000A"}部分套接字属于无权查看的进程；以 root 运行可看到全部所属进程。{"\u000A"}
