@@ -7,6 +7,7 @@
 //! unknown, and as a finding of its own when its owner cannot be seen. No I/O: the
 //! binary gathers the inventory and renders the report.
 
+pub mod probe;
 pub mod products;
 
 use portwarden_kb::{Lang, PortClass, Risk, SecurityEntry, Text};
@@ -30,6 +31,9 @@ pub enum Kind {
     HiddenOwner,
     /// A listener no entry knows.
     UnknownListener,
+    /// A weakness `audit --probe` proved by connecting to the listener (Redis without a
+    /// password, anonymous FTP, a self-signed certificate…).
+    Proven,
 }
 
 /// The program behind a finding, when the product table knows it.
@@ -85,10 +89,13 @@ pub struct Finding {
     /// among the door's sockets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<Reach>,
+    /// What a probe proved, for [`Kind::Proven`] findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<probe::Proof>,
 }
 
 /// An owned bilingual text (findings combine curated texts with our own templates).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Text2 {
     /// English.
     pub en: String,
@@ -145,6 +152,9 @@ pub struct Audit {
     /// tried to read them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firewall_unread: Option<String>,
+    /// What `--probe` did, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<probe::ProbeSummary>,
 }
 
 impl Audit {
@@ -249,6 +259,7 @@ impl Door<'_> {
             malware: Vec::new(),
             command: close_cmd(self.t, self.port),
             reach: None,
+            proof: None,
         }
     }
 
@@ -372,6 +383,18 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             firewall_says(f, r);
         }
     }
+    rank_findings(&mut findings);
+    Audit {
+        findings,
+        counts,
+        hidden_owners: inv.unreadable_processes > 0,
+        firewall_unread: None,
+        probe: None,
+    }
+}
+
+/// Most severe first, then most exposed, then by kind, port and transport.
+fn rank_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -380,12 +403,6 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             .then(a.port.cmp(&b.port))
             .then(a.transport.cmp(&b.transport))
     });
-    Audit {
-        findings,
-        counts,
-        hidden_owners: inv.unreadable_processes > 0,
-        firewall_unread: None,
-    }
 }
 
 /// A listener whose program is in the product table: judged as that program, whatever

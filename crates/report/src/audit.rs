@@ -12,7 +12,24 @@ fn kind_label(k: Kind, st: &Style) -> &'static str {
         Kind::LocalService => st.t("local-only service", "仅本机可访问的服务"),
         Kind::HiddenOwner => st.t("owner not visible", "看不到所属程序"),
         Kind::UnknownListener => st.t("unknown listener", "未知的监听端口"),
+        Kind::Proven => catalog(st.lang, "audit-probe-kind"),
     }
+}
+
+/// A catalog text without arguments, formatted once per language (labels that are
+/// returned as `&'static str`).
+fn catalog(lang: portwarden_kb::Lang, id: &'static str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(portwarden_kb::Lang, &'static str), &'static str>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut m = match cache.lock() {
+        Ok(m) => m,
+        Err(p) => p.into_inner(),
+    };
+    m.entry((lang, id))
+        .or_insert_with(|| Box::leak(portwarden_i18n::text(lang, id).into_boxed_str()))
 }
 
 /// Renders the audit as text.
@@ -161,6 +178,12 @@ pub fn text(a: &Audit, st: &Style) -> String {
                 st.dim(st.t("run", "命令")),
                 f.command
             ));
+        }
+    }
+    if let Some(p) = &a.probe {
+        out.push_str(&format!("\n{}\n", terminal(p.summary.get(st.lang))));
+        for n in &p.notes {
+            out.push_str(&format!("    {}\n", st.dim(&terminal(n.note.get(st.lang)))));
         }
     }
     if let Some(why) = &a.firewall_unread {
