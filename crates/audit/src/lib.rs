@@ -89,6 +89,9 @@ pub struct Finding {
     /// among the door's sockets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<Reach>,
+    /// The containers its owners run in (runtime, id, image where readable).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<portwarden_sockets::Container>,
     /// What a probe proved, for [`Kind::Proven`] findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<probe::Proof>,
@@ -237,6 +240,7 @@ struct Door<'a> {
     addresses: Vec<String>,
     processes: Vec<(u32, String)>,
     units: Vec<String>,
+    containers: Vec<portwarden_sockets::Container>,
     socks: Vec<&'a SocketEntry>,
 }
 
@@ -259,6 +263,7 @@ impl Door<'_> {
             malware: Vec::new(),
             command: close_cmd(self.t, self.port),
             reach: None,
+            containers: self.containers.clone(),
             proof: None,
         }
     }
@@ -359,6 +364,12 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
                 }
             }
         }
+        let mut containers: Vec<portwarden_sockets::Container> = Vec::new();
+        for c in owners.iter().filter_map(|p| p.container.as_ref()) {
+            if !containers.iter().any(|x| x.id == c.id) {
+                containers.push(c.clone());
+            }
+        }
         let door = Door {
             t,
             port,
@@ -366,6 +377,7 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             addresses,
             processes,
             units,
+            containers,
             socks,
         };
         let matched = owners
@@ -1351,5 +1363,51 @@ mod tests {
             Risk::Critical,
             "the card says what the audit says"
         );
+    }
+
+    #[test]
+    fn a_containers_image_names_the_product_and_the_owner() {
+        let mut fx = Fixture::new()
+            .add(
+                TCP,
+                "0.0.0.0:6379",
+                Some(("entrypoint", "/usr/local/bin/entrypoint", &["entrypoint"])),
+            )
+            .add(
+                TCP,
+                "0.0.0.0:1883",
+                Some(("run", "/usr/local/bin/run", &["run"])),
+            )
+            .add(TCP, "0.0.0.0:5000", Some(("app", "/app/app", &["app"])));
+        let ctr = |image: Option<&str>| portwarden_sockets::Container {
+            runtime: "docker".into(),
+            id: "c".repeat(64),
+            image: image.map(str::to_string),
+            name: Some("cache".into()),
+            ..Default::default()
+        };
+        for (pid, image) in [
+            (100u32, Some("docker.io/library/redis:7")),
+            (101, Some("eclipse-mosquitto:2")),
+            (102, None),
+        ] {
+            if let Some(p) = fx.procs.processes.get_mut(&pid) {
+                p.container = Some(ctr(image));
+            }
+        }
+        let a = fx.audit(&Context::default());
+        let redis = only(&a, TCP, 6379);
+        assert_eq!(redis.product.as_ref().map(|o| o.product), Some("Redis"));
+        assert_eq!(redis.severity, Risk::Critical);
+        assert_eq!(redis.containers.len(), 1);
+        assert_eq!(
+            redis.containers[0].describe(),
+            "docker docker.io/library/redis:7 (cache, cccccccccccc)"
+        );
+        let mq = only(&a, TCP, 1883);
+        assert_eq!(mq.product.as_ref().map(|o| o.service), Some("mqtt"));
+        // Without an image the program stays unknown, but the container is still shown.
+        let app = a.findings.iter().find(|f| f.port == 5000);
+        assert!(app.is_none_or(|f| f.product.is_none() && f.containers.len() == 1));
     }
 }

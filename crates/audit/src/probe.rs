@@ -475,6 +475,7 @@ struct DoorFacts {
     addresses: Vec<String>,
     processes: Vec<(u32, String)>,
     units: Vec<String>,
+    containers: Vec<portwarden_sockets::Container>,
     reach: Option<Reach>,
 }
 
@@ -494,8 +495,16 @@ fn facts(inv: &Inventory, t: Transport, port: u16) -> Option<DoorFacts> {
     addresses.dedup();
     let mut processes = Vec::new();
     let mut units = Vec::new();
+    let mut containers: Vec<portwarden_sockets::Container> = Vec::new();
     for pid in socks.iter().flat_map(|e| e.pids.iter()) {
         if let Some(p) = inv.processes.get(pid) {
+            if let Some(c) = p
+                .container
+                .as_ref()
+                .filter(|c| !containers.iter().any(|x| x.id == c.id))
+            {
+                containers.push(c.clone());
+            }
             if !processes.iter().any(|(x, _)| x == pid) {
                 processes.push((*pid, p.name.clone()));
             }
@@ -515,6 +524,7 @@ fn facts(inv: &Inventory, t: Transport, port: u16) -> Option<DoorFacts> {
         addresses,
         processes,
         units,
+        containers,
         reach,
     })
 }
@@ -640,6 +650,7 @@ pub fn apply(a: &mut Audit, inv: &Inventory, probed: &[Probed], budget: Duration
                     close_cmd(t, port)
                 },
                 reach: None,
+                containers: door.containers.clone(),
                 proof: Some(Proof {
                     id: sf.id,
                     address: address.clone(),

@@ -7,6 +7,7 @@
 //! plain [`SocketEntry`] values and annotates them from `portwarden-kb`; [`Filter`]
 //! selects and sorts. Everything past the backend is pure and tested with fakes.
 
+pub mod container;
 #[cfg(target_os = "linux")]
 pub mod linux;
 mod types;

@@ -4,7 +4,13 @@
 
 audit-probe-kind = proven by probing
 audit-probe-identified = Identified as { $what } by probing { $addr }.
-audit-probe-summary = Probed { $probed } listeners of this host (within { $budget } s): { $identified } identified, { $silent } without an answer portwarden knows, { $proven } findings proven.
+audit-probe-summary = Probed { $probed ->
+        [one] one listener
+       *[other] { $probed } listeners
+    } of this host (within { $budget } s): { $identified } identified, { $silent } without an answer portwarden knows, { $proven ->
+        [one] one finding
+       *[other] { $proven } findings
+    } proven.
 audit-probe-note-no-answer = { $addr }: no connection or no answer (not an error: the service may wait for a client to speak its protocol).
 audit-probe-note-unrecognised = { $addr }: it answered in a language portwarden does not know.
 audit-probe-note-out-of-time = { $addr }: not probed, out of time (raise --probe-timeout).
