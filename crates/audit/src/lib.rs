@@ -214,9 +214,9 @@ pub fn audit(inv: &Inventory) -> Audit {
 /// finding there) and, when the program is known, its product's service name: `ls`
 /// then says what `audit` says (sshd on 2222 is "ssh", not the port's IANA name).
 pub fn annotate(inv: &mut Inventory, ctx: &Context) {
-    let a = audit_with(inv, ctx);
-    let by: BTreeMap<(Transport, u16), &Finding> = a
-        .findings
+    // The findings alone: `ls` shows no counts.
+    let findings = judge(inv, ctx);
+    let by: BTreeMap<(Transport, u16), &Finding> = findings
         .iter()
         .rev()
         .map(|f| ((f.transport, f.port), f))
@@ -290,36 +290,61 @@ impl Door<'_> {
 
 /// Runs the audit over an inventory and what the caller read besides.
 pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
+    Audit {
+        findings: judge(inv, ctx),
+        counts: count(inv),
+        hidden_owners: inv.unreadable_processes > 0,
+        firewall_unread: None,
+        probe: None,
+    }
+}
+
+/// The summary's counts: one pass, no allocation per socket (a host may hold 100k).
+fn count(inv: &Inventory) -> Counts {
     let mut counts = Counts {
         sockets: inv.sockets.len(),
         ..Counts::default()
     };
+    let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_exposure: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_class: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_reach: BTreeMap<&'static str, usize> = BTreeMap::new();
     for e in &inv.sockets {
-        *counts
-            .by_state
-            .entry(e.socket.state.ss_name().to_string())
-            .or_default() += 1;
+        *by_state.entry(e.socket.state.ss_name()).or_default() += 1;
         if e.socket.state == portwarden_sockets::SockState::Established {
             counts.established += 1;
         }
-    }
-    // Group listeners by (transport, port): one finding per door, whatever the addresses.
-    let mut doors: BTreeMap<(Transport, u16), Vec<&SocketEntry>> = BTreeMap::new();
-    for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
+        if !e.socket.is_listening() {
+            continue;
+        }
         counts.listening += 1;
-        *counts
-            .by_exposure
-            .entry(e.exposure.as_str().to_string())
-            .or_default() += 1;
+        *by_exposure.entry(e.exposure.as_str()).or_default() += 1;
         let class = match PortClass::of(e.socket.local.port()) {
             PortClass::WellKnown => "well-known",
             PortClass::Registered => "registered",
             PortClass::Dynamic => "dynamic",
         };
-        *counts.by_class.entry(class.to_string()).or_default() += 1;
+        *by_class.entry(class).or_default() += 1;
         if let Some(r) = e.reach.as_ref().filter(|r| **r != Reach::Loopback) {
-            *counts.by_reach.entry(r.word().to_string()).or_default() += 1;
+            *by_reach.entry(r.word()).or_default() += 1;
         }
+    }
+    let owned = |m: BTreeMap<&'static str, usize>| -> BTreeMap<String, usize> {
+        m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    counts.by_state = owned(by_state);
+    counts.by_exposure = owned(by_exposure);
+    counts.by_class = owned(by_class);
+    counts.by_reach = owned(by_reach);
+    counts
+}
+
+/// The findings: each door (transport, port) judged once, whatever the number of its
+/// sockets and of the connections to it; no work per established connection.
+fn judge(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
+    // Group listeners by (transport, port): one finding per door, whatever the addresses.
+    let mut doors: BTreeMap<(Transport, u16), Vec<&SocketEntry>> = BTreeMap::new();
+    for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
         doors
             .entry((e.socket.transport, e.socket.local.port()))
             .or_default()
@@ -396,13 +421,7 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
         }
     }
     rank_findings(&mut findings);
-    Audit {
-        findings,
-        counts,
-        hidden_owners: inv.unreadable_processes > 0,
-        firewall_unread: None,
-        probe: None,
-    }
+    findings
 }
 
 /// Most severe first, then most exposed, then by kind, port and transport.
@@ -935,13 +954,13 @@ mod tests {
         for e in &mut i.sockets {
             e.reach = Some(match e.socket.local.port() {
                 23 => Reach::Blocked {
-                    by: blocker("portwarden", Some("portwarden:23:tcp:drop:x")),
+                    by: Box::new(blocker("portwarden", Some("portwarden:23:tcp:drop:x"))),
                 },
                 6379 => Reach::Limited {
                     from: vec!["from 198.18.0.7".into()],
                 },
                 31337 => Reach::Blocked {
-                    by: blocker("filter", None),
+                    by: Box::new(blocker("filter", None)),
                 },
                 _ => Reach::Open,
             });

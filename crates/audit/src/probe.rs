@@ -904,7 +904,7 @@ mod tests {
         let mut inv = inventory(&[(TCP, "0.0.0.0:6379", Some("redis-server"))]);
         for e in &mut inv.sockets {
             e.reach = Some(Reach::Blocked {
-                by: portwarden_sockets::Blocker {
+                by: Box::new(portwarden_sockets::Blocker {
                     family: "inet".into(),
                     table: "filter".into(),
                     chain: "input".into(),
@@ -912,7 +912,7 @@ mod tests {
                     comment: None,
                     reject: false,
                     action: None,
-                },
+                }),
             });
         }
         let mut a = crate::audit_with(&inv, &Context::default());

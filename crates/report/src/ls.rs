@@ -601,7 +601,7 @@ mod tests {
         for e in &mut inv.sockets {
             e.reach = match e.socket.local.port() {
                 23 => Some(Reach::Blocked {
-                    by: Blocker {
+                    by: Box::new(Blocker {
                         family: "inet".into(),
                         table: "portwarden".into(),
                         chain: "input".into(),
@@ -609,7 +609,7 @@ mod tests {
                         comment: Some("portwarden:23:tcp:drop:x".into()),
                         reject: false,
                         action: Some(1),
-                    },
+                    }),
                 }),
                 6379 => Some(Reach::Loopback),
                 2222 => Some(Reach::Limited {

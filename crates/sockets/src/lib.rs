@@ -537,4 +537,21 @@ mod tests {
         assert_eq!(new.len(), 2);
         assert_eq!(gone.len(), 2);
     }
+
+    #[test]
+    fn a_row_stays_small() {
+        // `ls` holds one entry per socket (100k on a busy host): what the firewall says of
+        // a listener must not make every connection's row larger (a blocking rule's
+        // strings are boxed).
+        assert!(
+            std::mem::size_of::<Reach>() <= 32,
+            "{}",
+            std::mem::size_of::<Reach>()
+        );
+        assert!(
+            std::mem::size_of::<SocketEntry>() <= 216,
+            "{}",
+            std::mem::size_of::<SocketEntry>()
+        );
+    }
 }

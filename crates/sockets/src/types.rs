@@ -346,8 +346,9 @@ pub enum Reach {
     },
     /// Stopped for everyone.
     Blocked {
-        /// By what.
-        by: Blocker,
+        /// By what (boxed: every socket carries a `Reach`, and the rule's strings would
+        /// otherwise make each of 100k rows of `ls` 100 bytes larger).
+        by: Box<Blocker>,
     },
     /// Translated by a DNAT rule before input: the traffic goes elsewhere (Docker's
     /// published ports), and input rules never see it.
