@@ -13,6 +13,12 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let (inv, unread) = crate::inventory::read(&a.source, &Request::default())?;
     let mut report = portwarden_audit::audit_with(&inv, &context(&inv));
     report.firewall_unread = unread;
+    if a.probe || (!a.no_probe && nix::unistd::geteuid().is_root()) {
+        use portwarden_audit::probe::{self, Prober};
+        let targets = probe::plan(&inv);
+        let found = probe::native().probe(&targets, a.probe_timeout);
+        probe::apply(&mut report, &inv, &found, a.probe_timeout);
+    }
     crate::history::save_audit(&a.history, &a.source, &inv, &report)?;
     if a.history.baseline {
         crate::history::apply_baseline(&mut report, style.lang)?;

@@ -276,6 +276,18 @@ pub struct AuditArgs {
     /// high, critical): for cron and CI.
     #[arg(long, value_name = "LEVEL", value_parser = parse_risk)]
     pub fail_on: Option<portwarden_kb::Risk>,
+    /// Connect to this host's own listeners (over loopback or their own address) and let
+    /// the scanner's identification prove what it can: Redis without a password,
+    /// anonymous FTP, memcached over UDP, SNMP `public`, self-signed TLS… On by default
+    /// when run as root.
+    #[arg(long, conflicts_with = "no_probe")]
+    pub probe: bool,
+    /// Do not probe the listeners (the default when not root).
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Time for all probes together (500ms, 2s…; at most 60s).
+    #[arg(long, value_name = "DURATION", default_value = "4s", value_parser = parse_probe_timeout)]
+    pub probe_timeout: std::time::Duration,
     /// Where to read sockets from.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -285,6 +297,10 @@ pub struct AuditArgs {
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
+}
+
+fn parse_probe_timeout(s: &str) -> Result<std::time::Duration, String> {
+    crate::ui::parse_duration_within(s, 0.0, 60.0)
 }
 
 /// A port with an optional protocol, as `close` and `open` take it.

@@ -281,7 +281,7 @@ fn audit_reports_a_backdoor_port_we_opened() {
         return;
     };
     let out = pw()
-        .args(["audit", "--json", "--no-save"])
+        .args(["audit", "--json", "--no-save", "--no-probe"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -297,14 +297,14 @@ fn audit_reports_a_backdoor_port_we_opened() {
     assert_eq!(f["processes"][0][0], std::process::id());
     assert_eq!(f["command"], "portwarden close 31337/tcp");
     let out = pw()
-        .args(["audit", "--fail-on", "high", "--no-save"])
+        .args(["audit", "--fail-on", "high", "--no-save", "--no-probe"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("31337/tcp"), "{text}");
     let out = pw()
-        .args(["audit", "--lang", "zh", "--no-save"])
+        .args(["audit", "--lang", "zh", "--no-save", "--no-probe"])
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("木马"));

@@ -7,6 +7,7 @@
 //! unknown, and as a finding of its own when its owner cannot be seen. No I/O: the
 //! binary gathers the inventory and renders the report.
 
+pub mod probe;
 pub mod products;
 
 use portwarden_i18n::{msg, Arg, Msg};
@@ -31,6 +32,9 @@ pub enum Kind {
     HiddenOwner,
     /// A listener no entry knows.
     UnknownListener,
+    /// A weakness `audit --probe` proved by connecting to the listener (Redis without a
+    /// password, anonymous FTP, a self-signed certificate…).
+    Proven,
 }
 
 /// The program behind a finding, when the product table knows it.
@@ -92,6 +96,12 @@ pub struct Finding {
     /// among the door's sockets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<Reach>,
+    /// The containers its owners run in (runtime, id, image where readable).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<portwarden_sockets::Container>,
+    /// What a probe proved, for [`Kind::Proven`] findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<probe::Proof>,
 }
 
 /// Counts of sockets by kind, for the summary.
@@ -126,6 +136,9 @@ pub struct Audit {
     /// tried to read them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firewall_unread: Option<String>,
+    /// What `--probe` did, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<probe::ProbeSummary>,
     /// How many findings the baseline accepted and left out (`audit --baseline`, set by
     /// the caller that applied it): an empty list then means "nothing new", not
     /// "nothing risky".
@@ -191,9 +204,9 @@ pub fn audit(inv: &Inventory) -> Audit {
 /// finding there) and, when the program is known, its product's service name: `ls`
 /// then says what `audit` says (sshd on 2222 is "ssh", not the port's IANA name).
 pub fn annotate(inv: &mut Inventory, ctx: &Context) {
-    let a = audit_with(inv, ctx);
-    let by: BTreeMap<(Transport, u16), &Finding> = a
-        .findings
+    // The findings alone: `ls` shows no counts.
+    let findings = judge(inv, ctx);
+    let by: BTreeMap<(Transport, u16), &Finding> = findings
         .iter()
         .rev()
         .map(|f| ((f.transport, f.port), f))
@@ -217,6 +230,7 @@ struct Door<'a> {
     addresses: Vec<String>,
     processes: Vec<(u32, String)>,
     units: Vec<String>,
+    containers: Vec<portwarden_sockets::Container>,
     socks: Vec<&'a SocketEntry>,
 }
 
@@ -239,6 +253,8 @@ impl Door<'_> {
             malware: Vec::new(),
             command: close_cmd(self.t, self.port),
             reach: None,
+            containers: self.containers.clone(),
+            proof: None,
         }
     }
 
@@ -264,36 +280,62 @@ impl Door<'_> {
 
 /// Runs the audit over an inventory and what the caller read besides.
 pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
+    Audit {
+        findings: judge(inv, ctx),
+        counts: count(inv),
+        hidden_owners: inv.unreadable_processes > 0,
+        firewall_unread: None,
+        probe: None,
+        accepted: 0,
+    }
+}
+
+/// The summary's counts: one pass, no allocation per socket (a host may hold 100k).
+fn count(inv: &Inventory) -> Counts {
     let mut counts = Counts {
         sockets: inv.sockets.len(),
         ..Counts::default()
     };
+    let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_exposure: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_class: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_reach: BTreeMap<&'static str, usize> = BTreeMap::new();
     for e in &inv.sockets {
-        *counts
-            .by_state
-            .entry(e.socket.state.ss_name().to_string())
-            .or_default() += 1;
+        *by_state.entry(e.socket.state.ss_name()).or_default() += 1;
         if e.socket.state == portwarden_sockets::SockState::Established {
             counts.established += 1;
         }
-    }
-    // Group listeners by (transport, port): one finding per door, whatever the addresses.
-    let mut doors: BTreeMap<(Transport, u16), Vec<&SocketEntry>> = BTreeMap::new();
-    for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
+        if !e.socket.is_listening() {
+            continue;
+        }
         counts.listening += 1;
-        *counts
-            .by_exposure
-            .entry(e.exposure.as_str().to_string())
-            .or_default() += 1;
+        *by_exposure.entry(e.exposure.as_str()).or_default() += 1;
         let class = match PortClass::of(e.socket.local.port()) {
             PortClass::WellKnown => "well-known",
             PortClass::Registered => "registered",
             PortClass::Dynamic => "dynamic",
         };
-        *counts.by_class.entry(class.to_string()).or_default() += 1;
+        *by_class.entry(class).or_default() += 1;
         if let Some(r) = e.reach.as_ref().filter(|r| **r != Reach::Loopback) {
-            *counts.by_reach.entry(r.word().to_string()).or_default() += 1;
+            *by_reach.entry(r.word()).or_default() += 1;
         }
+    }
+    let owned = |m: BTreeMap<&'static str, usize>| -> BTreeMap<String, usize> {
+        m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    counts.by_state = owned(by_state);
+    counts.by_exposure = owned(by_exposure);
+    counts.by_class = owned(by_class);
+    counts.by_reach = owned(by_reach);
+    counts
+}
+
+/// The findings: each door (transport, port) judged once, whatever the number of its
+/// sockets and of the connections to it; no work per established connection.
+fn judge(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
+    // Group listeners by (transport, port): one finding per door, whatever the addresses.
+    let mut doors: BTreeMap<(Transport, u16), Vec<&SocketEntry>> = BTreeMap::new();
+    for e in inv.sockets.iter().filter(|e| e.socket.is_listening()) {
         doors
             .entry((e.socket.transport, e.socket.local.port()))
             .or_default()
@@ -338,6 +380,12 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
                 }
             }
         }
+        let mut containers: Vec<portwarden_sockets::Container> = Vec::new();
+        for c in owners.iter().filter_map(|p| p.container.as_ref()) {
+            if !containers.iter().any(|x| x.id == c.id) {
+                containers.push(c.clone());
+            }
+        }
         let door = Door {
             t,
             port,
@@ -345,6 +393,7 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             addresses,
             processes,
             units,
+            containers,
             socks,
         };
         let matched = owners
@@ -362,6 +411,12 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             firewall_says(f, r);
         }
     }
+    rank_findings(&mut findings);
+    findings
+}
+
+/// Most severe first, then most exposed, then by kind, port and transport.
+fn rank_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -370,13 +425,6 @@ pub fn audit_with(inv: &Inventory, ctx: &Context) -> Audit {
             .then(a.port.cmp(&b.port))
             .then(a.transport.cmp(&b.transport))
     });
-    Audit {
-        findings,
-        counts,
-        hidden_owners: inv.unreadable_processes > 0,
-        firewall_unread: None,
-        accepted: 0,
-    }
 }
 
 /// A listener whose program is in the product table: judged as that program, whatever
@@ -862,13 +910,13 @@ mod tests {
         for e in &mut i.sockets {
             e.reach = Some(match e.socket.local.port() {
                 23 => Reach::Blocked {
-                    by: blocker("portwarden", Some("portwarden:23:tcp:drop:x")),
+                    by: Box::new(blocker("portwarden", Some("portwarden:23:tcp:drop:x"))),
                 },
                 6379 => Reach::Limited {
                     from: vec!["from 198.18.0.7".into()],
                 },
                 31337 => Reach::Blocked {
-                    by: blocker("filter", None),
+                    by: Box::new(blocker("filter", None)),
                 },
                 _ => Reach::Open,
             });
@@ -1371,5 +1419,51 @@ mod tests {
             Risk::Critical,
             "the card says what the audit says"
         );
+    }
+
+    #[test]
+    fn a_containers_image_names_the_product_and_the_owner() {
+        let mut fx = Fixture::new()
+            .add(
+                TCP,
+                "0.0.0.0:6379",
+                Some(("entrypoint", "/usr/local/bin/entrypoint", &["entrypoint"])),
+            )
+            .add(
+                TCP,
+                "0.0.0.0:1883",
+                Some(("run", "/usr/local/bin/run", &["run"])),
+            )
+            .add(TCP, "0.0.0.0:5000", Some(("app", "/app/app", &["app"])));
+        let ctr = |image: Option<&str>| portwarden_sockets::Container {
+            runtime: "docker".into(),
+            id: "c".repeat(64),
+            image: image.map(str::to_string),
+            name: Some("cache".into()),
+            ..Default::default()
+        };
+        for (pid, image) in [
+            (100u32, Some("docker.io/library/redis:7")),
+            (101, Some("eclipse-mosquitto:2")),
+            (102, None),
+        ] {
+            if let Some(p) = fx.procs.processes.get_mut(&pid) {
+                p.container = Some(ctr(image));
+            }
+        }
+        let a = fx.audit(&Context::default());
+        let redis = only(&a, TCP, 6379);
+        assert_eq!(redis.product.as_ref().map(|o| o.product), Some("Redis"));
+        assert_eq!(redis.severity, Risk::Critical);
+        assert_eq!(redis.containers.len(), 1);
+        assert_eq!(
+            redis.containers[0].describe(),
+            "docker docker.io/library/redis:7 (cache, cccccccccccc)"
+        );
+        let mq = only(&a, TCP, 1883);
+        assert_eq!(mq.product.as_ref().map(|o| o.service), Some("mqtt"));
+        // Without an image the program stays unknown, but the container is still shown.
+        let app = a.findings.iter().find(|f| f.port == 5000);
+        assert!(app.is_none_or(|f| f.product.is_none() && f.containers.len() == 1));
     }
 }

@@ -642,10 +642,31 @@ pub fn identify(p: &ProcessInfo) -> Option<Match> {
         .or_else(|| {
             let unit = p.unit.as_deref().map(unit_name)?;
             PRODUCTS.iter().find(|pr| pr.units.contains(&unit))
-        })?;
+        })
+        .or_else(|| by_image(p))?;
     Some(Match {
         product,
         trusted: !p.exe.as_deref().is_some_and(untrusted_exe),
+    })
+}
+
+/// The product a container's image names (`redis:7` is Redis, `eclipse-mosquitto` is
+/// Mosquitto), for a program whose own name says nothing (a wrapper, a JVM).
+fn by_image(p: &ProcessInfo) -> Option<&'static Product> {
+    let image = p.container.as_ref()?.image.as_deref()?;
+    let name = portwarden_sockets::container::image_name(image).to_ascii_lowercase();
+    let fits = |img: &str, pr: &Product| {
+        !img.is_empty()
+            && (pr.key == img
+                || pr.programs.iter().any(|n| {
+                    *n == img
+                        || n.strip_prefix(img)
+                            .is_some_and(|r| r == "d" || r == "-server")
+                }))
+    };
+    PRODUCTS.iter().find(|pr| fits(&name, pr)).or_else(|| {
+        let last = name.rsplit('-').next()?;
+        PRODUCTS.iter().find(|pr| fits(last, pr))
     })
 }
 

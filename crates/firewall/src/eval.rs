@@ -167,7 +167,7 @@ impl Eval<'_> {
                         from.dedup();
                         return Reach::Limited { from };
                     }
-                    return Reach::Blocked { by };
+                    return Reach::Blocked { by: Box::new(by) };
                 }
             }
         }

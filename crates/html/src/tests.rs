@@ -361,6 +361,8 @@ fn live_findings_whose_texts_name_their_port_are_grouped_too() {
             malware: vec![],
             command: format!("portwarden close {port}/tcp"),
             reach: None,
+            containers: vec![],
+            proof: None,
         })
         .collect();
     let m = meta(0, Kind::Audit, "now");

@@ -117,7 +117,7 @@ impl From<Cow<'_, str>> for Arg {
 
 /// A message to show: its id in the catalogs and its arguments. Plain data, so a
 /// library can return it and a renderer can show it in any language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Msg {
     /// The message id (`audit-no-findings`).
     pub id: Cow<'static, str>,
@@ -234,6 +234,10 @@ fn render(b: &FluentBundle<FluentResource>, lang: Lang, msg: &Msg) -> Option<Str
 /// The message in `lang`, falling back to English, then to its id in brackets (a test
 /// makes sure no shipped message reaches either fallback).
 pub fn format(lang: Lang, msg: &Msg) -> String {
+    if msg.id.is_empty() {
+        // `Msg::default()`: nothing to say.
+        return String::new();
+    }
     bundle(lang)
         .and_then(|b| render(b, lang, msg))
         .or_else(|| bundle(Lang::En).and_then(|b| render(b, lang, msg)))

@@ -12,6 +12,7 @@ fn kind_label(k: Kind, st: &Style) -> &'static str {
         Kind::LocalService => st.text("audit-text-local-only-service"),
         Kind::HiddenOwner => st.text("audit-text-owner-not-visible"),
         Kind::UnknownListener => st.text("audit-text-unknown-listener"),
+        Kind::Proven => st.text("audit-probe-kind"),
     }
 }
 
@@ -125,6 +126,14 @@ pub fn text(a: &Audit, st: &Style) -> String {
         if !f.units.is_empty() {
             who.push_str(&format!(" [{}]", f.units.join(", ")));
         }
+        for c in &f.containers {
+            who.push(' ');
+            who.push_str(&portwarden_i18n::tr!(
+                st.lang,
+                "audit-who-container",
+                container = c.describe()
+            ));
+        }
         out.push_str(&format!(
             "    {}: {}\n",
             st.dim(st.text("audit-text-who")),
@@ -167,6 +176,12 @@ pub fn text(a: &Audit, st: &Style) -> String {
                 st.dim(st.text("audit-text-run")),
                 f.command
             ));
+        }
+    }
+    if let Some(p) = &a.probe {
+        out.push_str(&format!("\n{}\n", terminal(&st.msg(&p.summary))));
+        for n in &p.notes {
+            out.push_str(&format!("    {}\n", st.dim(&terminal(&st.msg(&n.note)))));
         }
     }
     if let Some(why) = &a.firewall_unread {
@@ -260,6 +275,14 @@ mod tests {
                     name: name.into(),
                     exe: Some(format!("/usr/sbin/{name}")),
                     cmdline: cmd.into_iter().map(str::to_string).collect(),
+                    // Redis runs in a container docker named (its image is untrusted text).
+                    container: (pid == 40).then(|| portwarden_sockets::Container {
+                        runtime: "docker".into(),
+                        id: "3f4e5d6c7b8a".repeat(6)[..64].to_string(),
+                        image: Some("redis:7\u{1b}[2J".into()),
+                        name: Some("cache".into()),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 },
             );
@@ -279,7 +302,37 @@ mod tests {
                 "/etc/inetd.conf",
             ),
         };
-        audit_with(&inv, &ctx)
+        let mut a = audit_with(&inv, &ctx);
+        // What `--probe` proved: Redis answered without a password; 2024 said nothing.
+        use portwarden_audit::probe::{apply, Method, Outcome, Probed, Target};
+        let target = |port: u16, method| Target {
+            transport: Transport::Tcp,
+            port,
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            method,
+        };
+        let mut id = portwarden_scan::model::Identified::new("redis", "redis");
+        id.product = Some("Redis".into());
+        id.version = Some("7.0.15".into());
+        let probed = [
+            Probed {
+                target: target(7777, Method::Identify),
+                outcome: Outcome::Identified {
+                    identified: Box::new(id),
+                    findings: vec![portwarden_scan::model::ServiceFinding {
+                        id: "redis-no-auth",
+                        severity: portwarden_scan::model::Severity::High,
+                        detail: "Redis answers commands without a password".into(),
+                    }],
+                },
+            },
+            Probed {
+                target: target(2024, Method::Greeting),
+                outcome: Outcome::NoAnswer,
+            },
+        ];
+        apply(&mut a, &inv, &probed, std::time::Duration::from_secs(4));
+        a
     }
 
     #[test]

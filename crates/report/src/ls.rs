@@ -182,6 +182,14 @@ pub fn table(
     let watching = watching || !new.is_empty() || !gone.is_empty();
     // The firewall column appears only when the ruleset was read.
     let fw_col = rows.iter().any(|e| e.reach.is_some());
+    // The container column only when some owner runs in one.
+    let container_of = |e: &SocketEntry| {
+        e.pids
+            .first()
+            .and_then(|p| inv.processes.get(p))
+            .and_then(|p| p.container.as_ref())
+    };
+    let ctr_col = rows.iter().any(|e| container_of(e).is_some());
     let plain = |s: String| (s.clone(), s);
     let header = || -> Cells {
         let mut h = vec![];
@@ -204,6 +212,10 @@ pub fn table(
         if fw_col {
             let t = st.text("ls-firewall");
             h.push((t.to_string(), st.bold(t)));
+        }
+        if ctr_col {
+            let t = portwarden_i18n::text(st.lang, "ls-container-column");
+            h.push((t.clone(), st.bold(&t)));
         }
         h
     };
@@ -256,6 +268,16 @@ pub fn table(
                     .map_or(plain(String::new()), |r| reach_label(r, st)),
             );
         }
+        if ctr_col {
+            // Its image, else the runtime and the id `docker ps` shows.
+            row.push(plain(container_of(e).map_or_else(String::new, |c| {
+                terminal(
+                    &c.image
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {}", c.runtime, c.short_id())),
+                )
+            })));
+        }
         row
     };
     let gone_row = |s: &RawSocket| -> Cells {
@@ -270,7 +292,7 @@ pub fn table(
         ]
     };
     // Pass 1: measure.
-    let ncol = 9 + usize::from(watching) + usize::from(fw_col);
+    let ncol = 9 + usize::from(watching) + usize::from(fw_col) + usize::from(ctr_col);
     let mut w = vec![0usize; ncol];
     let mut measure = |r: &Cells| {
         for (c, (p, _)) in r.iter().enumerate() {
@@ -288,13 +310,16 @@ pub fn table(
     }
     // Column indices: proto, local, remote, state, process, user, service, risk, exposure.
     let o = usize::from(watching);
-    let shrink = [
+    let mut shrink = vec![
         (4 + o, 12),
         (6 + o, 8),
         (5 + o, 5),
         (2 + o, 12),
         (1 + o, 14),
     ];
+    if ctr_col {
+        shrink.push((ncol - 1, 12));
+    }
     let w = fit_widths(w, st.width, &shrink);
     // Pass 2: write.
     let mut out = String::with_capacity((rows.len() + 1) * (w.iter().sum::<usize>() + 20));
@@ -335,8 +360,12 @@ pub struct Row<'a> {
     pub user: String,
     /// systemd unit of the first owner.
     pub unit: String,
-    /// Container id of the first owner.
+    /// Container id of the first owner (12 digits).
     pub container: String,
+    /// Its container runtime (`docker`, `podman`, `containerd`, `cri-o`).
+    pub runtime: String,
+    /// Its container's image, when readable (sanitized).
+    pub image: String,
     /// Service (IANA name).
     pub service: String,
     /// Curated risk.
@@ -381,7 +410,13 @@ pub fn rows<'a>(inv: &'a Inventory, entries: &'a [&'a SocketEntry]) -> Vec<Row<'
                     .and_then(|p| p.unit.as_deref().map(terminal))
                     .unwrap_or_default(),
                 container: p
-                    .and_then(|p| p.container.as_deref().map(terminal))
+                    .and_then(|p| p.container.as_ref().map(|c| terminal(c.short_id())))
+                    .unwrap_or_default(),
+                runtime: p
+                    .and_then(|p| p.container.as_ref().map(|c| terminal(&c.runtime)))
+                    .unwrap_or_default(),
+                image: p
+                    .and_then(|p| p.container.as_ref()?.image.as_deref().map(terminal))
                     .unwrap_or_default(),
                 service: e.service.unwrap_or_default().to_string(),
                 risk: e.risk.map(|r| r.as_str().to_string()).unwrap_or_default(),
@@ -418,6 +453,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry], raw: bool) -> String {
         "user",
         "unit",
         "container",
+        "runtime",
+        "image",
         "service",
         "risk",
         "exposure",
@@ -447,6 +484,8 @@ pub fn csv(inv: &Inventory, entries: &[&SocketEntry], raw: bool) -> String {
             r.user,
             r.unit,
             r.container,
+            r.runtime,
+            r.image,
             r.service,
             r.risk,
             r.exposure.to_string(),
@@ -544,11 +583,25 @@ mod tests {
                 },
             );
         }
+        // Owners in containers: redis from an image docker named (with an escape in it),
+        // sshd in a podman container whose files were not readable.
+        let ctr = |runtime: &str, id: char, image: Option<&str>| portwarden_sockets::Container {
+            runtime: runtime.into(),
+            id: id.to_string().repeat(64),
+            image: image.map(str::to_string),
+            ..Default::default()
+        };
+        if let Some(r) = p.processes.get_mut(&200) {
+            r.container = Some(ctr("docker", 'a', Some("redis:7\u{1b}[2J")));
+        }
+        if let Some(r) = p.processes.get_mut(&300) {
+            r.container = Some(ctr("podman", 'b', None));
+        }
         let mut inv = join(raw, Source::Fake, Some(p));
         for e in &mut inv.sockets {
             e.reach = match e.socket.local.port() {
                 23 => Some(Reach::Blocked {
-                    by: Blocker {
+                    by: Box::new(Blocker {
                         family: "inet".into(),
                         table: "portwarden".into(),
                         chain: "input".into(),
@@ -556,7 +609,7 @@ mod tests {
                         comment: Some("portwarden:23:tcp:drop:x".into()),
                         reject: false,
                         action: Some(1),
-                    },
+                    }),
                 }),
                 6379 => Some(Reach::Loopback),
                 2222 => Some(Reach::Limited {

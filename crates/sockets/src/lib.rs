@@ -7,6 +7,7 @@
 //! plain [`SocketEntry`] values and annotates them from `portwarden-kb`; [`Filter`]
 //! selects and sorts. Everything past the backend is pure and tested with fakes.
 
+pub mod container;
 #[cfg(target_os = "linux")]
 pub mod linux;
 mod types;
@@ -535,5 +536,22 @@ mod tests {
         let (new, gone) = diff(before, after);
         assert_eq!(new.len(), 2);
         assert_eq!(gone.len(), 2);
+    }
+
+    #[test]
+    fn a_row_stays_small() {
+        // `ls` holds one entry per socket (100k on a busy host): what the firewall says of
+        // a listener must not make every connection's row larger (a blocking rule's
+        // strings are boxed).
+        assert!(
+            std::mem::size_of::<Reach>() <= 32,
+            "{}",
+            std::mem::size_of::<Reach>()
+        );
+        assert!(
+            std::mem::size_of::<SocketEntry>() <= 216,
+            "{}",
+            std::mem::size_of::<SocketEntry>()
+        );
     }
 }

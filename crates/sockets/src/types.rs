@@ -225,8 +225,56 @@ pub struct ProcessInfo {
     pub user: Option<String>,
     /// systemd unit, from the cgroup path.
     pub unit: Option<String>,
-    /// Container id (short), when the cgroup names one.
-    pub container: Option<String>,
+    /// The container it runs in, when its cgroup names one.
+    pub container: Option<Container>,
+}
+
+/// The container a process runs in: part of its owner's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Container {
+    /// `docker`, `podman`, `containerd` or `cri-o`.
+    pub runtime: String,
+    /// The full container id (64 hex digits).
+    pub id: String,
+    /// The image (`redis:7`), when the runtime's files were readable. Untrusted text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The container's name (docker/podman), or Kubernetes' `namespace/pod/container`.
+    /// Untrusted text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether Kubernetes runs it (its cgroup is under `kubepods`).
+    pub kubernetes: bool,
+    /// The Kubernetes pod's uid, when the cgroup names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_uid: Option<String>,
+}
+
+impl Container {
+    /// The id as `docker ps` shows it (12 digits).
+    pub fn short_id(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
+
+    /// "docker redis:7 (cache, 3f4e5d6c7b8a)": runtime, image, name and short id, as far
+    /// as known. Untrusted text: escape it for the medium.
+    pub fn describe(&self) -> String {
+        let mut s = self.runtime.clone();
+        if self.kubernetes {
+            s.push_str("/k8s");
+        }
+        if let Some(i) = &self.image {
+            s.push(' ');
+            s.push_str(i);
+        }
+        let mut inner = Vec::new();
+        if let Some(n) = &self.name {
+            inner.push(n.as_str());
+        }
+        inner.push(self.short_id());
+        s.push_str(&format!(" ({})", inner.join(", ")));
+        s
+    }
 }
 
 /// Where the socket list came from.
@@ -298,8 +346,9 @@ pub enum Reach {
     },
     /// Stopped for everyone.
     Blocked {
-        /// By what.
-        by: Blocker,
+        /// By what (boxed: every socket carries a `Reach`, and the rule's strings would
+        /// otherwise make each of 100k rows of `ls` 100 bytes larger).
+        by: Box<Blocker>,
     },
     /// Translated by a DNAT rule before input: the traffic goes elsewhere (Docker's
     /// published ports), and input rules never see it.

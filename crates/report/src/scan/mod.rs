@@ -8,6 +8,9 @@ pub mod json;
 pub mod table;
 pub mod xml;
 
+#[cfg(test)]
+mod snapshots;
+
 use portwarden_kb::Lang;
 use portwarden_scan::PortResult;
 

@@ -17,6 +17,8 @@ pub struct Linux {
     pub threads: usize,
     /// Skip netlink and read /proc/net (for tests and locked-down sandboxes).
     pub force_procfs: bool,
+    /// Where the container runtimes' files are read (normally `/`).
+    pub files_root: PathBuf,
 }
 
 impl Default for Linux {
@@ -25,6 +27,7 @@ impl Default for Linux {
             proc_root: PathBuf::from("/proc"),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             force_procfs: false,
+            files_root: PathBuf::from("/"),
         }
     }
 }
@@ -51,7 +54,11 @@ impl Backend for Linux {
     }
 
     fn processes(&self) -> ProcTable {
-        procs::walk(&self.proc_root, self.threads)
+        let mut t = procs::walk(&self.proc_root, self.threads);
+        // Image and name of each container, once per container.
+        let files = crate::container::Root(self.files_root.clone());
+        crate::container::describe_all(&files, t.processes.values_mut());
+        t
     }
 
     fn enter_netns(&self, target: &str) -> Result<(), Error> {

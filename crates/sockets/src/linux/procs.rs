@@ -70,20 +70,13 @@ fn socket_inodes(root: &Path, pid: u32, out: &mut Vec<u64>) -> Result<(), bool> 
     Ok(())
 }
 
-/// Unit and container from `/proc/PID/cgroup` text.
-pub fn parse_cgroup(text: &str) -> (Option<String>, Option<String>) {
+/// Unit and container (runtime and id: [`crate::container::from_cgroup`]) from
+/// `/proc/PID/cgroup` text.
+pub fn parse_cgroup(text: &str) -> (Option<String>, Option<crate::types::Container>) {
     let mut unit = None;
-    let mut container = None;
+    let container = crate::container::from_cgroup(text);
     for line in text.lines() {
         let path = line.splitn(3, ':').nth(2).unwrap_or("");
-        for comp in path.split('/') {
-            // docker-<id>.scope, cri-containerd-<id>.scope, libpod-<id>.scope, or a bare id.
-            let core = comp.trim_end_matches(".scope");
-            let id = core.rsplit('-').next().unwrap_or(core);
-            if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                container = Some(id[..12].to_string());
-            }
-        }
         // The unit: the last *.service component, else the last *.scope (session, app).
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         if let Some(svc) = comps.iter().rev().find(|c| c.ends_with(".service")) {
@@ -255,7 +248,7 @@ mod tests {
         let id = "a".repeat(64);
         let (u, c) = parse_cgroup(&format!("0::/system.slice/docker-{id}.scope\n"));
         assert_eq!(u.as_deref(), Some(format!("docker-{id}.scope").as_str()));
-        assert_eq!(c.as_deref(), Some("aaaaaaaaaaaa"));
+        assert_eq!(c.as_ref().map(|c| c.short_id()), Some("aaaaaaaaaaaa"));
         let (u, _) = parse_cgroup("0::/user.slice/user-1000.slice/session-3.scope\n");
         assert_eq!(u.as_deref(), Some("session-3.scope"));
         assert_eq!(parse_cgroup("garbage"), (None, None));
