@@ -117,6 +117,9 @@ fn head(id: &str) -> String {
 const BUILT_AT_RUNTIME: &[&str] = &[
     // `os-error-{errno}`: src/errors.rs (`runtime_errors_read_in_the_language`).
     "os-error-",
+    // `audit-probe-{finding}-why|do`: crates/audit/src/probe.rs (its test checks every
+    // finding id the scanner proves has both).
+    "audit-probe-",
 ];
 
 fn id_shaped(s: &str) -> bool {
