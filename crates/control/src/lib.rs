@@ -9,6 +9,7 @@
 //! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
 //! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
 
+pub mod block;
 mod destroy;
 pub mod linux;
 pub mod nft;
@@ -1370,6 +1371,29 @@ fn undo_one(
                 ),
                 true,
             )
+        }
+        Undo::RemoveBlock { addr, .. } => {
+            let ip: std::net::IpAddr = addr.parse().map_err(|_| {
+                Error::Step(format!(
+                    "action #{}: the journal names {:?}, which is not an address",
+                    a.id,
+                    shown(addr)
+                ))
+            })?;
+            let r = block::unblock(sys, store, ip).map_err(|e| Error::Step(e.to_string()))?;
+            let m = if r.was_blocked {
+                Text::new(format!("unblocked {ip}"), format!("已解除对 {ip} 的封锁"))
+            } else {
+                Text::new(
+                    format!("{ip} was no longer blocked"),
+                    format!("{ip} 已不在封锁中"),
+                )
+            };
+            return Ok(Reopened {
+                action_id: a.id,
+                message: m,
+                reversed: true,
+            });
         }
         Undo::Irreversible { reason, cmdlines } => {
             let zh = if reason.starts_with("a killed process cannot be resurrected") {

@@ -215,6 +215,7 @@ pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> Stri
                     (_, false) => format!("systemctl start {unit}"),
                 }
             }
+            (Undo::RemoveBlock { addr, .. }, _) => format!("portwarden unblock {}", terminal(addr)),
             (Undo::Irreversible { .. }, false) => {
                 "nothing can be undone (a stopped process is not started again); the action is marked undone".to_string()
             }
