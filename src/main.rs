@@ -29,6 +29,7 @@ mod inventory;
 mod lookup;
 mod scan;
 mod ui;
+mod watch;
 
 use clap::FromArgMatches;
 use std::process::ExitCode;
@@ -99,6 +100,8 @@ fn main() -> ExitCode {
         cli::Command::Close(a) => control::close(&a),
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),
+        cli::Command::Watch(a) => watch::watch(&a),
+        cli::Command::Unblock(a) => watch::unblock(&a),
         cli::Command::History(a) => history::history(&a),
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),
