@@ -178,10 +178,14 @@ pub enum Error {
     Listeners(String),
 }
 
+/// What the capture thread needs to know: the open (tcp?, port) pairs and this host's
+/// addresses.
+type Known = (HashSet<(bool, u16)>, HashSet<IpAddr>);
+
 /// What the capture thread and the loop share.
 #[derive(Debug, Default)]
 struct Shared {
-    open: RwLock<(HashSet<(bool, u16)>, HashSet<IpAddr>)>,
+    open: RwLock<Known>,
     packets: AtomicU64,
     probes: AtomicU64,
     ignored: AtomicU64,

@@ -191,7 +191,7 @@ mod tests {
         let mut t = Tracker::default();
         let a = listen(Transport::Tcp, "0.0.0.0:22", 1);
         let b = listen(Transport::Tcp, "0.0.0.0:31337", 2);
-        let c = t.diff(&[a.clone()]);
+        let c = t.diff(std::slice::from_ref(&a));
         assert_eq!(c.added.len(), 1);
         t.insert(Key::of(&a), Map::new());
         let c = t.diff(&[a.clone(), b.clone(), b.clone()]);
@@ -199,7 +199,7 @@ mod tests {
         assert!(c.removed.is_empty());
         t.insert(Key::of(&b), Map::new());
         assert!(t.ports().contains(&(Transport::Tcp, 31337)));
-        let c = t.diff(&[b.clone()]);
+        let c = t.diff(std::slice::from_ref(&b));
         assert!(c.added.is_empty());
         assert_eq!(c.removed.len(), 1);
         assert!(!t.ports().contains(&(Transport::Tcp, 22)));
