@@ -381,12 +381,15 @@ impl Loop<'_> {
         if b.ssh_peers.contains(&ip) {
             return Some("ssh-peer");
         }
+        None
+    }
+
+    /// Whether `ip` has an established connection to sshd (a dump of every TCP socket:
+    /// asked only for a block that passed the rate limit).
+    fn ssh_peer(&self, ip: IpAddr) -> bool {
         let mut ports = self.tracker.ports_of("sshd");
         ports.push(22);
-        if self.os.peers_on(&ports).contains(&ip) {
-            return Some("ssh-peer");
-        }
-        None
+        self.os.peers_on(&ports).contains(&ip)
     }
 
     fn scan(&mut self, s: detect::Scan) {
@@ -413,6 +416,8 @@ impl Loop<'_> {
                 json!({ "blocked": false, "why": why })
             } else if !self.block_limiter.allow(now) {
                 json!({ "blocked": false, "why": "rate-limited" })
+            } else if self.ssh_peer(s.src) {
+                json!({ "blocked": false, "why": "ssh-peer" })
             } else {
                 let reason = format!("scan: {} closed ports, score {}", s.ports.len(), s.score);
                 match blocker.block(s.src, b.duration, &reason) {
