@@ -286,4 +286,16 @@ mod tests {
         assert_eq!(parse_blocks(None).unwrap(), (false, Vec::new()));
         assert!(parse_blocks(Some("junk")).is_err());
     }
+
+    #[test]
+    fn close_does_not_take_the_block_rules_for_foreign_ones() {
+        let l = r#"{"nftables":[{"rule":{"family":"inet","table":"portwarden","chain":"watch","handle":5,"comment":"portwarden:watch-block","expr":[]}},{"rule":{"family":"inet","table":"portwarden","chain":"input","handle":6,"comment":"portwarden:watch-block","expr":[]}}]}"#;
+        let listed = crate::nft::parse_list(l).unwrap();
+        assert_eq!(
+            listed.len(),
+            1,
+            "only the one in the wrong chain is reported"
+        );
+        assert_eq!(listed[0].handle, 6);
+    }
 }
