@@ -23,12 +23,18 @@ impl Sink for Stdout {
     fn name(&self) -> &'static str {
         "stdout"
     }
+    /// A closed pipe (`portwarden watch | head -3`) ends the process with status 141,
+    /// as SIGPIPE does for C tools: nobody reads the events any more.
     fn send(&mut self, _: &Event, json: &str) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
-        out.write_all(json.as_bytes())
+        let r = out
+            .write_all(json.as_bytes())
             .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush())
-            .map_err(|e| e.to_string())
+            .and_then(|()| out.flush());
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+            r => r.map_err(|e| e.to_string()),
+        }
     }
 }
 
