@@ -387,6 +387,7 @@ fn a_million_spoofed_syns_from_65536_sources_do_not_take_it_down() {
     }
     let (mut ns, peer) = pair();
     let mut w = Watch::start(&ns, &["--summary-every", "1s"]);
+    let up = Instant::now();
     let before = vm_hwm_kib(w.pid());
     flood(&peer, 1_000_000);
     // Still responsive: a new listener is reported within a second.
@@ -413,7 +414,11 @@ fn a_million_spoofed_syns_from_65536_sources_do_not_take_it_down() {
     assert!(c["sources_tracked"].as_u64().unwrap() <= 8192, "{c}");
     let hwm = vm_hwm_kib(w.pid());
     assert!(hwm < HWM_BOUND_KIB, "VmHWM {hwm} KiB");
-    // The rate limit held: a few scan events, not thousands.
-    let scans = w.count(|e| e["name"] == "scan");
-    assert!(scans > 0 && scans < 200, "{scans} scan events");
+    // The rate limit held (10 a second, bursts of 20): not one event per scanner.
+    let scans = w.count(|e| e["name"] == "scan") as u64;
+    let bound = 20 + 10 * (up.elapsed().as_secs() + 1);
+    assert!(
+        scans > 0 && scans <= bound,
+        "{scans} scan events, bound {bound}"
+    );
 }

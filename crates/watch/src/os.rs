@@ -120,9 +120,15 @@ impl Os for Native {
 /// An AF_PACKET socket (cooked, every protocol, every interface of this network
 /// namespace) with the classic BPF filter of [`crate::detect::filter`] attached, so only
 /// possible probes are copied to us.
+///
+/// The socket is non-blocking: once packets flow, the reader drains what is queued, then
+/// naps 2 ms so the next packets arrive as a batch (one wakeup per batch instead of one
+/// per packet); when idle it waits in `poll` up to the timeout.
 #[derive(Debug)]
 pub struct Packet {
     sock: socket2::Socket,
+    timeout: Duration,
+    busy: bool,
 }
 
 impl Packet {
@@ -139,15 +145,37 @@ impl Packet {
         sock.set_nonblocking(true)?;
         let mut junk = [0u8; 256];
         while (&sock).read(&mut junk).is_ok() {}
-        sock.set_nonblocking(false)?;
-        Ok(Packet { sock })
+        Ok(Packet {
+            sock,
+            timeout,
+            busy: false,
+        })
     }
 }
 
 impl Capture for Packet {
     fn next(&mut self, buf: &mut [u8]) -> std::io::Result<Option<usize>> {
         match (&self.sock).read(buf) {
-            Ok(n) => Ok(Some(n)),
+            Ok(n) => {
+                self.busy = true;
+                Ok(Some(n))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if self.busy {
+                    self.busy = false;
+                    std::thread::sleep(Duration::from_millis(2));
+                } else {
+                    use std::os::fd::AsFd;
+                    let mut fds = [nix::poll::PollFd::new(
+                        self.sock.as_fd(),
+                        nix::poll::PollFlags::POLLIN,
+                    )];
+                    let ms = u16::try_from(self.timeout.as_millis()).unwrap_or(u16::MAX);
+                    // Interrupted or timed out: the caller comes back.
+                    let _ = nix::poll::poll(&mut fds, ms);
+                }
+                Ok(None)
+            }
             Err(e)
                 if matches!(
                     e.kind(),
