@@ -39,10 +39,12 @@ fn pair() -> (Ns, Ns) {
             .success());
         assert!(n.sh(&["ip", "link", "set", dev, "up"]).status.success());
     }
-    assert!(peer
-        .sh(&["ip", "addr", "add", "198.18.0.3/24", "dev", "vb"])
-        .status
-        .success());
+    for extra in ["198.18.0.3/24", "198.18.0.4/24"] {
+        assert!(peer
+            .sh(&["ip", "addr", "add", extra, "dev", "vb"])
+            .status
+            .success());
+    }
     (ns, peer)
 }
 
@@ -323,6 +325,32 @@ fn an_nmap_scan_is_seen_blocked_expires_and_unblocks() {
         .find(|a| a["how"] == "block" && a["detail"]["addr"] == "198.18.0.3")
         .unwrap();
     assert!(a["undone_at"].is_string(), "{a}");
+    // FIN/NULL/Xmas scans pass the filter too.
+    let scan = peer.sh(&[
+        "nmap",
+        "-sX",
+        "-Pn",
+        "-n",
+        "-T4",
+        "--max-retries",
+        "0",
+        "-S",
+        "198.18.0.4",
+        "-e",
+        "vb",
+        "-p",
+        "1-300",
+        "198.18.0.1",
+    ]);
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    let (_, e) = w
+        .wait(Duration::from_secs(5), |e| is_scan_from(e, "198.18.0.4"))
+        .expect("an Xmas scan event");
+    assert_eq!(e["columns"]["kinds"], serde_json::json!(["xmas"]), "{e}");
     let out = ns.pw(&["unblock", "not-an-ip"]);
     assert_eq!(out.status.code(), Some(2));
     drop(w);
