@@ -42,6 +42,11 @@ pub enum Command {
     Open(OpenArgs),
     /// The journal of everything close and open did.
     Actions(ActionsArgs),
+    /// Watch this host: listeners that appear or go, and scans against it (JSON lines;
+    /// --block to block scanners for a while).
+    Watch(crate::watch::WatchArgs),
+    /// Lift a block that `watch --block` put on an address.
+    Unblock(crate::watch::UnblockArgs),
     /// Saved snapshots of audit, ls and scan; --keep prunes them.
     History(crate::history::HistoryArgs),
     /// What changed between two snapshots or two nmap XML files: + new, - gone,

@@ -31,6 +31,7 @@ mod lookup;
 mod report_cmd;
 mod scan;
 mod ui;
+mod watch;
 
 use clap::FromArgMatches;
 use std::process::ExitCode;
@@ -112,6 +113,8 @@ fn main() -> ExitCode {
         cli::Command::Close(a) => control::close(&a),
         cli::Command::Open(a) => control::open(&a),
         cli::Command::Actions(a) => control::actions(&a),
+        cli::Command::Watch(a) => watch::watch(&a),
+        cli::Command::Unblock(a) => watch::unblock(&a),
         cli::Command::History(a) => history::history(&a),
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),

@@ -9,6 +9,7 @@
 //! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
 //! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
 
+pub mod block;
 mod destroy;
 pub mod linux;
 pub mod nft;
@@ -1283,6 +1284,29 @@ fn undo_one(
                 ),
                 true,
             )
+        }
+        Undo::RemoveBlock { addr, .. } => {
+            let ip: std::net::IpAddr = addr.parse().map_err(|_| {
+                Error::Step(format!(
+                    "action #{}: the journal names {:?}, which is not an address",
+                    a.id,
+                    shown(addr)
+                ))
+            })?;
+            let r = block::unblock(sys, store, ip).map_err(|e| Error::Step(e.to_string()))?;
+            let m = msg!(
+                if r.was_blocked {
+                    "control-unblocked"
+                } else {
+                    "control-no-longer-blocked"
+                },
+                ip = ip.to_string()
+            );
+            return Ok(Reopened {
+                action_id: a.id,
+                message: m,
+                reversed: true,
+            });
         }
         Undo::Irreversible { reason, cmdlines } => {
             // The journal keeps the English reason; the known ones have their message.

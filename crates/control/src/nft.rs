@@ -211,6 +211,10 @@ pub fn parse_list(json: &str) -> Result<Vec<Listed>, String> {
         .iter()
         .filter_map(|i| i.get("rule"))
         .filter(|r| r["table"] == "portwarden" && r["family"] == "inet")
+        // The drop rules of `watch --block` (crate::block) are ours but no port's.
+        .filter(|r| {
+            !(r["chain"] == crate::block::CHAIN && r["comment"] == crate::block::RULE_COMMENT)
+        })
         .filter_map(|r| {
             let comment = r["comment"].as_str().map(str::to_string);
             Some(Listed {

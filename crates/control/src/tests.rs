@@ -860,3 +860,43 @@ fn firewall_warns_about_pid_1_that_is_not_systemd() {
     };
     assert!(plan(&i, 8080, Transport::Tcp, None, &systemd).allowed(false));
 }
+
+#[test]
+fn a_block_is_journalled_first_and_unblock_marks_it_undone() {
+    let store = Store::in_memory().unwrap();
+    let sys = Fake::default();
+    let ip: std::net::IpAddr = "198.18.0.2".parse().unwrap();
+    let id = block::block(
+        &sys,
+        &store,
+        ip,
+        Duration::from_secs(3),
+        "scan",
+        1_800_000_000,
+    )
+    .unwrap();
+    let a = store.action(id).unwrap().unwrap();
+    assert_eq!(
+        (a.state, a.how.as_str(), a.port),
+        (State::Applied, "block", 0)
+    );
+    assert_eq!(
+        a.summary,
+        "blocked 198.18.0.2 until 2027-01-15T08:00:03Z (scan)"
+    );
+    assert!(matches!(&a.undo, Undo::RemoveBlock { addr, .. } if addr == "198.18.0.2"));
+    assert!(sys.comments().contains(&block::RULE_COMMENT.to_string()));
+    // nft failing: the record says failed.
+    let broken = Fake {
+        no_nft: true,
+        ..Fake::default()
+    };
+    assert!(block::block(&broken, &store, ip, Duration::from_secs(3), "scan", 0).is_err());
+    let last = store.actions().unwrap().pop().unwrap();
+    assert_eq!(last.state, State::Failed);
+    // Unblock marks the applied one undone, not the failed one.
+    let r = block::unblock(&sys, &store, ip).unwrap();
+    assert_eq!(r.actions, vec![id]);
+    assert!(store.action(id).unwrap().unwrap().undone_at.is_some());
+    assert!(block::unblock(&sys, &store, ip).unwrap().actions.is_empty());
+}

@@ -181,6 +181,7 @@ pub fn undo_plan(port: u16, protocol: &str, list: &[Action], st: &Style) -> Stri
                     format!("systemctl start {unit}")
                 }
             }
+            Undo::RemoveBlock { addr, .. } => format!("portwarden unblock {}", terminal(addr)),
             Undo::Irreversible { .. } => st.text("plan-undo-irreversible").to_string(),
         };
         out.push_str(&format!(

@@ -139,6 +139,14 @@ pub enum Undo {
         /// Whether it was enabled before.
         was_enabled: bool,
     },
+    /// Remove the address from portwarden's block set (`portwarden unblock ADDR`); the
+    /// kernel removes it by itself at `expires`.
+    RemoveBlock {
+        /// The blocked source address.
+        addr: String,
+        /// When the block runs out (RFC 3339, UTC).
+        expires: String,
+    },
     /// Nothing can bring it back; here is what it was.
     Irreversible {
         /// Why.

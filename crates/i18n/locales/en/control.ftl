@@ -45,3 +45,7 @@ control-undo-killed = a killed process cannot be resurrected; start it again by 
 control-undo-dropped = dropped connections cannot be restored; clients may reconnect
 control-undo-impossible = { $reason }
 control-undo-it-ran = { $why }; it ran: { $cmdlines }
+
+# Undoing a block of `watch --block`.
+control-unblocked = unblocked { $ip }
+control-no-longer-blocked = { $ip } was no longer blocked

@@ -45,3 +45,7 @@ control-undo-killed = 被杀死的进程无法复活；请手动重新启动它
 control-undo-dropped = 被断开的连接无法恢复；客户端可能会重新连接
 control-undo-impossible = 无法撤销：{ $reason }
 control-undo-it-ran = { $why }；它运行的是：{ $cmdlines }
+
+# 撤销 `watch --block` 的封锁。
+control-unblocked = 已解除对 { $ip } 的封锁
+control-no-longer-blocked = { $ip } 已不在封锁中

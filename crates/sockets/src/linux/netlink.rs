@@ -15,6 +15,21 @@ use std::net::SocketAddr as InetAddr;
 
 /// Dumps every socket of the requested transports and families.
 pub fn dump(transports: &[Transport], v4: bool, v6: bool) -> Result<Vec<RawSocket>, Error> {
+    dump_states(transports, v4, v6, false)
+}
+
+/// Dumps only listeners (TCP LISTEN, unconnected UDP): the state filter goes to the
+/// kernel, so established connections are never dumped (what `portwarden watch` polls).
+pub fn dump_listening(v4: bool, v6: bool) -> Result<Vec<RawSocket>, Error> {
+    dump_states(&[Transport::Tcp, Transport::Udp], v4, v6, true)
+}
+
+fn dump_states(
+    transports: &[Transport],
+    v4: bool,
+    v6: bool,
+    listening: bool,
+) -> Result<Vec<RawSocket>, Error> {
     let mut socket =
         Socket::new(NETLINK_SOCK_DIAG).map_err(|e| Error::Netlink(format!("socket: {e}")))?;
     socket
@@ -30,7 +45,13 @@ pub fn dump(transports: &[Transport], v4: bool, v6: bool) -> Result<Vec<RawSocke
             if !on {
                 continue;
             }
-            one_dump(&mut socket, &mut buf, t, family, &mut out)?;
+            let states = match (listening, t) {
+                (false, _) => StateFlags::all(),
+                (true, Transport::Tcp) => StateFlags::LISTEN,
+                // An unbound-remote UDP socket is in TCP_CLOSE (7) for the kernel.
+                (true, Transport::Udp) => StateFlags::CLOSE,
+            };
+            one_dump(&mut socket, &mut buf, t, family, states, &mut out)?;
         }
     }
     Ok(out)
@@ -41,6 +62,7 @@ fn one_dump(
     buf: &mut [u8],
     transport: Transport,
     family: u8,
+    states: StateFlags,
     out: &mut Vec<RawSocket>,
 ) -> Result<(), Error> {
     let mut hdr = NetlinkHeader::default();
@@ -54,7 +76,7 @@ fn one_dump(
                 Transport::Udp => IPPROTO_UDP,
             },
             extensions: ExtensionFlags::empty(),
-            states: StateFlags::all(),
+            states,
             socket_id: if family == AF_INET {
                 SocketId::new_v4()
             } else {
