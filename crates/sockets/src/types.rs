@@ -340,3 +340,28 @@ impl Reach {
         }
     }
 }
+
+/// What one TCP connection carried, from the kernel's `tcp_info` (`INET_DIAG_INFO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Traffic {
+    /// Bytes received (`tcpi_bytes_received`).
+    pub bytes_received: u64,
+    /// Bytes sent and acknowledged by the peer (`tcpi_bytes_acked`).
+    pub bytes_acked: u64,
+}
+
+impl Traffic {
+    /// Reads the two counters from a raw `struct tcp_info` (`linux/tcp.h`): they sit at
+    /// bytes 120 and 128; an older kernel's shorter struct has neither.
+    pub fn from_tcp_info(raw: &[u8]) -> Option<Traffic> {
+        let u64_at = |o: usize| {
+            raw.get(o..o + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_ne_bytes)
+        };
+        Some(Traffic {
+            bytes_acked: u64_at(120)?,
+            bytes_received: u64_at(128)?,
+        })
+    }
+}
