@@ -189,7 +189,9 @@ fn select_port(m: &mut Model, port: u16) {
     m.selected = i;
 }
 
-fn views() -> Vec<(&'static str, Box<dyn Fn(&mut Model)>)> {
+type Setup = Box<dyn Fn(&mut Model)>;
+
+fn views() -> Vec<(&'static str, Setup)> {
     vec![
         ("sockets", Box::new(|_m: &mut Model| {})),
         (
