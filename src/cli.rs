@@ -50,6 +50,9 @@ pub enum Command {
     /// Accept known and wanted ports or findings, so `audit --baseline` reports only
     /// what is new.
     Baseline(crate::history::BaselineArgs),
+    /// A live, full-screen table of sockets (like TCPView) that knows what each port
+    /// means and can close it: new rows green, gone rows red, changed yellow.
+    Top(crate::top::TopArgs),
     /// Print shell completions.
     Completions {
         /// The shell.

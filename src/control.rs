@@ -39,7 +39,7 @@ fn print_notes(notes: &[portwarden_control::Text], style: &portwarden_report::St
 
 /// Where `--persist` writes: `$PORTWARDEN_NFT_FILE` and `$PORTWARDEN_NFT_CONF` override
 /// the defaults (packaging, tests).
-fn persist_paths() -> PersistPaths {
+pub fn persist_paths() -> PersistPaths {
     let mut p = PersistPaths::default();
     if let Some(f) = std::env::var("PORTWARDEN_NFT_FILE")
         .ok()

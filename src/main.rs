@@ -28,6 +28,7 @@ mod history;
 mod inventory;
 mod lookup;
 mod scan;
+mod top;
 mod ui;
 
 use clap::FromArgMatches;
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
         cli::Command::History(a) => history::history(&a),
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),
+        cli::Command::Top(a) => top::run(&a),
         cli::Command::Completions { shell } => {
             // Generated into memory first: clap_complete panics when its writer fails, and
             // a closed pipe must end with status 141 instead.

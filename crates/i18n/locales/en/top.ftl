@@ -104,3 +104,4 @@ top-done = Done (journal action #{ $id }; O undoes it)
 top-failed = Failed
 top-undo-title = Undo on { $port }/{ $proto }
 top-undo-nothing = portwarden has nothing to undo on this port.
+top-needs-terminal = top needs a terminal (standard input and output); for a listing in a pipe use `portwarden ls`

@@ -104,3 +104,4 @@ top-done = 已完成（操作记录 #{ $id }；按 O 撤销）
 top-failed = 失败
 top-undo-title = 撤销 { $port }/{ $proto } 上的操作
 top-undo-nothing = portwarden 在这个端口上没有可撤销的操作。
+top-needs-terminal = top 需要终端（标准输入和输出）；在管道中请用 `portwarden ls` 列出
