@@ -102,11 +102,9 @@ impl Native {
 
 impl Os for Native {
     fn snapshot(&mut self) -> Result<Snapshot, String> {
-        let mut inv = portwarden_sockets::collect(
-            &self.backend,
-            &portwarden_sockets::Request::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let mut inv =
+            portwarden_sockets::collect(&self.backend, &portwarden_sockets::Request::default())
+                .map_err(|e| e.to_string())?;
         if let Ok(counters) = portwarden_sockets::linux::netlink::dump_traffic(true, true) {
             portwarden_sockets::attach_traffic(&mut inv, &counters);
         }

@@ -717,14 +717,12 @@ fn draw_dialog(m: &Model, d: &Dialog, f: &mut Frame, area: Rect, pal: &Pal) {
             pal.fg(Color::Red).add_modifier(Modifier::BOLD),
         )));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(keys, pal.bold())));
     let inner_w = usize::from(w.saturating_sub(2)).max(1);
     let needed: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_w).max(1))
         .sum::<usize>()
-        + 2;
+        + 4;
     let h = u16::try_from(needed).unwrap_or(u16::MAX);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
@@ -733,7 +731,8 @@ fn draw_dialog(m: &Model, d: &Dialog, f: &mut Frame, area: Rect, pal: &Pal) {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(Span::styled(format!(" {title} "), pal.bold())),
+                    .title(Span::styled(format!(" {title} "), pal.bold()))
+                    .title_bottom(Span::styled(format!(" {keys} "), pal.bold())),
             )
             .wrap(Wrap { trim: false }),
         rect,
