@@ -39,6 +39,9 @@ const FIREWALL_EVERY: Duration = Duration::from_secs(5);
 /// The real OS.
 struct Native {
     backend: portwarden_sockets::linux::Linux,
+    /// Owners, re-read only for processes that changed.
+    owners: portwarden_sockets::linux::procs::OwnerCache,
+    users: HashMap<u32, Option<String>>,
     firewall: bool,
     rules: Option<(Instant, portwarden_firewall::Firewall)>,
     ctx: Context,
@@ -68,6 +71,10 @@ impl Native {
                 force_procfs: src.procfs,
                 ..Default::default()
             },
+            owners: portwarden_sockets::linux::procs::OwnerCache::new(std::path::Path::new(
+                "/proc",
+            )),
+            users: HashMap::new(),
             firewall: !src.no_firewall && nix::unistd::geteuid().is_root(),
             rules: None,
             nft: ctx.nft,
@@ -102,9 +109,25 @@ impl Native {
 
 impl Os for Native {
     fn snapshot(&mut self) -> Result<Snapshot, String> {
-        let mut inv =
-            portwarden_sockets::collect(&self.backend, &portwarden_sockets::Request::default())
-                .map_err(|e| e.to_string())?;
+        let (raw, source) = self
+            .backend
+            .sockets(&portwarden_sockets::Request::default())
+            .map_err(|e| e.to_string())?;
+        let inodes: Vec<u64> = raw.iter().map(|s| s.inode).collect();
+        let owners = self.owners.refresh(&inodes);
+        let mut inv = portwarden_sockets::join(raw, source, Some(owners));
+        let uids: std::collections::BTreeSet<u32> =
+            inv.sockets.iter().map(|e| e.socket.uid).collect();
+        for uid in uids {
+            let name = self
+                .users
+                .entry(uid)
+                .or_insert_with(|| self.backend.user_name(uid))
+                .clone();
+            if let Some(n) = name {
+                inv.users.insert(uid, n);
+            }
+        }
         if let Ok(counters) = portwarden_sockets::linux::netlink::dump_traffic(true, true) {
             portwarden_sockets::attach_traffic(&mut inv, &counters);
         }
