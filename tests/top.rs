@@ -274,6 +274,58 @@ fn top_shows_filters_closes_and_reopens_a_listener() {
 }
 
 #[test]
+fn top_drops_one_connection_through_the_dialog() {
+    portwarden_testkit::require!(common::why_skip(&["ip", "ss", "tmux", "python3"]));
+    let mut ns = common::Ns::new();
+    let peer = Peer::new(&ns);
+    // A server that keeps every connection it accepts.
+    ns.spawn_py(
+        "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',7780))\ns.listen()\nprint('ready',flush=True)\nkeep=[]\nwhile True:\n c,_=s.accept()\n keep.append(c)",
+    );
+    // A client in the other namespace that holds its connection open.
+    let mut client = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &peer.name,
+            "python3",
+            "-c",
+            "import socket,time\nc=socket.create_connection(('198.18.0.1',7780))\ntime.sleep(60)",
+        ])
+        .spawn()
+        .unwrap();
+    let established = || {
+        let out = ns.sh(&["ss", "-tnH", "state", "established", "( sport = :7780 )"]);
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let end = Instant::now() + Duration::from_secs(5);
+    while established() == 0 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(established(), 1);
+    let tmux = Tmux::new(&ns);
+    tmux.wait(10.0, |s| s.contains("198.18.0.2"))
+        .unwrap_or_else(|| panic!("no connection shown:\n{}", tmux.screen()));
+    tmux.keys(&["/", "198.18.0.2", "Enter"]);
+    tmux.wait(3.0, |s| s.contains("/198.18.0.2") && !strip(s).contains("0.0.0.0:7780"))
+        .unwrap_or_else(|| panic!("filter did not apply:\n{}", tmux.screen()));
+    tmux.keys(&["x"]);
+    tmux.wait(3.0, |s| s.contains("Drop this connection") && s.contains("y: do it"))
+        .unwrap_or_else(|| panic!("no drop dialog:\n{}", tmux.screen()));
+    tmux.keys(&["y"]);
+    tmux.wait(10.0, |s| s.contains("Done (journal action #"))
+        .unwrap_or_else(|| panic!("no outcome:\n{}", tmux.screen()));
+    assert_eq!(established(), 0, "the connection is still there");
+    // The listener stays.
+    assert!(peer.connects(7780));
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait(5.0, |s| s.contains("EXITED 0"))
+        .unwrap_or_else(|| panic!("top did not end:\n{}", tmux.screen()));
+    let _ = client.kill();
+    let _ = client.wait();
+}
+
+#[test]
 fn top_without_a_terminal_says_so_in_one_line() {
     let out = assert_cmd::Command::cargo_bin("portwarden")
         .unwrap()
