@@ -37,7 +37,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 const FIREWALL_EVERY: Duration = Duration::from_secs(5);
 
 /// The real OS.
-struct Native {
+struct NativeOs {
     backend: portwarden_sockets::linux::Linux,
     /// Owners, re-read only for processes that changed.
     owners: portwarden_sockets::linux::procs::OwnerCache,
@@ -52,9 +52,9 @@ struct Native {
     timeout: Duration,
 }
 
-impl Native {
+impl NativeOs {
     /// The native OS for these flags (the namespace is entered before).
-    fn native(src: &SourceArgs, ctx: Context) -> Native {
+    fn native(src: &SourceArgs, ctx: Context) -> NativeOs {
         let boot = std::fs::read_to_string("/proc/stat").ok().and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("btime "))
@@ -66,7 +66,7 @@ impl Native {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|v| *v > 0)
             .unwrap_or(100);
-        Native {
+        NativeOs {
             backend: portwarden_sockets::linux::Linux {
                 force_procfs: src.procfs,
                 ..Default::default()
@@ -107,7 +107,7 @@ impl Native {
     }
 }
 
-impl Os for Native {
+impl Os for NativeOs {
     fn snapshot(&mut self) -> Result<Snapshot, String> {
         let (raw, source) = self
             .backend
@@ -225,7 +225,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
         nft: portwarden_control::linux::nft_available(),
         ..Default::default()
     };
-    let mut os = Native::native(&a.source, ctx.clone());
+    let mut os = NativeOs::native(&a.source, ctx.clone());
     let mut m = Model::new(style.lang, style.color, ctx, a.interval.as_secs_f64());
     // The terminal is given back on every way out: return, error, panic.
     let hook = std::panic::take_hook();
@@ -243,7 +243,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
     result.map(|()| ExitCode::SUCCESS)
 }
 
-fn event_loop(m: &mut Model, os: &mut Native, interval: Duration) -> Result<(), Failure> {
+fn event_loop(m: &mut Model, os: &mut NativeOs, interval: Duration) -> Result<(), Failure> {
     let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
     let mut term = ratatui::Terminal::new(backend).map_err(|e| Failure::Runtime(e.into()))?;
     term.clear().map_err(|e| Failure::Runtime(e.into()))?;

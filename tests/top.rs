@@ -307,11 +307,15 @@ fn top_drops_one_connection_through_the_dialog() {
     tmux.wait(10.0, |s| s.contains("198.18.0.2"))
         .unwrap_or_else(|| panic!("no connection shown:\n{}", tmux.screen()));
     tmux.keys(&["/", "198.18.0.2", "Enter"]);
-    tmux.wait(3.0, |s| s.contains("/198.18.0.2") && !strip(s).contains("0.0.0.0:7780"))
-        .unwrap_or_else(|| panic!("filter did not apply:\n{}", tmux.screen()));
+    tmux.wait(3.0, |s| {
+        s.contains("/198.18.0.2") && !strip(s).contains("0.0.0.0:7780")
+    })
+    .unwrap_or_else(|| panic!("filter did not apply:\n{}", tmux.screen()));
     tmux.keys(&["x"]);
-    tmux.wait(3.0, |s| s.contains("Drop this connection") && s.contains("y: do it"))
-        .unwrap_or_else(|| panic!("no drop dialog:\n{}", tmux.screen()));
+    tmux.wait(3.0, |s| {
+        s.contains("Drop this connection") && s.contains("y: do it")
+    })
+    .unwrap_or_else(|| panic!("no drop dialog:\n{}", tmux.screen()));
     tmux.keys(&["y"]);
     tmux.wait(10.0, |s| s.contains("Done (journal action #"))
         .unwrap_or_else(|| panic!("no outcome:\n{}", tmux.screen()));
