@@ -58,6 +58,9 @@ pub enum Command {
     /// A self-contained HTML report (findings, listeners, scans, changes, actions) to
     /// hand to someone or keep: `report --html FILE`.
     Report(crate::report_cmd::ReportArgs),
+    /// A live, full-screen table of sockets (like TCPView) that knows what each port
+    /// means and can close it: new rows green, gone rows red, changed yellow.
+    Top(crate::top::TopArgs),
     /// Print shell completions.
     Completions {
         /// The shell.

@@ -38,7 +38,7 @@ fn print_notes(notes: &[portwarden_i18n::Msg], style: &portwarden_report::Style)
 
 /// Where `--persist` writes: `$PORTWARDEN_NFT_FILE` and `$PORTWARDEN_NFT_CONF` override
 /// the defaults (packaging, tests).
-fn persist_paths() -> PersistPaths {
+pub fn persist_paths() -> PersistPaths {
     let mut p = PersistPaths::default();
     if let Some(f) = std::env::var("PORTWARDEN_NFT_FILE")
         .ok()

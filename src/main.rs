@@ -30,6 +30,7 @@ mod inventory;
 mod lookup;
 mod report_cmd;
 mod scan;
+mod top;
 mod ui;
 mod watch;
 
@@ -119,6 +120,7 @@ fn main() -> ExitCode {
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),
         cli::Command::Report(a) => report_cmd::run(&a),
+        cli::Command::Top(a) => top::run(&a),
         cli::Command::Completions { shell } => {
             // Generated into memory first: clap_complete panics when its writer fails, and
             // a closed pipe must end with status 141 instead.

@@ -120,6 +120,10 @@ pub struct SocketEntry {
     /// What the firewall lets through to a listener (filled in by the firewall reader).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reach: Option<Reach>,
+    /// Bytes the connection carried (TCP `tcp_info`), filled in only when asked for
+    /// ([`attach_traffic`]), so `ls` does not pay for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Traffic>,
 }
 
 /// The whole inventory.
@@ -206,6 +210,7 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
             annotation,
             socket: s,
             reach: None,
+            traffic: None,
         });
     }
     Inventory {
@@ -214,6 +219,19 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
         source,
         unreadable_processes: unreadable,
         users: HashMap::new(),
+    }
+}
+
+/// Gives each TCP socket its byte counters from `counters` (keyed by local and remote
+/// address, as [`linux::netlink::dump_traffic`] returns them).
+pub fn attach_traffic(
+    inv: &mut Inventory,
+    counters: &HashMap<(std::net::SocketAddr, std::net::SocketAddr), Traffic>,
+) {
+    for e in &mut inv.sockets {
+        if e.socket.transport == Transport::Tcp {
+            e.traffic = counters.get(&(e.socket.local, e.socket.remote)).copied();
+        }
     }
 }
 

@@ -389,3 +389,75 @@ impl Reach {
         }
     }
 }
+
+/// What one TCP connection carried, from the kernel's `tcp_info` (`INET_DIAG_INFO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Traffic {
+    /// Bytes received (`tcpi_bytes_received`).
+    pub bytes_received: u64,
+    /// Bytes sent and acknowledged by the peer (`tcpi_bytes_acked`, less the 1 the
+    /// kernel counts for the acknowledged SYN).
+    pub bytes_acked: u64,
+}
+
+impl Traffic {
+    /// Reads the two counters from a raw `struct tcp_info` (`linux/tcp.h`): they sit at
+    /// bytes 120 and 128; an older kernel's shorter struct has neither.
+    pub fn from_tcp_info(raw: &[u8]) -> Option<Traffic> {
+        let u64_at = |o: usize| {
+            raw.get(o..o + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_ne_bytes)
+        };
+        Some(Traffic {
+            bytes_acked: u64_at(120)?.saturating_sub(1),
+            bytes_received: u64_at(128)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod traffic_tests {
+    use super::Traffic;
+
+    #[test]
+    fn reads_both_counters_and_refuses_a_short_struct() {
+        let mut raw = vec![0u8; 232];
+        raw[120..128].copy_from_slice(&7u64.to_ne_bytes());
+        raw[128..136].copy_from_slice(&9u64.to_ne_bytes());
+        assert_eq!(
+            Traffic::from_tcp_info(&raw),
+            Some(Traffic {
+                bytes_acked: 6,
+                bytes_received: 9
+            })
+        );
+        assert_eq!(Traffic::from_tcp_info(&raw[..130]), None);
+        assert_eq!(Traffic::from_tcp_info(&[]), None);
+    }
+
+    #[test]
+    fn a_loopback_connection_counts_what_it_carried() {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut c = std::net::TcpStream::connect(l.local_addr().expect("addr")).expect("connect");
+        let (mut a, _) = l.accept().expect("accept");
+        c.write_all(&[1u8; 5000]).expect("write");
+        let mut buf = vec![0u8; 5000];
+        a.read_exact(&mut buf).expect("read");
+        let key = (c.local_addr().expect("local"), c.peer_addr().expect("peer"));
+        // The peer's ACK may be delayed a little: ask again until it is counted.
+        let mut m = crate::linux::netlink::dump_traffic(true, false).expect("dump");
+        for _ in 0..50 {
+            if m.get(&key).is_some_and(|t| t.bytes_acked == 5000) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            m = crate::linux::netlink::dump_traffic(true, false).expect("dump");
+        }
+        let t = m.get(&key).expect("our connection");
+        assert_eq!(t.bytes_acked, 5000);
+        let back = m.get(&(key.1, key.0)).expect("the accepted side");
+        assert_eq!(back.bytes_received, 5000);
+    }
+}

@@ -1,16 +1,17 @@
 //! Socket dump over NETLINK_SOCK_DIAG (inet_diag), as `ss` does it.
 
-use crate::types::{RawSocket, SockState, Transport};
+use crate::types::{RawSocket, SockState, Traffic, Transport};
 use crate::Error;
 use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST,
 };
 use netlink_packet_sock_diag::{
     constants::{AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP},
-    inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
+    inet::{nlas::Nla, ExtensionFlags, InetRequest, SocketId, StateFlags},
     SockDiagMessage,
 };
 use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket, SocketAddr};
+use std::collections::HashMap;
 use std::net::SocketAddr as InetAddr;
 
 /// Dumps every socket of the requested transports and families.
@@ -65,6 +66,61 @@ fn one_dump(
     states: StateFlags,
     out: &mut Vec<RawSocket>,
 ) -> Result<(), Error> {
+    one_dump_with(
+        socket,
+        buf,
+        transport,
+        family,
+        states,
+        ExtensionFlags::empty(),
+        &mut |s, _| out.push(s),
+    )
+}
+
+/// The byte counters of every TCP connection (`tcp_info` over `INET_DIAG_INFO`), keyed by
+/// (local, remote). A dump of its own, asked for only by those who show traffic (`top`),
+/// so `ls` stays as fast as it was. Needs no privilege.
+pub fn dump_traffic(v4: bool, v6: bool) -> Result<HashMap<(InetAddr, InetAddr), Traffic>, Error> {
+    let mut socket =
+        Socket::new(NETLINK_SOCK_DIAG).map_err(|e| Error::Netlink(format!("socket: {e}")))?;
+    socket
+        .bind_auto()
+        .map_err(|e| Error::Netlink(format!("bind: {e}")))?;
+    socket
+        .connect(&SocketAddr::new(0, 0))
+        .map_err(|e| Error::Netlink(format!("connect: {e}")))?;
+    let mut out = HashMap::new();
+    let mut buf = vec![0u8; 1 << 16];
+    for (family, on) in [(AF_INET, v4), (AF_INET6, v6)] {
+        if !on {
+            continue;
+        }
+        one_dump_with(
+            &mut socket,
+            &mut buf,
+            Transport::Tcp,
+            family,
+            StateFlags::all(),
+            ExtensionFlags::INFO,
+            &mut |s, t| {
+                if let Some(t) = t {
+                    out.insert((s.local, s.remote), t);
+                }
+            },
+        )?;
+    }
+    Ok(out)
+}
+
+fn one_dump_with(
+    socket: &mut Socket,
+    buf: &mut [u8],
+    transport: Transport,
+    family: u8,
+    states: StateFlags,
+    extensions: ExtensionFlags,
+    out: &mut dyn FnMut(RawSocket, Option<Traffic>),
+) -> Result<(), Error> {
     let mut hdr = NetlinkHeader::default();
     hdr.flags = NLM_F_REQUEST | NLM_F_DUMP;
     let mut packet = NetlinkMessage::new(
@@ -75,7 +131,7 @@ fn one_dump(
                 Transport::Tcp => IPPROTO_TCP,
                 Transport::Udp => IPPROTO_UDP,
             },
-            extensions: ExtensionFlags::empty(),
+            extensions,
             states,
             socket_id: if family == AF_INET {
                 SocketId::new_v4()
@@ -105,17 +161,24 @@ fn one_dump(
                 NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => {
                     let h = &r.header;
                     let id = &h.socket_id;
-                    out.push(RawSocket {
-                        transport,
-                        local: InetAddr::new(id.source_address, id.source_port),
-                        remote: InetAddr::new(id.destination_address, id.destination_port),
-                        state: SockState::from_kernel(h.state),
-                        uid: h.uid,
-                        inode: u64::from(h.inode),
-                        recv_q: h.recv_queue,
-                        send_q: h.send_queue,
-                        interface: id.interface_id,
+                    let traffic = r.nlas.iter().find_map(|n| match n {
+                        Nla::TcpInfo(raw) => Traffic::from_tcp_info(raw),
+                        _ => None,
                     });
+                    out(
+                        RawSocket {
+                            transport,
+                            local: InetAddr::new(id.source_address, id.source_port),
+                            remote: InetAddr::new(id.destination_address, id.destination_port),
+                            state: SockState::from_kernel(h.state),
+                            uid: h.uid,
+                            inode: u64::from(h.inode),
+                            recv_q: h.recv_queue,
+                            send_q: h.send_queue,
+                            interface: id.interface_id,
+                        },
+                        traffic,
+                    );
                 }
                 NetlinkPayload::Done(_) => return Ok(()),
                 NetlinkPayload::Error(e) => {

@@ -216,6 +216,216 @@ pub fn walk(root: &Path, threads: usize) -> ProcTable {
     table
 }
 
+/// What the cache remembers of one process.
+#[derive(Debug, Clone)]
+struct Known {
+    /// The fd directory's (size, mtime): the size is the number of open fds on Linux
+    /// 6.2 and later; either changing means the table must be read again.
+    stamp: (i64, i64, i64),
+    inodes: Vec<u64>,
+    unreadable: bool,
+    info: Option<ProcessInfo>,
+}
+
+/// What one [`OwnerCache::refresh`] did, for benchmarks and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Processes seen.
+    pub processes: usize,
+    /// Of which fd tables were read again (new or changed).
+    pub rewalked: usize,
+    /// Whether a socket nobody was known to hold made it read every table.
+    pub full: bool,
+}
+
+/// The owners of sockets across refreshes (`top`): a process's fd table is read again
+/// only when the process is new or its fd directory changed (size, mtime), or when a
+/// socket appears that no known fd maps (a process closed one socket and opened another);
+/// every other tick costs one `stat` per process instead of a `readlink` per fd.
+#[derive(Debug)]
+pub struct OwnerCache {
+    root: std::path::PathBuf,
+    known: HashMap<u32, Known>,
+    users: HashMap<u32, Option<String>>,
+    /// Inodes a full walk could not place (hidden owners, orphans): they do not trigger
+    /// another full walk.
+    unplaced: std::collections::HashSet<u64>,
+    /// What the last refresh did.
+    pub stats: CacheStats,
+}
+
+fn fd_stamp(root: &Path, pid: u32) -> Option<(i64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(root.join(pid.to_string()).join("fd")).ok()?;
+    Some((m.size() as i64, m.mtime(), m.mtime_nsec()))
+}
+
+impl OwnerCache {
+    /// An empty cache over `root` (normally `/proc`).
+    pub fn new(root: &Path) -> OwnerCache {
+        OwnerCache {
+            root: root.to_path_buf(),
+            known: HashMap::new(),
+            users: HashMap::new(),
+            unplaced: std::collections::HashSet::new(),
+            stats: CacheStats::default(),
+        }
+    }
+
+    fn read(&mut self, pid: u32, stamp: (i64, i64, i64)) {
+        let mut inodes = Vec::new();
+        let (unreadable, ok) = match socket_inodes(&self.root, pid, &mut inodes) {
+            Ok(()) => (false, true),
+            Err(denied) => (denied, false),
+        };
+        if !ok && !unreadable {
+            self.known.remove(&pid);
+            return;
+        }
+        let keep_info = self
+            .known
+            .get(&pid)
+            .and_then(|k| k.info.clone())
+            .filter(|_| !inodes.is_empty());
+        let info = if inodes.is_empty() {
+            None
+        } else {
+            keep_info.or_else(|| Some(process_info(&self.root, pid, &mut self.users)))
+        };
+        self.known.insert(
+            pid,
+            Known {
+                stamp,
+                inodes,
+                unreadable,
+                info,
+            },
+        );
+    }
+
+    /// The owner table for sockets with these inodes, reading again only what changed.
+    pub fn refresh(&mut self, inodes: &[u64]) -> ProcTable {
+        let all = pids(&self.root);
+        let alive: std::collections::HashSet<u32> = all.iter().copied().collect();
+        self.known.retain(|pid, _| alive.contains(pid));
+        let mut stats = CacheStats {
+            processes: all.len(),
+            ..Default::default()
+        };
+        for &pid in &all {
+            let Some(stamp) = fd_stamp(&self.root, pid) else {
+                if let Some(k) = self.known.get_mut(&pid) {
+                    // Not permitted to stat (or gone): keep what was known.
+                    k.unreadable = true;
+                }
+                continue;
+            };
+            if self.known.get(&pid).is_some_and(|k| k.stamp == stamp) {
+                continue;
+            }
+            // A process whose info we already have and whose table changed keeps it only
+            // if it is the same process: a reused pid has a new stamp and new info.
+            if self.known.get(&pid).is_some_and(|k| k.stamp.1 != stamp.1) {
+                self.known.remove(&pid);
+            }
+            self.read(pid, stamp);
+            stats.rewalked += 1;
+        }
+        let mut held: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        for k in self.known.values() {
+            held.extend(k.inodes.iter().copied());
+        }
+        let missing: Vec<u64> = inodes
+            .iter()
+            .copied()
+            .filter(|i| *i != 0 && !held.contains(i) && !self.unplaced.contains(i))
+            .collect();
+        if !missing.is_empty() {
+            stats.full = true;
+            for &pid in &all {
+                if let Some(stamp) = fd_stamp(&self.root, pid) {
+                    self.read(pid, stamp);
+                    stats.rewalked += 1;
+                }
+            }
+            let mut held = std::collections::HashSet::new();
+            for k in self.known.values() {
+                held.extend(k.inodes.iter().copied());
+            }
+            self.unplaced = missing.into_iter().filter(|i| !held.contains(i)).collect();
+        }
+        self.stats = stats;
+        self.table()
+    }
+
+    fn table(&self) -> ProcTable {
+        let mut t = ProcTable::default();
+        let mut pids: Vec<&u32> = self.known.keys().collect();
+        pids.sort();
+        for pid in pids {
+            let Some(k) = self.known.get(pid) else {
+                continue;
+            };
+            if k.unreadable {
+                t.unreadable += 1;
+            }
+            for &i in &k.inodes {
+                let v = t.by_inode.entry(i).or_default();
+                if !v.contains(pid) {
+                    v.push(*pid);
+                }
+            }
+            if let Some(info) = &k.info {
+                t.processes.insert(*pid, info.clone());
+            }
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use std::os::unix::io::AsRawFd;
+
+    fn inode_of(fd: i32) -> u64 {
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).expect("link");
+        let s = target.to_string_lossy().into_owned();
+        s.trim_start_matches("socket:[")
+            .trim_end_matches(']')
+            .parse()
+            .expect("socket inode")
+    }
+
+    #[test]
+    fn finds_new_sockets_and_rereads_only_what_changed() {
+        let me = std::process::id();
+        let mut c = OwnerCache::new(Path::new("/proc"));
+        let a = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let ia = inode_of(a.as_raw_fd());
+        let t = c.refresh(&[ia]);
+        assert_eq!(t.by_inode.get(&ia), Some(&vec![me]));
+        assert!(t.processes.contains_key(&me));
+        // Nothing changed here: our table is not read again, nor all of them.
+        let _ = c.refresh(&[ia]);
+        assert!(!c.stats.full);
+        assert!(c.stats.rewalked < c.stats.processes);
+        // A new socket changes our fd count: found without a full walk.
+        let b = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let ib = inode_of(b.as_raw_fd());
+        let t = c.refresh(&[ia, ib]);
+        assert_eq!(t.by_inode.get(&ib), Some(&vec![me]));
+        // Close one and open another: same count, a new inode; still found.
+        drop(b);
+        let d = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let id = inode_of(d.as_raw_fd());
+        let t = c.refresh(&[ia, id]);
+        assert_eq!(t.by_inode.get(&id), Some(&vec![me]));
+        assert!(t.by_inode.get(&ib).is_none_or(|p| !p.contains(&me)));
+        drop((a, d));
+    }
+}
+
 #[cfg(test)]
 mod name_tests {
     use super::process_name;
