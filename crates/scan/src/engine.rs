@@ -34,7 +34,6 @@ use crate::ident::{self, Finding};
 use crate::limits;
 use crate::model::*;
 use crate::perm::Permutation;
-use crate::ports::compress;
 use crate::rtt::RttEstimator;
 use crate::targets::{HostEntry, TargetSet};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -50,11 +49,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Errors that stop a scan before it starts.
+/// Errors that stop a scan (of any type).
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    /// No TCP port to scan.
-    #[error("no TCP ports to scan")]
+    /// No port to scan.
+    #[error("no ports to scan")]
     NoPorts,
     /// No host to scan.
     #[error("no hosts to scan")]
@@ -62,6 +61,58 @@ pub enum ScanError {
     /// The async runtime could not be created.
     #[error("cannot start the scanner runtime: {0}")]
     Runtime(#[source] io::Error),
+    /// Raw sockets are not allowed (no CAP_NET_RAW): the SYN and UDP scans cannot run.
+    #[error("raw sockets need CAP_NET_RAW (run as root, or grant it: setcap cap_net_raw+ep)")]
+    Permission(#[source] io::Error),
+    /// Some other socket or thread error of a raw scan.
+    #[error("raw scan failed")]
+    Io(#[source] io::Error),
+}
+
+/// The scan types, each a prober of the one scan entry point ([`run`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScanKind {
+    /// TCP connect scan (nmap's -sT): no privileges needed.
+    Connect,
+    /// TCP SYN scan over raw sockets (nmap's -sS): needs CAP_NET_RAW.
+    Syn,
+    /// UDP scan with protocol payloads over raw sockets (nmap's -sU): needs CAP_NET_RAW.
+    Udp,
+}
+
+impl ScanKind {
+    /// The name reports carry (`scan_type`, nmap XML's `<scaninfo type=>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanKind::Connect => "connect",
+            ScanKind::Syn => "syn",
+            ScanKind::Udp => "udp",
+        }
+    }
+
+    /// Whether the scan needs raw sockets (CAP_NET_RAW).
+    pub fn needs_raw(self) -> bool {
+        !matches!(self, ScanKind::Connect)
+    }
+
+    /// The protocol whose ports the scan probes.
+    pub fn protocol(self) -> portwarden_kb::Protocol {
+        match self {
+            ScanKind::Udp => portwarden_kb::Protocol::Udp,
+            _ => portwarden_kb::Protocol::Tcp,
+        }
+    }
+
+    /// Retries of a silent probe by default: a connect scan retries each timed-out probe
+    /// (lossy hosts earn more, up to [`ScanConfig::max_retries`]); the raw scans resend
+    /// every still-silent port in rounds (SYN: until two rounds bring nothing new).
+    pub fn default_retries(self) -> u32 {
+        match self {
+            ScanKind::Connect => 2,
+            ScanKind::Syn => 10,
+            ScanKind::Udp => 4,
+        }
+    }
 }
 
 /// When to identify services on open ports.
@@ -79,10 +130,12 @@ pub enum BannerMode {
 /// Open-port count up to which [`BannerMode::Auto`] identifies services.
 pub const AUTO_BANNER_LIMIT: u64 = 64;
 
-/// Tuning of a scan.
+/// Tuning of a scan, one for every scan type ([`ScanConfig::for_kind`] gives each type's
+/// defaults).
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// Retries of a timed-out probe before the port is called filtered.
+    /// Retries of a timed-out probe before the port is called filtered (raw scans:
+    /// retransmission rounds, at most).
     pub retries: u32,
     /// Ceiling of the retries of hosts that have shown loss: once a host answered the
     /// k-th retransmission of some probe, its silent ports get k + 2 (nmap, likewise,
@@ -104,6 +157,9 @@ pub struct ScanConfig {
     pub banner_timeout: Duration,
     /// Concurrent identification connections.
     pub banner_parallelism: usize,
+    /// The one login-like identification probe, FTP's anonymous login (nmap's `ftp-anon`
+    /// does it too); `--no-login-probes` turns it off.
+    pub login_probes: bool,
     /// List every closed and filtered port.
     pub all_states: bool,
     /// Closed or filtered ports of one host are listed when there are at most this many.
@@ -112,8 +168,32 @@ pub struct ScanConfig {
     pub seed: Option<u64>,
     /// Host discovery before the port scan (nmap's default; `-Pn` turns it off).
     pub discovery: bool,
+    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
+    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
+    /// about one port unreachable per second).
+    pub icmp_pace: bool,
     /// The command line, for reports.
     pub args: String,
+}
+
+impl ScanConfig {
+    /// The defaults of scan type `kind` (only the retries differ).
+    pub fn for_kind(kind: ScanKind) -> ScanConfig {
+        ScanConfig {
+            retries: kind.default_retries(),
+            ..ScanConfig::default()
+        }
+    }
+
+    /// How identification runs after a scan that did not connect (SYN, UDP).
+    pub fn ident_options(&self) -> ident::IdentOptions {
+        ident::IdentOptions {
+            mode: self.banners,
+            wait: self.banner_timeout,
+            parallelism: self.banner_parallelism,
+            login_probes: self.login_probes,
+        }
+    }
 }
 
 impl Default for ScanConfig {
@@ -128,11 +208,13 @@ impl Default for ScanConfig {
             max_inflight: None,
             banners: BannerMode::Auto,
             banner_timeout: Duration::from_millis(1000),
-            banner_parallelism: 16,
+            banner_parallelism: 32,
+            login_probes: true,
             all_states: false,
             list_limit: 25,
             seed: None,
             discovery: true,
+            icmp_pace: false,
             args: String::new(),
         }
     }
@@ -574,19 +656,6 @@ impl Group {
 
 type IdentFuture = Pin<Box<dyn Future<Output = (u64, Vec<(usize, u16, Finding)>)>>>;
 
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
-}
-
 fn group_size(nports: u64) -> u64 {
     (262_144 / nports.max(1)).clamp(1, 4096)
 }
@@ -982,6 +1051,7 @@ impl Engine<'_> {
     fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
         let mode = self.cfg.banners;
         let wait = self.cfg.banner_timeout;
+        let login = self.cfg.login_probes;
         // Each identification may hold three connections: keep them within the
         // descriptors the limit leaves (EMFILE still waits and retries).
         let fd_room = usize::try_from(self.nofile.saturating_sub(limits::RESERVED_FDS / 2) / 6)
@@ -1033,7 +1103,11 @@ impl Engine<'_> {
                     idents.push(Box::pin(async move {
                         let found = futures::stream::iter(open)
                             .map(|(hi, addr, host)| async move {
-                                (hi, addr.port(), ident::identify(addr, &host, wait).await)
+                                (
+                                    hi,
+                                    addr.port(),
+                                    ident::identify(addr, &host, wait, login).await,
+                                )
                             })
                             .buffer_unordered(par)
                             .collect::<Vec<_>>()
@@ -1139,23 +1213,18 @@ impl Engine<'_> {
     }
 }
 
-/// Runs a connect scan of `ports` (TCP) on every host of `targets`.
+/// The connect prober's scan of `ports` (TCP) on every host of `targets` (inputs checked
+/// by [`crate::run`]).
 ///
 /// `cancel` is polled at least every 100 ms; once set, no new probe is sent, probes in
 /// flight are abandoned and the report holds what was found (`interrupted: true`).
-pub async fn scan(
+pub(crate) async fn scan(
     targets: &TargetSet,
     ports: &[u16],
     cfg: &ScanConfig,
     obs: &mut dyn Observer,
     cancel: &AtomicBool,
 ) -> Result<ScanReport, ScanError> {
-    if ports.is_empty() {
-        return Err(ScanError::NoPorts);
-    }
-    if targets.is_empty() {
-        return Err(ScanError::NoHosts);
-    }
     let started = Timestamp::now();
     let t0 = Instant::now();
     let nofile = limits::raise_nofile();
@@ -1164,7 +1233,7 @@ pub async fn scan(
         targets,
         ports,
         cfg,
-        seed: cfg.seed.unwrap_or_else(random_seed),
+        seed: cfg.seed.unwrap_or_else(crate::run::random_seed),
         next_slot: 0,
         next_seq: 0,
         groups: VecDeque::new(),
@@ -1289,48 +1358,16 @@ pub async fn scan(
         e.emit_ready(obs, true);
     }
     obs.progress(e.done, total);
-    let elapsed = t0.elapsed();
-    Ok(ScanReport {
-        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
-        args: cfg.args.clone(),
-        scan_type: "connect",
-        protocol: portwarden_kb::Protocol::Tcp,
-        ports: compress(ports),
+    Ok(crate::run::assemble(
+        ScanKind::Connect,
+        cfg,
+        ports,
         started,
-        finished: Timestamp::now(),
-        elapsed,
+        t0.into_std(),
+        e.hosts,
+        e.stats,
         interrupted,
-        hosts: e.hosts,
-        stats: e.stats,
-        scans: Vec::new(),
-    })
-}
-
-/// Runs [`scan`] on a fresh single-threaded runtime. With `sigint`, Ctrl-C sets the
-/// cancel flag (the scan then returns partial results with `interrupted: true`).
-pub fn scan_blocking(
-    targets: &TargetSet,
-    ports: &[u16],
-    cfg: &ScanConfig,
-    obs: &mut dyn Observer,
-    sigint: bool,
-) -> Result<ScanReport, ScanError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(ScanError::Runtime)?;
-    let cancel = std::sync::Arc::new(AtomicBool::new(false));
-    rt.block_on(async {
-        if sigint {
-            let c = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    c.store(true, Ordering::Relaxed);
-                }
-            });
-        }
-        scan(targets, ports, cfg, obs, &cancel).await
-    })
+    ))
 }
 
 #[cfg(test)]

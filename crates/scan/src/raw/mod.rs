@@ -7,7 +7,7 @@
 //! are matched to probes by a keyed cookie ([`cookie`]), not by a table of probes in flight.
 //! A receiver thread per raw socket reads replies while the caller's thread sends.
 //!
-//! Needs CAP_NET_RAW: [`RawError::Permission`] tells the caller to fall back to the connect
+//! Needs CAP_NET_RAW: [`ScanError::Permission`] tells the caller to fall back to the connect
 //! scan. Both scans take IPv4 and IPv6 targets, mixed in one run.
 
 pub mod cookie;
@@ -18,6 +18,7 @@ pub mod sender;
 pub mod syn;
 pub mod udp;
 
+use crate::engine::{ScanConfig, ScanError};
 use crate::model::*;
 use crate::targets::{HostEntry, TargetSet};
 use portwarden_kb::Protocol;
@@ -32,70 +33,6 @@ use std::time::{Duration, Instant};
 pub const SPORT_BASE: u16 = 61_440;
 /// Number of source ports raw probes use.
 pub const SPORT_SPAN: u16 = 1024;
-
-/// Errors that stop a raw scan.
-#[derive(Debug, thiserror::Error)]
-pub enum RawError {
-    /// No port to scan.
-    #[error("no ports to scan")]
-    NoPorts,
-    /// No host to scan.
-    #[error("no hosts to scan")]
-    NoHosts,
-    /// Raw sockets are not allowed (no CAP_NET_RAW).
-    #[error("raw sockets need CAP_NET_RAW (run as root, or grant it: setcap cap_net_raw+ep)")]
-    Permission(#[source] io::Error),
-    /// Some other socket or thread error.
-    #[error("raw scan failed")]
-    Io(#[source] io::Error),
-}
-
-/// Tuning of a raw scan.
-#[derive(Debug, Clone)]
-pub struct RawConfig {
-    /// Retransmission rounds for unanswered probes, at most.
-    pub retries: u32,
-    /// Probes per second, at most (the adaptive rate never goes past it).
-    pub rate: Option<f64>,
-    /// Longest wait for answers after a round.
-    pub max_timeout: Duration,
-    /// Shortest wait for answers after a round.
-    pub min_timeout: Duration,
-    /// Wait before any round trip was measured.
-    pub initial_timeout: Duration,
-    /// List every closed and filtered port.
-    pub all_states: bool,
-    /// Closed or filtered ports of one host are listed when there are at most this many.
-    pub list_limit: u32,
-    /// Key of the probe order and the cookies (random when `None`).
-    pub seed: Option<u64>,
-    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
-    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
-    /// about one port unreachable per second).
-    pub icmp_pace: bool,
-    /// The command line, for reports.
-    pub args: String,
-    /// Service identification after the scan (off by default for library callers).
-    pub ident: crate::ident::IdentOptions,
-}
-
-impl Default for RawConfig {
-    fn default() -> Self {
-        RawConfig {
-            retries: 10,
-            rate: None,
-            max_timeout: Duration::from_millis(1500),
-            min_timeout: Duration::from_millis(100),
-            initial_timeout: Duration::from_millis(1000),
-            all_states: false,
-            list_limit: 25,
-            seed: None,
-            icmp_pace: false,
-            args: String::new(),
-            ident: crate::ident::IdentOptions::default(),
-        }
-    }
-}
 
 /// One answer, as found by a receiver thread.
 #[derive(Debug)]
@@ -120,7 +57,7 @@ pub(crate) struct GroupCtx {
 
 impl GroupCtx {
     /// A group of `hosts` (either address family), with our source address for each.
-    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, RawError> {
+    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, ScanError> {
         let mut addrs = Vec::with_capacity(hosts.len());
         let mut srcs = Vec::with_capacity(hosts.len());
         let mut index = HashMap::new();
@@ -215,11 +152,6 @@ pub(crate) fn group_size(nports: usize) -> u64 {
     (4_194_304 / nports.max(1) as u64).clamp(1, 4096)
 }
 
-pub(crate) fn random_seed() -> u64 {
-    use std::hash::BuildHasher;
-    std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
-}
-
 /// Per-host accumulation of results.
 #[derive(Default)]
 pub(crate) struct HostAcc {
@@ -312,7 +244,7 @@ pub(crate) struct Families {
 
 impl Families {
     /// Opens the sockets of the families asked for that are not open yet.
-    pub fn open(&mut self, v4: bool, v6: bool, proto: i32) -> Result<(), RawError> {
+    pub fn open(&mut self, v4: bool, v6: bool, proto: i32) -> Result<(), ScanError> {
         if v4 && self.v4.is_none() {
             self.v4 = Some((open_raw(proto)?, open_raw(nix::libc::IPPROTO_ICMP)?));
         }
@@ -344,26 +276,26 @@ impl Families {
 
 /// Whether this process may open raw sockets (`Permission` if not), checked before a
 /// run that cannot do without them.
-pub fn check_access() -> Result<(), RawError> {
+pub fn check_access() -> Result<(), ScanError> {
     open_raw(nix::libc::IPPROTO_UDP).map(drop)
 }
 
 /// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
 /// from other failures.
-pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, RawError> {
+pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, ScanError> {
     sender::RawSocket::open(proto).map_err(raw_error)
 }
 
 /// [`open_raw`] for IPv6.
-pub(crate) fn open_raw6(proto: i32) -> Result<sender::RawSocket, RawError> {
+pub(crate) fn open_raw6(proto: i32) -> Result<sender::RawSocket, ScanError> {
     sender::RawSocket::open6(proto).map_err(raw_error)
 }
 
-fn raw_error(e: io::Error) -> RawError {
+fn raw_error(e: io::Error) -> ScanError {
     if sender::is_permission(&e) {
-        RawError::Permission(e)
+        ScanError::Permission(e)
     } else {
-        RawError::Io(e)
+        ScanError::Io(e)
     }
 }
 
@@ -442,11 +374,12 @@ pub(crate) fn finish_group(
     mut accs: Vec<HostAcc>,
     ports: &[u16],
     protocol: Protocol,
-    cfg: &RawConfig,
+    cfg: &ScanConfig,
     interrupted: bool,
     obs: &mut dyn crate::engine::Observer,
     out: &mut Vec<HostResult>,
     open_seen: &mut u64,
+    stats: &mut ScanStats,
 ) {
     if !interrupted {
         for h in 0..g.hosts.len() as u64 {
@@ -471,22 +404,12 @@ pub(crate) fn finish_group(
         .collect();
     if !interrupted && protocol == Protocol::Tcp {
         // Identification after the SYN scan too, before the hosts are reported.
-        crate::ident::identify_hosts(&mut done, cfg.ident, open_seen);
+        stats.ident_lost += crate::ident::identify_hosts(&mut done, cfg.ident_options(), open_seen);
     }
     for r in done {
         obs.host_done(&r);
         out.push(r);
     }
-}
-
-pub(crate) fn check_inputs(targets: &TargetSet, ports: &[u16]) -> Result<(), RawError> {
-    if ports.is_empty() {
-        return Err(RawError::NoPorts);
-    }
-    if targets.is_empty() {
-        return Err(RawError::NoHosts);
-    }
-    Ok(())
 }
 
 /// A token bucket for `--rate` and the adaptive rate.
@@ -531,67 +454,4 @@ impl Pacer {
     pub fn decrease(&mut self, factor: f64) {
         self.rate = (self.rate * factor).max(100.0_f64.min(self.cap));
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn report(
-    cfg: &RawConfig,
-    scan_type: &'static str,
-    protocol: Protocol,
-    ports: &[u16],
-    started: Timestamp,
-    t0: Instant,
-    hosts: Vec<HostResult>,
-    mut stats: ScanStats,
-    interrupted: bool,
-) -> ScanReport {
-    stats.hosts = hosts.len() as u64;
-    stats.hosts_up = hosts.iter().filter(|h| h.status == HostStatus::Up).count() as u64;
-    stats.open = hosts.iter().map(|h| u64::from(h.stats.open)).sum();
-    stats.ports_per_host = ports.len() as u64;
-    ScanReport {
-        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
-        args: cfg.args.clone(),
-        scan_type,
-        protocol,
-        ports: crate::ports::compress(ports),
-        started,
-        finished: Timestamp::now(),
-        elapsed: t0.elapsed(),
-        interrupted,
-        hosts,
-        stats,
-        scans: Vec::new(),
-    }
-}
-
-/// Runs `f` with a cancel flag that Ctrl-C (SIGINT) sets, so that a raw scan returns its
-/// partial results. The watcher thread is detached; it ends with the process.
-pub fn with_sigint<T>(f: impl FnOnce(&std::sync::atomic::AtomicBool) -> T) -> T {
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
-    let flag = Arc::new(AtomicBool::new(false));
-    let f2 = flag.clone();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    if let Ok(rt) = rt {
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let _ = std::thread::Builder::new()
-            .name("pw-sigint".into())
-            .spawn(move || {
-                rt.block_on(async move {
-                    use tokio::signal::unix::{signal, SignalKind};
-                    let sig = signal(SignalKind::interrupt());
-                    let _ = tx.send(());
-                    if let Ok(mut s) = sig {
-                        if s.recv().await.is_some() {
-                            f2.store(true, Ordering::Relaxed);
-                        }
-                    }
-                });
-            });
-        let _ = rx.recv_timeout(Duration::from_millis(200));
-    }
-    f(&flag)
 }

@@ -21,7 +21,7 @@ use super::packet::{
 use super::pool::{Counters, Pool};
 use super::sender::RawSocket;
 use super::*;
-use crate::engine::Observer;
+use crate::engine::{Observer, ScanConfig, ScanKind};
 use crate::perm::Permutation;
 use crate::rtt::RttEstimator;
 use std::sync::atomic::AtomicBool;
@@ -153,7 +153,7 @@ impl Sockets {
     /// Opens the sockets of the families asked for that are not open yet; `Permission`
     /// without CAP_NET_RAW. Two senders per family: on loopback the kernel answers each SYN
     /// inside the sending call, so two sending threads use both cores.
-    fn open(&mut self, v4: bool, v6: bool) -> Result<(), RawError> {
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError> {
         let ports = SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1);
         let (new4, new6) = (v4 && self.recv.v4.is_none(), v6 && self.recv.v6.is_none());
         self.recv.open(new4, new6, nix::libc::IPPROTO_TCP)?;
@@ -167,7 +167,7 @@ impl Sockets {
             let _ = tcp.keep_tcp6_answers(ports);
             for _ in 0..2 {
                 let tx = open_raw6(nix::libc::IPPROTO_TCP)?;
-                tx.receive_nothing().map_err(RawError::Io)?;
+                tx.receive_nothing().map_err(ScanError::Io)?;
                 self.send6.push(tx);
             }
         }
@@ -180,15 +180,14 @@ impl Sockets {
 pub fn scan(
     targets: &TargetSet,
     ports: &[u16],
-    cfg: &RawConfig,
+    cfg: &ScanConfig,
     obs: &mut dyn Observer,
     cancel: &AtomicBool,
-) -> Result<ScanReport, RawError> {
-    check_inputs(targets, ports)?;
+) -> Result<ScanReport, ScanError> {
     let mut socks = Sockets::default();
     let started = Timestamp::now();
     let t0 = Instant::now();
-    let seed = cfg.seed.unwrap_or_else(random_seed);
+    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
     let key = scan_key(cfg.seed);
     let pidx = port_index(ports);
     let cap = cfg.rate.unwrap_or(1e7).max(1.0);
@@ -236,7 +235,7 @@ pub fn scan(
         gseq += 1;
         let mut resolved = 0u64;
         let counters = Counters::default();
-        let res: Result<(), RawError> = std::thread::scope(|sc| {
+        let res: Result<(), ScanError> = std::thread::scope(|sc| {
             let mut pool = Pool::start(sc, &socks.send4, &socks.send6, &counters);
             let mut enobufs_seen = 0u64;
             let (ctx_ref, stop_ref) = (&ctx, &stop);
@@ -340,7 +339,9 @@ pub fn scan(
                     );
                     if !pool.send(batch) {
                         stop.store(true, Ordering::Relaxed);
-                        return Err(RawError::Io(io::Error::other("the sender threads stopped")));
+                        return Err(ScanError::Io(io::Error::other(
+                            "the sender threads stopped",
+                        )));
                     }
                 }
                 pool.flush(&counters);
@@ -391,14 +392,14 @@ pub fn scan(
             obs,
             &mut hosts_out,
             &mut open_seen,
+            &mut stats,
         );
         done_before += n;
     }
     obs.progress(done_before, total);
-    Ok(report(
+    Ok(crate::run::assemble(
+        ScanKind::Syn,
         cfg,
-        "syn",
-        Protocol::Tcp,
         ports,
         started,
         t0,

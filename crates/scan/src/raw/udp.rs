@@ -11,7 +11,7 @@
 //! Targets rate-limit ICMP errors (Linux: a per-peer token bucket, about one per second
 //! after a burst of six), so after the rounds most closed ports of such a host are still
 //! silent. nmap waits for them with an exponential backoff (minutes for the top 100 ports).
-//! Here they stay open|filtered unless [`RawConfig::icmp_pace`] asks for the paced phase:
+//! Here they stay open|filtered unless [`ScanConfig::icmp_pace`](crate::ScanConfig::icmp_pace) asks for the paced phase:
 //! the silent ports are probed host by host at an interval that follows the target's
 //! observed limit: while no rate is known, the pace slows down when unreachables stop
 //! coming although probes continue; once a few unreachables have arrived, the spacing
@@ -27,7 +27,7 @@ use super::packet::{
 };
 use super::payloads;
 use super::*;
-use crate::engine::Observer;
+use crate::engine::{Observer, ScanConfig, ScanKind};
 use crate::model::{Banner, Identified};
 use crate::perm::Permutation;
 use crate::rtt::RttEstimator;
@@ -174,15 +174,14 @@ fn stamp(t0: Instant) -> u32 {
 pub fn scan(
     targets: &TargetSet,
     ports: &[u16],
-    cfg: &RawConfig,
+    cfg: &ScanConfig,
     obs: &mut dyn Observer,
     cancel: &AtomicBool,
-) -> Result<ScanReport, RawError> {
-    check_inputs(targets, ports)?;
+) -> Result<ScanReport, ScanError> {
     let mut socks = Families::default();
     let started = Timestamp::now();
     let t0 = Instant::now();
-    let seed = cfg.seed.unwrap_or_else(random_seed);
+    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
     let key = scan_key(cfg.seed);
     let txid = (seed >> 16) as u16;
     let pidx = port_index(ports);
@@ -293,12 +292,12 @@ pub fn scan(
                             p.identified = Some(id);
                         }
                         // What the answer says (version, SNMP sysDescr, findings).
-                        if cfg.ident.mode != crate::engine::BannerMode::Off {
+                        if cfg.banners != crate::engine::BannerMode::Off {
                             if let Some(f) = crate::ident::identify_udp(port, &bytes) {
                                 crate::ident::apply(&mut p, f);
                             }
                         }
-                        if !bytes.is_empty() && cfg.ident.mode != crate::engine::BannerMode::Off {
+                        if !bytes.is_empty() && cfg.banners != crate::engine::BannerMode::Off {
                             p.banner = Some(Banner(bytes));
                         }
                     }
@@ -491,14 +490,14 @@ pub fn scan(
             obs,
             &mut hosts_out,
             &mut open_seen,
+            &mut stats,
         );
         done_before += n;
     }
     obs.progress(done_before, total);
-    Ok(report(
+    Ok(crate::run::assemble(
+        ScanKind::Udp,
         cfg,
-        "udp",
-        Protocol::Udp,
         ports,
         started,
         t0,
