@@ -261,21 +261,6 @@ struct Cli {
 
 impl Observer for Cli {
     fn host_done(&mut self, host: &HostResult) {
-        if self.verbosity > 0 {
-            // nmap's -v line, one per open port (here as each host finishes).
-            let mut lines = String::new();
-            for p in host.ports.iter().filter(|p| p.state == PortState::Open) {
-                lines.push_str(&format!(
-                    "Discovered open port {}/{} on {}\n",
-                    p.port,
-                    p.protocol.as_str(),
-                    host.addr
-                ));
-            }
-            if !lines.is_empty() {
-                self.progress.suspend(|| eprint!("{lines}"));
-            }
-        }
         if self.jsonl && (!self.only_open || host.stats.open > 0) {
             let mut h = host.clone();
             if self.only_open {
@@ -284,6 +269,24 @@ impl Observer for Cli {
             let line = render::json::host_line(&h);
             // A closed pipe ends the process with status 141 (ui::out).
             self.progress.suspend(|| ui::out(&line));
+        }
+    }
+
+    fn port_done(
+        &mut self,
+        addr: std::net::IpAddr,
+        port: u16,
+        protocol: portwarden_kb::Protocol,
+        state: PortState,
+    ) {
+        // nmap's -v line for each open port, as it is found.
+        if self.verbosity > 0 && state == PortState::Open {
+            self.progress.suspend(|| {
+                eprintln!(
+                    "Discovered open port {port}/{} on {addr}",
+                    protocol.as_str()
+                )
+            });
         }
     }
 

@@ -407,6 +407,9 @@ pub(crate) fn finish_group(
         stats.ident_lost += crate::ident::identify_hosts(&mut done, cfg.ident_options(), open_seen);
     }
     for r in done {
+        for p in r.ports.iter().filter(|p| p.state == PortState::Open) {
+            obs.port_done(r.addr, p.port, p.protocol, p.state);
+        }
         obs.host_done(&r);
         out.push(r);
     }
