@@ -394,12 +394,12 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     };
     let p = plan::plan(a, &env).map_err(Failure::Usage)?;
     let targets = target_set(&p)?;
+    if p.needs_raw {
+        // The UDP scan has no fallback: say so (one line) before any scan runs.
+        portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
+    }
     for n in &p.notes {
         eprintln!("portwarden: note: {n}");
-    }
-    if p.needs_raw {
-        // The UDP scan has no fallback: say so before any scan runs.
-        portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
     }
     // Output files are opened (created, truncated) now, before the first probe: a path
     // that cannot be written stops here instead of discarding the finished scan.

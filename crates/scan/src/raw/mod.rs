@@ -18,13 +18,15 @@ pub mod sender;
 pub mod syn;
 pub mod udp;
 
-use crate::engine::{ScanConfig, ScanError};
+use crate::engine::{Observer, ScanConfig, ScanError, ScanKind};
 use crate::model::*;
+use crate::perm::Permutation;
 use crate::targets::{HostEntry, TargetSet};
 use portwarden_kb::Protocol;
 use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -136,6 +138,126 @@ impl GroupCtx {
             .map(|mut q| std::mem::take(&mut *q))
             .unwrap_or_default()
     }
+}
+
+/// What the driver hands a raw prober for one host group: the group, its probe order, the
+/// per-host accumulators to fill, and the scan-wide pacing, counters and observer.
+pub(crate) struct GroupRun<'a> {
+    pub g: &'a GroupCtx,
+    pub ports: &'a [u16],
+    pub cfg: &'a ScanConfig,
+    pub perm: Permutation,
+    pub accs: Vec<HostAcc>,
+    pub pacer: &'a mut Pacer,
+    pub stats: &'a mut ScanStats,
+    pub obs: &'a mut dyn Observer,
+    pub cancel: &'a AtomicBool,
+    /// Probes of the groups before this one, and of the whole scan (progress).
+    pub done_before: u64,
+    pub total: u64,
+    /// Set by the prober when `cancel` stopped it.
+    pub interrupted: bool,
+}
+
+/// A raw-socket prober (SYN, UDP): it opens its sockets, sends its probes of one host
+/// group in retransmission rounds and turns what comes back into port results. The driver
+/// ([`drive`]) owns everything else: host groups, the probe order, pacing, per-host
+/// accumulation, identification afterwards, report assembly and cancellation.
+pub(crate) trait RawProber {
+    /// The scan type.
+    const KIND: ScanKind;
+    /// Hosts per group.
+    fn group_size(&self, nports: usize) -> u64;
+    /// Probes per second to start at (the pacer adapts from there, up to `--rate`).
+    fn initial_rate(&self, targets: &TargetSet, cfg: &ScanConfig) -> f64;
+    /// Opens the sockets of the address families a group needs (`Permission` without
+    /// CAP_NET_RAW).
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError>;
+    /// Probes one group, filling `run.accs`.
+    fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError>;
+}
+
+/// Runs a raw scan with `prober`, group by group.
+pub(crate) fn drive<P: RawProber>(
+    mut prober: P,
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, ScanError> {
+    let started = Timestamp::now();
+    let t0 = Instant::now();
+    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
+    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
+    let mut pacer = Pacer::new(prober.initial_rate(targets, cfg), cap);
+    let mut stats = ScanStats::default();
+    let mut hosts_out = Vec::new();
+    let mut open_seen = 0u64;
+    let total = targets.len().saturating_mul(ports.len() as u64);
+    let mut done_before = 0u64;
+    let mut interrupted = false;
+    let per = prober.group_size(ports.len());
+    let mut slot = 0u64;
+    let mut gseq = 0u64;
+    while slot < targets.len() && !interrupted {
+        let mut entries = Vec::new();
+        while (entries.len() as u64) < per && slot < targets.len() {
+            if let Some(e) = targets.get(slot) {
+                entries.push(e);
+            }
+            slot += 1;
+        }
+        let g = GroupCtx::new(entries, ports.len())?;
+        let (v4, v6) = g.families();
+        prober.open(v4, v6)?;
+        let n = g.hosts.len() as u64 * g.nports;
+        let mut run = GroupRun {
+            g: &g,
+            ports,
+            cfg,
+            perm: Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            accs: (0..g.hosts.len()).map(|_| HostAcc::default()).collect(),
+            pacer: &mut pacer,
+            stats: &mut stats,
+            obs: &mut *obs,
+            cancel,
+            done_before,
+            total,
+            interrupted: false,
+        };
+        gseq += 1;
+        prober.scan_group(&mut run)?;
+        let accs = std::mem::take(&mut run.accs);
+        interrupted = run.interrupted;
+        drop(run);
+        stats.max_window = stats.max_window.max(pacer.rate as u64);
+        // Unanswered ports: filtered (SYN) or open|filtered (UDP).
+        finish_group(
+            &g,
+            accs,
+            ports,
+            P::KIND.protocol(),
+            cfg,
+            interrupted,
+            obs,
+            &mut hosts_out,
+            &mut open_seen,
+            &mut stats,
+        );
+        done_before += n;
+    }
+    obs.progress(done_before, total);
+    Ok(crate::run::assemble(
+        P::KIND,
+        cfg,
+        ports,
+        started,
+        t0,
+        hosts_out,
+        stats,
+        interrupted,
+    ))
 }
 
 /// Maps a port number to its index in the scanned list.
@@ -376,7 +498,7 @@ pub(crate) fn finish_group(
     protocol: Protocol,
     cfg: &ScanConfig,
     interrupted: bool,
-    obs: &mut dyn crate::engine::Observer,
+    obs: &mut dyn Observer,
     out: &mut Vec<HostResult>,
     open_seen: &mut u64,
     stats: &mut ScanStats,
