@@ -354,8 +354,8 @@ fn ndiff_sees_a_port_difference() {
 
 #[test]
 fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
-    let addr: IpAddr = "127.0.0.47".parse().unwrap();
-    let (mine, _k) = listeners(addr, 2, 0x5eed_0047);
+    let addr: IpAddr = "127.0.0.48".parse().unwrap();
+    let (mine, _k) = listeners(addr, 2, 0x5eed_0048);
     // A port nobody listens on: closed, and left out by --open.
     let closed = {
         let l = TcpListener::bind((addr, 0)).unwrap();
@@ -381,14 +381,14 @@ fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
             "--open",
             "-v",
         ])
-        .args(["-oA", base.to_str().unwrap(), "127.0.0.47"])
+        .args(["-oA", base.to_str().unwrap(), "127.0.0.48"])
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     for p in &mine {
         assert!(
-            err.contains(&format!("Discovered open port {p}/tcp on 127.0.0.47")),
+            err.contains(&format!("Discovered open port {p}/tcp on 127.0.0.48")),
             "{err}"
         );
     }
@@ -418,7 +418,7 @@ fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
             "--open",
             "--json",
         ])
-        .args(["--no-login-probes", "-T", "aggressive", "127.0.0.47"])
+        .args(["--no-login-probes", "-T", "aggressive", "127.0.0.48"])
         .output()
         .expect("run");
     assert!(json.status.success());
@@ -431,7 +431,7 @@ fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
     // -F: our top 100 (minus what a foreign service listens on).
     let fast = pw()
         .args(["scan", "-sT", "-F", "-T5", "--no-banners", "--json"])
-        .args(["--exclude-ports", &exclude_arg(addr, &mine), "127.0.0.47"])
+        .args(["--exclude-ports", &exclude_arg(addr, &mine), "127.0.0.48"])
         .output()
         .expect("run");
     assert!(
@@ -444,11 +444,74 @@ fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
     assert!((90..=100).contains(&n), "{n} ports");
 
     for bad in [
-        &["-T9", "127.0.0.47"][..],
-        &["--open", "--all-states", "127.0.0.47"],
-        &["-oA", "x", "-oX", "y.xml", "127.0.0.47"],
-        &["-F", "-p", "80", "127.0.0.47"],
+        &["-T9", "127.0.0.48"][..],
+        &["--open", "--all-states", "127.0.0.48"],
+        &["-oA", "x", "-oX", "y.xml", "127.0.0.48"],
+        &["-F", "-p", "80", "127.0.0.48"],
     ] {
         one_line_usage_error(bad);
     }
+}
+
+/// ndiff pairs our XML with nmap's own XML of the same host typed by name: both carry the
+/// name the user typed (`type="user"`; no PTR query anywhere, nmap runs with -n).
+#[test]
+fn ndiff_pairs_our_xml_with_nmaps_by_the_typed_name() {
+    portwarden_testkit::require!(portwarden_testkit::needs_tools(&["nmap", "ndiff"]));
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let dir = std::env::temp_dir();
+    let ours = dir.join(format!("pw-pair-ours-{}.xml", std::process::id()));
+    let theirs = dir.join(format!("pw-pair-nmap-{}.xml", std::process::id()));
+    let out = pw()
+        .args([
+            "scan",
+            "-sT",
+            "localhost",
+            "-p",
+            &port,
+            "--no-banners",
+            "-oX",
+        ])
+        .arg(&ours)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x = std::fs::read_to_string(&ours).unwrap();
+    assert!(
+        x.contains("<hostnames>\n<hostname name=\"localhost\" type=\"user\"/>"),
+        "{x}"
+    );
+    // A connect scan of our own port on loopback only.
+    let nmap = std::process::Command::new("nmap")
+        .args(["-sT", "-n", "-Pn", "-p", &port, "localhost", "-oX"])
+        .arg(&theirs)
+        .output()
+        .expect("nmap");
+    assert!(nmap.status.success());
+    let diff = std::process::Command::new("ndiff")
+        .arg(&ours)
+        .arg(&theirs)
+        .output()
+        .expect("ndiff");
+    let text = String::from_utf8_lossy(&diff.stdout);
+    // Paired: one unchanged host header with the name, no host added or removed.
+    assert!(
+        text.lines().any(|l| l == " localhost (127.0.0.1):"),
+        "{text}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("-localhost")
+            || l.starts_with("+localhost")
+            || l.starts_with("-127.")
+            || l.starts_with("+127.")),
+        "{text}"
+    );
+    drop(l);
+    let _ = std::fs::remove_file(&ours);
+    let _ = std::fs::remove_file(&theirs);
 }
