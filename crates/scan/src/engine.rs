@@ -551,7 +551,8 @@ struct Rate {
 
 impl Rate {
     fn new(per_sec: f64) -> Rate {
-        let per_sec = per_sec.max(0.1);
+        // -T0 asks for one probe in five minutes.
+        let per_sec = per_sec.max(1.0 / 3600.0);
         let burst = (per_sec / 100.0).max(1.0);
         Rate {
             per_sec,

@@ -189,7 +189,7 @@ pub(crate) fn drive<P: RawProber>(
     let started = Timestamp::now();
     let t0 = Instant::now();
     let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
-    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
+    let cap = cfg.rate.unwrap_or(1e7).max(1.0 / 3600.0);
     let mut pacer = Pacer::new(prober.initial_rate(targets, cfg), cap);
     let mut stats = ScanStats::default();
     let mut hosts_out = Vec::new();

@@ -191,7 +191,7 @@ impl RawProber for Syn {
     }
 
     fn initial_rate(&self, targets: &TargetSet, cfg: &ScanConfig) -> f64 {
-        let cap = cfg.rate.unwrap_or(1e7).max(1.0);
+        let cap = cfg.rate.unwrap_or(1e7).max(1.0 / 3600.0);
         // Loopback has no link to overload: start at the cap and let ENOBUFS pace us.
         let all_loopback = !targets.is_empty()
             && targets.len() <= 256
@@ -220,12 +220,7 @@ impl RawProber for Syn {
         let (socks, key, pidx, t0) = (&self.socks, &self.key, &self.pidx[..], self.t0);
         let (v4, v6) = g.families();
         let mut rtt = self.rtt;
-        let ctx = Ctx {
-            g: &g,
-            key: &key,
-            pidx: &pidx,
-            t0,
-        };
+        let ctx = Ctx { g, key, pidx, t0 };
         let stop = AtomicBool::new(false);
         let mut resolved = 0u64;
         let counters = Counters::default();

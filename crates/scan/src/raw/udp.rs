@@ -217,11 +217,7 @@ impl RawProber for Udp {
                 _ => Vec::new(),
             }
         };
-        let ctx = Ctx {
-            g: &g,
-            key: &key,
-            pidx: &pidx,
-        };
+        let ctx = Ctx { g, key, pidx };
         let stop = AtomicBool::new(false);
         let nh = g.hosts.len();
         let mut attempts = vec![0u8; n as usize];
