@@ -14,15 +14,15 @@ use crate::ui::{self, Failure};
 use clap::Args;
 use portwarden_report::scan as render;
 use portwarden_scan::progress::TtyProgress;
-use portwarden_scan::{
-    BannerMode, HostResult, Observer, PortList, RawConfig, RawError, ScanConfig, ScanError,
-    TargetOptions, TargetSet,
-};
+use portwarden_scan::{HostResult, Observer, PortState, ScanError, ScanKind, TargetSet};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+pub mod plan;
+use plan::{ScanPlan, StdoutFormat};
 
 /// `portwarden scan`.
 #[derive(Args, Debug)]
@@ -46,6 +46,9 @@ pub struct ScanArgs {
     /// Scan the N most common TCP ports (knowledge-base ranking).
     #[arg(long, value_name = "N", conflicts_with = "ports")]
     pub top_ports: Option<usize>,
+    /// Fast: the 100 most common ports (as --top-ports 100); nmap's -F.
+    #[arg(short = 'F', long = "fast", conflicts_with_all = ["ports", "top_ports"])]
+    pub fast: bool,
     /// Ports to leave out (same syntax as -p).
     #[arg(long, value_name = "PORTS", allow_hyphen_values = true)]
     pub exclude_ports: Option<String>,
@@ -80,15 +83,21 @@ pub struct ScanArgs {
     /// that do not answer at all, as nmap does); nmap's -Pn.
     #[arg(long = "Pn", visible_alias = "no-ping")]
     pub no_ping: bool,
+    /// Timing template, nmap's -T0…-T5 (paranoid, sneaky, polite: one probe at a time
+    /// 300 s / 15 s / 0.4 s apart; normal: the defaults; aggressive: timeouts 500 ms
+    /// initial, 1250 ms at most; insane: 250 ms / 300 ms and two retries). --rate,
+    /// --max-inflight, --timeout and --retries override it.
+    #[arg(short = 'T', value_name = "0-5|NAME", value_parser = plan::parse_timing)]
+    pub timing: Option<plan::Timing>,
     /// At most N probes per second.
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
     /// At most N probes in flight (the adaptive window never grows past it).
     #[arg(long, value_name = "N")]
     pub max_inflight: Option<usize>,
-    /// Longest probe timeout (`500ms`, `2s`; a bare number is seconds).
-    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1500ms")]
-    pub timeout: Duration,
+    /// Longest probe timeout (`500ms`, `2s`; a bare number is seconds; default 1500ms).
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// Retries of an unanswered probe before the port is called filtered (default: 2 for
     /// -sT; up to 10 retransmission rounds for -sS; 4 for -sU).
     #[arg(long, value_name = "N")]
@@ -104,6 +113,10 @@ pub struct ScanArgs {
     /// Do not connect again to open ports to identify services.
     #[arg(long)]
     pub no_banners: bool,
+    /// No login-like identification probe: the only one is FTP's anonymous login (USER
+    /// anonymous, a placeholder password, QUIT; what nmap's ftp-anon does).
+    #[arg(long)]
+    pub no_login_probes: bool,
     /// Bound on identifying one open port: its greeting and every probe together.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "1s")]
     pub banner_timeout: Duration,
@@ -129,6 +142,19 @@ pub struct ScanArgs {
     /// Write nmap's grepable format to FILE (`-` for standard output); nmap's -oG.
     #[arg(long = "oG", value_name = "FILE", allow_hyphen_values = true)]
     pub grepable_out: Option<PathBuf>,
+    /// Write nmap's normal output (our table) to FILE (`-` for standard output); nmap's -oN.
+    #[arg(long = "oN", value_name = "FILE", allow_hyphen_values = true)]
+    pub normal_out: Option<PathBuf>,
+    /// Write BASE.nmap, BASE.xml and BASE.gnmap; nmap's -oA.
+    #[arg(long = "oA", value_name = "BASE")]
+    pub all_outputs: Option<PathBuf>,
+    /// Only open ports (and the hosts that have one), in every output; nmap's --open.
+    #[arg(long)]
+    pub open: bool,
+    /// Verbose: -v prints each open port found on standard error as hosts finish, -vv
+    /// also a progress line every second or so.
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// No progress bar (it is only ever shown on a terminal, for long scans).
     #[arg(long)]
     pub no_progress: bool,
@@ -143,8 +169,8 @@ pub struct ScanArgs {
 /// Durations as every command takes them (one parser, in `ui`).
 pub use crate::ui::parse_duration;
 
-/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-sT`, `-sS`, `-sU`,
-/// `-Pn`)
+/// Rewrites nmap's two-letter options after `scan` (`-iL`, `-oX`, `-oG`, `-oN`, `-oA`,
+/// `-sT`, `-sS`, `-sU`, `-Pn`)
 /// into the long forms clap understands. Call on `std::env::args_os()` before parsing.
 pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
     let mut seen_scan = false;
@@ -155,9 +181,9 @@ pub fn nmap_argv<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
                 return a;
             }
             match a.to_str() {
-                Some(s @ ("-iL" | "-oX" | "-oG" | "-sT" | "-sS" | "-sU" | "-Pn")) => {
-                    OsString::from(format!("-{s}"))
-                }
+                Some(
+                    s @ ("-iL" | "-oX" | "-oG" | "-oN" | "-oA" | "-sT" | "-sS" | "-sU" | "-Pn"),
+                ) => OsString::from(format!("-{s}")),
                 _ => a,
             }
         })
@@ -201,102 +227,10 @@ fn command_line() -> String {
         .join(" ")
 }
 
-/// The TCP and UDP ports to scan: each list is empty when its scan does not run (`tcp`:
-/// a TCP scan was asked for or is the default; `a.udp_scan`). Unprefixed ports, the top-N
-/// and the default apply to every scan that runs, as in nmap.
-fn port_list(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Failure> {
-    let usage = |e: portwarden_scan::PortError| Failure::Usage(ui::say(&crate::errors::port(&e)));
-    let udp_top = |n: usize| -> Result<Vec<u16>, Failure> {
-        if n == 0 || n > 65535 {
-            return Err(usage(portwarden_scan::PortError::BadTop));
-        }
-        let mut udp = portwarden_kb::top_ports(portwarden_kb::Protocol::Udp, n).to_vec();
-        udp.retain(|&p| p != 0);
-        udp.sort_unstable();
-        udp.dedup();
-        Ok(udp)
-    };
-    let mut ports = match (&a.ports, a.top_ports) {
-        (Some(p), _) => PortList::parse(p).map_err(usage)?,
-        (None, Some(n)) => PortList {
-            udp: if a.udp_scan { udp_top(n)? } else { Vec::new() },
-            ..PortList::top(n).map_err(usage)?
-        },
-        (None, None) => PortList {
-            udp: if a.udp_scan {
-                udp_top(1000)?
-            } else {
-                Vec::new()
-            },
-            ..PortList::default_tcp()
-        },
-    };
-    if let Some(x) = &a.exclude_ports {
-        ports.exclude(&PortList::parse(x).map_err(usage)?);
-    }
-    let only_udp_given = ports.tcp.is_empty() && !ports.udp.is_empty();
-    let tcp_ports = if tcp { ports.tcp } else { Vec::new() };
-    let udp_ports = if a.udp_scan { ports.udp } else { Vec::new() };
-    if tcp_ports.is_empty() && udp_ports.is_empty() {
-        if a.udp_scan {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-                "cli-scan-no-udp-ports-left-to-scan"
-            ))));
-        }
-        if only_udp_given {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-                "cli-scan-only-udp-ports-u-were-given"
-            ))));
-        }
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-            "cli-scan-no-tcp-ports-left-to-scan"
-        ))));
-    }
-    Ok((tcp_ports, udp_ports))
-}
-
-/// Which TCP scan runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Connect,
-    Syn,
-}
-
-/// `--banners` / `--no-banners` / neither (identify when few ports are open), for every
-/// scan type.
-fn banner_mode(a: &ScanArgs) -> BannerMode {
-    if a.no_banners {
-        BannerMode::Off
-    } else if a.banners {
-        BannerMode::On
-    } else {
-        BannerMode::Auto
-    }
-}
-
-fn raw_config(a: &ScanArgs, retries: u32) -> RawConfig {
-    RawConfig {
-        retries,
-        rate: a.rate,
-        max_timeout: a.timeout,
-        min_timeout: Duration::from_millis(100).min(a.timeout),
-        initial_timeout: Duration::from_millis(1000).min(a.timeout),
-        all_states: a.all_states,
-        seed: a.seed,
-        icmp_pace: a.icmp_pace,
-        args: command_line(),
-        ident: portwarden_scan::ident::IdentOptions {
-            mode: banner_mode(a),
-            wait: a.banner_timeout,
-            ..Default::default()
-        },
-        ..RawConfig::default()
-    }
-}
-
-fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
-    let mut specs = a.targets.clone();
-    if let Some(f) = &a.input_list {
+/// The plan's targets, resolved (lists read, names looked up by the system resolver).
+fn target_set(p: &ScanPlan) -> Result<TargetSet, Failure> {
+    let mut specs = p.targets.clone();
+    if let Some(f) = &p.input_list {
         let listed = read_list(f)?;
         if listed.is_empty() {
             return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
@@ -311,24 +245,22 @@ fn target_set(a: &ScanArgs) -> Result<TargetSet, Failure> {
             "cli-scan-no-targets-given-name-hosts-or"
         ))));
     }
-    let mut excludes = a.exclude.clone();
-    if let Some(f) = &a.exclude_file {
+    let mut excludes = p.exclude.clone();
+    if let Some(f) = &p.exclude_file {
         excludes.extend(read_list(f)?);
     }
-    TargetSet::build(
-        &specs,
-        &excludes,
-        TargetOptions {
-            allow_large: a.allow_large,
-            prefer_ipv6: a.ipv6,
-            ..TargetOptions::default()
-        },
-    )
-    .map_err(|e| Failure::Usage(ui::say(&crate::errors::target(&e))))
+    TargetSet::build(&specs, &excludes, p.target_options)
+        .map_err(|e| Failure::Usage(ui::say(&crate::errors::target(&e))))
 }
 
 struct Cli {
+    /// Hosts streamed as JSON lines as they finish.
     jsonl: bool,
+    /// `--open`: only open ports.
+    only_open: bool,
+    /// `-v` count.
+    verbosity: u8,
+    last_line: Option<std::time::Instant>,
     progress: TtyProgress,
     /// Everything the scan produces goes to standard output: when its reader goes away
     /// there is no one left to scan for, so the scan stops (status 141).
@@ -337,10 +269,32 @@ struct Cli {
 
 impl Observer for Cli {
     fn host_done(&mut self, host: &HostResult) {
-        if self.jsonl {
-            let line = render::json::host_line(host);
+        if self.jsonl && (!self.only_open || host.stats.open > 0) {
+            let mut h = host.clone();
+            if self.only_open {
+                h.retain_open();
+            }
+            let line = render::json::host_line(&h);
             // A closed pipe ends the process with status 141 (ui::out).
             self.progress.suspend(|| ui::out(&line));
+        }
+    }
+
+    fn port_done(
+        &mut self,
+        addr: std::net::IpAddr,
+        port: u16,
+        protocol: portwarden_kb::Protocol,
+        state: PortState,
+    ) {
+        // nmap's -v line for each open port, as it is found.
+        if self.verbosity > 0 && state == PortState::Open {
+            self.progress.suspend(|| {
+                eprintln!(
+                    "Discovered open port {port}/{} on {addr}",
+                    protocol.as_str()
+                )
+            });
         }
     }
 
@@ -348,12 +302,26 @@ impl Observer for Cli {
         if self.stdout_only && ui::stdout_gone() {
             std::process::exit(141);
         }
+        if self.verbosity > 1
+            && self
+                .last_line
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+        {
+            self.last_line = Some(std::time::Instant::now());
+            let pct = if total == 0 {
+                100.0
+            } else {
+                done as f64 * 100.0 / total as f64
+            };
+            self.progress
+                .suspend(|| eprintln!("Stats: {done} of {total} probes resolved ({pct:.1}% done)"));
+        }
         self.progress.update(done, total);
     }
 }
 
-/// An output file (`-oX`, `-oG`): opened, and so checked writable, before the first
-/// probe, as nmap does; `None` for standard output (`-`).
+/// An output file (`-oX`, `-oG`, `-oN`): opened, and so checked writable, before the
+/// first probe, as nmap does; `None` for standard output (`-`).
 struct OutFile {
     path: PathBuf,
     file: Option<std::fs::File>,
@@ -393,145 +361,90 @@ impl OutFile {
     }
 }
 
-fn connect(
+/// Runs one step of the plan; a SYN scan that cannot open its raw sockets after all (a
+/// family this machine lacks, a capability lost) is replaced by the plan's connect scan.
+fn run_step(
+    p: &ScanPlan,
+    step: &plan::Step,
     targets: &TargetSet,
-    ports: &[u16],
-    cfg: &ScanConfig,
     obs: &mut Cli,
 ) -> Result<portwarden_scan::ScanReport, Failure> {
-    portwarden_scan::scan_blocking(targets, ports, cfg, obs, true).map_err(|e| match e {
-        ScanError::Runtime(_) => Failure::Runtime(e.into()),
+    let fail = |e: ScanError| match e {
+        ScanError::Runtime(_) | ScanError::Io(_) | ScanError::Permission(_) => {
+            Failure::Runtime(e.into())
+        }
         other => Failure::Usage(other.to_string()),
-    })
+    };
+    match portwarden_scan::run_blocking(step.kind, targets, &step.ports, &step.cfg, obs, true) {
+        Ok(r) => Ok(r),
+        Err(e @ (ScanError::Permission(_) | ScanError::Io(_))) if step.kind == ScanKind::Syn => {
+            if p.syn_asked || matches!(e, ScanError::Io(_)) {
+                let why =
+                    std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());
+                eprintln!(
+                    "portwarden: {}",
+                    crate::ui::say(&portwarden_i18n::msg!("cli-scan-note-no-syn", why = why))
+                );
+            }
+            let cfg = portwarden_scan::ScanConfig {
+                retries: step.fallback_retries,
+                ..step.cfg.clone()
+            };
+            portwarden_scan::run_blocking(ScanKind::Connect, targets, &step.ports, &cfg, obs, true)
+                .map_err(fail)
+        }
+        Err(e) => Err(fail(e)),
+    }
 }
 
-/// Runs the command.
+/// Runs the command: flags → plan (every decision), targets, then the plan's scans.
 pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
-    let targets = target_set(a)?;
-    if let Some(r) = a.rate {
-        if !(r.is_finite() && r > 0.0) {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-                "cli-scan-rate-must-be-a-positive-number"
-            ))));
-        }
-    }
-    if a.max_inflight == Some(0) {
-        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-            "cli-scan-max-inflight-must-be-at-least"
-        ))));
-    }
-    // The TCP scan: asked for, or nmap's default when no scan type is named (SYN when raw
-    // sockets are allowed; the scan itself finds out and the connect scan takes over).
-    let mut tcp_kind = if a.connect_scan {
-        Some(Kind::Connect)
-    } else if a.syn_scan || !a.udp_scan {
-        Some(Kind::Syn)
-    } else {
-        None
+    let env = plan::Env {
+        raw_allowed: portwarden_scan::raw::check_access().is_ok(),
+        command_line: command_line(),
     };
-    let (tcp_ports, udp_ports) = port_list(a, tcp_kind.is_some())?;
-    if a.udp_scan && tcp_kind.is_some() {
-        // Both scans asked for, one of them left without ports (-p T:... or U:...).
-        if tcp_ports.is_empty() {
-            eprintln!("portwarden: {}", style.text("cli-scan-note-no-tcp-ports"));
-        } else if udp_ports.is_empty() {
-            eprintln!("portwarden: {}", style.text("cli-scan-note-no-udp-ports"));
-        }
-    }
-    if tcp_ports.is_empty() {
-        tcp_kind = None;
-    }
-    let cfg = ScanConfig {
-        retries: a.retries.unwrap_or(2),
-        // An explicit --retries is the exact count; by default lossy hosts earn more.
-        max_retries: a.retries.unwrap_or(6),
-        max_timeout: a.timeout,
-        min_timeout: Duration::from_millis(100).min(a.timeout),
-        initial_timeout: Duration::from_millis(1000).min(a.timeout),
-        rate: a.rate,
-        max_inflight: a.max_inflight,
-        banners: banner_mode(a),
-        banner_timeout: a.banner_timeout,
-        all_states: a.all_states,
-        seed: a.seed,
-        discovery: !a.no_ping,
-        args: command_line(),
-        ..ScanConfig::default()
-    };
-    let both = tcp_kind.is_some() && !udp_ports.is_empty();
-    if both {
-        // The UDP scan has no fallback: say so before the TCP scan runs.
+    let p = plan::plan(a, &env).map_err(|m| Failure::Usage(ui::say(&m)))?;
+    let targets = target_set(&p)?;
+    if p.needs_raw {
+        // The UDP scan has no fallback: say so (one line) before any scan runs.
         portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
+    }
+    for n in &p.notes {
+        eprintln!("portwarden: {}", ui::say(n));
     }
     // Output files are opened (created, truncated) now, before the first probe: a path
     // that cannot be written stops here instead of discarding the finished scan.
-    let xml_file = a.xml_out.as_ref().map(OutFile::open).transpose()?;
-    let grepable_file = a.grepable_out.as_ref().map(OutFile::open).transpose()?;
+    let xml_file = p.files.xml.as_ref().map(OutFile::open).transpose()?;
+    let grepable_file = p.files.grepable.as_ref().map(OutFile::open).transpose()?;
+    let normal_file = p.files.normal.as_ref().map(OutFile::open).transpose()?;
     let mut obs = Cli {
         // A combined run prints each host once, after both scans.
-        jsonl: a.jsonl && !both,
+        jsonl: p.stdout == StdoutFormat::Jsonl && !p.combined(),
+        only_open: p.only_open,
+        verbosity: p.verbosity,
+        last_line: None,
         progress: TtyProgress::new(!a.no_progress),
-        stdout_only: [&xml_file, &grepable_file]
+        stdout_only: [&xml_file, &grepable_file, &normal_file]
             .iter()
             .all(|f| f.as_ref().is_none_or(|f| f.file.is_none())),
     };
-    let raw_err = |e: RawError| match e {
-        RawError::Io(_) | RawError::Permission(_) => Failure::Runtime(e.into()),
-        other => Failure::Usage(other.to_string()),
-    };
-    let tcp_report = match tcp_kind {
-        None => None,
-        Some(Kind::Connect) => Some(connect(&targets, &tcp_ports, &cfg, &mut obs)?),
-        Some(_) => {
-            let raw = portwarden_scan::raw::with_sigint(|c| {
-                portwarden_scan::raw::syn::scan(
-                    &targets,
-                    &tcp_ports,
-                    &raw_config(a, a.retries.unwrap_or(10)),
-                    &mut obs,
-                    c,
-                )
-            });
-            Some(match raw {
-                Ok(r) => r,
-                Err(e @ (RawError::Permission(_) | RawError::Io(_))) => {
-                    // No raw sockets, or none of a family this machine lacks (IPv6): the
-                    // connect scan still works. Without CAP_NET_RAW the fallback is said
-                    // only when the user asked for -sS (nmap's default is silent too).
-                    if a.syn_scan || matches!(e, RawError::Io(_)) {
-                        let why = std::error::Error::source(&e)
-                            .map_or_else(|| e.to_string(), |s| s.to_string());
-                        eprintln!(
-                            "portwarden: {}",
-                            style.msg(&portwarden_i18n::msg!("cli-scan-note-no-syn", why = why))
-                        );
-                    }
-                    connect(&targets, &tcp_ports, &cfg, &mut obs)?
-                }
-                Err(e) => return Err(raw_err(e)),
-            })
+    let mut reports: Vec<portwarden_scan::ScanReport> = Vec::new();
+    for step in &p.steps {
+        if reports.last().is_some_and(|r| r.interrupted) {
+            break;
         }
-    };
-    let udp_report = if udp_ports.is_empty() || tcp_report.as_ref().is_some_and(|r| r.interrupted) {
-        None
-    } else {
-        let r = portwarden_scan::raw::with_sigint(|c| {
-            portwarden_scan::raw::udp::scan(
-                &targets,
-                &udp_ports,
-                &raw_config(a, a.retries.unwrap_or(4)),
-                &mut obs,
-                c,
-            )
-        })
-        .map_err(raw_err)?;
-        Some(r)
-    };
+        reports.push(run_step(&p, step, &targets, &mut obs)?);
+    }
     obs.progress.finish();
-    if let Some(u) = udp_report
-        .as_ref()
-        .filter(|u| !a.icmp_pace && !u.interrupted)
+    let udp_icmp_pace = p
+        .steps
+        .iter()
+        .any(|s| s.kind == ScanKind::Udp && s.cfg.icmp_pace);
+    if let Some(u) = reports
+        .iter()
+        .find(|r| r.protocol == portwarden_kb::Protocol::Udp)
+        .filter(|u| !udp_icmp_pace && !u.interrupted)
     {
         let limited = u
             .hosts
@@ -546,24 +459,26 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             eprintln!("portwarden: {msg}");
         }
     }
-    if let Some(t) = tcp_report.as_ref().filter(|t| t.stats.ident_lost > 0) {
-        let n = t.stats.ident_lost;
+    let lost: u64 = reports.iter().map(|r| r.stats.ident_lost).sum();
+    if lost > 0 {
+        let n = lost;
         let msg = style.msg(&portwarden_i18n::msg!(
             "cli-scan-note-ident-lost",
             ports = n
         ));
         eprintln!("portwarden: {msg}");
     }
-    let report = match (tcp_report, udp_report) {
-        (Some(t), Some(u)) => t.merge(u),
-        (Some(r), None) | (None, Some(r)) => r,
-        (None, None) => {
-            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
-                "cli-scan-nothing-to-scan"
-            ))))
-        }
+    let mut reports = reports.into_iter();
+    let Some(first) = reports.next() else {
+        return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+            "cli-scan-nothing-to-scan"
+        ))));
     };
-    if a.jsonl && both {
+    let mut report = reports.fold(first, |acc, r| acc.merge(r));
+    if p.only_open {
+        report.retain_open();
+    }
+    if p.stdout == StdoutFormat::Jsonl && p.combined() {
         let mut out = String::new();
         for h in &report.hosts {
             out.push_str(&render::json::host_line(h));
@@ -574,21 +489,30 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         crate::history::save_scan(&a.history, &a.targets, &render::json::render(&report))?;
     }
     let mut stdout = String::new();
-    let file_to_stdout = [&a.xml_out, &a.grepable_out]
-        .iter()
-        .any(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"));
-    if a.jsonl {
+    match p.stdout {
         // Already streamed.
-    } else if a.json {
-        stdout.push_str(&render::json::render(&report));
-    } else if a.csv {
-        stdout.push_str(&render::csv::render(&report, style.lang, a.csv_raw));
-    } else if !file_to_stdout {
-        stdout.push_str(&render::table::render(&report, &style));
+        StdoutFormat::Jsonl | StdoutFormat::None => {}
+        StdoutFormat::Json => stdout.push_str(&render::json::render(&report)),
+        StdoutFormat::Csv { raw } => {
+            stdout.push_str(&render::csv::render(&report, style.lang, raw))
+        }
+        StdoutFormat::Table => stdout.push_str(&render::table::render(&report, &style)),
     }
     // A file that fails now (disk full…) does not take the report on standard output
     // with it: that is printed first, the failure after it (exit 3).
     let mut failed = Vec::new();
+    if let Some(f) = normal_file {
+        // nmap's normal output is for reading later: no colour, no terminal width.
+        let plain = portwarden_report::Style {
+            color: false,
+            width: 0,
+            ..style
+        };
+        failed.extend(
+            f.emit(&render::table::render(&report, &plain), &mut stdout)
+                .err(),
+        );
+    }
     if let Some(f) = xml_file {
         failed.extend(f.emit(&render::xml::render(&report), &mut stdout).err());
     }
@@ -603,7 +527,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::Runtime(anyhow::anyhow!("{}", failed.join("; "))));
     }
     if report.interrupted {
-        if a.jsonl || a.json || a.csv || file_to_stdout {
+        if p.stdout != StdoutFormat::Table {
             eprintln!(
                 "portwarden: {}",
                 style.text("cli-scan-interrupted-results-are-partial")

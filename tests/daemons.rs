@@ -542,14 +542,14 @@ fn wants() -> Vec<Want> {
         w(53, "domain", Some("Dnsmasq"), true),
         w(80, "http", Some("nginx"), true),
         w(110, "pop3", Some("Dovecot"), false),
-        w(139, "netbios-ssn", None, false),
+        w(139, "netbios-ssn", Some("Samba"), false),
         w(143, "imap", Some("Dovecot"), false),
         Want {
             tunnel: Some("ssl"),
             finding: Some("tls-cert-self-signed"),
             ..w(443, "http", Some("nginx"), true)
         },
-        w(445, "microsoft-ds", None, false),
+        w(445, "microsoft-ds", Some("Samba"), false),
         Want {
             tunnel: Some("ssl"),
             ..w(993, "imap", Some("Dovecot"), false)

@@ -351,3 +351,167 @@ fn ndiff_sees_a_port_difference() {
     let _ = std::fs::remove_file(&a);
     let _ = std::fs::remove_file(&b);
 }
+
+#[test]
+fn nmap_spellings_fast_timing_all_outputs_open_and_verbose() {
+    let addr: IpAddr = "127.0.0.48".parse().unwrap();
+    let (mine, _k) = listeners(addr, 2, 0x5eed_0048);
+    // A port nobody listens on: closed, and left out by --open.
+    let closed = {
+        let l = TcpListener::bind((addr, 0)).unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let ports = mine
+        .iter()
+        .chain([&closed])
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let dir = std::env::temp_dir().join(format!("pw-scan-oa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("run");
+    let out = pw()
+        .args([
+            "scan",
+            "-sT",
+            "-T4",
+            "-p",
+            &ports,
+            "--no-banners",
+            "--open",
+            "-v",
+        ])
+        .args(["-oA", base.to_str().unwrap(), "127.0.0.48"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for p in &mine {
+        assert!(
+            err.contains(&format!("Discovered open port {p}/tcp on 127.0.0.48")),
+            "{err}"
+        );
+    }
+    let read = |ext: &str| std::fs::read_to_string(dir.join(format!("run.{ext}"))).unwrap();
+    let (normal, xml, gnmap) = (read("nmap"), read("xml"), read("gnmap"));
+    for p in &mine {
+        assert!(normal.contains(&format!("{p}/tcp")), "{normal}");
+        assert!(xml.contains(&format!("portid=\"{p}\"")), "{xml}");
+        assert!(gnmap.contains(&format!("{p}/open/tcp")), "{gnmap}");
+    }
+    // --open: the closed port is in no output.
+    let c = closed.to_string();
+    assert!(!xml.contains(&format!("portid=\"{c}\"")), "{xml}");
+    assert!(!gnmap.contains(&format!("{c}/closed")), "{gnmap}");
+    assert!(!normal.contains(&format!("{c}/tcp")), "{normal}");
+    // The normal output is plain text: no colour codes.
+    assert!(!normal.contains('\u{1b}'), "{normal}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let json = pw()
+        .args([
+            "scan",
+            "--sT",
+            "-p",
+            &ports,
+            "--no-banners",
+            "--open",
+            "--json",
+        ])
+        .args(["--no-login-probes", "-T", "aggressive", "127.0.0.48"])
+        .output()
+        .expect("run");
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let listed: Vec<&serde_json::Value> =
+        v["hosts"][0]["ports"].as_array().unwrap().iter().collect();
+    assert_eq!(listed.len(), mine.len(), "{v}");
+    assert!(listed.iter().all(|p| p["state"] == "open"), "{v}");
+
+    // -F: our top 100 (minus what a foreign service listens on).
+    let fast = pw()
+        .args(["scan", "-sT", "-F", "-T5", "--no-banners", "--json"])
+        .args(["--exclude-ports", &exclude_arg(addr, &mine), "127.0.0.48"])
+        .output()
+        .expect("run");
+    assert!(
+        fast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fast.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&fast.stdout).expect("json");
+    let n = v["stats"]["ports_per_host"].as_u64().unwrap_or(0);
+    assert!((90..=100).contains(&n), "{n} ports");
+
+    for bad in [
+        &["-T9", "127.0.0.48"][..],
+        &["--open", "--all-states", "127.0.0.48"],
+        &["-oA", "x", "-oX", "y.xml", "127.0.0.48"],
+        &["-F", "-p", "80", "127.0.0.48"],
+    ] {
+        one_line_usage_error(bad);
+    }
+}
+
+/// ndiff pairs our XML with nmap's own XML of the same host typed by name: both carry the
+/// name the user typed (`type="user"`; no PTR query anywhere, nmap runs with -n).
+#[test]
+fn ndiff_pairs_our_xml_with_nmaps_by_the_typed_name() {
+    portwarden_testkit::require!(portwarden_testkit::needs_tools(&["nmap", "ndiff"]));
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let dir = std::env::temp_dir();
+    let ours = dir.join(format!("pw-pair-ours-{}.xml", std::process::id()));
+    let theirs = dir.join(format!("pw-pair-nmap-{}.xml", std::process::id()));
+    let out = pw()
+        .args([
+            "scan",
+            "-sT",
+            "localhost",
+            "-p",
+            &port,
+            "--no-banners",
+            "-oX",
+        ])
+        .arg(&ours)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x = std::fs::read_to_string(&ours).unwrap();
+    assert!(
+        x.contains("<hostnames>\n<hostname name=\"localhost\" type=\"user\"/>"),
+        "{x}"
+    );
+    // A connect scan of our own port on loopback only.
+    let nmap = std::process::Command::new("nmap")
+        .args(["-sT", "-n", "-Pn", "-p", &port, "localhost", "-oX"])
+        .arg(&theirs)
+        .output()
+        .expect("nmap");
+    assert!(nmap.status.success());
+    let diff = std::process::Command::new("ndiff")
+        .arg(&ours)
+        .arg(&theirs)
+        .output()
+        .expect("ndiff");
+    let text = String::from_utf8_lossy(&diff.stdout);
+    // Paired: one unchanged host header with the name, no host added or removed.
+    assert!(
+        text.lines().any(|l| l == " localhost (127.0.0.1):"),
+        "{text}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("-localhost")
+            || l.starts_with("+localhost")
+            || l.starts_with("-127.")
+            || l.starts_with("+127.")),
+        "{text}"
+    );
+    drop(l);
+    let _ = std::fs::remove_file(&ours);
+    let _ = std::fs::remove_file(&theirs);
+}

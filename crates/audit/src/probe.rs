@@ -337,7 +337,9 @@ async fn one(t: &Target, wait: Duration) -> Outcome {
                 IpAddr::V4(a) => a.to_string(),
                 IpAddr::V6(a) => format!("[{a}]"),
             };
-            outcome(Some(ident::identify(t.addr, &host, wait).await))
+            // The anonymous-FTP check (the only login-like probe) is one of the things
+            // `--probe` exists to prove, on this host's own service.
+            outcome(Some(ident::identify(t.addr, &host, wait, true).await))
         }
         Method::Greeting => match greeting(t.addr, wait).await {
             Some(data) => match ident::recognize::recognize("null", t.port, &data) {

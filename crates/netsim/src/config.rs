@@ -292,6 +292,27 @@ pub struct HostConfig {
     /// UDP port table.
     #[serde(default)]
     pub udp: PortsConfig,
+    /// This host's round-trip time in milliseconds, instead of the network's `rtt_ms`
+    /// (a slow host among fast ones).
+    #[serde(default)]
+    pub rtt_ms: Option<f64>,
+    /// This host's jitter in milliseconds, instead of the network's `jitter_ms`.
+    #[serde(default)]
+    pub jitter_ms: Option<f64>,
+    /// This host's loss probability, instead of the network's `loss`.
+    #[serde(default)]
+    pub loss: Option<f64>,
+}
+
+/// How packets to and from one host travel: round trip, jitter (seconds), loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// Round-trip time added to every reply, in seconds.
+    pub rtt: f64,
+    /// Uniform jitter (+/-) around it, in seconds.
+    pub jitter: f64,
+    /// Probability that an incoming packet is dropped.
+    pub loss: f64,
 }
 
 fn default_true() -> bool {
@@ -306,7 +327,18 @@ impl HostConfig {
             ping: true,
             tcp: PortsConfig::default(),
             udp: PortsConfig::default(),
+            rtt_ms: None,
+            jitter_ms: None,
+            loss: None,
         }
+    }
+
+    /// Builder: this host's own round trip, jitter and loss (a slow or lossy host).
+    pub fn link(mut self, rtt: Duration, jitter: Duration, loss: f64) -> Self {
+        self.rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
+        self.jitter_ms = Some(jitter.as_secs_f64() * 1000.0);
+        self.loss = Some(loss);
+        self
     }
 
     /// Builder: sets the TCP table.
@@ -478,7 +510,12 @@ impl Config {
 
     /// Checks ranges and resolves the port tables once (errors surface here).
     pub fn validate(&self) -> Result<(), Error> {
-        if !(0.0..=1.0).contains(&self.loss) {
+        if !(0.0..=1.0).contains(&self.loss)
+            || self
+                .hosts
+                .iter()
+                .any(|h| h.loss.is_some_and(|l| !(0.0..=1.0).contains(&l)))
+        {
             return Err(Error::Config(format!("loss {} not in 0..1", self.loss)));
         }
         for (name, v) in [("rtt_ms", self.rtt_ms), ("jitter_ms", self.jitter_ms)] {
@@ -487,6 +524,25 @@ impl Config {
             }
         }
         self.truth().map(|_| ())
+    }
+
+    /// The hosts whose link differs from the network's, by address.
+    pub fn links(&self) -> Result<HashMap<Ipv4Addr, Link>, Error> {
+        let mut out = HashMap::new();
+        for h in &self.hosts {
+            if h.rtt_ms.is_none() && h.jitter_ms.is_none() && h.loss.is_none() {
+                continue;
+            }
+            let link = Link {
+                rtt: h.rtt_ms.unwrap_or(self.rtt_ms) / 1000.0,
+                jitter: h.jitter_ms.unwrap_or(self.jitter_ms) / 1000.0,
+                loss: h.loss.unwrap_or(self.loss),
+            };
+            for ip in h.addresses()? {
+                out.insert(ip, link);
+            }
+        }
+        Ok(out)
     }
 
     /// Resolves the configuration into the ground truth.

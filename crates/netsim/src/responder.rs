@@ -104,7 +104,12 @@ impl Responder {
         let counters = Arc::new(Counters::default());
         sock.set_read_timeout(Duration::from_millis(50))?;
         let tx_sock = sock.try_clone()?;
-        let delayed = cfg.rtt_ms > 0.0 || cfg.jitter_ms > 0.0;
+        let delayed = cfg.rtt_ms > 0.0
+            || cfg.jitter_ms > 0.0
+            || cfg
+                .hosts
+                .iter()
+                .any(|h| h.rtt_ms.is_some_and(|r| r > 0.0) || h.jitter_ms.is_some_and(|j| j > 0.0));
         let mut engine = Engine::new(cfg, truth, our_mac, counters.clone());
 
         let (st, q, c) = (stop.clone(), queue.clone(), counters.clone());
@@ -297,6 +302,10 @@ struct Engine {
     loss: f64,
     rtt: f64,
     jitter: f64,
+    /// Hosts with a link of their own (rtt, jitter, loss).
+    links: HashMap<Ipv4Addr, crate::config::Link>,
+    /// The link of the packet being answered.
+    cur: crate::config::Link,
     isn_key: u64,
     udp_default: Vec<u8>,
     conns: HashMap<ConnKey, Conn>,
@@ -315,6 +324,12 @@ impl Engine {
             loss: cfg.loss,
             rtt: cfg.rtt_ms / 1000.0,
             jitter: cfg.jitter_ms / 1000.0,
+            links: cfg.links().unwrap_or_default(),
+            cur: crate::config::Link {
+                rtt: cfg.rtt_ms / 1000.0,
+                jitter: cfg.jitter_ms / 1000.0,
+                loss: cfg.loss,
+            },
             isn_key: mix64(cfg.seed ^ 0x1517),
             udp_default: cfg.udp_default_reply.clone().into_bytes(),
             conns: HashMap::new(),
@@ -329,9 +344,9 @@ impl Engine {
     }
 
     fn delay(&mut self) -> Duration {
-        let mut d = self.rtt;
-        if self.jitter > 0.0 {
-            d += (self.rng.next_f64() * 2.0 - 1.0) * self.jitter;
+        let mut d = self.cur.rtt;
+        if self.cur.jitter > 0.0 {
+            d += (self.rng.next_f64() * 2.0 - 1.0) * self.cur.jitter;
         }
         Duration::from_secs_f64(d.max(0.0))
     }
@@ -349,6 +364,12 @@ impl Engine {
         let ethertype = u16::from_be_bytes([frame[12], frame[13]]);
         let mut client_mac = [0u8; 6];
         client_mac.copy_from_slice(&frame[6..12]);
+        // The network's link, unless the IPv4 handler finds a host with its own.
+        self.cur = crate::config::Link {
+            rtt: self.rtt,
+            jitter: self.jitter,
+            loss: self.loss,
+        };
         match ethertype {
             ETH_ARP => self.handle_arp(&frame[14..], client_mac, out),
             ETH_IPV4 => self.handle_ipv4(frame, client_mac, out),
@@ -398,7 +419,10 @@ impl Engine {
         if ip.is_payload_fragmented() {
             return;
         }
-        if self.loss > 0.0 && self.rng.next_f64() < self.loss {
+        if let Some(l) = self.links.get(&host_ip) {
+            self.cur = *l;
+        }
+        if self.cur.loss > 0.0 && self.rng.next_f64() < self.cur.loss {
             self.counters.dropped_loss.fetch_add(1, Ordering::Relaxed);
             return;
         }

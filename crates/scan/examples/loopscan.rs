@@ -3,7 +3,7 @@
 //! on stderr.
 
 use portwarden_scan::{
-    scan_blocking, BannerMode, NoObserver, PortList, ScanConfig, TargetOptions, TargetSet,
+    run_blocking, BannerMode, NoObserver, PortList, ScanConfig, ScanKind, TargetOptions, TargetSet,
 };
 use std::process::ExitCode;
 
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         },
         ..ScanConfig::default()
     };
-    match scan_blocking(&t, &p.tcp, &cfg, &mut NoObserver, true) {
+    match run_blocking(ScanKind::Connect, &t, &p.tcp, &cfg, &mut NoObserver, true) {
         Ok(r) => {
             for h in &r.hosts {
                 for o in h.open() {

@@ -34,12 +34,12 @@ use crate::ident::{self, Finding};
 use crate::limits;
 use crate::model::*;
 use crate::perm::Permutation;
-use crate::ports::compress;
 use crate::rtt::RttEstimator;
 use crate::targets::{HostEntry, TargetSet};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use nix::errno::Errno;
+use portwarden_kb::Protocol;
 use socket2::{Domain, Socket, Type};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -50,11 +50,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Errors that stop a scan before it starts.
+/// Errors that stop a scan (of any type).
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    /// No TCP port to scan.
-    #[error("no TCP ports to scan")]
+    /// No port to scan.
+    #[error("no ports to scan")]
     NoPorts,
     /// No host to scan.
     #[error("no hosts to scan")]
@@ -62,6 +62,58 @@ pub enum ScanError {
     /// The async runtime could not be created.
     #[error("cannot start the scanner runtime: {0}")]
     Runtime(#[source] io::Error),
+    /// Raw sockets are not allowed (no CAP_NET_RAW): the SYN and UDP scans cannot run.
+    #[error("raw sockets need CAP_NET_RAW (run as root, or grant it: setcap cap_net_raw+ep)")]
+    Permission(#[source] io::Error),
+    /// Some other socket or thread error of a raw scan.
+    #[error("raw scan failed")]
+    Io(#[source] io::Error),
+}
+
+/// The scan types, each a prober of the one scan entry point ([`run`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScanKind {
+    /// TCP connect scan (nmap's -sT): no privileges needed.
+    Connect,
+    /// TCP SYN scan over raw sockets (nmap's -sS): needs CAP_NET_RAW.
+    Syn,
+    /// UDP scan with protocol payloads over raw sockets (nmap's -sU): needs CAP_NET_RAW.
+    Udp,
+}
+
+impl ScanKind {
+    /// The name reports carry (`scan_type`, nmap XML's `<scaninfo type=>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanKind::Connect => "connect",
+            ScanKind::Syn => "syn",
+            ScanKind::Udp => "udp",
+        }
+    }
+
+    /// Whether the scan needs raw sockets (CAP_NET_RAW).
+    pub fn needs_raw(self) -> bool {
+        !matches!(self, ScanKind::Connect)
+    }
+
+    /// The protocol whose ports the scan probes.
+    pub fn protocol(self) -> portwarden_kb::Protocol {
+        match self {
+            ScanKind::Udp => portwarden_kb::Protocol::Udp,
+            _ => portwarden_kb::Protocol::Tcp,
+        }
+    }
+
+    /// Retries of a silent probe by default: a connect scan retries each timed-out probe
+    /// (lossy hosts earn more, up to [`ScanConfig::max_retries`]); the raw scans resend
+    /// every still-silent port in rounds (SYN: until two rounds bring nothing new).
+    pub fn default_retries(self) -> u32 {
+        match self {
+            ScanKind::Connect => 2,
+            ScanKind::Syn => 10,
+            ScanKind::Udp => 4,
+        }
+    }
 }
 
 /// When to identify services on open ports.
@@ -79,10 +131,12 @@ pub enum BannerMode {
 /// Open-port count up to which [`BannerMode::Auto`] identifies services.
 pub const AUTO_BANNER_LIMIT: u64 = 64;
 
-/// Tuning of a scan.
+/// Tuning of a scan, one for every scan type ([`ScanConfig::for_kind`] gives each type's
+/// defaults).
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// Retries of a timed-out probe before the port is called filtered.
+    /// Retries of a timed-out probe before the port is called filtered (raw scans:
+    /// retransmission rounds, at most).
     pub retries: u32,
     /// Ceiling of the retries of hosts that have shown loss: once a host answered the
     /// k-th retransmission of some probe, its silent ports get k + 2 (nmap, likewise,
@@ -104,6 +158,9 @@ pub struct ScanConfig {
     pub banner_timeout: Duration,
     /// Concurrent identification connections.
     pub banner_parallelism: usize,
+    /// The one login-like identification probe, FTP's anonymous login (nmap's `ftp-anon`
+    /// does it too); `--no-login-probes` turns it off.
+    pub login_probes: bool,
     /// List every closed and filtered port.
     pub all_states: bool,
     /// Closed or filtered ports of one host are listed when there are at most this many.
@@ -112,8 +169,32 @@ pub struct ScanConfig {
     pub seed: Option<u64>,
     /// Host discovery before the port scan (nmap's default; `-Pn` turns it off).
     pub discovery: bool,
+    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
+    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
+    /// about one port unreachable per second).
+    pub icmp_pace: bool,
     /// The command line, for reports.
     pub args: String,
+}
+
+impl ScanConfig {
+    /// The defaults of scan type `kind` (only the retries differ).
+    pub fn for_kind(kind: ScanKind) -> ScanConfig {
+        ScanConfig {
+            retries: kind.default_retries(),
+            ..ScanConfig::default()
+        }
+    }
+
+    /// How identification runs after a scan that did not connect (SYN, UDP).
+    pub fn ident_options(&self) -> ident::IdentOptions {
+        ident::IdentOptions {
+            mode: self.banners,
+            wait: self.banner_timeout,
+            parallelism: self.banner_parallelism,
+            login_probes: self.login_probes,
+        }
+    }
 }
 
 impl Default for ScanConfig {
@@ -128,11 +209,13 @@ impl Default for ScanConfig {
             max_inflight: None,
             banners: BannerMode::Auto,
             banner_timeout: Duration::from_millis(1000),
-            banner_parallelism: 16,
+            banner_parallelism: 32,
+            login_probes: true,
             all_states: false,
             list_limit: 25,
             seed: None,
             discovery: true,
+            icmp_pace: false,
             args: String::new(),
         }
     }
@@ -144,6 +227,9 @@ pub trait Observer {
     fn host_done(&mut self, _host: &HostResult) {}
     /// Probes resolved so far out of the planned total (about every 100 ms).
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// A port's state is known: the connect scan tells each port as its probe resolves;
+    /// the raw scans tell a host's open ports when its group ends.
+    fn port_done(&mut self, _addr: IpAddr, _port: u16, _protocol: Protocol, _state: PortState) {}
 }
 
 /// An observer that ignores everything.
@@ -465,7 +551,8 @@ struct Rate {
 
 impl Rate {
     fn new(per_sec: f64) -> Rate {
-        let per_sec = per_sec.max(0.1);
+        // -T0 asks for one probe in five minutes.
+        let per_sec = per_sec.max(1.0 / 3600.0);
         let burst = (per_sec / 100.0).max(1.0);
         Rate {
             per_sec,
@@ -541,6 +628,15 @@ struct HostState {
     max_try: u32,
     /// Discovery probes not yet answered or given up on.
     disc_left: u8,
+    /// This host's own congestion window: only its own answers move it, so a slow or
+    /// lossy host never shrinks the window of the hosts that answer well.
+    win: Window,
+    /// Its probes in flight.
+    inflight: usize,
+    /// Its probes waiting for room in its window (they count as unresolved).
+    deferred: VecDeque<Probe>,
+    /// Whether it is in the engine's queue of hosts with room for a deferred probe.
+    queued: bool,
 }
 
 enum GroupPhase {
@@ -574,18 +670,12 @@ impl Group {
 
 type IdentFuture = Pin<Box<dyn Future<Output = (u64, Vec<(usize, u16, Finding)>)>>>;
 
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
-}
+/// Host groups open at once when the older ones have every probe out or parked (their
+/// slow hosts finishing): the scan goes on with new hosts meanwhile.
+const MAX_GROUPS: usize = 16;
+
+/// The smallest per-host cap the fair share gives.
+const MIN_SHARE: usize = 8;
 
 fn group_size(nports: u64) -> u64 {
     (262_144 / nports.max(1)).clamp(1, 4096)
@@ -610,6 +700,17 @@ struct Engine<'a> {
     nofile: u64,
     /// Source ports the kernel hands out.
     ephemeral: std::ops::RangeInclusive<u16>,
+    /// Initial and largest window of each host.
+    host_window: (usize, usize),
+    /// Hosts (group, index) that have deferred probes and room for one.
+    ready: VecDeque<(u64, u32)>,
+    /// Probes deferred for want of room in their host's window, over all hosts.
+    deferred: u64,
+    /// Ports resolved since the observer last heard of them.
+    resolved: Vec<(IpAddr, u16, PortState)>,
+    /// Most probes one host may have out: twice its fair share of the group's window, so
+    /// that a slow host (whose probes stay out long) never fills the window alone.
+    share: usize,
 }
 
 impl Engine<'_> {
@@ -636,6 +737,10 @@ impl Engine<'_> {
                     up: None,
                     max_try: 0,
                     disc_left: DISCOVERY_PORTS.len() as u8,
+                    win: Window::new(self.host_window.0, self.host_window.1),
+                    inflight: 0,
+                    deferred: VecDeque::new(),
+                    queued: false,
                 });
             }
             self.next_slot += 1;
@@ -657,6 +762,7 @@ impl Engine<'_> {
             disc_next: 0,
             disc_unresolved: 0,
         });
+        self.update_share();
         true
     }
 
@@ -666,20 +772,89 @@ impl Engine<'_> {
             .get_mut(usize::try_from(seq.checked_sub(front)?).ok()?)
     }
 
-    fn next_probe(&mut self) -> Option<Probe> {
-        if let Some(p) = self.retry.pop_front() {
+    /// The host of `p`, if its group is still open.
+    fn host_mut(&mut self, group: u64, host: u32) -> Option<&mut HostState> {
+        self.group_mut(group)
+            .and_then(|g| g.hosts.get_mut(host as usize))
+    }
+
+    /// Hands `p` out when its host's window has room, else parks it with its host (it is
+    /// sent when one of the host's probes comes back).
+    fn admit(&mut self, p: Probe) -> Option<Probe> {
+        // Discovery is never parked: the host's parked ports wait for it.
+        if p.discovery() {
             return Some(p);
         }
+        let share = self.share;
+        let Some(h) = self.host_mut(p.group, p.host) else {
+            return Some(p);
+        };
+        if h.inflight < h.win.limit().min(share) {
+            return Some(p);
+        }
+        h.deferred.push_back(p);
+        self.deferred += 1;
+        None
+    }
+
+    /// One of `p`'s host's probes came back: a deferred probe of that host may go.
+    fn release(&mut self, group: u64, host: u32) {
+        let share = self.share;
         let disc = self.cfg.discovery;
+        let Some(h) = self.host_mut(group, host) else {
+            return;
+        };
+        h.inflight = h.inflight.saturating_sub(1);
+        let discovering = disc && h.up.is_none();
+        if !h.queued
+            && !discovering
+            && !h.deferred.is_empty()
+            && h.inflight < h.win.limit().min(share)
+        {
+            h.queued = true;
+            self.ready.push_back((group, host));
+        }
+    }
+
+    fn next_probe(&mut self) -> Option<Probe> {
+        let share = self.share;
+        let disc = self.cfg.discovery;
+        // Deferred probes of hosts that have room again come first.
+        while let Some((group, host)) = self.ready.pop_front() {
+            let Some(h) = self.host_mut(group, host) else {
+                continue;
+            };
+            h.queued = false;
+            let cap = h.win.limit().min(share);
+            if h.inflight >= cap || (disc && h.up.is_none()) {
+                continue;
+            }
+            let Some(p) = h.deferred.pop_front() else {
+                continue;
+            };
+            if !h.deferred.is_empty() && h.inflight + 1 < cap {
+                h.queued = true;
+                self.ready.push_back((group, host));
+            }
+            self.deferred = self.deferred.saturating_sub(1);
+            return Some(p);
+        }
+        while let Some(p) = self.retry.pop_front() {
+            if let Some(p) = self.admit(p) {
+                return Some(p);
+            }
+        }
         let nports = self.ports.len() as u64;
         loop {
-            for g in self.groups.iter_mut() {
+            let mut parked = 0u64;
+            let mut found = None;
+            'groups: for g in self.groups.iter_mut() {
                 if g.disc_next < g.disc_total(disc) {
                     let i = g.disc_next;
                     g.disc_next += 1;
                     g.disc_unresolved += 1;
                     let k = DISCOVERY_PORTS.len() as u64;
-                    return Some(Probe {
+                    found = Some(Probe {
                         group: g.seq,
                         host: (i / k) as u32,
                         port_idx: DISCOVERY + (i % k) as u32,
@@ -687,34 +862,54 @@ impl Engine<'_> {
                         stalls: 0,
                         verify: false,
                     });
-                }
-                if g.disc_unresolved > 0 {
-                    continue;
+                    break 'groups;
                 }
                 while g.next < g.perm.len() {
                     let idx = g.perm.get(g.next);
                     g.next += 1;
                     let host = (idx / nports) as u32;
+                    let Some(h) = g.hosts.get_mut(host as usize) else {
+                        continue;
+                    };
                     // A host discovery found down: its ports are not probed.
-                    if g.hosts
-                        .get(host as usize)
-                        .is_some_and(|h| h.up == Some(false))
-                    {
+                    if h.up == Some(false) {
                         self.done += 1;
                         continue;
                     }
                     g.unresolved += 1;
-                    return Some(Probe {
+                    let p = Probe {
                         group: g.seq,
                         host,
                         port_idx: (idx % nports) as u32,
                         attempt: 0,
                         stalls: 0,
                         verify: false,
-                    });
+                    };
+                    // Each host's ports wait for its own discovery only (parked with
+                    // it), not for the slowest host of the group.
+                    let discovering = disc && h.up.is_none();
+                    if !discovering && h.inflight < h.win.limit().min(share) {
+                        found = Some(p);
+                        break 'groups;
+                    }
+                    // A host whose window is full does not hold the others: its probe
+                    // waits with it, the walk goes on.
+                    h.deferred.push_back(p);
+                    parked += 1;
                 }
             }
-            if self.groups.len() >= 3 || self.next_slot >= self.targets.len() {
+            self.deferred += parked;
+            if found.is_some() {
+                return found;
+            }
+            if parked > 0 && self.groups.iter().any(|g| g.next < g.perm.len()) {
+                continue;
+            }
+            // Every probe of the open groups is out or parked: open another group, so that
+            // a slow host never holds the whole scan (its group stays open meanwhile).
+            let all_walked = self.groups.iter().all(|g| g.next >= g.perm.len());
+            let cap = if all_walked { MAX_GROUPS } else { 3 };
+            if self.groups.len() >= cap || self.next_slot >= self.targets.len() {
                 return None;
             }
             if !self.open_group() && self.next_slot >= self.targets.len() {
@@ -723,20 +918,45 @@ impl Engine<'_> {
         }
     }
 
+    /// Recomputes each host's share of the group window from the hosts with work left:
+    /// those of groups still being walked (but not found down) and those with probes out
+    /// or parked. A single host gets the whole window.
+    fn update_share(&mut self) {
+        let mut active = 0usize;
+        for g in &self.groups {
+            if !matches!(g.phase, GroupPhase::Scanning) {
+                continue;
+            }
+            let walking = g.next < g.perm.len() || g.disc_next < g.disc_total(self.cfg.discovery);
+            active += g
+                .hosts
+                .iter()
+                .filter(|h| {
+                    (walking && h.up != Some(false)) || h.inflight > 0 || !h.deferred.is_empty()
+                })
+                .count();
+        }
+        self.share = (self.win.limit() * 2 / active.max(1)).max(MIN_SHARE);
+    }
+
     /// Whether a probe could be sent now (or a new group opened).
     fn has_work(&self) -> bool {
         let disc = self.cfg.discovery;
-        !self.retry.is_empty()
-            || self.groups.iter().any(|g| {
-                g.disc_next < g.disc_total(disc)
-                    || (g.disc_unresolved == 0 && g.next < g.perm.len())
-            })
-            || (self.next_slot < self.targets.len() && self.groups.len() < 3)
+        let all_walked = self.groups.iter().all(|g| g.next >= g.perm.len());
+        let cap = if all_walked { MAX_GROUPS } else { 3 };
+        !self.ready.is_empty()
+            || !self.retry.is_empty()
+            || self
+                .groups
+                .iter()
+                .any(|g| g.disc_next < g.disc_total(disc) || g.next < g.perm.len())
+            || (self.next_slot < self.targets.len() && self.groups.len() < cap)
     }
 
     /// Whether anything is left to send, now or once discovery answers.
     fn pending(&self) -> bool {
         self.has_work()
+            || self.deferred > 0
             || self.next_slot < self.targets.len()
             || self.groups.iter().any(|g| g.next < g.perm.len())
     }
@@ -776,6 +996,7 @@ impl Engine<'_> {
         let Some(h) = g.hosts.get_mut(p.host as usize) else {
             return;
         };
+        let addr = h.entry.addr;
         match reason.state() {
             PortState::Open => h.open.push(PortResult::new(port, reason, rtt)),
             PortState::Closed => {
@@ -795,6 +1016,7 @@ impl Engine<'_> {
                 }
             }
         }
+        self.resolved.push((addr, port, reason.state()));
     }
 
     fn handle(
@@ -805,6 +1027,7 @@ impl Engine<'_> {
         now: Instant,
         inflight: usize,
     ) -> bool {
+        self.release(p.group, p.host);
         if p.discovery() {
             return self.handle_discovery(p, outcome, rtt, inflight);
         }
@@ -815,32 +1038,32 @@ impl Engine<'_> {
                     Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect
                 ) {
                     self.win.on_answer();
+                    if let Some(h) = self.host_mut(p.group, p.host) {
+                        h.win.on_answer();
+                    }
                     if p.attempt > 0 {
                         let rto = self.host_rto(&p);
+                        // The group's window counts this loss against every answer of
+                        // the group (one lossy host among many is a small share); the
+                        // host's against its own.
                         self.win.on_loss(now, rto);
-                        if let Some(h) = self
-                            .group_mut(p.group)
-                            .and_then(|g| g.hosts.get_mut(p.host as usize))
-                        {
+                        if let Some(h) = self.host_mut(p.group, p.host) {
                             h.max_try = h.max_try.max(p.attempt);
+                            h.win.on_loss(now, rto);
                         }
                     }
                     if p.attempt == 0 {
                         self.global_rtt.sample(rtt);
-                        let mut queued = None;
-                        if let Some(h) = self
-                            .group_mut(p.group)
-                            .and_then(|g| g.hosts.get_mut(p.host as usize))
-                        {
+                        if let Some(h) = self.host_mut(p.group, p.host) {
                             h.rtt.sample(rtt);
                             if let (Some(srtt), Some(best)) = (h.rtt.srtt(), h.rtt.best()) {
+                                // Queues on the way to this host: its own window shrinks,
+                                // not the others'.
                                 if srtt > (best * 3).max(best + QUEUE_DELAY) {
-                                    queued = Some(h.rtt.timeout());
+                                    let rto = h.rtt.timeout();
+                                    h.win.on_delay(now, rto);
                                 }
                             }
-                        }
-                        if let Some(rto) = queued {
-                            self.win.on_delay(now, rto);
                         }
                     }
                 }
@@ -964,16 +1187,30 @@ impl Engine<'_> {
             return false;
         };
         g.disc_unresolved = g.disc_unresolved.saturating_sub(1);
+        let mut wake = false;
+        let mut dropped = 0u64;
         if let Some(h) = g.hosts.get_mut(p.host as usize) {
             h.disc_left = h.disc_left.saturating_sub(1);
             if answered {
+                // Its ports parked while discovery ran may go now.
+                wake = h.up.is_none() && !h.deferred.is_empty() && !h.queued;
                 h.up = Some(true);
                 if p.attempt == 0 {
                     h.rtt.sample(rtt);
                 }
+                h.queued |= wake;
             } else if h.disc_left == 0 && h.up.is_none() {
                 h.up = Some(false);
+                // Down: its parked ports are never probed.
+                dropped = h.deferred.len() as u64;
+                h.deferred.clear();
             }
+        }
+        g.unresolved = g.unresolved.saturating_sub(dropped);
+        self.deferred = self.deferred.saturating_sub(dropped);
+        self.done += dropped;
+        if wake {
+            self.ready.push_back((p.group, p.host));
         }
         false
     }
@@ -982,6 +1219,7 @@ impl Engine<'_> {
     fn advance_groups(&mut self, idents: &mut FuturesUnordered<IdentFuture>, cancelled: bool) {
         let mode = self.cfg.banners;
         let wait = self.cfg.banner_timeout;
+        let login = self.cfg.login_probes;
         // Each identification may hold three connections: keep them within the
         // descriptors the limit leaves (EMFILE still waits and retries).
         let fd_room = usize::try_from(self.nofile.saturating_sub(limits::RESERVED_FDS / 2) / 6)
@@ -1033,7 +1271,11 @@ impl Engine<'_> {
                     idents.push(Box::pin(async move {
                         let found = futures::stream::iter(open)
                             .map(|(hi, addr, host)| async move {
-                                (hi, addr.port(), ident::identify(addr, &host, wait).await)
+                                (
+                                    hi,
+                                    addr.port(),
+                                    ident::identify(addr, &host, wait, login).await,
+                                )
                             })
                             .buffer_unordered(par)
                             .collect::<Vec<_>>()
@@ -1139,23 +1381,18 @@ impl Engine<'_> {
     }
 }
 
-/// Runs a connect scan of `ports` (TCP) on every host of `targets`.
+/// The connect prober's scan of `ports` (TCP) on every host of `targets` (inputs checked
+/// by [`crate::run`]).
 ///
 /// `cancel` is polled at least every 100 ms; once set, no new probe is sent, probes in
 /// flight are abandoned and the report holds what was found (`interrupted: true`).
-pub async fn scan(
+pub(crate) async fn scan(
     targets: &TargetSet,
     ports: &[u16],
     cfg: &ScanConfig,
     obs: &mut dyn Observer,
     cancel: &AtomicBool,
 ) -> Result<ScanReport, ScanError> {
-    if ports.is_empty() {
-        return Err(ScanError::NoPorts);
-    }
-    if targets.is_empty() {
-        return Err(ScanError::NoHosts);
-    }
     let started = Timestamp::now();
     let t0 = Instant::now();
     let nofile = limits::raise_nofile();
@@ -1164,7 +1401,7 @@ pub async fn scan(
         targets,
         ports,
         cfg,
-        seed: cfg.seed.unwrap_or_else(random_seed),
+        seed: cfg.seed.unwrap_or_else(crate::run::random_seed),
         next_slot: 0,
         next_seq: 0,
         groups: VecDeque::new(),
@@ -1181,6 +1418,11 @@ pub async fn scan(
         hosts: Vec::new(),
         nofile,
         ephemeral: limits::ephemeral_ports(),
+        host_window: (initial, max),
+        ready: VecDeque::new(),
+        deferred: 0,
+        resolved: Vec::new(),
+        share: usize::MAX,
     };
     let total = targets.len().saturating_mul(ports.len() as u64);
     let mut rate = cfg.rate.map(Rate::new);
@@ -1198,6 +1440,7 @@ pub async fn scan(
         if backoff.is_some_and(|b| now >= b) {
             backoff = None;
         }
+        e.update_share();
         // Issue as many probes as the window, the rate and the system allow, in batches
         // whose connect() calls run on two cores.
         while backoff.is_none() && inflight.len() < e.win.limit() && e.has_work() {
@@ -1218,11 +1461,9 @@ pub async fn scan(
                     r.take();
                 }
                 e.stats.probes += 1;
-                if let Some(h) = e
-                    .group_mut(p.group)
-                    .and_then(|g| g.hosts.get_mut(p.host as usize))
-                {
+                if let Some(h) = e.host_mut(p.group, p.host) {
                     h.probes += 1;
+                    h.inflight += 1;
                 }
                 probes.push(p);
                 addrs.push((addr, wait));
@@ -1243,6 +1484,9 @@ pub async fn scan(
             }
         }
         e.stats.max_window = e.stats.max_window.max(e.win.peak as u64);
+        for (addr, port, state) in e.resolved.drain(..) {
+            obs.port_done(addr, port, Protocol::Tcp, state);
+        }
         e.advance_groups(&mut idents, false);
         e.emit_ready(obs, false);
         if inflight.is_empty() && idents.is_empty() && !e.pending() && e.groups.is_empty() {
@@ -1289,48 +1533,16 @@ pub async fn scan(
         e.emit_ready(obs, true);
     }
     obs.progress(e.done, total);
-    let elapsed = t0.elapsed();
-    Ok(ScanReport {
-        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
-        args: cfg.args.clone(),
-        scan_type: "connect",
-        protocol: portwarden_kb::Protocol::Tcp,
-        ports: compress(ports),
+    Ok(crate::run::assemble(
+        ScanKind::Connect,
+        cfg,
+        ports,
         started,
-        finished: Timestamp::now(),
-        elapsed,
+        t0.into_std(),
+        e.hosts,
+        e.stats,
         interrupted,
-        hosts: e.hosts,
-        stats: e.stats,
-        scans: Vec::new(),
-    })
-}
-
-/// Runs [`scan`] on a fresh single-threaded runtime. With `sigint`, Ctrl-C sets the
-/// cancel flag (the scan then returns partial results with `interrupted: true`).
-pub fn scan_blocking(
-    targets: &TargetSet,
-    ports: &[u16],
-    cfg: &ScanConfig,
-    obs: &mut dyn Observer,
-    sigint: bool,
-) -> Result<ScanReport, ScanError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(ScanError::Runtime)?;
-    let cancel = std::sync::Arc::new(AtomicBool::new(false));
-    rt.block_on(async {
-        if sigint {
-            let c = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    c.store(true, Ordering::Relaxed);
-                }
-            });
-        }
-        scan(targets, ports, cfg, obs, &cancel).await
-    })
+    ))
 }
 
 #[cfg(test)]

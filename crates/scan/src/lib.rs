@@ -1,5 +1,7 @@
-//! portwarden's TCP connect scanner.
+//! portwarden's port scanner: TCP connect, TCP SYN and UDP scans behind one entry point.
 //!
+//! * [`run`] is that entry point: one [`ScanConfig`], one [`ScanError`], one report
+//!   assembly and one cancellation for every [`ScanKind`];
 //! * [`targets`] and [`ports`] parse nmap's target and port syntax;
 //! * [`engine`] runs an adaptive async connect scan over a pseudo-random (host, port)
 //!   order ([`perm`]) with per-host RTT estimates ([`rtt`]);
@@ -18,13 +20,14 @@ pub mod ports;
 pub mod progress;
 pub mod raw;
 pub mod rtt;
+pub mod run;
 pub mod targets;
 
 pub use engine::{
-    probe_once, scan, scan_blocking, BannerMode, NoObserver, Observer, Outcome, ScanConfig,
-    ScanError, AUTO_BANNER_LIMIT,
+    probe_once, BannerMode, NoObserver, Observer, Outcome, ScanConfig, ScanError, ScanKind,
+    AUTO_BANNER_LIMIT,
 };
 pub use model::*;
 pub use ports::{PortError, PortList};
-pub use raw::{RawConfig, RawError};
+pub use run::{run, run_blocking};
 pub use targets::{HostEntry, TargetError, TargetOptions, TargetSet};

@@ -530,6 +530,15 @@ pub struct ScanInfo {
 }
 
 impl HostResult {
+    /// Keeps only this host's open ports (`--open`).
+    pub fn retain_open(&mut self) {
+        self.ports.retain(|p| p.state == PortState::Open);
+        self.stats = self.stats.open_only();
+        for part in &mut self.parts {
+            part.stats = part.stats.open_only();
+        }
+    }
+
     /// The ports left out of the listing, by state and protocol; `scan_type` and
     /// `protocol` are the report's, for a host of a single scan.
     pub fn hidden(&self, scan_type: &'static str, protocol: Protocol) -> Vec<Hidden> {
@@ -660,6 +669,15 @@ impl ScanReport {
         h.hidden(self.scan_type, self.protocol)
     }
 
+    /// Keeps only open ports, and only the hosts that have one (nmap's `--open`); the
+    /// other ports stay counted as not shown.
+    pub fn retain_open(&mut self) {
+        self.hosts.retain(|h| h.stats.open > 0);
+        for h in &mut self.hosts {
+            h.retain_open();
+        }
+    }
+
     /// Joins the report of a second scan of the same targets (`-sS` then `-sU`) into one,
     /// as nmap reports a combined run: each host lists the ports of both, its counters are
     /// the sums, and `parts`/`scans` keep each scan's own.
@@ -728,6 +746,15 @@ impl ScanReport {
 }
 
 impl HostStats {
+    /// The counters once only open ports are listed (`--open`): every other port is
+    /// counted as not shown.
+    pub fn open_only(mut self) -> HostStats {
+        self.closed_not_shown = self.closed;
+        self.filtered_not_shown = self.filtered;
+        self.open_filtered_not_shown = self.open_filtered;
+        self
+    }
+
     /// The counters of two scans of one host, added up.
     pub fn plus(&self, o: &HostStats) -> HostStats {
         HostStats {

@@ -3,7 +3,7 @@
 #![allow(clippy::expect_used)]
 
 use portwarden_scan::{
-    scan_blocking, BannerMode, NoObserver, ScanConfig, TargetOptions, TargetSet,
+    run_blocking, BannerMode, NoObserver, ScanConfig, ScanKind, TargetOptions, TargetSet,
 };
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -34,16 +34,21 @@ fn serve(greeting: &'static [u8], reply: fn(&[u8]) -> Option<&'static [u8]>) -> 
 }
 
 fn scan(ports: &[u16]) -> portwarden_scan::ScanReport {
+    scan_with(ports, true)
+}
+
+fn scan_with(ports: &[u16], login_probes: bool) -> portwarden_scan::ScanReport {
     let t = TargetSet::build(&["127.0.0.1".to_string()], &[], TargetOptions::default())
         .expect("targets");
     let cfg = ScanConfig {
         banners: BannerMode::On,
         banner_timeout: Duration::from_millis(500),
+        login_probes,
         ..ScanConfig::default()
     };
     let mut ports = ports.to_vec();
     ports.sort_unstable();
-    scan_blocking(&t, &ports, &cfg, &mut NoObserver, false).expect("scan")
+    run_blocking(ScanKind::Connect, &t, &ports, &cfg, &mut NoObserver, false).expect("scan")
 }
 
 #[test]
@@ -251,4 +256,18 @@ fn anonymous_ftp_is_a_finding_only_when_it_lets_us_in() {
             .and_then(|i| i.product.as_deref()),
         Some("vsFTPd")
     );
+}
+
+#[test]
+fn no_login_probes_sends_no_ftp_login() {
+    let open = ftp_server(true);
+    let r = scan_with(&[open], false);
+    let p = r.hosts[0]
+        .ports
+        .iter()
+        .find(|x| x.port == open)
+        .expect("listed");
+    assert!(!p.findings.iter().any(|f| f.id == "ftp-anonymous"), "{p:?}");
+    // Still identified from its greeting.
+    assert_eq!(p.identified.as_ref().map(|i| i.name), Some("ftp"), "{p:?}");
 }

@@ -7,8 +7,8 @@
 mod common;
 
 use portwarden_scan::{
-    probe_once, scan_blocking, BannerMode, NoObserver, Outcome, PortState, Reason, ScanConfig,
-    TargetOptions, TargetSet,
+    probe_once, run_blocking, BannerMode, NoObserver, Outcome, PortState, Reason, ScanConfig,
+    ScanKind, TargetOptions, TargetSet,
 };
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
@@ -43,7 +43,15 @@ fn full_range_exact_twenty_times() {
     let mut times = Vec::new();
     for run in 0..20 {
         let t0 = Instant::now();
-        let r = scan_blocking(&t, &ports, &quiet(), &mut NoObserver, false).expect("scan");
+        let r = run_blocking(
+            ScanKind::Connect,
+            &t,
+            &ports,
+            &quiet(),
+            &mut NoObserver,
+            false,
+        )
+        .expect("scan");
         times.push(t0.elapsed());
         assert_eq!(open_set(&r), mine, "run {run}");
         let h = &r.hosts[0];
@@ -77,12 +85,21 @@ fn ipv6_loopback_and_localhost() {
         .collect();
     ports.push(p6);
     ports.sort_unstable();
-    let r = scan_blocking(&targets("::1"), &ports, &quiet(), &mut NoObserver, false).expect("scan");
+    let r = run_blocking(
+        ScanKind::Connect,
+        &targets("::1"),
+        &ports,
+        &quiet(),
+        &mut NoObserver,
+        false,
+    )
+    .expect("scan");
     assert_eq!(open_set(&r), BTreeSet::from([p6]));
 
     let v4 = TcpListener::bind("127.0.0.1:0").expect("bind");
     let p4 = v4.local_addr().expect("addr").port();
-    let r = scan_blocking(
+    let r = run_blocking(
+        ScanKind::Connect,
         &targets("localhost"),
         &[p4],
         &quiet(),
@@ -125,7 +142,8 @@ fn closed_ports_listed_when_few() {
         .collect();
     ports.push(p);
     ports.sort_unstable();
-    let r = scan_blocking(
+    let r = run_blocking(
+        ScanKind::Connect,
         &targets("127.0.0.1"),
         &ports,
         &quiet(),
@@ -156,7 +174,8 @@ fn ranges_and_rate_limit() {
         ..quiet()
     };
     let t0 = Instant::now();
-    let r = scan_blocking(
+    let r = run_blocking(
+        ScanKind::Connect,
         &targets("127.0.0.30-32"),
         &ports,
         &cfg,

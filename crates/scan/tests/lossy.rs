@@ -7,11 +7,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use portwarden_netsim::{Config, Netsim, PortState as NetState};
-use portwarden_scan::raw::{syn, RawConfig};
 use portwarden_scan::{
-    BannerMode, HostStatus, NoObserver, PortState, ScanConfig, ScanReport, TargetOptions, TargetSet,
+    BannerMode, HostStatus, NoObserver, PortState, ScanConfig, ScanKind, ScanReport, TargetOptions,
+    TargetSet,
 };
 use std::sync::atomic::AtomicBool;
+
+/// What the raw scans' configuration defaulted to before the one `ScanConfig`: ten
+/// retransmission rounds, no identification.
+fn raw_defaults() -> ScanConfig {
+    ScanConfig {
+        banners: BannerMode::Off,
+        ..ScanConfig::for_kind(ScanKind::Syn)
+    }
+}
 
 const NET: &str = include_str!("data/lossy64.toml");
 
@@ -87,7 +96,14 @@ fn connect_scan_is_exact_on_the_lossy_network() {
     };
     let r = net
         .in_scanner(|| {
-            portwarden_scan::scan_blocking(&targets(), &ports, &cfg, &mut NoObserver, false)
+            portwarden_scan::run_blocking(
+                portwarden_scan::ScanKind::Connect,
+                &targets(),
+                &ports,
+                &cfg,
+                &mut NoObserver,
+                false,
+            )
         })
         .unwrap()
         .unwrap();
@@ -125,7 +141,14 @@ fn connect_scan_without_discovery_scans_silent_hosts_too() {
     };
     let r = net
         .in_scanner(|| {
-            portwarden_scan::scan_blocking(&targets(), &ports, &cfg, &mut NoObserver, false)
+            portwarden_scan::run_blocking(
+                portwarden_scan::ScanKind::Connect,
+                &targets(),
+                &ports,
+                &cfg,
+                &mut NoObserver,
+                false,
+            )
         })
         .unwrap()
         .unwrap();
@@ -144,14 +167,15 @@ fn syn_scan_is_exact_on_the_lossy_network() {
     let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(net) = net() else { return };
     let ports = ports();
-    let rc = RawConfig {
+    let rc = ScanConfig {
         seed: Some(3),
         all_states: true,
-        ..RawConfig::default()
+        ..raw_defaults()
     };
     let r = net
         .in_scanner(|| {
-            syn::scan(
+            portwarden_scan::run(
+                ScanKind::Syn,
                 &targets(),
                 &ports,
                 &rc,

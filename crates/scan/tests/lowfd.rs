@@ -8,7 +8,7 @@ mod common;
 
 use nix::sys::resource::{setrlimit, Resource};
 use portwarden_scan::{
-    scan_blocking, BannerMode, NoObserver, ScanConfig, TargetOptions, TargetSet,
+    run_blocking, BannerMode, NoObserver, ScanConfig, ScanKind, TargetOptions, TargetSet,
 };
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -34,7 +34,8 @@ fn exact_under_low_fd_limit_with_emfile() {
         ..ScanConfig::default()
     };
     for _ in 0..3 {
-        let r = scan_blocking(&t, &ports, &cfg, &mut NoObserver, false).expect("scan");
+        let r = run_blocking(ScanKind::Connect, &t, &ports, &cfg, &mut NoObserver, false)
+            .expect("scan");
         let open: BTreeSet<u16> = r.hosts[0].open().map(|p| p.port).collect();
         assert_eq!(open, mine);
         assert_eq!(r.hosts[0].stats.filtered, 0);

@@ -6,12 +6,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use portwarden_netsim::{Config, HostConfig, Netsim, PortState as NetState, PortsConfig};
-use portwarden_scan::raw::{syn, RawConfig};
-use portwarden_scan::{NoObserver, PortState, ScanReport, TargetOptions, TargetSet};
+use portwarden_scan::{
+    BannerMode, NoObserver, PortState, ScanConfig, ScanKind, ScanReport, TargetOptions, TargetSet,
+};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+
+/// What the raw scans' configuration defaulted to before the one `ScanConfig`: ten
+/// retransmission rounds, no identification.
+fn raw_defaults() -> ScanConfig {
+    ScanConfig {
+        banners: BannerMode::Off,
+        ..ScanConfig::for_kind(ScanKind::Syn)
+    }
+}
 
 macro_rules! require_netsim {
     () => {
@@ -65,15 +75,16 @@ fn full_range_on_netsim_matches_truth_with_loss() {
     let net = Netsim::start(cfg).unwrap();
     let ip: Ipv4Addr = "198.19.0.10".parse().unwrap();
     let ports: Vec<u16> = (1..=65535).collect();
-    let rc = RawConfig {
+    let rc = ScanConfig {
         all_states: true,
         seed: Some(3),
-        ..RawConfig::default()
+        ..raw_defaults()
     };
     let t = Instant::now();
     let r = net
         .in_scanner(|| {
-            syn::scan(
+            portwarden_scan::run(
+                ScanKind::Syn,
                 &targets("198.19.0.10"),
                 &ports,
                 &rc,
@@ -129,14 +140,15 @@ fn loopback_in_namespace_is_exact_twenty_times() {
         .unwrap();
     let ports: Vec<u16> = (1..=65535).collect();
     for run in 0..20 {
-        let rc = RawConfig {
+        let rc = ScanConfig {
             seed: Some(run),
-            ..RawConfig::default()
+            ..raw_defaults()
         };
         let t = Instant::now();
         let r = net
             .in_scanner(|| {
-                syn::scan(
+                portwarden_scan::run(
+                    ScanKind::Syn,
                     &targets("127.0.0.1"),
                     &ports,
                     &rc,

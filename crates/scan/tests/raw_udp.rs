@@ -10,11 +10,21 @@ use portwarden_kb::Protocol;
 use portwarden_netsim::{
     Config, HostConfig, IcmpLimit, Netsim, PortState as NetState, PortsConfig,
 };
-use portwarden_scan::raw::{udp, RawConfig};
-use portwarden_scan::{NoObserver, PortState, Reason, TargetOptions, TargetSet};
+use portwarden_scan::{
+    BannerMode, NoObserver, PortState, Reason, ScanConfig, ScanKind, TargetOptions, TargetSet,
+};
 use std::net::Ipv4Addr;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+
+/// What the raw scans' configuration defaulted to before the one `ScanConfig`: ten
+/// retransmission rounds, no identification.
+fn raw_defaults() -> ScanConfig {
+    ScanConfig {
+        banners: BannerMode::Off,
+        ..ScanConfig::for_kind(ScanKind::Syn)
+    }
+}
 
 #[test]
 fn top_100_udp_paced_to_the_icmp_limit_is_exact() {
@@ -50,18 +60,19 @@ fn top_100_udp_paced_to_the_icmp_limit_is_exact() {
     let ip: Ipv4Addr = "198.19.0.20".parse().unwrap();
     let mut sorted = top.clone();
     sorted.sort_unstable();
-    let rc = RawConfig {
+    let rc = ScanConfig {
         retries: 3,
         all_states: true,
         seed: Some(9),
         icmp_pace: true,
-        ..RawConfig::default()
+        ..raw_defaults()
     };
     let t = Instant::now();
     let targets = TargetSet::build(&["198.19.0.20".into()], &[], TargetOptions::default()).unwrap();
     let r = net
         .in_scanner(|| {
-            udp::scan(
+            portwarden_scan::run(
+                ScanKind::Udp,
                 &targets,
                 &sorted,
                 &rc,
@@ -136,18 +147,19 @@ fn top_100_udp_finds_every_open_port_through_loss() {
         let net = Netsim::start(cfg).unwrap();
         let ip: Ipv4Addr = "198.19.0.21".parse().unwrap();
         // The command line's default for -sU: four retransmission rounds.
-        let rc = RawConfig {
+        let rc = ScanConfig {
             retries: 4,
             all_states: true,
             seed: Some(seed),
-            ..RawConfig::default()
+            ..raw_defaults()
         };
         let targets =
             TargetSet::build(&["198.19.0.21".into()], &[], TargetOptions::default()).unwrap();
         let t = Instant::now();
         let r = net
             .in_scanner(|| {
-                udp::scan(
+                portwarden_scan::run(
+                    ScanKind::Udp,
                     &targets,
                     &top,
                     &rc,

@@ -94,3 +94,9 @@ cli-history-not-count-or-age = { $value } is neither a count (50) nor an age (30
 cli-history-not-a-duration = { $value } is not a duration (write 30d, 12h or 90m)
 cli-history-not-a-time = @{ $at } is not a time (write @yesterday, @2026-12-01, @2026-12-01T10:00:00Z or @2d)
 cli-history-not-a-key = "{ $value }" is not a port (8080, 53/udp) or a finding id (exposed-service:tcp/6379)
+
+# The scan plan's own usage lines (src/scan/plan.rs).
+cli-scan-open-with-all-states = --open lists only open ports; it cannot go with --all-states
+cli-scan-oa-with-other-outputs = -oA already writes BASE.xml, BASE.gnmap and BASE.nmap; drop -oX/-oG/-oN
+cli-scan-oa-needs-a-base = -oA needs a file name base, not standard output
+cli-scan-raw-needs-cap-net-raw = raw sockets need CAP_NET_RAW

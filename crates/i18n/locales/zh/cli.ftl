@@ -91,3 +91,9 @@ cli-history-not-count-or-age = { $value } 既不是数量（50）也不是时长
 cli-history-not-a-duration = { $value } 不是时长（可写 30d、12h 或 90m）
 cli-history-not-a-time = @{ $at } 不是时间（可写 @yesterday、@2026-12-01、@2026-12-01T10:00:00Z 或 @2d）
 cli-history-not-a-key = “{ $value }”既不是端口（8080、53/udp）也不是问题编号（exposed-service:tcp/6379）
+
+# 扫描计划自身的用法提示（src/scan/plan.rs）。
+cli-scan-open-with-all-states = --open 只列出开放的端口，不能与 --all-states 同用
+cli-scan-oa-with-other-outputs = -oA 已经会写出 BASE.xml、BASE.gnmap 和 BASE.nmap；请去掉 -oX/-oG/-oN
+cli-scan-oa-needs-a-base = -oA 需要一个文件名前缀，不能是标准输出
+cli-scan-raw-needs-cap-net-raw = 原始套接字需要 CAP_NET_RAW 权限

@@ -223,7 +223,7 @@ fn rank(probe: &str) -> u8 {
 /// if it stays silent, every probe goes out at once and the best recognised answer wins.
 /// The whole costs at most about `wait`. `host` is sent in the HTTP Host header and as the
 /// TLS server name when it is a name.
-pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
+pub async fn identify(addr: SocketAddr, host: &str, wait: Duration, login: bool) -> Finding {
     warm_up().await;
     let start = Instant::now();
     let deadline = start + wait;
@@ -241,7 +241,7 @@ pub async fn identify(addr: SocketAddr, host: &str, wait: Duration) -> Finding {
     if let Some(data) = greeting {
         return match recognize::recognize("null", port, &data) {
             Some(mut a) => {
-                if a.identified.name == "ftp" && ftp_anonymous(addr, deadline).await {
+                if login && a.identified.name == "ftp" && ftp_anonymous(addr, deadline).await {
                     a = a.finding(
                         "ftp-anonymous",
                         crate::model::Severity::High,
@@ -403,6 +403,8 @@ pub struct IdentOptions {
     pub wait: Duration,
     /// Ports identified at once.
     pub parallelism: usize,
+    /// The one login-like probe: FTP's anonymous login (`--no-login-probes` turns it off).
+    pub login_probes: bool,
 }
 
 impl Default for IdentOptions {
@@ -411,6 +413,7 @@ impl Default for IdentOptions {
             mode: BannerMode::Off,
             wait: Duration::from_millis(1000),
             parallelism: 32,
+            login_probes: true,
         }
     }
 }
@@ -418,8 +421,9 @@ impl Default for IdentOptions {
 /// Identifies the open TCP ports of finished `hosts` (all of them at once, `parallelism`
 /// at a time), as the connect scan does for its own. `open_seen` counts open ports over the
 /// whole scan, for [`BannerMode::Auto`]. Blocks; runs its own runtime on a thread of its
-/// own, so it may be called from anywhere.
-pub fn identify_hosts(hosts: &mut [HostResult], opts: IdentOptions, open_seen: &mut u64) {
+/// own, so it may be called from anywhere. Returns how many open ports were left
+/// unidentified for want of a file descriptor (`ScanStats::ident_lost`).
+pub fn identify_hosts(hosts: &mut [HostResult], opts: IdentOptions, open_seen: &mut u64) -> u64 {
     let todo: Vec<(usize, usize, SocketAddr, String)> = hosts
         .iter()
         .enumerate()
@@ -443,10 +447,11 @@ pub fn identify_hosts(hosts: &mut [HostResult], opts: IdentOptions, open_seen: &
             BannerMode::Auto => *open_seen <= AUTO_BANNER_LIMIT,
         };
     if !want {
-        return;
+        return 0;
     }
     let par = opts.parallelism.max(1);
     let wait = opts.wait;
+    let login = opts.login_probes;
     let found = std::thread::scope(|sc| {
         sc.spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -457,7 +462,7 @@ pub fn identify_hosts(hosts: &mut [HostResult], opts: IdentOptions, open_seen: &
                 use futures::StreamExt;
                 futures::stream::iter(todo)
                     .map(|(hi, pi, addr, host)| async move {
-                        (hi, pi, identify(addr, &host, wait).await)
+                        (hi, pi, identify(addr, &host, wait, login).await)
                     })
                     .buffer_unordered(par)
                     .collect::<Vec<_>>()
@@ -468,11 +473,14 @@ pub fn identify_hosts(hosts: &mut [HostResult], opts: IdentOptions, open_seen: &
         .ok()
         .flatten()
     });
+    let mut lost = 0;
     for (hi, pi, f) in found.unwrap_or_default() {
+        lost += u64::from(f.lost);
         if let Some(p) = hosts.get_mut(hi).and_then(|h| h.ports.get_mut(pi)) {
             apply(p, f);
         }
     }
+    lost
 }
 
 #[cfg(test)]

@@ -257,8 +257,24 @@ pub fn smb2_negotiate_request() -> Vec<u8> {
     v
 }
 
-/// An SMB2 NEGOTIATE response: dialect and whether signing is required (a finding when
-/// not).
+/// Whether an SMB2 NEGOTIATE response's ServerGuid is Samba's: Samba (4.17, measured
+/// against Debian's smbd in `tests/daemons.rs`) fills it with its NetBIOS name and zero
+/// padding (`vm\0\0…` on a host named vm), where Windows sends a random GUID. A name of
+/// 1-15 NetBIOS characters followed only by zero bytes; a random GUID ends in ten zero
+/// bytes with a chance of 2^-80.
+fn samba_guid(guid: &[u8]) -> bool {
+    let name_len = guid.iter().position(|&b| b == 0).unwrap_or(guid.len());
+    (1..=15).contains(&name_len)
+        && guid.len() == 16
+        && guid.iter().skip(name_len).all(|&b| b == 0)
+        && guid
+            .iter()
+            .take(name_len)
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.$".contains(b))
+}
+
+/// An SMB2 NEGOTIATE response: dialect, whether signing is required (a finding when
+/// not), and Samba when its ServerGuid says so.
 pub fn parse_smb2(port: u16, data: &[u8]) -> Option<Answer> {
     let smb = data.get(4..)?;
     let name = if port == 139 {
@@ -287,6 +303,11 @@ pub fn parse_smb2(port: u16, data: &[u8]) -> Option<Answer> {
     };
     let mut a = Answer::new(name, "smb");
     a.identified.extrainfo = Some(format!("SMB {d}"));
+    if body.get(8..24).is_some_and(samba_guid) {
+        a.identified.product = Some("Samba smbd".into());
+        a.identified.vendor = Some("Samba".into());
+        a.identified.cpe = vec!["cpe:/a:samba:samba".into()];
+    }
     if mode & 0x02 == 0 {
         a = a.finding(
             "smb-signing-not-required",
@@ -610,6 +631,36 @@ mod tests {
         r[4 + 64 + 2] = 0x03;
         assert!(parse_smb2(445, &r).expect("smb").findings.is_empty());
         assert!(parse_smb2(445, b"junk").is_none());
+    }
+
+    #[test]
+    fn samba_is_told_by_its_server_guid() {
+        // Debian's smbd 4.17 on a host named "vm" (captured from tests/daemons.rs's setup).
+        let samba = "000000cafe534d4240000000000000000000010001000000000000000000000000000000\
+                     00000000000000000000000000000000000000000000000000000000000000004100010002\
+                     030000766d00000000000000000000000000000700000000008000000080000000800002\
+                     6300e42b83dd01000000000000000080004a0000000000604806062b0601050502a03e30\
+                     3ca00e300c060a2b06010401823702020aa32a3028a0261b246e6f745f646566696e6564\
+                     5f696e5f5246433431373840706c656173655f69676e6f7265";
+        let bytes: Vec<u8> = (0..samba.len() / 2)
+            .filter_map(|i| u8::from_str_radix(samba.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect();
+        let a = parse_smb2(445, &bytes).expect("smb");
+        assert_eq!(a.identified.product.as_deref(), Some("Samba smbd"));
+        assert_eq!(a.identified.extrainfo.as_deref(), Some("SMB 3.0.2"));
+        // The same answer with a random GUID (as Windows sends) names no product.
+        let mut windows = bytes.clone();
+        let guid = 4 + 64 + 8;
+        windows[guid..guid + 16].copy_from_slice(&[
+            0x3f, 0x2a, 0x91, 0x0c, 0x5e, 0x77, 0x4b, 0x41, 0x9a, 0x12, 0xc4, 0x0e, 0x6d, 0x88,
+            0x21, 0xf3,
+        ]);
+        assert_eq!(
+            parse_smb2(445, &windows).expect("smb").identified.product,
+            None
+        );
+        assert!(!samba_guid(&[0; 16]));
+        assert!(samba_guid(b"FILESRV01\0\0\0\0\0\0\0"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! are matched to probes by a keyed cookie ([`cookie`]), not by a table of probes in flight.
 //! A receiver thread per raw socket reads replies while the caller's thread sends.
 //!
-//! Needs CAP_NET_RAW: [`RawError::Permission`] tells the caller to fall back to the connect
+//! Needs CAP_NET_RAW: [`ScanError::Permission`] tells the caller to fall back to the connect
 //! scan. Both scans take IPv4 and IPv6 targets, mixed in one run.
 
 pub mod cookie;
@@ -18,12 +18,15 @@ pub mod sender;
 pub mod syn;
 pub mod udp;
 
+use crate::engine::{Observer, ScanConfig, ScanError, ScanKind};
 use crate::model::*;
+use crate::perm::Permutation;
 use crate::targets::{HostEntry, TargetSet};
 use portwarden_kb::Protocol;
 use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -32,70 +35,6 @@ use std::time::{Duration, Instant};
 pub const SPORT_BASE: u16 = 61_440;
 /// Number of source ports raw probes use.
 pub const SPORT_SPAN: u16 = 1024;
-
-/// Errors that stop a raw scan.
-#[derive(Debug, thiserror::Error)]
-pub enum RawError {
-    /// No port to scan.
-    #[error("no ports to scan")]
-    NoPorts,
-    /// No host to scan.
-    #[error("no hosts to scan")]
-    NoHosts,
-    /// Raw sockets are not allowed (no CAP_NET_RAW).
-    #[error("raw sockets need CAP_NET_RAW (run as root, or grant it: setcap cap_net_raw+ep)")]
-    Permission(#[source] io::Error),
-    /// Some other socket or thread error.
-    #[error("raw scan failed")]
-    Io(#[source] io::Error),
-}
-
-/// Tuning of a raw scan.
-#[derive(Debug, Clone)]
-pub struct RawConfig {
-    /// Retransmission rounds for unanswered probes, at most.
-    pub retries: u32,
-    /// Probes per second, at most (the adaptive rate never goes past it).
-    pub rate: Option<f64>,
-    /// Longest wait for answers after a round.
-    pub max_timeout: Duration,
-    /// Shortest wait for answers after a round.
-    pub min_timeout: Duration,
-    /// Wait before any round trip was measured.
-    pub initial_timeout: Duration,
-    /// List every closed and filtered port.
-    pub all_states: bool,
-    /// Closed or filtered ports of one host are listed when there are at most this many.
-    pub list_limit: u32,
-    /// Key of the probe order and the cookies (random when `None`).
-    pub seed: Option<u64>,
-    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
-    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
-    /// about one port unreachable per second).
-    pub icmp_pace: bool,
-    /// The command line, for reports.
-    pub args: String,
-    /// Service identification after the scan (off by default for library callers).
-    pub ident: crate::ident::IdentOptions,
-}
-
-impl Default for RawConfig {
-    fn default() -> Self {
-        RawConfig {
-            retries: 10,
-            rate: None,
-            max_timeout: Duration::from_millis(1500),
-            min_timeout: Duration::from_millis(100),
-            initial_timeout: Duration::from_millis(1000),
-            all_states: false,
-            list_limit: 25,
-            seed: None,
-            icmp_pace: false,
-            args: String::new(),
-            ident: crate::ident::IdentOptions::default(),
-        }
-    }
-}
 
 /// One answer, as found by a receiver thread.
 #[derive(Debug)]
@@ -120,7 +59,7 @@ pub(crate) struct GroupCtx {
 
 impl GroupCtx {
     /// A group of `hosts` (either address family), with our source address for each.
-    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, RawError> {
+    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, ScanError> {
         let mut addrs = Vec::with_capacity(hosts.len());
         let mut srcs = Vec::with_capacity(hosts.len());
         let mut index = HashMap::new();
@@ -201,6 +140,126 @@ impl GroupCtx {
     }
 }
 
+/// What the driver hands a raw prober for one host group: the group, its probe order, the
+/// per-host accumulators to fill, and the scan-wide pacing, counters and observer.
+pub(crate) struct GroupRun<'a> {
+    pub g: &'a GroupCtx,
+    pub ports: &'a [u16],
+    pub cfg: &'a ScanConfig,
+    pub perm: Permutation,
+    pub accs: Vec<HostAcc>,
+    pub pacer: &'a mut Pacer,
+    pub stats: &'a mut ScanStats,
+    pub obs: &'a mut dyn Observer,
+    pub cancel: &'a AtomicBool,
+    /// Probes of the groups before this one, and of the whole scan (progress).
+    pub done_before: u64,
+    pub total: u64,
+    /// Set by the prober when `cancel` stopped it.
+    pub interrupted: bool,
+}
+
+/// A raw-socket prober (SYN, UDP): it opens its sockets, sends its probes of one host
+/// group in retransmission rounds and turns what comes back into port results. The driver
+/// ([`drive`]) owns everything else: host groups, the probe order, pacing, per-host
+/// accumulation, identification afterwards, report assembly and cancellation.
+pub(crate) trait RawProber {
+    /// The scan type.
+    const KIND: ScanKind;
+    /// Hosts per group.
+    fn group_size(&self, nports: usize) -> u64;
+    /// Probes per second to start at (the pacer adapts from there, up to `--rate`).
+    fn initial_rate(&self, targets: &TargetSet, cfg: &ScanConfig) -> f64;
+    /// Opens the sockets of the address families a group needs (`Permission` without
+    /// CAP_NET_RAW).
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError>;
+    /// Probes one group, filling `run.accs`.
+    fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError>;
+}
+
+/// Runs a raw scan with `prober`, group by group.
+pub(crate) fn drive<P: RawProber>(
+    mut prober: P,
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, ScanError> {
+    let started = Timestamp::now();
+    let t0 = Instant::now();
+    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
+    let cap = cfg.rate.unwrap_or(1e7).max(1.0 / 3600.0);
+    let mut pacer = Pacer::new(prober.initial_rate(targets, cfg), cap);
+    let mut stats = ScanStats::default();
+    let mut hosts_out = Vec::new();
+    let mut open_seen = 0u64;
+    let total = targets.len().saturating_mul(ports.len() as u64);
+    let mut done_before = 0u64;
+    let mut interrupted = false;
+    let per = prober.group_size(ports.len());
+    let mut slot = 0u64;
+    let mut gseq = 0u64;
+    while slot < targets.len() && !interrupted {
+        let mut entries = Vec::new();
+        while (entries.len() as u64) < per && slot < targets.len() {
+            if let Some(e) = targets.get(slot) {
+                entries.push(e);
+            }
+            slot += 1;
+        }
+        let g = GroupCtx::new(entries, ports.len())?;
+        let (v4, v6) = g.families();
+        prober.open(v4, v6)?;
+        let n = g.hosts.len() as u64 * g.nports;
+        let mut run = GroupRun {
+            g: &g,
+            ports,
+            cfg,
+            perm: Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            accs: (0..g.hosts.len()).map(|_| HostAcc::default()).collect(),
+            pacer: &mut pacer,
+            stats: &mut stats,
+            obs: &mut *obs,
+            cancel,
+            done_before,
+            total,
+            interrupted: false,
+        };
+        gseq += 1;
+        prober.scan_group(&mut run)?;
+        let accs = std::mem::take(&mut run.accs);
+        interrupted = run.interrupted;
+        drop(run);
+        stats.max_window = stats.max_window.max(pacer.rate as u64);
+        // Unanswered ports: filtered (SYN) or open|filtered (UDP).
+        finish_group(
+            &g,
+            accs,
+            ports,
+            P::KIND.protocol(),
+            cfg,
+            interrupted,
+            obs,
+            &mut hosts_out,
+            &mut open_seen,
+            &mut stats,
+        );
+        done_before += n;
+    }
+    obs.progress(done_before, total);
+    Ok(crate::run::assemble(
+        P::KIND,
+        cfg,
+        ports,
+        started,
+        t0,
+        hosts_out,
+        stats,
+        interrupted,
+    ))
+}
+
 /// Maps a port number to its index in the scanned list.
 pub(crate) fn port_index(ports: &[u16]) -> Vec<u32> {
     let mut v = vec![u32::MAX; 65536];
@@ -213,11 +272,6 @@ pub(crate) fn port_index(ports: &[u16]) -> Vec<u32> {
 /// Hosts per group so that a group's bitmap stays small.
 pub(crate) fn group_size(nports: usize) -> u64 {
     (4_194_304 / nports.max(1) as u64).clamp(1, 4096)
-}
-
-pub(crate) fn random_seed() -> u64 {
-    use std::hash::BuildHasher;
-    std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
 /// Per-host accumulation of results.
@@ -312,7 +366,7 @@ pub(crate) struct Families {
 
 impl Families {
     /// Opens the sockets of the families asked for that are not open yet.
-    pub fn open(&mut self, v4: bool, v6: bool, proto: i32) -> Result<(), RawError> {
+    pub fn open(&mut self, v4: bool, v6: bool, proto: i32) -> Result<(), ScanError> {
         if v4 && self.v4.is_none() {
             self.v4 = Some((open_raw(proto)?, open_raw(nix::libc::IPPROTO_ICMP)?));
         }
@@ -344,26 +398,26 @@ impl Families {
 
 /// Whether this process may open raw sockets (`Permission` if not), checked before a
 /// run that cannot do without them.
-pub fn check_access() -> Result<(), RawError> {
+pub fn check_access() -> Result<(), ScanError> {
     open_raw(nix::libc::IPPROTO_UDP).map(drop)
 }
 
 /// Opens one raw socket for `proto`, telling a missing CAP_NET_RAW (`Permission`) apart
 /// from other failures.
-pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, RawError> {
+pub(crate) fn open_raw(proto: i32) -> Result<sender::RawSocket, ScanError> {
     sender::RawSocket::open(proto).map_err(raw_error)
 }
 
 /// [`open_raw`] for IPv6.
-pub(crate) fn open_raw6(proto: i32) -> Result<sender::RawSocket, RawError> {
+pub(crate) fn open_raw6(proto: i32) -> Result<sender::RawSocket, ScanError> {
     sender::RawSocket::open6(proto).map_err(raw_error)
 }
 
-fn raw_error(e: io::Error) -> RawError {
+fn raw_error(e: io::Error) -> ScanError {
     if sender::is_permission(&e) {
-        RawError::Permission(e)
+        ScanError::Permission(e)
     } else {
-        RawError::Io(e)
+        ScanError::Io(e)
     }
 }
 
@@ -442,11 +496,12 @@ pub(crate) fn finish_group(
     mut accs: Vec<HostAcc>,
     ports: &[u16],
     protocol: Protocol,
-    cfg: &RawConfig,
+    cfg: &ScanConfig,
     interrupted: bool,
-    obs: &mut dyn crate::engine::Observer,
+    obs: &mut dyn Observer,
     out: &mut Vec<HostResult>,
     open_seen: &mut u64,
+    stats: &mut ScanStats,
 ) {
     if !interrupted {
         for h in 0..g.hosts.len() as u64 {
@@ -471,22 +526,15 @@ pub(crate) fn finish_group(
         .collect();
     if !interrupted && protocol == Protocol::Tcp {
         // Identification after the SYN scan too, before the hosts are reported.
-        crate::ident::identify_hosts(&mut done, cfg.ident, open_seen);
+        stats.ident_lost += crate::ident::identify_hosts(&mut done, cfg.ident_options(), open_seen);
     }
     for r in done {
+        for p in r.ports.iter().filter(|p| p.state == PortState::Open) {
+            obs.port_done(r.addr, p.port, p.protocol, p.state);
+        }
         obs.host_done(&r);
         out.push(r);
     }
-}
-
-pub(crate) fn check_inputs(targets: &TargetSet, ports: &[u16]) -> Result<(), RawError> {
-    if ports.is_empty() {
-        return Err(RawError::NoPorts);
-    }
-    if targets.is_empty() {
-        return Err(RawError::NoHosts);
-    }
-    Ok(())
 }
 
 /// A token bucket for `--rate` and the adaptive rate.
@@ -531,67 +579,4 @@ impl Pacer {
     pub fn decrease(&mut self, factor: f64) {
         self.rate = (self.rate * factor).max(100.0_f64.min(self.cap));
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn report(
-    cfg: &RawConfig,
-    scan_type: &'static str,
-    protocol: Protocol,
-    ports: &[u16],
-    started: Timestamp,
-    t0: Instant,
-    hosts: Vec<HostResult>,
-    mut stats: ScanStats,
-    interrupted: bool,
-) -> ScanReport {
-    stats.hosts = hosts.len() as u64;
-    stats.hosts_up = hosts.iter().filter(|h| h.status == HostStatus::Up).count() as u64;
-    stats.open = hosts.iter().map(|h| u64::from(h.stats.open)).sum();
-    stats.ports_per_host = ports.len() as u64;
-    ScanReport {
-        scanner: format!("portwarden {}", env!("CARGO_PKG_VERSION")),
-        args: cfg.args.clone(),
-        scan_type,
-        protocol,
-        ports: crate::ports::compress(ports),
-        started,
-        finished: Timestamp::now(),
-        elapsed: t0.elapsed(),
-        interrupted,
-        hosts,
-        stats,
-        scans: Vec::new(),
-    }
-}
-
-/// Runs `f` with a cancel flag that Ctrl-C (SIGINT) sets, so that a raw scan returns its
-/// partial results. The watcher thread is detached; it ends with the process.
-pub fn with_sigint<T>(f: impl FnOnce(&std::sync::atomic::AtomicBool) -> T) -> T {
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
-    let flag = Arc::new(AtomicBool::new(false));
-    let f2 = flag.clone();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    if let Ok(rt) = rt {
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let _ = std::thread::Builder::new()
-            .name("pw-sigint".into())
-            .spawn(move || {
-                rt.block_on(async move {
-                    use tokio::signal::unix::{signal, SignalKind};
-                    let sig = signal(SignalKind::interrupt());
-                    let _ = tx.send(());
-                    if let Ok(mut s) = sig {
-                        if s.recv().await.is_some() {
-                            f2.store(true, Ordering::Relaxed);
-                        }
-                    }
-                });
-            });
-        let _ = rx.recv_timeout(Duration::from_millis(200));
-    }
-    f(&flag)
 }

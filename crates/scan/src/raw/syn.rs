@@ -21,8 +21,7 @@ use super::packet::{
 use super::pool::{Counters, Pool};
 use super::sender::RawSocket;
 use super::*;
-use crate::engine::Observer;
-use crate::perm::Permutation;
+use crate::engine::{Observer, ScanConfig, ScanKind};
 use crate::rtt::RttEstimator;
 use std::sync::atomic::AtomicBool;
 
@@ -153,7 +152,7 @@ impl Sockets {
     /// Opens the sockets of the families asked for that are not open yet; `Permission`
     /// without CAP_NET_RAW. Two senders per family: on loopback the kernel answers each SYN
     /// inside the sending call, so two sending threads use both cores.
-    fn open(&mut self, v4: bool, v6: bool) -> Result<(), RawError> {
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError> {
         let ports = SPORT_BASE..=SPORT_BASE + (SPORT_SPAN - 1);
         let (new4, new6) = (v4 && self.recv.v4.is_none(), v6 && self.recv.v6.is_none());
         self.recv.open(new4, new6, nix::libc::IPPROTO_TCP)?;
@@ -167,7 +166,7 @@ impl Sockets {
             let _ = tcp.keep_tcp6_answers(ports);
             for _ in 0..2 {
                 let tx = open_raw6(nix::libc::IPPROTO_TCP)?;
-                tx.receive_nothing().map_err(RawError::Io)?;
+                tx.receive_nothing().map_err(ScanError::Io)?;
                 self.send6.push(tx);
             }
         }
@@ -175,68 +174,57 @@ impl Sockets {
     }
 }
 
-/// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
-/// results, `interrupted: true`).
-pub fn scan(
-    targets: &TargetSet,
-    ports: &[u16],
-    cfg: &RawConfig,
-    obs: &mut dyn Observer,
-    cancel: &AtomicBool,
-) -> Result<ScanReport, RawError> {
-    check_inputs(targets, ports)?;
-    let mut socks = Sockets::default();
-    let started = Timestamp::now();
-    let t0 = Instant::now();
-    let seed = cfg.seed.unwrap_or_else(random_seed);
-    let key = scan_key(cfg.seed);
-    let pidx = port_index(ports);
-    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
-    // Loopback has no link to overload: start at the cap and let ENOBUFS pace us.
-    let all_loopback = !targets.is_empty()
-        && targets.len() <= 256
-        && (0..targets.len()).all(|i| targets.get(i).is_some_and(|e| e.addr.is_loopback()));
-    let initial = if all_loopback {
-        cap.min(2_000_000.0)
-    } else {
-        cfg.rate.map_or(20_000.0, |r| r.min(20_000.0))
-    };
-    let mut pacer = Pacer::new(initial, cap);
-    let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
-    let mut stats = ScanStats::default();
-    let mut hosts_out = Vec::new();
-    let mut open_seen = 0u64;
-    let total = targets.len().saturating_mul(ports.len() as u64);
-    let mut done_before = 0u64;
-    let mut interrupted = false;
-    let per = group_size(ports.len());
-    let mut slot = 0u64;
-    let mut gseq = 0u64;
-    while slot < targets.len() && !interrupted {
-        let mut entries = Vec::new();
-        while (entries.len() as u64) < per && slot < targets.len() {
-            if let Some(e) = targets.get(slot) {
-                entries.push(e);
-            }
-            slot += 1;
+/// The SYN prober: its raw sockets, the cookie key and the scan-wide round-trip estimate.
+struct Syn {
+    socks: Sockets,
+    key: CookieKey,
+    pidx: Vec<u32>,
+    t0: Instant,
+    rtt: RttEstimator,
+}
+
+impl RawProber for Syn {
+    const KIND: ScanKind = ScanKind::Syn;
+
+    fn group_size(&self, nports: usize) -> u64 {
+        group_size(nports)
+    }
+
+    fn initial_rate(&self, targets: &TargetSet, cfg: &ScanConfig) -> f64 {
+        let cap = cfg.rate.unwrap_or(1e7).max(1.0 / 3600.0);
+        // Loopback has no link to overload: start at the cap and let ENOBUFS pace us.
+        let all_loopback = !targets.is_empty()
+            && targets.len() <= 256
+            && (0..targets.len()).all(|i| targets.get(i).is_some_and(|e| e.addr.is_loopback()));
+        if all_loopback {
+            cap.min(2_000_000.0)
+        } else {
+            cfg.rate.map_or(20_000.0, |r| r.min(20_000.0))
         }
-        let g = GroupCtx::new(entries, ports.len())?;
-        let (v4, v6) = g.families();
-        socks.open(v4, v6)?;
-        let ctx = Ctx {
-            g: &g,
-            key: &key,
-            pidx: &pidx,
-            t0,
-        };
-        let stop = AtomicBool::new(false);
-        let mut accs: Vec<HostAcc> = (0..g.hosts.len()).map(|_| HostAcc::default()).collect();
+    }
+
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError> {
+        self.socks.open(v4, v6)
+    }
+
+    fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError> {
+        let (g, ports, cfg, cancel) = (run.g, run.ports, run.cfg, run.cancel);
+        let (done_before, total) = (run.done_before, run.total);
         let n = g.hosts.len() as u64 * g.nports;
-        let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        gseq += 1;
+        let perm = &run.perm;
+        let mut accs = std::mem::take(&mut run.accs);
+        let pacer = &mut *run.pacer;
+        let stats = &mut *run.stats;
+        let obs = &mut *run.obs;
+        let mut interrupted = false;
+        let (socks, key, pidx, t0) = (&self.socks, &self.key, &self.pidx[..], self.t0);
+        let (v4, v6) = g.families();
+        let mut rtt = self.rtt;
+        let ctx = Ctx { g, key, pidx, t0 };
+        let stop = AtomicBool::new(false);
         let mut resolved = 0u64;
         let counters = Counters::default();
-        let res: Result<(), RawError> = std::thread::scope(|sc| {
+        let res: Result<(), ScanError> = std::thread::scope(|sc| {
             let mut pool = Pool::start(sc, &socks.send4, &socks.send6, &counters);
             let mut enobufs_seen = 0u64;
             let (ctx_ref, stop_ref) = (&ctx, &stop);
@@ -340,7 +328,9 @@ pub fn scan(
                     );
                     if !pool.send(batch) {
                         stop.store(true, Ordering::Relaxed);
-                        return Err(RawError::Io(io::Error::other("the sender threads stopped")));
+                        return Err(ScanError::Io(io::Error::other(
+                            "the sender threads stopped",
+                        )));
                     }
                 }
                 pool.flush(&counters);
@@ -379,31 +369,28 @@ pub fn scan(
             Ok(())
         });
         res?;
-        stats.max_window = stats.max_window.max(pacer.rate as u64);
-        // Unanswered ports: filtered (no-response).
-        finish_group(
-            &g,
-            accs,
-            ports,
-            Protocol::Tcp,
-            cfg,
-            interrupted,
-            obs,
-            &mut hosts_out,
-            &mut open_seen,
-        );
-        done_before += n;
+        self.rtt = rtt;
+        run.accs = accs;
+        run.interrupted = interrupted;
+        Ok(())
     }
-    obs.progress(done_before, total);
-    Ok(report(
-        cfg,
-        "syn",
-        Protocol::Tcp,
-        ports,
-        started,
-        t0,
-        hosts_out,
-        stats,
-        interrupted,
-    ))
+}
+
+/// Runs a SYN scan of `ports` on every host of `targets`. `cancel` stops it (partial
+/// results, `interrupted: true`).
+pub fn scan(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, ScanError> {
+    let prober = Syn {
+        socks: Sockets::default(),
+        key: scan_key(cfg.seed),
+        pidx: port_index(ports),
+        t0: Instant::now(),
+        rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),
+    };
+    drive(prober, targets, ports, cfg, obs, cancel)
 }

@@ -11,7 +11,7 @@
 //! Targets rate-limit ICMP errors (Linux: a per-peer token bucket, about one per second
 //! after a burst of six), so after the rounds most closed ports of such a host are still
 //! silent. nmap waits for them with an exponential backoff (minutes for the top 100 ports).
-//! Here they stay open|filtered unless [`RawConfig::icmp_pace`] asks for the paced phase:
+//! Here they stay open|filtered unless [`ScanConfig::icmp_pace`](crate::ScanConfig::icmp_pace) asks for the paced phase:
 //! the silent ports are probed host by host at an interval that follows the target's
 //! observed limit: while no rate is known, the pace slows down when unreachables stop
 //! coming although probes continue; once a few unreachables have arrived, the spacing
@@ -27,9 +27,8 @@ use super::packet::{
 };
 use super::payloads;
 use super::*;
-use crate::engine::Observer;
+use crate::engine::{Observer, ScanConfig, ScanKind};
 use crate::model::{Banner, Identified};
-use crate::perm::Permutation;
 use crate::rtt::RttEstimator;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicBool;
@@ -169,65 +168,58 @@ fn stamp(t0: Instant) -> u32 {
     u32::try_from(t0.elapsed().as_micros() / 100).unwrap_or(u32::MAX)
 }
 
-/// Runs a UDP scan of `ports` on every host of `targets`; `retries` bounds the extra
-/// attempts per silent port. `cancel` stops it (partial results).
-pub fn scan(
-    targets: &TargetSet,
-    ports: &[u16],
-    cfg: &RawConfig,
-    obs: &mut dyn Observer,
-    cancel: &AtomicBool,
-) -> Result<ScanReport, RawError> {
-    check_inputs(targets, ports)?;
-    let mut socks = Families::default();
-    let started = Timestamp::now();
-    let t0 = Instant::now();
-    let seed = cfg.seed.unwrap_or_else(random_seed);
-    let key = scan_key(cfg.seed);
-    let txid = (seed >> 16) as u16;
-    let pidx = port_index(ports);
-    let cap = cfg.rate.unwrap_or(1e7).max(1.0);
-    let mut pacer = Pacer::new(cfg.rate.map_or(5_000.0, |r| r.min(5_000.0)), cap);
-    let mut rtt = RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout);
-    let mut stats = ScanStats::default();
-    let mut hosts_out = Vec::new();
-    let mut open_seen = 0u64;
-    let total = targets.len().saturating_mul(ports.len() as u64);
-    let max_attempts = cfg.retries.saturating_add(1).min(255) as u8;
-    let mut done_before = 0u64;
-    let mut interrupted = false;
-    let per = group_size(ports.len()).min(1024);
-    let mut slot = 0u64;
-    let mut gseq = 0u64;
-    let probe = |src: IpAddr, dst: IpAddr, port: u16| {
-        let sport = key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
-        let data = payloads::payload(port, txid);
-        match (src, dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => build_udp(s, d, sport, port, &data),
-            (IpAddr::V6(s), IpAddr::V6(d)) => build_udp6(s, d, sport, port, &data),
-            _ => Vec::new(),
-        }
-    };
-    while slot < targets.len() && !interrupted {
-        let mut entries = Vec::new();
-        while (entries.len() as u64) < per && slot < targets.len() {
-            if let Some(e) = targets.get(slot) {
-                entries.push(e);
-            }
-            slot += 1;
-        }
-        let g = GroupCtx::new(entries, ports.len())?;
+/// The UDP prober: its raw sockets, the source-port key, the payloads' transaction id and
+/// the scan-wide round-trip estimate.
+struct Udp {
+    socks: Families,
+    key: CookieKey,
+    txid: u16,
+    pidx: Vec<u32>,
+    rtt: RttEstimator,
+}
+
+impl RawProber for Udp {
+    const KIND: ScanKind = ScanKind::Udp;
+
+    fn group_size(&self, nports: usize) -> u64 {
+        group_size(nports).min(1024)
+    }
+
+    fn initial_rate(&self, _targets: &TargetSet, cfg: &ScanConfig) -> f64 {
+        cfg.rate.map_or(5_000.0, |r| r.min(5_000.0))
+    }
+
+    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError> {
+        self.socks.open(v4, v6, nix::libc::IPPROTO_UDP)
+    }
+
+    fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError> {
+        let (g, ports, cfg, cancel) = (run.g, run.ports, run.cfg, run.cancel);
+        let (done_before, total) = (run.done_before, run.total);
+        let nh = g.hosts.len();
+        let n = nh as u64 * g.nports;
+        let perm = &run.perm;
+        let mut accs = std::mem::take(&mut run.accs);
+        let pacer = &mut *run.pacer;
+        let stats = &mut *run.stats;
+        let obs = &mut *run.obs;
+        let mut interrupted = false;
+        let (socks, key, pidx, txid) = (&self.socks, &self.key, &self.pidx[..], self.txid);
         let (v4, v6) = g.families();
-        socks.open(v4, v6, nix::libc::IPPROTO_UDP)?;
-        let ctx = Ctx {
-            g: &g,
-            key: &key,
-            pidx: &pidx,
+        let max_attempts = cfg.retries.saturating_add(1).min(255) as u8;
+        let mut rtt = self.rtt;
+        let probe = |src: IpAddr, dst: IpAddr, port: u16| {
+            let sport = key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
+            let data = payloads::payload(port, txid);
+            match (src, dst) {
+                (IpAddr::V4(s), IpAddr::V4(d)) => build_udp(s, d, sport, port, &data),
+                (IpAddr::V6(s), IpAddr::V6(d)) => build_udp6(s, d, sport, port, &data),
+                _ => Vec::new(),
+            }
         };
+        let ctx = Ctx { g, key, pidx };
         let stop = AtomicBool::new(false);
         let nh = g.hosts.len();
-        let mut accs: Vec<HostAcc> = (0..nh).map(|_| HostAcc::default()).collect();
-        let n = nh as u64 * g.nports;
         let mut attempts = vec![0u8; n as usize];
         let mut paced_tries = vec![0u8; n as usize];
         // When each probe last went out, in 100 µs steps from `t_group`.
@@ -244,8 +236,6 @@ pub fn scan(
                 sent_since_icmp: 0,
             })
             .collect();
-        let perm = Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        gseq += 1;
         std::thread::scope(|sc| {
             let (ctx_ref, stop_ref) = (&ctx, &stop);
             for sock in socks.readers(v4, v6, true) {
@@ -293,12 +283,12 @@ pub fn scan(
                             p.identified = Some(id);
                         }
                         // What the answer says (version, SNMP sysDescr, findings).
-                        if cfg.ident.mode != crate::engine::BannerMode::Off {
+                        if cfg.banners != crate::engine::BannerMode::Off {
                             if let Some(f) = crate::ident::identify_udp(port, &bytes) {
                                 crate::ident::apply(&mut p, f);
                             }
                         }
-                        if !bytes.is_empty() && cfg.ident.mode != crate::engine::BannerMode::Off {
+                        if !bytes.is_empty() && cfg.banners != crate::engine::BannerMode::Off {
                             p.banner = Some(Banner(bytes));
                         }
                     }
@@ -480,30 +470,29 @@ pub fn scan(
             stop.store(true, Ordering::Relaxed);
             answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
         });
-        stats.max_window = stats.max_window.max(pacer.rate as u64);
-        finish_group(
-            &g,
-            accs,
-            ports,
-            Protocol::Udp,
-            cfg,
-            interrupted,
-            obs,
-            &mut hosts_out,
-            &mut open_seen,
-        );
-        done_before += n;
+        self.rtt = rtt;
+        run.accs = accs;
+        run.interrupted = interrupted;
+        Ok(())
     }
-    obs.progress(done_before, total);
-    Ok(report(
-        cfg,
-        "udp",
-        Protocol::Udp,
-        ports,
-        started,
-        t0,
-        hosts_out,
-        stats,
-        interrupted,
-    ))
+}
+
+/// Runs a UDP scan of `ports` on every host of `targets`; `retries` bounds the extra
+/// attempts per silent port. `cancel` stops it (partial results).
+pub fn scan(
+    targets: &TargetSet,
+    ports: &[u16],
+    cfg: &ScanConfig,
+    obs: &mut dyn Observer,
+    cancel: &AtomicBool,
+) -> Result<ScanReport, ScanError> {
+    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
+    let prober = Udp {
+        socks: Families::default(),
+        key: scan_key(cfg.seed),
+        txid: (seed >> 16) as u16,
+        pidx: port_index(ports),
+        rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),
+    };
+    drive(prober, targets, ports, cfg, obs, cancel)
 }
