@@ -123,7 +123,7 @@ pub struct SocketEntry {
     /// Bytes the connection carried (TCP `tcp_info`), filled in only when asked for
     /// ([`attach_traffic`]), so `ls` does not pay for it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub traffic: Option<Traffic>,
+    pub traffic: Option<Box<Traffic>>,
 }
 
 /// The whole inventory.
@@ -230,7 +230,9 @@ pub fn attach_traffic(
 ) {
     for e in &mut inv.sockets {
         if e.socket.transport == Transport::Tcp {
-            e.traffic = counters.get(&(e.socket.local, e.socket.remote)).copied();
+            e.traffic = counters
+                .get(&(e.socket.local, e.socket.remote))
+                .map(|t| Box::new(*t));
         }
     }
 }

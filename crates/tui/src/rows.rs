@@ -109,8 +109,8 @@ fn row(inv: &Inventory, e: &SocketEntry) -> Row {
             .as_ref()
             .map_or(e.exposure.as_str(), |r| r.word())
             .to_string(),
-        bytes_in: e.traffic.map(|t| t.bytes_received),
-        bytes_out: e.traffic.map(|t| t.bytes_acked),
+        bytes_in: e.traffic.as_ref().map(|t| t.bytes_received),
+        bytes_out: e.traffic.as_ref().map(|t| t.bytes_acked),
         rate_in: None,
         rate_out: None,
     }
