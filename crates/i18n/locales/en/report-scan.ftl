@@ -36,3 +36,9 @@ scan-table-summary = Scanned { $hosts } { $hosts ->
         [one] port
        *[other] ports
     } each: { $open } open, in { $seconds } s.
+
+# A weakness an identification probe proved (scan table). English shows the scanner's
+# own sentence ($detail); other languages say it by the finding's id.
+scan-finding-summary = { $id ->
+   *[other] { $detail }
+}

@@ -30,3 +30,19 @@ scan-table-not-shown = 未显示：{ $count } { $what }{ $why }
 scan-table-off-port = {" "}— 服务不在它自己的端口上（通常是 { $usual }）
 scan-table-tls = tls：{ $version } { $alpn }，证书主体 { $subject }，签发者 { $issuer }，有效期至 { $until }
 scan-table-summary = 扫描完成：{ $hosts } 台主机（{ $up } 台在线），每台 { $ports } 个端口，发现 { $open } 个开放端口，用时 { $seconds } 秒。
+
+# 识别探测证实的弱点（扫描结果表）。英文显示扫描器自己的句子（$detail）；
+# 其他语言按发现的 id 说明。
+scan-finding-summary = { $id ->
+    [redis-no-auth] Redis 不要求密码就回答命令
+    [mqtt-anonymous] MQTT 代理接受没有用户名和密码的客户端
+    [snmp-public] SNMP 用默认团体名 "public" 回答
+    [memcached-udp] memcached 在 UDP 上回答：可被用于伪造源地址的流量放大攻击
+    [smb-signing-not-required] SMB 不要求签名：会话可被中继攻击
+    [ftp-anonymous] FTP 允许匿名登录
+    [tls-cert-expired] TLS 证书已过期
+    [tls-cert-self-signed] TLS 证书是自签名的：客户端无法验证服务器身份
+    [tls-legacy-version] 服务器仍接受旧版 TLS（1.0/1.1）
+    [cleartext-login] 服务在未加密的连接上提供登录，口令以明文传输
+   *[other] { $detail }
+}

@@ -227,7 +227,14 @@ pub fn host(h: &HostResult, st: &Style) -> String {
         }
         for f in &p.findings {
             let label = st.text("scan-table-finding");
-            let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&f.detail));
+            // The detail is the scanner's own (English) sentence; the catalog says the
+            // same in the reader's language, with the detail as the fallback.
+            let what = st.msg(&portwarden_i18n::msg!(
+                "scan-finding-summary",
+                id = f.id,
+                detail = f.detail.as_str()
+            ));
+            let line = format!("  ↳ {label}: {} — {}", f.id, terminal(&what));
             let _ = writeln!(out, "{}", fit(&line, width));
         }
         if let Some(b) = &p.banner {
