@@ -424,7 +424,10 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         only_open: p.only_open,
         verbosity: p.verbosity,
         last_line: None,
-        progress: TtyProgress::new(!a.no_progress),
+        progress: TtyProgress::new(!a.no_progress).with_words(
+            style.text("scan-progress-probes"),
+            style.text("scan-progress-eta"),
+        ),
         stdout_only: [&xml_file, &grepable_file, &normal_file]
             .iter()
             .all(|f| f.as_ref().is_none_or(|f| f.file.is_none())),

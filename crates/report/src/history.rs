@@ -98,17 +98,18 @@ pub fn diff_text(d: &Diff, st: &Style) -> String {
         out.push('\n');
         for f in &i.fields {
             let blank = st.text("history-none");
-            let old = if f.old.is_empty() {
-                blank.to_string()
-            } else {
-                terminal(&f.old)
+            // Values that are our own words (exposure, severity, state) read in the
+            // user's language; names and versions stay as they are.
+            let value = |v: &str| {
+                if v.is_empty() {
+                    blank.to_string()
+                } else {
+                    terminal(&st.msg(&portwarden_i18n::msg!("history-value", value = v)))
+                }
             };
-            let new = if f.new.is_empty() {
-                blank.to_string()
-            } else {
-                terminal(&f.new)
-            };
-            out.push_str(&format!("    {}: {old} → {new}\n", f.name));
+            let (old, new) = (value(&f.old), value(&f.new));
+            let name = st.msg(&portwarden_i18n::msg!("history-field", name = f.name));
+            out.push_str(&format!("    {name}: {old} → {new}\n"));
         }
     }
     let count = |s: Sign| d.items.iter().filter(|i| i.sign == s).count();

@@ -21,3 +21,13 @@ history-never-expires = never expires
 history-expired = EXPIRED
 history-expires = expires
 history-by = by
+
+# The name of a field that changed between two snapshots (diff).
+history-field = { $name ->
+   *[other] { $name }
+}
+
+# A changed field's value: our own words are translated, anything else is shown as is.
+history-value = { $value ->
+   *[other] { $value }
+}

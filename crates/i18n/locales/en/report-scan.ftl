@@ -42,3 +42,7 @@ scan-table-summary = Scanned { $hosts } { $hosts ->
 scan-finding-summary = { $id ->
    *[other] { $detail }
 }
+
+# The scan's progress bar on a terminal: "1234/65535 probes, ETA 3s".
+scan-progress-probes = probes
+scan-progress-eta = ETA

@@ -46,3 +46,7 @@ scan-finding-summary = { $id ->
     [cleartext-login] 服务在未加密的连接上提供登录，口令以明文传输
    *[other] { $detail }
 }
+
+# 终端上的扫描进度条：“1234/65535 个探测，剩余 3s”。
+scan-progress-probes = 个探测
+scan-progress-eta = 剩余
