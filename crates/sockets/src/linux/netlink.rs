@@ -25,12 +25,8 @@ pub fn dump_listening(v4: bool, v6: bool) -> Result<Vec<RawSocket>, Error> {
     dump_states(&[Transport::Tcp, Transport::Udp], v4, v6, true)
 }
 
-fn dump_states(
-    transports: &[Transport],
-    v4: bool,
-    v6: bool,
-    listening: bool,
-) -> Result<Vec<RawSocket>, Error> {
+/// A sock_diag socket bound and connected to the kernel.
+fn open() -> Result<Socket, Error> {
     let mut socket =
         Socket::new(NETLINK_SOCK_DIAG).map_err(|e| Error::Netlink(format!("socket: {e}")))?;
     socket
@@ -39,6 +35,16 @@ fn dump_states(
     socket
         .connect(&SocketAddr::new(0, 0))
         .map_err(|e| Error::Netlink(format!("connect: {e}")))?;
+    Ok(socket)
+}
+
+fn dump_states(
+    transports: &[Transport],
+    v4: bool,
+    v6: bool,
+    listening: bool,
+) -> Result<Vec<RawSocket>, Error> {
+    let mut socket = open()?;
     let mut out = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     for &t in transports {
@@ -81,14 +87,7 @@ fn one_dump(
 /// (local, remote). A dump of its own, asked for only by those who show traffic (`top`),
 /// so `ls` stays as fast as it was. Needs no privilege.
 pub fn dump_traffic(v4: bool, v6: bool) -> Result<HashMap<(InetAddr, InetAddr), Traffic>, Error> {
-    let mut socket =
-        Socket::new(NETLINK_SOCK_DIAG).map_err(|e| Error::Netlink(format!("socket: {e}")))?;
-    socket
-        .bind_auto()
-        .map_err(|e| Error::Netlink(format!("bind: {e}")))?;
-    socket
-        .connect(&SocketAddr::new(0, 0))
-        .map_err(|e| Error::Netlink(format!("connect: {e}")))?;
+    let mut socket = open()?;
     let mut out = HashMap::new();
     let mut buf = vec![0u8; 1 << 16];
     for (family, on) in [(AF_INET, v4), (AF_INET6, v6)] {
