@@ -10,11 +10,10 @@
 
 mod common;
 
-use common::Ns;
+use common::Lab;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 /// The programs the test starts, where Debian puts them.
 const TOOLS: &[&str] = &[
@@ -53,112 +52,6 @@ fn skip() -> bool {
             true
         }
         None => false,
-    }
-}
-
-/// The namespace with its daemons: on drop every process in the namespace is killed
-/// (the daemons and anything they forked), then the namespace is deleted.
-struct Lab {
-    kids: Vec<Child>,
-    dir: PathBuf,
-    ns: Ns,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let ns = Ns::new();
-        let dir = std::env::temp_dir().join(format!("{}-daemons", ns.name));
-        std::fs::create_dir_all(&dir).unwrap();
-        Lab {
-            kids: Vec::new(),
-            dir,
-            ns,
-        }
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-
-    /// Starts `args` in its own session inside the namespace, output to a log file.
-    fn start(&mut self, log: &str, args: &[&str]) {
-        let out = std::fs::File::create(self.dir.join(log)).unwrap();
-        let mut all = vec!["setsid"];
-        all.extend_from_slice(args);
-        let child = self
-            .ns
-            .cmd(&all)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        self.kids.push(child);
-    }
-
-    /// Waits until every (transport, port) listens in the namespace.
-    fn wait_for(&self, doors: &[(&str, u64)]) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let out = self.ns.pw(&["ls", "--json", "-l", "--no-firewall"]);
-            let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let missing: Vec<_> = doors
-                .iter()
-                .filter(|(proto, port)| {
-                    !rows
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|r| r["proto"] == *proto && r["local_port"] == *port)
-                })
-                .collect();
-            if missing.is_empty() {
-                return;
-            }
-            if Instant::now() > deadline {
-                let logs: Vec<String> = std::fs::read_dir(&self.dir)
-                    .unwrap()
-                    .filter_map(|e| {
-                        let p = e.ok()?.path();
-                        p.extension().is_some_and(|x| x == "log").then(|| {
-                            format!(
-                                "{}: {}",
-                                p.display(),
-                                std::fs::read_to_string(&p).unwrap_or_default()
-                            )
-                        })
-                    })
-                    .collect();
-                panic!("not listening: {missing:?}\n{}", logs.join("\n"));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for k in &mut self.kids {
-            let _ = k.kill();
-            let _ = k.wait();
-        }
-        // Whatever is still in the namespace was started by this test (daemons' children).
-        if let Ok(out) = Command::new("ip")
-            .args(["netns", "pids", &self.ns.name])
-            .output()
-        {
-            let pids = String::from_utf8_lossy(&out.stdout);
-            let pids: Vec<&str> = pids
-                .split_whitespace()
-                .filter(|p| p.parse::<u32>().is_ok())
-                .collect();
-            if !pids.is_empty() {
-                let _ = Command::new("kill").arg("-9").args(&pids).status();
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
