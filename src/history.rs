@@ -17,11 +17,9 @@ use std::sync::OnceLock;
 const MAX_XML: u64 = 64 << 20;
 
 /// The store of the whole run, as the command's `--store` (or `PORTWARDEN_STORE`) chose.
-static STORE: OnceLock<Location> = OnceLock::new();
-
-fn parse_store(s: &str) -> Result<Location, String> {
-    Location::parse(s).map_err(|e| e.to_string())
-}
+/// (Checked when the store is opened, not by the flag parser, which would echo a
+/// password in its error.)
+static STORE: OnceLock<String> = OnceLock::new();
 
 /// `--store`: where the history is kept.
 #[derive(Debug, Args, Clone, Default)]
@@ -34,9 +32,9 @@ pub struct StoreArgs {
         value_name = "URL|FILE",
         env = "PORTWARDEN_STORE",
         global = true,
-        value_parser = parse_store
+        hide_env_values = true
     )]
-    pub store: Option<Location>,
+    pub store: Option<String>,
 }
 
 impl StoreArgs {
@@ -293,7 +291,7 @@ pub(crate) fn runtime(e: impl std::fmt::Display) -> Failure {
 /// The run's store: `--store`/`PORTWARDEN_STORE`, else the SQLite file beside the journal.
 pub(crate) fn location() -> Result<Location, Failure> {
     match STORE.get() {
-        Some(l) => Ok(l.clone()),
+        Some(l) => Location::parse(l).map_err(|e| Failure::Usage(e.to_string())),
         None => Ok(Location::Sqlite(crate::control::store_path()?)),
     }
 }
