@@ -902,6 +902,54 @@ mod tests {
     }
 
     #[test]
+    fn a_version_3_history_is_read_then_upgraded_to_host_identity() {
+        let dir = scratch("v3");
+        let path = dir.join("portwarden.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..3] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            let body = history::deflate("{}");
+            conn.execute(
+                "INSERT INTO snapshot_bodies (hash, body) VALUES (1, ?1)",
+                [body],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO snapshots (at, at_unix, host, command, kind, target, listeners,
+                 findings, body_id) VALUES ('t', 1, 'old', 'c', 'audit', 'local', 0, 0, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        // A read-only look does not migrate, and still lists and filters.
+        let ro = Store::open_read_only(&path).unwrap().unwrap();
+        assert_eq!(ro.version, 3);
+        let f = Filter {
+            host: Some("old"),
+            ..Filter::default()
+        };
+        assert_eq!(ro.snapshots_where(&f).unwrap().len(), 1);
+        assert_eq!(ro.snapshot(1).unwrap().unwrap().0.uid, "");
+        drop(ro);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.version, SCHEMA_VERSION);
+        let old = &s.snapshots(None, None).unwrap()[0];
+        assert_eq!((old.host.as_str(), old.host_id.as_str()), ("old", ""));
+        let id = s
+            .save_snapshot(&NewSnapshot {
+                host_id: "m",
+                body: "{}",
+                ..NewSnapshot::default()
+            })
+            .unwrap();
+        assert_eq!(s.snapshot(id).unwrap().unwrap().0.uid.len(), 32);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_version_1_journal_is_read_and_upgraded() {
         let dir = scratch("v1");
         let path = dir.join("portwarden.db");
