@@ -158,9 +158,15 @@ pub struct ScanArgs {
     /// No progress bar (it is only ever shown on a terminal, for long scans).
     #[arg(long)]
     pub no_progress: bool,
-    /// Key of the pseudo-random probe order (for reproducing a run).
-    #[arg(long, hide = true)]
+    /// Key of the pseudo-random probe order: the same seed gives the same order (for
+    /// reproducing a run, and required with --shard so that every shard walks one order).
+    #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Probe only shard I of N (counted from 0, as zmap and Kubernetes'
+    /// JOB_COMPLETION_INDEX count): N processes with the same --seed and targets probe
+    /// disjoint parts of the (host, port) pairs whose union is the whole scan.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Presentation.
     #[command(flatten)]
     pub style: crate::cli::StyleArgs,

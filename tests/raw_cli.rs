@@ -463,3 +463,92 @@ fn identification_runs_after_the_syn_scan_and_no_banners_holds_for_udp() {
     let v: serde_json::Value = serde_json::from_slice(&pw_ok(&ns, &no).stdout).unwrap();
     assert!(port(&v, 7777)["banner"].is_null(), "{v}");
 }
+
+/// Every (host, port, state) a scan's JSON lists.
+fn listed(json: &[u8]) -> Vec<(String, u16, String)> {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let mut out = Vec::new();
+    for h in v["hosts"].as_array().unwrap() {
+        for p in h["ports"].as_array().unwrap() {
+            out.push((
+                h["addr"].as_str().unwrap().to_string(),
+                p["port"].as_u64().unwrap() as u16,
+                p["state"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn shards_run_side_by_side_split_the_scan_exactly() {
+    portwarden_testkit::require!(why_skip());
+    let mut ns = Ns::new();
+    let want = [22u16, 80, 443, 1500, 1999];
+    serve(&mut ns, &want, &[]);
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    for kind in ["--sS", "--sT"] {
+        // Four shards at once, on the same host, with one seed: their raw answers share
+        // the sockets, and each must keep only its own.
+        let kids: Vec<_> = (0..4)
+            .map(|i| {
+                let shard = format!("{i}/4");
+                ns.cmd(&[
+                    bin.to_str().unwrap(),
+                    "scan",
+                    kind,
+                    "127.0.0.1-3",
+                    "-p",
+                    "1-2000",
+                    "--all-states",
+                    "--no-banners",
+                    "--json",
+                    "--seed",
+                    "77",
+                    "--shard",
+                    &shard,
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut sizes = Vec::new();
+        for k in kids {
+            let out = k.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let l = listed(&out.stdout);
+            sizes.push(l.len());
+            all.extend(l);
+        }
+        let pairs: BTreeSet<(String, u16)> = all.iter().map(|(a, p, _)| (a.clone(), *p)).collect();
+        assert_eq!(
+            pairs.len(),
+            all.len(),
+            "{kind}: a pair was probed by two shards"
+        );
+        assert_eq!(pairs.len(), 3 * 2000, "{kind}: shards {sizes:?} miss pairs");
+        assert!(sizes.iter().all(|&n| n > 1000), "{kind}: uneven {sizes:?}");
+        let open: BTreeSet<(String, u16)> = all
+            .iter()
+            .filter(|(_, _, s)| s == "open")
+            .map(|(a, p, _)| (a.clone(), *p))
+            .collect();
+        let truth: BTreeSet<(String, u16)> =
+            want.iter().map(|&p| ("127.0.0.1".to_string(), p)).collect();
+        assert_eq!(open, truth, "{kind}");
+        assert!(all
+            .iter()
+            .filter(|(a, _, _)| a != "127.0.0.1")
+            .all(|(_, _, s)| s == "closed"));
+    }
+    // Usage: a shard without a seed is one line, exit 2.
+    let out = ns.pw(&["scan", "127.0.0.1", "--shard", "0/2"]);
+    assert_eq!(out.status.code(), Some(2));
+}

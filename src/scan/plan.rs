@@ -12,6 +12,7 @@
 
 use super::ScanArgs;
 use portwarden_i18n::{msg, Msg};
+use portwarden_scan::perm::Shard;
 use portwarden_scan::{BannerMode, PortError, PortList, ScanConfig, ScanKind, TargetOptions};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -251,6 +252,22 @@ fn port_lists(a: &ScanArgs, tcp: bool) -> Result<(Vec<u16>, Vec<u16>), Msg> {
     Ok((tcp_ports, udp_ports))
 }
 
+/// `I/N`: shard I (from 0) of N.
+fn parse_shard(spec: &str) -> Result<Shard, Msg> {
+    let clipped = || format!("{:?}", crate::ui::clip(spec));
+    let (i, n) = spec
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)))
+        .ok_or_else(|| msg!("cli-scan-shard-bad", value = clipped()))?;
+    if n == 0 || n > 1 << 32 {
+        return Err(msg!("cli-scan-shard-bad", value = clipped()));
+    }
+    if i >= n {
+        return Err(msg!("cli-scan-shard-out-of-range", value = clipped()));
+    }
+    Ok(Shard { index: i, count: n })
+}
+
 /// Turns parsed flags into a plan; `Err` is the one usage line (exit 2).
 pub fn plan(a: &ScanArgs, env: &Env) -> Result<ScanPlan, Msg> {
     if let Some(r) = a.rate {
@@ -260,6 +277,13 @@ pub fn plan(a: &ScanArgs, env: &Env) -> Result<ScanPlan, Msg> {
     }
     if a.max_inflight == Some(0) {
         return Err(Msg::new("cli-scan-max-inflight-must-be-at-least"));
+    }
+    let shard = match a.shard.as_deref() {
+        Some(spec) => parse_shard(spec)?,
+        None => Shard::default(),
+    };
+    if !shard.is_whole() && a.seed.is_none() {
+        return Err(Msg::new("cli-scan-shard-needs-seed"));
     }
     if a.open && a.all_states {
         return Err(Msg::new("cli-scan-open-with-all-states"));
@@ -329,6 +353,7 @@ pub fn plan(a: &ScanArgs, env: &Env) -> Result<ScanPlan, Msg> {
             banner_timeout: a.banner_timeout,
             all_states: a.all_states,
             seed: a.seed,
+            shard,
             discovery: !a.no_ping,
             icmp_pace: a.icmp_pace,
             login_probes: !a.no_login_probes,
@@ -540,6 +565,11 @@ mod tests {
             &["-oA", "-", "h"],
             &["--rate", "0", "h"],
             &["--max-inflight", "0", "h"],
+            &["--shard", "1/4", "h"],
+            &["--shard", "4/4", "--seed", "1", "h"],
+            &["--shard", "0/0", "--seed", "1", "h"],
+            &["--shard", "x", "--seed", "1", "h"],
+            &["--shard", "\u{1b}[31m1/2", "--seed", "1", "h"],
             &["-p", "U:53", "h"],
             &[],
         ] {
@@ -547,6 +577,18 @@ mod tests {
             let e = portwarden_i18n::format(portwarden_i18n::Lang::En, &e);
             assert!(!e.contains('\n') && !e.starts_with('['), "{e}");
         }
+    }
+
+    #[test]
+    fn shards() {
+        let c = &plan(&args(&["--shard", "2/4", "--seed", "7", "h"]), &root())
+            .unwrap()
+            .steps[0]
+            .cfg;
+        assert_eq!(c.shard, Shard { index: 2, count: 4 });
+        assert_eq!(c.seed, Some(7));
+        let c = &plan(&args(&["h"]), &root()).unwrap().steps[0].cfg;
+        assert!(c.shard.is_whole());
     }
 
     #[test]

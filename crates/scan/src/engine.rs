@@ -33,7 +33,7 @@
 use crate::ident::{self, Finding};
 use crate::limits;
 use crate::model::*;
-use crate::perm::Permutation;
+use crate::perm::Order;
 use crate::rtt::RttEstimator;
 use crate::targets::{HostEntry, TargetSet};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -167,6 +167,9 @@ pub struct ScanConfig {
     pub list_limit: u32,
     /// Key of the probe order (random when `None`).
     pub seed: Option<u64>,
+    /// This process's part of a scan split over several (`--shard I/N`; the whole by
+    /// default). Shards must share `seed`.
+    pub shard: crate::perm::Shard,
     /// Host discovery before the port scan (nmap's default; `-Pn` turns it off).
     pub discovery: bool,
     /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
@@ -214,6 +217,7 @@ impl Default for ScanConfig {
             all_states: false,
             list_limit: 25,
             seed: None,
+            shard: crate::perm::Shard::default(),
             discovery: true,
             icmp_pace: false,
             args: String::new(),
@@ -648,7 +652,7 @@ enum GroupPhase {
 struct Group {
     seq: u64,
     hosts: Vec<HostState>,
-    perm: Permutation,
+    perm: Order,
     next: u64,
     unresolved: u64,
     phase: GroupPhase,
@@ -755,7 +759,11 @@ impl Engine<'_> {
         self.groups.push_back(Group {
             seq,
             hosts,
-            perm: Permutation::new(n, self.seed ^ seq.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            perm: Order::new(
+                n,
+                self.seed ^ seq.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                self.cfg.shard,
+            ),
             next: 0,
             unresolved: 0,
             phase: GroupPhase::Scanning,
@@ -1424,7 +1432,7 @@ pub(crate) async fn scan(
         resolved: Vec::new(),
         share: usize::MAX,
     };
-    let total = targets.len().saturating_mul(ports.len() as u64);
+    let total = crate::run::shard_total(targets, ports, cfg);
     let mut rate = cfg.rate.map(Rate::new);
     let mut inflight: FuturesUnordered<TaggedFuture> = FuturesUnordered::new();
     let mut idents: FuturesUnordered<IdentFuture> = FuturesUnordered::new();

@@ -648,6 +648,9 @@ pub struct ScanReport {
     /// type, protocol and ports are the fields above).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scans: Vec<ScanInfo>,
+    /// The part of a split scan this report holds (`--shard I/N`); `None` for a whole scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::perm::Shard>,
 }
 
 impl ScanReport {
@@ -861,6 +864,7 @@ mod tests {
                 ..ScanStats::default()
             },
             scans: Vec::new(),
+            shard: None,
         }
     }
 

@@ -62,6 +62,29 @@ impl Permutation {
         (l << self.half) | r
     }
 
+    fn unround(&self, y: u64) -> u64 {
+        let mut l = y >> self.half;
+        let mut r = y & self.mask;
+        for k in self.keys.iter().rev() {
+            let f = mix(l ^ k) & self.mask;
+            (l, r) = (r ^ f, l);
+        }
+        (l << self.half) | r
+    }
+
+    /// The position whose image is `x` (the inverse of [`Permutation::get`]); `x` itself
+    /// when out of range.
+    pub fn position(&self, x: u64) -> u64 {
+        if x >= self.n {
+            return x;
+        }
+        let mut i = self.unround(x);
+        while i >= self.n {
+            i = self.unround(i);
+        }
+        i
+    }
+
     /// The image of `i` (`i < n`); `i` itself when out of range.
     pub fn get(&self, i: u64) -> u64 {
         if i >= self.n {
@@ -75,9 +98,101 @@ impl Permutation {
     }
 }
 
+/// One shard's part of a scan's probe order: positions `index`, `index + count`, … of a
+/// [`Permutation`] (zmap's split). Every shard of the same seed walks the same permutation,
+/// so `count` shards probe disjoint parts whose union is the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: u64,
+    /// How many shards the scan is split into (at least 1).
+    pub count: u64,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl Shard {
+    /// Whether this is the whole scan.
+    pub fn is_whole(&self) -> bool {
+        self.count <= 1
+    }
+}
+
+/// The probe order of one host group as one shard sees it.
+#[derive(Debug, Clone)]
+pub struct Order {
+    perm: Permutation,
+    shard: Shard,
+    len: u64,
+}
+
+impl Order {
+    /// Shard `shard`'s part of the permutation of `0..n` keyed by `seed`.
+    pub fn new(n: u64, seed: u64, shard: Shard) -> Order {
+        let count = shard.count.max(1);
+        let index = shard.index.min(count - 1);
+        let len = if index < n {
+            (n - index).div_ceil(count)
+        } else {
+            0
+        };
+        Order {
+            perm: Permutation::new(n, seed),
+            shard: Shard { index, count },
+            len,
+        }
+    }
+
+    /// Positions of this shard.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether this shard has no position in the group.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether element `x` of `0..n` belongs to this shard.
+    pub fn contains(&self, x: u64) -> bool {
+        self.shard.count <= 1 || self.perm.position(x) % self.shard.count == self.shard.index
+    }
+
+    /// The `i`-th element of this shard's part (`i < len`).
+    pub fn get(&self, i: u64) -> u64 {
+        self.perm.get(
+            self.shard
+                .index
+                .saturating_add(i.saturating_mul(self.shard.count)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_are_disjoint_and_cover_the_whole() {
+        for n in [0u64, 1, 5, 97, 1000, 65_536] {
+            for count in [1u64, 2, 3, 4, 7] {
+                let mut seen = vec![0u8; n as usize];
+                for index in 0..count {
+                    let o = Order::new(n, 9, Shard { index, count });
+                    for i in 0..o.len() {
+                        let x = o.get(i);
+                        assert!(o.contains(x));
+                        seen[x as usize] += 1;
+                    }
+                }
+                assert!(seen.iter().all(|&c| c == 1), "n={n} count={count}");
+            }
+        }
+    }
 
     #[test]
     fn is_a_bijection() {
@@ -88,6 +203,16 @@ mod tests {
                 let x = p.get(i) as usize;
                 assert!(!seen[x], "duplicate for n={n}");
                 seen[x] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn position_inverts_get() {
+        for n in [1u64, 2, 3, 100, 4097, 65_536 * 3] {
+            let p = Permutation::new(n, 7);
+            for i in (0..n).step_by((n as usize / 500).max(1)) {
+                assert_eq!(p.position(p.get(i)), i, "n={n}");
             }
         }
     }

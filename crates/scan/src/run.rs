@@ -59,6 +59,16 @@ pub fn run_blocking(
     }
 }
 
+/// Probes of the whole scan, or of this shard's part (progress totals).
+pub(crate) fn shard_total(targets: &TargetSet, ports: &[u16], cfg: &ScanConfig) -> u64 {
+    let all = targets.len().saturating_mul(ports.len() as u64);
+    if cfg.shard.is_whole() {
+        all
+    } else {
+        all.div_ceil(cfg.shard.count)
+    }
+}
+
 /// A scan's report from what its prober found: the totals are counted from the hosts.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn assemble(
@@ -88,6 +98,7 @@ pub(crate) fn assemble(
         hosts,
         stats,
         scans: Vec::new(),
+        shard: (!cfg.shard.is_whole()).then_some(cfg.shard),
     }
 }
 

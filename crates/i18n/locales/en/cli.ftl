@@ -100,3 +100,6 @@ cli-scan-open-with-all-states = --open lists only open ports; it cannot go with 
 cli-scan-oa-with-other-outputs = -oA already writes BASE.xml, BASE.gnmap and BASE.nmap; drop -oX/-oG/-oN
 cli-scan-oa-needs-a-base = -oA needs a file name base, not standard output
 cli-scan-raw-needs-cap-net-raw = raw sockets need CAP_NET_RAW
+cli-scan-shard-bad = --shard { $value }: expected I/N, shard I (counted from 0) of N shards, e.g. 0/4
+cli-scan-shard-out-of-range = --shard { $value }: I must be below N (shards count from 0, as zmap and Kubernetes' JOB_COMPLETION_INDEX do)
+cli-scan-shard-needs-seed = --shard needs --seed S: every shard must walk the same probe order

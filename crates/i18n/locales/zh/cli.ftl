@@ -97,3 +97,6 @@ cli-scan-open-with-all-states = --open 只列出开放的端口，不能与 --al
 cli-scan-oa-with-other-outputs = -oA 已经会写出 BASE.xml、BASE.gnmap 和 BASE.nmap；请去掉 -oX/-oG/-oN
 cli-scan-oa-needs-a-base = -oA 需要一个文件名前缀，不能是标准输出
 cli-scan-raw-needs-cap-net-raw = 原始套接字需要 CAP_NET_RAW 权限
+cli-scan-shard-bad = --shard { $value }：应为 I/N，即 N 个分片中的第 I 个（从 0 开始计数），例如 0/4
+cli-scan-shard-out-of-range = --shard { $value }：I 必须小于 N（分片从 0 开始计数，与 zmap 和 Kubernetes 的 JOB_COMPLETION_INDEX 一致）
+cli-scan-shard-needs-seed = --shard 需要同时给出 --seed S：所有分片必须按同一个探测顺序进行

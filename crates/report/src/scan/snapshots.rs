@@ -202,6 +202,7 @@ fn fixture() -> ScanReport {
             ..ScanStats::default()
         },
         scans: Vec::new(),
+        shard: None,
     };
     let tcp = report(
         "syn",

@@ -363,6 +363,7 @@ mod tests {
                 ..ScanStats::default()
             },
             scans: Vec::new(),
+            shard: None,
         }
     }
 

@@ -20,7 +20,7 @@ pub mod udp;
 
 use crate::engine::{Observer, ScanConfig, ScanError, ScanKind};
 use crate::model::*;
-use crate::perm::Permutation;
+use crate::perm::{Order, Shard};
 use crate::targets::{HostEntry, TargetSet};
 use portwarden_kb::Protocol;
 use std::collections::HashMap;
@@ -53,13 +53,20 @@ pub(crate) struct GroupCtx {
     pub srcs: Vec<IpAddr>,
     pub index: HashMap<IpAddr, u32>,
     pub nports: u64,
+    /// This shard's probe order over the group's (host, port) pairs.
+    pub order: Order,
     answered: Vec<AtomicU64>,
     pub events: Mutex<Vec<Event>>,
 }
 
 impl GroupCtx {
     /// A group of `hosts` (either address family), with our source address for each.
-    pub fn new(hosts: Vec<HostEntry>, nports: usize) -> Result<GroupCtx, ScanError> {
+    pub fn new(
+        hosts: Vec<HostEntry>,
+        nports: usize,
+        seed: u64,
+        shard: Shard,
+    ) -> Result<GroupCtx, ScanError> {
         let mut addrs = Vec::with_capacity(hosts.len());
         let mut srcs = Vec::with_capacity(hosts.len());
         let mut index = HashMap::new();
@@ -82,6 +89,7 @@ impl GroupCtx {
             srcs,
             index,
             nports: nports as u64,
+            order: Order::new(n, seed, shard),
             answered: (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             events: Mutex::new(Vec::new()),
         })
@@ -119,6 +127,10 @@ impl GroupCtx {
 
     /// Marks `idx` answered and queues the event; false when it already was.
     pub fn answer(&self, ev: Event) -> bool {
+        // An answer to another shard's probe (shards may share a host and its packets).
+        if !self.order.contains(ev.idx) {
+            return false;
+        }
         let Some(w) = self.answered.get((ev.idx / 64) as usize) else {
             return false;
         };
@@ -146,7 +158,6 @@ pub(crate) struct GroupRun<'a> {
     pub g: &'a GroupCtx,
     pub ports: &'a [u16],
     pub cfg: &'a ScanConfig,
-    pub perm: Permutation,
     pub accs: Vec<HostAcc>,
     pub pacer: &'a mut Pacer,
     pub stats: &'a mut ScanStats,
@@ -194,7 +205,7 @@ pub(crate) fn drive<P: RawProber>(
     let mut stats = ScanStats::default();
     let mut hosts_out = Vec::new();
     let mut open_seen = 0u64;
-    let total = targets.len().saturating_mul(ports.len() as u64);
+    let total = crate::run::shard_total(targets, ports, cfg);
     let mut done_before = 0u64;
     let mut interrupted = false;
     let per = prober.group_size(ports.len());
@@ -208,15 +219,19 @@ pub(crate) fn drive<P: RawProber>(
             }
             slot += 1;
         }
-        let g = GroupCtx::new(entries, ports.len())?;
+        let g = GroupCtx::new(
+            entries,
+            ports.len(),
+            seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            cfg.shard,
+        )?;
         let (v4, v6) = g.families();
         prober.open(v4, v6)?;
-        let n = g.hosts.len() as u64 * g.nports;
+        let n = g.order.len();
         let mut run = GroupRun {
             g: &g,
             ports,
             cfg,
-            perm: Permutation::new(n, seed ^ gseq.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             accs: (0..g.hosts.len()).map(|_| HostAcc::default()).collect(),
             pacer: &mut pacer,
             stats: &mut stats,
@@ -422,8 +437,19 @@ fn raw_error(e: io::Error) -> ScanError {
 }
 
 /// The cookie key of a scan: fixed by `--seed` (reproducible runs), random otherwise.
-pub(crate) fn scan_key(seed: Option<u64>) -> cookie::CookieKey {
-    seed.map_or_else(cookie::CookieKey::random, cookie::CookieKey::from_seed)
+/// Each shard of a split scan has its own key, so that shards running side by side on one
+/// host never take each other's answers.
+pub(crate) fn scan_key(seed: Option<u64>, shard: Shard) -> cookie::CookieKey {
+    seed.map_or_else(cookie::CookieKey::random, |s| {
+        cookie::CookieKey::from_seed(if shard.is_whole() {
+            s
+        } else {
+            s ^ shard
+                .index
+                .wrapping_add(1)
+                .wrapping_mul(0xd6e8_feb8_6659_fd93)
+        })
+    })
 }
 
 /// Feeds every packet read from `sock` to `f` until `stop` is set (a receiver thread).
@@ -506,7 +532,8 @@ pub(crate) fn finish_group(
     if !interrupted {
         for h in 0..g.hosts.len() as u64 {
             for pi in 0..g.nports {
-                if g.is_answered(h * g.nports + pi) {
+                let idx = h * g.nports + pi;
+                if g.is_answered(idx) || !g.order.contains(idx) {
                     continue;
                 }
                 if let (Some(a), Some(&port)) = (accs.get_mut(h as usize), ports.get(pi as usize)) {

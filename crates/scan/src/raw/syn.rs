@@ -210,8 +210,7 @@ impl RawProber for Syn {
     fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError> {
         let (g, ports, cfg, cancel) = (run.g, run.ports, run.cfg, run.cancel);
         let (done_before, total) = (run.done_before, run.total);
-        let n = g.hosts.len() as u64 * g.nports;
-        let perm = &run.perm;
+        let perm = &g.order;
         let mut accs = std::mem::take(&mut run.accs);
         let pacer = &mut *run.pacer;
         let stats = &mut *run.stats;
@@ -265,7 +264,7 @@ impl RawProber for Syn {
                 let before = resolved;
                 let mut sent_round = 0u64;
                 let mut i = 0u64;
-                while i < n {
+                while i < perm.len() {
                     if cancel.load(Ordering::Relaxed) {
                         interrupted = true;
                         break;
@@ -288,7 +287,7 @@ impl RawProber for Syn {
                     {
                         let grant = pacer.grant(BATCH);
                         let now_ms = ctx.now_ms();
-                        while pkts.len() < grant && i < n {
+                        while pkts.len() < grant && i < perm.len() {
                             let idx = perm.get(i);
                             i += 1;
                             if g.is_answered(idx) {
@@ -345,11 +344,11 @@ impl RawProber for Syn {
                 let deadline = Instant::now() + rtt.timeout();
                 interrupted = wait_answers(deadline, Duration::from_millis(1), cancel, || {
                     resolved += drain(&mut accs, &mut rtt);
-                    resolved >= n
+                    resolved >= perm.len()
                 });
                 resolved += drain(&mut accs, &mut rtt);
                 let new = resolved - before;
-                if resolved >= n || interrupted {
+                if resolved >= perm.len() || interrupted {
                     break;
                 }
                 if round > 0 {
@@ -387,7 +386,7 @@ pub fn scan(
 ) -> Result<ScanReport, ScanError> {
     let prober = Syn {
         socks: Sockets::default(),
-        key: scan_key(cfg.seed),
+        key: scan_key(cfg.seed, cfg.shard),
         pidx: port_index(ports),
         t0: Instant::now(),
         rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),

@@ -198,7 +198,7 @@ impl RawProber for Udp {
         let (done_before, total) = (run.done_before, run.total);
         let nh = g.hosts.len();
         let n = nh as u64 * g.nports;
-        let perm = &run.perm;
+        let perm = &g.order;
         let mut accs = std::mem::take(&mut run.accs);
         let pacer = &mut *run.pacer;
         let stats = &mut *run.stats;
@@ -305,7 +305,7 @@ impl RawProber for Udp {
             for round in 0..max_attempts {
                 let mut i = 0u64;
                 let mut sent_round = 0u64;
-                while i < n {
+                while i < perm.len() {
                     if cancel.load(Ordering::Relaxed) {
                         interrupted = true;
                         break;
@@ -318,7 +318,7 @@ impl RawProber for Udp {
                         obs.progress(done_before + step, total);
                     }
                     let mut grant = pacer.grant(64);
-                    while grant > 0 && i < n {
+                    while grant > 0 && i < perm.len() {
                         let idx = perm.get(i);
                         i += 1;
                         if g.is_answered(idx) {
@@ -363,7 +363,7 @@ impl RawProber for Udp {
                 let deadline = Instant::now() + rtt.timeout();
                 interrupted = wait_answers(deadline, Duration::from_millis(5), cancel, || {
                     answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                    answered >= n
+                    answered >= perm.len()
                 });
                 answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
                 if interrupted {
@@ -489,7 +489,7 @@ pub fn scan(
     let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
     let prober = Udp {
         socks: Families::default(),
-        key: scan_key(cfg.seed),
+        key: scan_key(cfg.seed, cfg.shard),
         txid: (seed >> 16) as u16,
         pidx: port_index(ports),
         rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),
