@@ -385,6 +385,41 @@ pub struct ShardTag {
     pub shard: Option<String>,
 }
 
+impl ShardTag {
+    /// The tag of a sharded scan (`--shard I/N`); empty for a whole scan. The scan id is
+    /// the same for every shard of one scan without anyone handing it out: 128 bits of a
+    /// hash of the seed, the shard count, the targets and each step's kind and ports.
+    pub fn of(p: &crate::scan::plan::ScanPlan) -> ShardTag {
+        let Some(first) = p.steps.first() else {
+            return ShardTag::default();
+        };
+        let shard = first.cfg.shard;
+        if shard.is_whole() {
+            return ShardTag::default();
+        }
+        let mut text = format!(
+            "seed={:?};count={};targets={:?};list={:?};exclude={:?}",
+            first.cfg.seed, shard.count, p.targets, p.input_list, p.exclude
+        );
+        for s in &p.steps {
+            text.push_str(&format!(";{:?}:{:?}", s.kind, s.ports));
+        }
+        let h = |basis: u64| {
+            text.bytes().fold(basis, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        ShardTag {
+            scan_id: Some(format!(
+                "{:016x}{:016x}",
+                h(0xcbf2_9ce4_8422_2325),
+                h(0x8422_2325_cbf2_9ce4)
+            )),
+            shard: Some(format!("{}/{}", shard.index, shard.count)),
+        }
+    }
+}
+
 fn pending(
     kind: Kind,
     target: &str,

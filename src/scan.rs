@@ -536,7 +536,7 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
             &a.history,
             &a.targets,
             &render::json::render(&report),
-            &crate::history::ShardTag::default(),
+            &crate::history::ShardTag::of(&p),
         ) {
             failed.push(match e {
                 Failure::Runtime(e) => format!("{e:#}"),

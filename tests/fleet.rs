@@ -373,3 +373,113 @@ fn bad_store_values_are_one_line() {
         assert!(!err.contains('\u{1b}') && !err.contains(":pw@"), "{err}");
     }
 }
+
+/// netsim: a /24 of hosts answering like Linux, a few ports open on each.
+const SWEEP: &str = r#"
+seed = 16
+rtt_ms = 2.0
+[[hosts]]
+ip = "198.19.0.1-198.19.0.254"
+ping = true
+tcp = { default = "closed", open = [22, 80, 443], filtered = [25, 445] }
+"#;
+
+#[test]
+fn four_shards_of_a_netsim_sweep_save_into_postgres() {
+    use portwarden_netsim::{Config, Netsim};
+    portwarden_testkit::require!(Netsim::available()
+        .err()
+        .map(|why| format!("netsim unavailable: {why}")));
+    portwarden_testkit::require!(needs_postgres());
+    let pg = Server::start().unwrap();
+    let url = pg.url();
+    let net = Netsim::start(Config::from_toml_str(SWEEP).unwrap()).unwrap();
+    let kids: Vec<_> = (0..4)
+        .map(|i| {
+            let shard = format!("{i}/4");
+            let mut c = std::process::Command::new(bin());
+            c.args([
+                "scan",
+                "--sS",
+                "198.19.0.1-254",
+                "--top-ports",
+                "100",
+                "--Pn",
+                "--all-states",
+                "--no-banners",
+                "--no-progress",
+                "--json",
+                "--seed",
+                "7",
+                "--shard",
+                &shard,
+                "--save",
+                "--store",
+                &url,
+                "--host-id",
+                "scanner",
+            ])
+            .env("NO_COLOR", "1")
+            .env_remove("PORTWARDEN_STORE");
+            net.scanner_command(&c)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut all: Vec<(String, u16, String)> = Vec::new();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        let v: Value = serde_json::from_str(&ok(&out)).unwrap();
+        for h in v["hosts"].as_array().unwrap() {
+            for p in h["ports"].as_array().unwrap() {
+                all.push((
+                    h["addr"].as_str().unwrap().to_string(),
+                    p["port"].as_u64().unwrap() as u16,
+                    p["state"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    let pairs: std::collections::BTreeSet<(String, u16)> =
+        all.iter().map(|(a, p, _)| (a.clone(), *p)).collect();
+    assert_eq!(
+        pairs.len(),
+        all.len(),
+        "a (host, port) was probed by two shards"
+    );
+    assert_eq!(
+        pairs.len(),
+        254 * 100,
+        "the shards together cover the whole scan"
+    );
+    // The union is the truth: every open port found, every state as netsim has it.
+    let truth = net.truth();
+    for (addr, port, state) in &all {
+        let ip: std::net::Ipv4Addr = addr.parse().unwrap();
+        let want = match truth.hosts[&ip].tcp.state(*port) {
+            portwarden_netsim::PortState::Open => "open",
+            portwarden_netsim::PortState::Closed => "closed",
+            portwarden_netsim::PortState::Filtered => "filtered",
+        };
+        assert_eq!(state, want, "{addr}:{port}");
+    }
+    assert_eq!(all.iter().filter(|x| x.2 == "open").count(), 254 * 3);
+    // Four snapshots in the store, one per shard, all of one scan.
+    let rows = json(&pw(&[
+        "history", "--kind", "scan", "--json", "--store", &url,
+    ]));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let ids: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["scan_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "one scan id: {rows:?}");
+    let shards: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["shard"].as_str().unwrap()).collect();
+    assert_eq!(shards, ["0/4", "1/4", "2/4", "3/4"].into_iter().collect());
+    net.shutdown().unwrap();
+}
