@@ -182,8 +182,8 @@ pub struct HistoryArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Delete all but the newest N snapshots (`--keep 50`), or those older than an age
-    /// (`--keep 30d`), of the kind and target given (all when none is).
+    /// Delete all but the newest N snapshots of each host (`--keep 50`), or those older
+    /// than an age (`--keep 30d`), of the kind, target and host given (all when none is).
     #[arg(long, value_name = "N|AGE", value_parser = parse_keep)]
     pub keep: Option<Keep>,
     /// Only snapshots of this host (its machine id or its name).
@@ -686,7 +686,15 @@ pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
             ),
         };
         let n = store
-            .prune_snapshots(kind, target, count, before)
+            .prune_snapshots(
+                &portwarden_store::Filter {
+                    kind,
+                    target,
+                    host: a.host.as_deref(),
+                },
+                count,
+                before,
+            )
             .map_err(runtime)?;
         eprintln!(
             "portwarden: {n} {}",

@@ -71,11 +71,11 @@ pub trait History {
     fn snapshots_where(&self, f: &Filter<'_>) -> Result<Vec<SnapshotRow>, Error>;
     /// One snapshot with its body (JSON text).
     fn snapshot(&self, id: i64) -> Result<Option<(SnapshotRow, String)>, Error>;
-    /// Deletes snapshots beyond the newest `keep` and before `before`; how many went.
+    /// Deletes the snapshots matching `f` beyond the newest `keep` of each host, and
+    /// those before `before`; how many went.
     fn prune_snapshots(
         &self,
-        kind: Option<&str>,
-        target: Option<&str>,
+        f: &Filter<'_>,
         keep: Option<usize>,
         before: Option<i64>,
     ) -> Result<usize, Error>;
@@ -116,12 +116,11 @@ impl History for Store {
     }
     fn prune_snapshots(
         &self,
-        kind: Option<&str>,
-        target: Option<&str>,
+        f: &Filter<'_>,
         keep: Option<usize>,
         before: Option<i64>,
     ) -> Result<usize, Error> {
-        Store::prune_snapshots(self, kind, target, keep, before)
+        Store::prune_snapshots(self, f, keep, before)
     }
     fn baseline_accept(&self, rows: &[NewAcceptance]) -> Result<Vec<i64>, Error> {
         Store::baseline_accept(self, rows)

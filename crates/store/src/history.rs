@@ -349,19 +349,19 @@ impl Store {
         Ok(Some((r, body)))
     }
 
-    /// Deletes snapshots of `kind`/`target` (all when `None`) beyond the newest `keep`
-    /// and those taken before `before` (epoch seconds); returns how many went. Bodies no
+    /// Deletes the snapshots matching `f` beyond the newest `keep` of each host, and
+    /// those taken before `before` (epoch seconds); returns how many went. Bodies no
     /// snapshot uses are deleted and the file is compacted.
     pub fn prune_snapshots(
         &self,
-        kind: Option<&str>,
-        target: Option<&str>,
+        f: &Filter<'_>,
         keep: Option<usize>,
         before: Option<i64>,
     ) -> Result<usize, Error> {
         if !self.has_history() {
             return Ok(0);
         }
+        let (kind, target, host) = (f.kind, f.target, f.host);
         let keep = keep.map(|k| i64::try_from(k).unwrap_or(i64::MAX));
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
@@ -371,17 +371,21 @@ impl Store {
             if let Some(before) = before {
                 n += self.conn.execute(
                     "DELETE FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
-                     AND (?2 IS NULL OR target = ?2) AND at_unix < ?3",
-                    params![kind, target, before],
+                     AND (?2 IS NULL OR target = ?2)
+                     AND (?4 IS NULL OR host_id = ?4 OR host = ?4) AND at_unix < ?3",
+                    params![kind, target, before, host],
                 )?;
             }
             if let Some(keep) = keep {
                 n += self.conn.execute(
                     "DELETE FROM snapshots WHERE id IN (
-                        SELECT id FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
+                        SELECT id FROM (SELECT id, row_number() OVER (
+                            PARTITION BY CASE WHEN host_id = '' THEN host ELSE host_id END
+                            ORDER BY at_unix DESC, id DESC) AS n
+                        FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
                         AND (?2 IS NULL OR target = ?2)
-                        ORDER BY at_unix DESC, id DESC LIMIT -1 OFFSET ?3)",
-                    params![kind, target, keep],
+                        AND (?4 IS NULL OR host_id = ?4 OR host = ?4)) WHERE n > ?3)",
+                    params![kind, target, keep, host],
                 )?;
             }
             self.conn.execute(
@@ -506,12 +510,23 @@ mod tests {
         assert!(s.snapshot(99).expect("get").is_none());
         // Keep the newest audit; the ls snapshot is another kind and stays.
         assert_eq!(
-            s.prune_snapshots(Some("audit"), None, Some(1), None)
-                .expect("prune"),
+            s.prune_snapshots(
+                &Filter {
+                    kind: Some("audit"),
+                    ..Filter::default()
+                },
+                Some(1),
+                None
+            )
+            .expect("prune"),
             1
         );
         assert!(s.snapshot(a).expect("get").is_none());
-        assert_eq!(s.prune_snapshots(None, None, None, Some(25)).expect("p"), 1);
+        assert_eq!(
+            s.prune_snapshots(&Filter::default(), None, Some(25))
+                .expect("p"),
+            1
+        );
         let left: Vec<i64> = s
             .snapshots(None, None)
             .expect("list")

@@ -389,14 +389,14 @@ impl crate::History for PgStore {
 
     fn prune_snapshots(
         &self,
-        kind: Option<&str>,
-        target: Option<&str>,
+        f: &Filter<'_>,
         keep: Option<usize>,
         before: Option<i64>,
     ) -> Result<usize, Error> {
         if self.version < 1 {
             return Ok(0);
         }
+        let (kind, target, host) = (f.kind, f.target, f.host);
         let keep = keep.map(|k| i64::try_from(k).unwrap_or(i64::MAX));
         let mut c = self.client.borrow_mut();
         let mut tx = c.transaction().map_err(|e| self.err(&e))?;
@@ -406,8 +406,9 @@ impl crate::History for PgStore {
             n += tx
                 .execute(
                     "DELETE FROM snapshots WHERE ($1::TEXT IS NULL OR kind = $1)
-                     AND ($2::TEXT IS NULL OR target = $2) AND at_unix < $3",
-                    &[&kind, &target, &before],
+                     AND ($2::TEXT IS NULL OR target = $2)
+                     AND ($4::TEXT IS NULL OR host_id = $4 OR host = $4) AND at_unix < $3",
+                    &[&kind, &target, &before, &host],
                 )
                 .map_err(e)?;
         }
@@ -415,10 +416,14 @@ impl crate::History for PgStore {
             n += tx
                 .execute(
                     "DELETE FROM snapshots WHERE id IN (
-                        SELECT id FROM snapshots WHERE ($1::TEXT IS NULL OR kind = $1)
+                        SELECT id FROM (SELECT id, row_number() OVER (
+                            PARTITION BY CASE WHEN host_id = '' THEN host ELSE host_id END
+                            ORDER BY at_unix DESC, id DESC) AS n
+                        FROM snapshots WHERE ($1::TEXT IS NULL OR kind = $1)
                         AND ($2::TEXT IS NULL OR target = $2)
-                        ORDER BY at_unix DESC, id DESC OFFSET $3)",
-                    &[&kind, &target, &keep],
+                        AND ($4::TEXT IS NULL OR host_id = $4 OR host = $4)) AS r
+                        WHERE n > $3)",
+                    &[&kind, &target, &keep, &host],
                 )
                 .map_err(e)?;
         }

@@ -84,14 +84,31 @@ fn suite(loc: &Location) {
     assert_eq!(by_host("box").len(), 3, "the host name matches too");
     assert!(by_host("nobody").is_empty());
     assert_eq!(s.snapshots(Some("audit"), Some("local")).unwrap().len(), 2);
-    // Prune: keep the newest audit; then everything before 25.
-    assert_eq!(
-        s.prune_snapshots(Some("audit"), None, Some(1), None)
-            .unwrap(),
-        1
-    );
+    // Prune: keep the newest audit of each host (m-a's only audit and m-b's stay)...
+    let audits = Filter {
+        kind: Some("audit"),
+        ..Filter::default()
+    };
+    assert_eq!(s.prune_snapshots(&audits, Some(1), None).unwrap(), 0);
+    // ... of the host named; then of every host; then everything before 25.
+    let (u4, u5) = (new_uid(), new_uid());
+    s.save_snapshot(&snap(&u4, "m-b", 22, "audit", "{\"x\":3}"))
+        .unwrap();
+    s.save_snapshot(&snap(&u5, "m-a", 23, "audit", "{\"x\":4}"))
+        .unwrap();
+    let only_b = Filter {
+        host: Some("m-b"),
+        ..audits
+    };
+    assert_eq!(s.prune_snapshots(&only_b, Some(1), None).unwrap(), 1);
+    assert!(s.snapshot(b).unwrap().is_none() && s.snapshot(a).unwrap().is_some());
+    assert_eq!(s.prune_snapshots(&audits, Some(1), None).unwrap(), 1);
     assert!(s.snapshot(a).unwrap().is_none());
-    assert_eq!(s.prune_snapshots(None, None, None, Some(25)).unwrap(), 1);
+    assert_eq!(
+        s.prune_snapshots(&Filter::default(), None, Some(25))
+            .unwrap(),
+        2
+    );
     assert_eq!(
         s.snapshots(None, None)
             .unwrap()
