@@ -85,7 +85,7 @@ pub struct SaveFlag {
     pub save: bool,
     /// Where to.
     #[command(flatten)]
-    pub to: SaveTo,
+    pub to: Box<SaveTo>,
 }
 
 /// History flags of `audit`.
@@ -103,7 +103,7 @@ pub struct AuditHistory {
     pub baseline: bool,
     /// Where to.
     #[command(flatten)]
-    pub to: SaveTo,
+    pub to: Box<SaveTo>,
 }
 
 /// Snapshot kinds on the command line.

@@ -6,6 +6,8 @@
 //! answer about them. An unreachable store: the result is still printed and either said
 //! plainly not stored or kept in the spool, which `store flush` stores exactly once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
 mod common;
 
 use common::{why_skip, Lab};

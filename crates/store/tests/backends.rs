@@ -3,6 +3,8 @@
 //! host filters, a save retried with the same uid stored once, pruning, the baseline,
 //! and 8 concurrent writers × 25 snapshots: none lost, none twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
 use portwarden_store::{
     new_uid, open, open_read_only, Filter, Location, NewAcceptance, NewSnapshot,
 };
