@@ -204,6 +204,17 @@ fn postgres_suite_and_concurrent_writers() {
     let pg = Server::start().unwrap();
     suite(&Location::parse(&pg.create_db("suite").unwrap()).unwrap());
     concurrent(&Location::parse(&pg.create_db("conc").unwrap()).unwrap());
+    // A database written by a newer portwarden is refused, in one line, on both opens.
+    let newer = pg.create_db("newer").unwrap();
+    drop(open(&Location::parse(&newer).unwrap()).unwrap());
+    let mut c = postgres::Client::connect(&newer, postgres::NoTls).unwrap();
+    c.execute("INSERT INTO portwarden_schema (version) VALUES (99)", &[])
+        .unwrap();
+    let loc = Location::parse(&newer).unwrap();
+    for e in [open(&loc).err(), open_read_only(&loc).err()] {
+        let e = e.expect("refused").to_string();
+        assert!(e.contains("schema version 99") && !e.contains('\n'), "{e}");
+    }
     // Two processes opening a new database at once both migrate it safely.
     let loc = Location::parse(&pg.create_db("race").unwrap()).unwrap();
     let t: Vec<_> = (0..6)
