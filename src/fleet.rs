@@ -289,10 +289,10 @@ pub fn report(
         }
     }
     let generated = when::rfc3339(when::now());
-    let title = ui::say(&portwarden_i18n::msg!(
-        "fleet-report-title",
-        hosts = hosts.len()
-    ));
+    let title = portwarden_i18n::format(
+        style.lang,
+        &portwarden_i18n::msg!("fleet-report-title", hosts = hosts.len()),
+    );
     let since = when::rfc3339(when::now().saturating_sub(a.since));
     let inputs = portwarden_html::Inputs {
         lang: style.lang,
@@ -305,10 +305,6 @@ pub fn report(
         actions: &[],
     };
     let mut view = portwarden_html::build(&inputs);
-    view.host = portwarden_i18n::format(
-        style.lang,
-        &portwarden_i18n::msg!("fleet-report-title", hosts = hosts.len()),
-    );
     view.fleet = Some(portwarden_html::view::fleet(
         style.lang, &hosts, &changed, &since,
     ));
