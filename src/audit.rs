@@ -19,7 +19,8 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
         let found = probe::native().probe(&targets, a.probe_timeout);
         probe::apply(&mut report, &inv, &found, a.probe_timeout);
     }
-    crate::history::save_audit(&a.history, &a.source, &inv, &report)?;
+    a.history.to.store.apply();
+    let to_save = crate::history::audit_to_save(&a.history, &a.source, &inv, &report)?;
     if a.history.baseline {
         crate::history::apply_baseline(&mut report, style.lang)?;
     }
@@ -28,6 +29,9 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     } else {
         print!("{}", portwarden_report::audit::text(&report, &style));
     }
+    // Saved after the report is printed: a store that cannot be reached does not take
+    // the local result with it.
+    crate::history::save_audit(&a.history, to_save)?;
     let failed = match (a.fail_on, report.worst()) {
         (Some(limit), Some(worst)) => worst >= limit,
         _ => false,

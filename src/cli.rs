@@ -58,6 +58,11 @@ pub enum Command {
     /// A self-contained HTML report (findings, listeners, scans, changes, actions) to
     /// hand to someone or keep: `report --html FILE`.
     Report(crate::report_cmd::ReportArgs),
+    /// Questions about every host saving into one store: `fleet listeners --product
+    /// redis`, `fleet changes --since 7d`, `fleet hosts` (by risk).
+    Fleet(crate::fleet::FleetArgs),
+    /// The history store: `store info`, `store flush --spool DIR`.
+    Store(crate::fleet::StoreCmdArgs),
     /// A live, full-screen table of sockets (like TCPView) that knows what each port
     /// means and can close it: new rows green, gone rows red, changed yellow.
     Top(crate::top::TopArgs),

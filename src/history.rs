@@ -8,11 +8,74 @@ use crate::ui::{self, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use portwarden_history::{baseline, diff, model, nmap, when, Body, Kind, Meta};
 use portwarden_report::history as render;
-use portwarden_store::{NewAcceptance, NewSnapshot, SnapshotRow, Store};
+use portwarden_store::{History, Location, NewAcceptance, NewSnapshot, SnapshotRow};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 /// Largest nmap XML file `diff` reads.
 const MAX_XML: u64 = 64 << 20;
+
+/// The store of the whole run, as the command's `--store` (or `PORTWARDEN_STORE`) chose.
+/// (Checked when the store is opened, not by the flag parser, which would echo a
+/// password in its error.)
+static STORE: OnceLock<String> = OnceLock::new();
+
+/// `--store`: where the history is kept.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StoreArgs {
+    /// The history store: a SQLite file (default: next to the journal) or a PostgreSQL
+    /// URL (`postgres://user@host/db`, `postgresql:///db?host=/run/postgresql`) that many
+    /// hosts share.
+    #[arg(
+        long,
+        value_name = "URL|FILE",
+        env = "PORTWARDEN_STORE",
+        global = true,
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    /// Makes this the run's store.
+    pub fn apply(&self) {
+        if let Some(l) = &self.store {
+            let _ = STORE.set(l.clone());
+        }
+    }
+}
+
+fn parse_host_id(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(crate::ui::say(&portwarden_i18n::msg!(
+            "fleet-bad-host-id",
+            value = format!("{:?}", ui::one_line_error(s))
+        )))
+    }
+}
+
+/// Where a snapshot goes: the store, and what to do when it cannot take it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SaveTo {
+    /// Where the history is kept.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// This machine's identity in the store (default: /etc/machine-id). Tests and
+    /// containers sharing a machine id give each their own.
+    #[arg(long, value_name = "ID", env = "PORTWARDEN_HOST_ID", value_parser = parse_host_id)]
+    pub host_id: Option<String>,
+    /// When the store cannot be reached, keep the snapshot in DIR (one file each) and
+    /// say so; `portwarden store flush --spool DIR` stores them later.
+    #[arg(long, value_name = "DIR", env = "PORTWARDEN_SPOOL")]
+    pub spool: Option<PathBuf>,
+}
 
 /// `--save` for `ls` and `scan`.
 #[derive(Debug, Args, Clone, Default)]
@@ -20,6 +83,9 @@ pub struct SaveFlag {
     /// Record what was seen in the history (see `portwarden history`).
     #[arg(long)]
     pub save: bool,
+    /// Where to.
+    #[command(flatten)]
+    pub to: Box<SaveTo>,
 }
 
 /// History flags of `audit`.
@@ -35,6 +101,9 @@ pub struct AuditHistory {
     /// acceptance expired); `--fail-on` counts only those.
     #[arg(long)]
     pub baseline: bool,
+    /// Where to.
+    #[command(flatten)]
+    pub to: Box<SaveTo>,
 }
 
 /// Snapshot kinds on the command line.
@@ -113,10 +182,16 @@ pub struct HistoryArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Delete all but the newest N snapshots (`--keep 50`), or those older than an age
-    /// (`--keep 30d`), of the kind and target given (all when none is).
+    /// Delete all but the newest N snapshots of each host (`--keep 50`), or those older
+    /// than an age (`--keep 30d`), of the kind, target and host given (all when none is).
     #[arg(long, value_name = "N|AGE", value_parser = parse_keep)]
     pub keep: Option<Keep>,
+    /// Only snapshots of this host (its machine id or its name).
+    #[arg(long, value_name = "H", value_parser = parse_text)]
+    pub host: Option<String>,
+    /// Where the history is kept.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -138,9 +213,15 @@ pub struct DiffArgs {
     /// The target of snapshots `@` references and the defaults pick.
     #[arg(long, value_name = "T", value_parser = parse_text)]
     pub target: Option<String>,
+    /// The host (machine id or name) of snapshots `@` references and the defaults pick.
+    #[arg(long, value_name = "H", value_parser = parse_text)]
+    pub host: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the history is kept.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -152,6 +233,9 @@ pub struct BaselineArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: BaselineCommand,
+    /// Where the history is kept.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// The baseline's subcommands.
@@ -204,12 +288,33 @@ pub(crate) fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
 }
 
-fn open_rw() -> Result<Store, Failure> {
-    Store::open(&crate::control::store_path()?).map_err(runtime)
+/// The run's store: `--store`/`PORTWARDEN_STORE`, else the SQLite file beside the journal.
+pub(crate) fn location() -> Result<Location, Failure> {
+    match STORE.get() {
+        Some(l) => Location::parse(l).map_err(|e| Failure::Usage(e.to_string())),
+        None => Ok(Location::Sqlite(crate::control::store_path()?)),
+    }
 }
 
-pub(crate) fn open_ro() -> Result<Option<Store>, Failure> {
-    Store::open_read_only(&crate::control::store_path()?).map_err(runtime)
+pub(crate) fn open_rw() -> Result<Box<dyn History>, Failure> {
+    portwarden_store::open(&location()?).map_err(runtime)
+}
+
+pub(crate) fn open_ro() -> Result<Option<Box<dyn History>>, Failure> {
+    portwarden_store::open_read_only(&location()?).map_err(runtime)
+}
+
+/// This machine's identity: `--host-id` (or `PORTWARDEN_HOST_ID`), else
+/// `/etc/machine-id`; empty when neither is there.
+pub(crate) fn host_id(flag: Option<&str>) -> String {
+    if let Some(f) = flag {
+        return f.to_string();
+    }
+    std::fs::read_to_string("/etc/machine-id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| parse_host_id(s).is_ok())
+        .unwrap_or_default()
 }
 
 pub(crate) fn hostname() -> String {
@@ -231,45 +336,212 @@ pub fn source_target(src: &SourceArgs) -> String {
     }
 }
 
-fn save(kind: Kind, target: &str, body: &Body) -> Result<i64, Failure> {
-    let json = serde_json::to_string(body).map_err(runtime)?;
-    let now = when::now();
-    let at = when::rfc3339(now);
-    let store = open_rw()?;
-    let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    store
-        .save_snapshot(&NewSnapshot {
-            at: &at,
-            at_unix: i64::try_from(now).unwrap_or(i64::MAX),
-            host: &hostname(),
-            command: &command_line(),
-            kind: kind.as_str(),
-            target,
-            listeners: len(body.listeners.len()),
-            findings: len(body.findings.len()),
-            body: &json,
-        })
-        .map_err(runtime)
+/// A snapshot ready to be stored, or kept in a spool directory until it can be.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Pending {
+    pub uid: String,
+    pub at: String,
+    pub at_unix: i64,
+    pub host: String,
+    pub host_id: String,
+    pub command: String,
+    pub kind: String,
+    pub target: String,
+    pub listeners: i64,
+    pub findings: i64,
+    #[serde(default)]
+    pub scan_id: Option<String>,
+    #[serde(default)]
+    pub shard: Option<String>,
+    pub body: String,
 }
 
-/// Saves an audit when asked, or by default as root. A default save that fails is a
-/// warning; one asked for with `--save` fails the command.
-pub fn save_audit(
+impl Pending {
+    pub(crate) fn new_snapshot(&self) -> NewSnapshot<'_> {
+        NewSnapshot {
+            uid: Some(&self.uid),
+            host_id: &self.host_id,
+            scan_id: self.scan_id.as_deref(),
+            shard: self.shard.as_deref(),
+            at: &self.at,
+            at_unix: self.at_unix,
+            host: &self.host,
+            command: &self.command,
+            kind: &self.kind,
+            target: &self.target,
+            listeners: self.listeners,
+            findings: self.findings,
+            body: &self.body,
+        }
+    }
+}
+
+/// A scan's place in a sharded scan.
+#[derive(Debug, Clone, Default)]
+pub struct ShardTag {
+    /// The scan's id (shared by its shards).
+    pub scan_id: Option<String>,
+    /// `I/N`.
+    pub shard: Option<String>,
+}
+
+impl ShardTag {
+    /// The tag of a sharded scan (`--shard I/N`); empty for a whole scan. The scan id is
+    /// the same for every shard of one scan without anyone handing it out: 128 bits of a
+    /// hash of the seed, the shard count, the targets and each step's kind and ports.
+    pub fn of(p: &crate::scan::plan::ScanPlan) -> ShardTag {
+        let Some(first) = p.steps.first() else {
+            return ShardTag::default();
+        };
+        let shard = first.cfg.shard;
+        if shard.is_whole() {
+            return ShardTag::default();
+        }
+        let mut text = format!(
+            "seed={:?};count={};targets={:?};list={:?};exclude={:?}",
+            first.cfg.seed, shard.count, p.targets, p.input_list, p.exclude
+        );
+        for s in &p.steps {
+            text.push_str(&format!(";{:?}:{:?}", s.kind, s.ports));
+        }
+        let h = |basis: u64| {
+            text.bytes().fold(basis, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        ShardTag {
+            scan_id: Some(format!(
+                "{:016x}{:016x}",
+                h(0xcbf2_9ce4_8422_2325),
+                h(0x8422_2325_cbf2_9ce4)
+            )),
+            shard: Some(format!("{}/{}", shard.index, shard.count)),
+        }
+    }
+}
+
+fn pending(
+    kind: Kind,
+    target: &str,
+    body: &Body,
+    to: &SaveTo,
+    tag: &ShardTag,
+) -> Result<Pending, Failure> {
+    let json = serde_json::to_string(body).map_err(runtime)?;
+    let now = when::now();
+    let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(Pending {
+        uid: portwarden_store::new_uid(),
+        at: when::rfc3339(now),
+        at_unix: i64::try_from(now).unwrap_or(i64::MAX),
+        host: hostname(),
+        host_id: host_id(to.host_id.as_deref()),
+        command: command_line(),
+        kind: kind.as_str().to_string(),
+        target: target.to_string(),
+        listeners: len(body.listeners.len()),
+        findings: len(body.findings.len()),
+        scan_id: tag.scan_id.clone(),
+        shard: tag.shard.clone(),
+        body: json,
+    })
+}
+
+/// Writes `p` into the spool directory (private, created as needed): a temporary file
+/// renamed into place, so a flush never reads half a snapshot.
+pub(crate) fn spool_write(dir: &Path, p: &Pending) -> Result<PathBuf, String> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(p).map_err(|e| e.to_string())?;
+    let tmp = dir.join(format!(".{}.tmp", p.uid));
+    let path = dir.join(format!("{}.json", p.uid));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| e.to_string())?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+/// Stores a snapshot. When the store fails and `--spool` is given, the snapshot is kept
+/// there and that is said (success); otherwise the failure says plainly that nothing
+/// was stored.
+fn save_pending(p: &Pending, to: &SaveTo) -> Result<(), Failure> {
+    to.store.apply();
+    let r = open_rw().and_then(|s| s.save_snapshot(&p.new_snapshot()).map_err(runtime));
+    let e = match r {
+        Ok(_) => return Ok(()),
+        Err(Failure::Runtime(e)) => format!("{e:#}"),
+        Err(Failure::Usage(m)) => m,
+    };
+    let Some(dir) = &to.spool else {
+        return Err(runtime(crate::ui::say(&portwarden_i18n::msg!(
+            "fleet-not-stored",
+            why = e
+        ))));
+    };
+    match spool_write(dir, p) {
+        Ok(path) => {
+            eprintln!(
+                "portwarden: {}",
+                crate::ui::say(&portwarden_i18n::msg!(
+                    "fleet-spooled",
+                    why = e,
+                    path = path.display().to_string(),
+                    dir = dir.display().to_string()
+                ))
+            );
+            Ok(())
+        }
+        Err(w) => Err(runtime(crate::ui::say(&portwarden_i18n::msg!(
+            "fleet-spool-failed",
+            why = e,
+            dir = dir.display().to_string(),
+            error = w
+        )))),
+    }
+}
+
+/// The audit to save, when asked or by default as root: made before the baseline
+/// filters the findings, stored after the report is printed ([`save_audit`]).
+pub fn audit_to_save(
     h: &AuditHistory,
     src: &SourceArgs,
     inv: &portwarden_sockets::Inventory,
     report: &portwarden_audit::Audit,
-) -> Result<(), Failure> {
+) -> Result<Option<Pending>, Failure> {
     let by_default = nix::unistd::geteuid().is_root() && !h.no_save;
     if !(h.save || by_default) {
-        return Ok(());
+        return Ok(None);
     }
-    match save(
+    pending(
         Kind::Audit,
         &source_target(src),
         &model::audit_body(inv, report),
-    ) {
-        Ok(_) => Ok(()),
+        &h.to,
+        &ShardTag::default(),
+    )
+    .map(Some)
+}
+
+/// Saves an audit. A default save that fails is a warning; one asked for with `--save`
+/// fails the command (after its report was printed).
+pub fn save_audit(h: &AuditHistory, p: Option<Pending>) -> Result<(), Failure> {
+    let Some(p) = p else {
+        return Ok(());
+    };
+    match save_pending(&p, &h.to) {
+        Ok(()) => Ok(()),
         Err(e) if !h.save => {
             let why = match e {
                 Failure::Runtime(e) => format!("{e:#}"),
@@ -301,25 +573,40 @@ pub fn save_ls(
         listeners: model::listeners(inv),
         ..Body::default()
     };
-    save(Kind::Ls, &source_target(src), &body).map(|_| ())
+    let p = pending(
+        Kind::Ls,
+        &source_target(src),
+        &body,
+        &f.to,
+        &ShardTag::default(),
+    )?;
+    save_pending(&p, &f.to)
 }
 
-/// Saves a scan: the report's JSON as `scan --json` prints it.
-pub fn save_scan(f: &SaveFlag, targets: &[String], report_json: &str) -> Result<(), Failure> {
+/// Saves a scan: the report's JSON as `scan --json` prints it, tagged with its sharded
+/// scan's id and shard when it is one.
+pub fn save_scan(
+    f: &SaveFlag,
+    targets: &[String],
+    report_json: &str,
+    tag: &ShardTag,
+) -> Result<(), Failure> {
     if !f.save {
         return Ok(());
     }
     let scan: serde_json::Value = serde_json::from_str(report_json).map_err(runtime)?;
     let target: String = targets.join(" ").chars().take(200).collect();
-    save(
+    let p = pending(
         Kind::Scan,
         &target,
         &Body {
             scan: Some(scan),
             ..Body::default()
         },
-    )
-    .map(|_| ())
+        &f.to,
+        tag,
+    )?;
+    save_pending(&p, &f.to)
 }
 
 /// `audit --baseline`: drops the findings the baseline accepts, marks the ones that
@@ -385,6 +672,7 @@ pub fn apply_baseline(
 
 /// `portwarden history`.
 pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
+    a.store.apply();
     let style = ui::style(&a.style);
     let kind = a.kind.map(|k| k.kind().as_str());
     let target = a.target.as_deref();
@@ -398,15 +686,28 @@ pub fn history(a: &HistoryArgs) -> Result<ExitCode, Failure> {
             ),
         };
         let n = store
-            .prune_snapshots(kind, target, count, before)
+            .prune_snapshots(
+                &portwarden_store::Filter {
+                    kind,
+                    target,
+                    host: a.host.as_deref(),
+                },
+                count,
+                before,
+            )
             .map_err(runtime)?;
         eprintln!(
             "portwarden: {n} {}",
             style.text("cli-history-snapshot-s-deleted")
         );
     }
+    let filter = portwarden_store::Filter {
+        kind,
+        target,
+        host: a.host.as_deref(),
+    };
     let rows = match open_ro()? {
-        Some(s) => s.snapshots(kind, target).map_err(runtime)?,
+        Some(s) => s.snapshots_where(&filter).map_err(runtime)?,
         None => Vec::new(),
     };
     if a.json {
@@ -502,7 +803,7 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     ))
 }
 
-pub(crate) fn load_snapshot(store: &Store, id: i64) -> Result<(Meta, Body), Failure> {
+pub(crate) fn load_snapshot(store: &dyn History, id: i64) -> Result<(Meta, Body), Failure> {
     let (row, body) = store.snapshot(id).map_err(runtime)?.ok_or_else(|| {
         Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
             "cli-history-no-such-snapshot",
@@ -558,6 +859,7 @@ pub fn diff(a: &DiffArgs) -> ExitCode {
 }
 
 fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
+    a.store.apply();
     let style = ui::style(&a.style);
     let old = a.old.as_deref().map(parse_side).transpose()?;
     let new = a.new.as_deref().map(parse_side).transpose()?;
@@ -574,7 +876,12 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         None
     };
     let rows = match &store {
-        Some(s) => s.snapshots(None, None).map_err(runtime)?,
+        Some(s) => s
+            .snapshots_where(&portwarden_store::Filter {
+                host: a.host.as_deref(),
+                ..Default::default()
+            })
+            .map_err(runtime)?,
         None => Vec::new(),
     };
     // Which kind and target `@` references and defaults pick: the flags, else those of a
@@ -589,10 +896,16 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
         .map(|k| k.kind().as_str().to_string())
         .or_else(|| base.map(|r| r.kind.clone()));
     let target = a.target.clone().or_else(|| base.map(|r| r.target.clone()));
+    // Many hosts may share the store: the defaults stay on one host's snapshots.
+    let host = base.map(|r| portwarden_history::fleet::host_key(&r.host_id, &r.host));
     let group: Vec<&SnapshotRow> = rows
         .iter()
         .filter(|r| kind.as_ref().is_none_or(|k| &r.kind == k))
         .filter(|r| target.as_ref().is_none_or(|t| &r.target == t))
+        .filter(|r| {
+            host.as_ref()
+                .is_none_or(|h| portwarden_history::fleet::host_key(&r.host_id, &r.host) == *h)
+        })
         .collect();
     let what = || {
         format!(
@@ -666,8 +979,8 @@ fn diff_inner(a: &DiffArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-fn store_ref(s: &Option<Store>) -> Result<&Store, Failure> {
-    s.as_ref().ok_or_else(|| {
+fn store_ref(s: &Option<Box<dyn History>>) -> Result<&dyn History, Failure> {
+    s.as_deref().ok_or_else(|| {
         Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
             "cli-history-there-are-no-snapshots-yet"
         )))
@@ -684,6 +997,7 @@ fn user() -> String {
 
 /// `portwarden baseline`.
 pub fn baseline(a: &BaselineArgs) -> Result<ExitCode, Failure> {
+    a.store.apply();
     match &a.command {
         BaselineCommand::Accept(acc) => accept(acc),
         BaselineCommand::List { json, style } => {
@@ -750,7 +1064,7 @@ fn accept(a: &AcceptArgs) -> Result<ExitCode, Failure> {
                 .snapshots(Some("audit"), a.target.as_deref())
                 .map_err(runtime)?;
             match rows.last() {
-                Some(r) => Some(load_snapshot(&s, r.id)?.1),
+                Some(r) => Some(load_snapshot(s.as_ref(), r.id)?.1),
                 None => None,
             }
         }

@@ -131,13 +131,16 @@ pub fn run(a: &LsArgs) -> Result<ExitCode, Failure> {
     };
     let (mut inv, _) = read(&a.source, &req)?;
     judge(&mut inv);
-    crate::history::save_ls(&a.history, &a.source, &inv)?;
     let Some(every) = a.watch else {
         let out = render(&inv, &[], &HashSet::new());
         ui::out(&out);
         hint_hidden(&inv, style.lang);
+        // Saved after the listing is printed: a store that cannot be reached does not
+        // take it with it.
+        crate::history::save_ls(&a.history, &a.source, &inv)?;
         return Ok(ExitCode::SUCCESS);
     };
+    crate::history::save_ls(&a.history, &a.source, &inv)?;
     hint_hidden(&inv, style.lang);
     let tty = std::io::stdout().is_terminal();
     let mut prev_inv: Option<Inventory> = None;

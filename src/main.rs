@@ -25,6 +25,7 @@ mod audit;
 mod cli;
 mod control;
 mod errors;
+mod fleet;
 mod history;
 mod inventory;
 mod lookup;
@@ -120,6 +121,8 @@ fn main() -> ExitCode {
         cli::Command::Diff(a) => Ok(history::diff(&a)),
         cli::Command::Baseline(a) => history::baseline(&a),
         cli::Command::Report(a) => report_cmd::run(&a),
+        cli::Command::Fleet(a) => fleet::run(&a),
+        cli::Command::Store(a) => fleet::store(&a),
         cli::Command::Top(a) => top::run(&a),
         cli::Command::Completions { shell } => {
             // Generated into memory first: clap_complete panics when its writer fails, and

@@ -9,7 +9,7 @@ use crate::ui::{self, Failure};
 use clap::Args;
 use portwarden_history::{diff, model, when, Body, Kind, Meta};
 use portwarden_sockets::Request;
-use portwarden_store::{SnapshotRow, Store};
+use portwarden_store::{History, SnapshotRow, Store};
 use std::process::ExitCode;
 
 /// How many steps of changes the timeline shows at most.
@@ -34,6 +34,16 @@ pub struct ReportArgs {
     /// and the changes since the audits before it.
     #[arg(value_name = "SNAPSHOT", allow_hyphen_values = true)]
     pub snapshots: Vec<String>,
+    /// Report the fleet: every host sharing the store, by risk, and what changed where
+    /// (since `--since`).
+    #[arg(long, conflicts_with_all = ["now", "snapshots"])]
+    pub fleet: bool,
+    /// With `--fleet`: the changes since this long ago (`7d`, `24h`).
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = crate::fleet::parse_since)]
+    pub since: u64,
+    /// Where the history is kept.
+    #[command(flatten)]
+    pub store: crate::history::StoreArgs,
     /// Which sockets `--now` reads.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -57,7 +67,7 @@ fn is_listing(kind: Kind) -> bool {
 /// The diffs between consecutive snapshots of `main`'s kind and target, up to `main`
 /// (newest first); with `live`, the last step goes from the newest saved one to it.
 fn timeline(
-    store: &Store,
+    store: &dyn History,
     rows: &[SnapshotRow],
     main: &(Meta, Body),
     live: bool,
@@ -94,7 +104,7 @@ fn timeline(
 }
 
 /// The newest scan snapshot of each target, newest first.
-fn newest_scans(store: &Store, rows: &[SnapshotRow]) -> Result<Vec<(Meta, Body)>, Failure> {
+fn newest_scans(store: &dyn History, rows: &[SnapshotRow]) -> Result<Vec<(Meta, Body)>, Failure> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for r in rows.iter().rev().filter(|r| r.kind == Kind::Scan.as_str()) {
@@ -123,9 +133,17 @@ fn live_audit(a: &ReportArgs) -> Result<(Meta, Body, Vec<portwarden_audit::Findi
     Ok((meta, model::audit_body(&inv, &report), report.findings))
 }
 
-fn gather(a: &ReportArgs, store: Option<&Store>) -> Result<Gathered, Failure> {
-    let rows = match store {
-        Some(s) => s.snapshots(None, None).map_err(hist::runtime)?,
+fn gather(a: &ReportArgs, store: Option<&dyn History>) -> Result<Gathered, Failure> {
+    // Many hosts may share the store: this report is about this one (and snapshots
+    // saved before host identity was kept).
+    let me = hist::host_id(None);
+    let rows: Vec<SnapshotRow> = match store {
+        Some(s) => s
+            .snapshots(None, None)
+            .map_err(hist::runtime)?
+            .into_iter()
+            .filter(|r| r.host_id.is_empty() || me.is_empty() || r.host_id == me)
+            .collect(),
         None => Vec::new(),
     };
     if a.now {
@@ -213,13 +231,19 @@ fn gather(a: &ReportArgs, store: Option<&Store>) -> Result<Gathered, Failure> {
 
 /// `portwarden report`.
 pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {
+    a.store.apply();
     let style = ui::style(&a.style);
     let store = hist::open_ro()?;
-    let g = gather(a, store.as_ref())?;
-    let actions = match &store {
-        Some(s) => s.actions().map_err(hist::runtime)?,
-        None => Vec::new(),
-    };
+    if a.fleet {
+        return crate::fleet::report(a, store.as_deref(), &style);
+    }
+    let g = gather(a, store.as_deref())?;
+    // The journal of close/open is this machine's own SQLite file.
+    let actions =
+        match Store::open_read_only(&crate::control::store_path()?).map_err(hist::runtime)? {
+            Some(s) => s.actions().map_err(hist::runtime)?,
+            None => Vec::new(),
+        };
     let generated = when::rfc3339(when::now());
     let host = g
         .audit
@@ -239,11 +263,16 @@ pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {
     };
     let html = portwarden_html::render(&portwarden_html::build(&inputs))
         .map_err(|e| Failure::Runtime(e.into()))?;
-    if a.html == "-" {
+    write_html(&a.html, &html)
+}
+
+/// Writes the page to FILE, or standard output for `-`.
+pub(crate) fn write_html(to: &str, html: &str) -> Result<ExitCode, Failure> {
+    if to == "-" {
         print!("{html}");
     } else {
-        std::fs::write(&a.html, html.as_bytes())
-            .map_err(|e| Failure::Usage(format!("{}: {e}", ui::one_line_error(&a.html))))?;
+        std::fs::write(to, html.as_bytes())
+            .map_err(|e| Failure::Usage(format!("{}: {e}", ui::one_line_error(to))))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -494,9 +494,6 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         }
         crate::ui::out(&out);
     }
-    if !report.interrupted {
-        crate::history::save_scan(&a.history, &a.targets, &render::json::render(&report))?;
-    }
     let mut stdout = String::new();
     match p.stdout {
         // Already streamed.
@@ -532,6 +529,21 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         );
     }
     crate::ui::out(&stdout);
+    // Saved after the results are printed: a store that cannot be reached does not take
+    // them with it.
+    if !report.interrupted {
+        if let Err(e) = crate::history::save_scan(
+            &a.history,
+            &a.targets,
+            &render::json::render(&report),
+            &crate::history::ShardTag::of(&p),
+        ) {
+            failed.push(match e {
+                Failure::Runtime(e) => format!("{e:#}"),
+                Failure::Usage(m) => m,
+            });
+        }
+    }
     if !failed.is_empty() {
         return Err(Failure::Runtime(anyhow::anyhow!("{}", failed.join("; "))));
     }

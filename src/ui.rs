@@ -98,12 +98,23 @@ pub fn argv_lang_is_zh<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> b
 
 /// An argument shortened for an error line: at most 40 characters, then `…`.
 pub fn clip(s: &str) -> String {
+    // Control characters (a terminal escape in a typed value) are shown escaped.
+    let shown = |s: &mut dyn Iterator<Item = char>| -> String {
+        s.flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+    };
     if s.chars().count() > 40 {
-        let mut c: String = s.chars().take(40).collect();
+        let mut c = shown(&mut s.chars().take(40));
         c.push('…');
         c
     } else {
-        s.to_string()
+        shown(&mut s.chars())
     }
 }
 

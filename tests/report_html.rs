@@ -60,6 +60,7 @@ fn save(store: &Store, at: &str, unix: i64, kind: &str, host: &str, body: &Body)
             listeners: body.listeners.len() as i64,
             findings: body.findings.len() as i64,
             body: &serde_json::to_string(body).unwrap(),
+            ..NewSnapshot::default()
         })
         .unwrap()
 }

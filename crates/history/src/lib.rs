@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod diff;
+pub mod fleet;
 pub mod model;
 pub mod nmap;
 pub mod when;

@@ -81,6 +81,7 @@ fn measure(name: &str, distinct: bool) -> u64 {
                 listeners: 200,
                 findings: 20,
                 body: &json,
+                ..NewSnapshot::default()
             })
             .unwrap();
     }

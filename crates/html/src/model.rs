@@ -35,6 +35,54 @@ pub struct Report {
     pub timeline: Vec<StepView>,
     /// The actions journal (close/open), newest first.
     pub actions: Vec<ActionView>,
+    /// The fleet (`report --fleet`): hosts sharing one store, by risk, and what changed
+    /// where.
+    pub fleet: Option<FleetView>,
+}
+
+/// Many hosts: who is riskiest and what changed where.
+#[derive(Debug, Clone, Default)]
+pub struct FleetView {
+    /// The severity labels of the count columns, most severe first.
+    pub severities: Vec<String>,
+    /// The hosts, riskiest first.
+    pub hosts: Vec<FleetHostView>,
+    /// Since when the changes are shown.
+    pub since: String,
+    /// What changed, per host.
+    pub changes: Vec<FleetChangeView>,
+}
+
+/// One host of the fleet.
+#[derive(Debug, Clone, Default)]
+pub struct FleetHostView {
+    /// Its name.
+    pub host: String,
+    /// Its machine id.
+    pub host_id: String,
+    /// When its newest audit was taken.
+    pub at: String,
+    /// What that audit looked at.
+    pub target: String,
+    /// Listeners.
+    pub listeners: usize,
+    /// Listeners reachable from other hosts.
+    pub exposed: usize,
+    /// Findings per severity, most severe first.
+    pub findings: Vec<usize>,
+    /// The risk score.
+    pub score: u64,
+    /// The CSS class of its worst severity.
+    pub class: &'static str,
+}
+
+/// What changed on one host.
+#[derive(Debug, Clone, Default)]
+pub struct FleetChangeView {
+    /// The host.
+    pub host: String,
+    /// The changes.
+    pub step: StepView,
 }
 
 /// One snapshot the report is built from.

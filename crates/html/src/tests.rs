@@ -387,3 +387,71 @@ fn live_findings_whose_texts_name_their_port_are_grouped_too() {
     let html = render(&r).unwrap_or_default();
     assert!(html.contains("written for 41000/tcp; they read the same for each port above"));
 }
+
+/// The fleet section: hosts and their changes, every string from a host hostile.
+fn fleet_page(lang: Lang, s: &str) -> String {
+    use portwarden_history::fleet::{HostChange, HostRisk};
+    let old_meta = meta(1, Kind::Audit, "2026-12-01T10:00:00Z");
+    let new_meta = meta(2, Kind::Audit, "2026-12-02T10:00:00Z");
+    let d = diff::diff(&old_meta, &Body::default(), &new_meta, &audit_body(s));
+    let hosts = [
+        HostRisk {
+            host_id: format!("id-{s}"),
+            host: s.to_string(),
+            at: s.to_string(),
+            target: s.to_string(),
+            listeners: 3,
+            exposed: 2,
+            findings: [0, 1, 0, 0, 0],
+            score: 100,
+        },
+        HostRisk {
+            host_id: "quiet-id".into(),
+            host: "quiet".into(),
+            at: "t".into(),
+            target: "local".into(),
+            listeners: 1,
+            exposed: 0,
+            findings: [0; 5],
+            score: 0,
+        },
+    ];
+    let changes = [HostChange {
+        host_id: s.to_string(),
+        host: s.to_string(),
+        diff: d,
+    }];
+    let mut r = build(&Inputs {
+        lang,
+        generated: "2026-12-02T12:00:00Z",
+        host: "fleet",
+        audit: None,
+        live: None,
+        scans: &[],
+        diffs: &[],
+        actions: &[],
+    });
+    r.fleet = Some(crate::view::fleet(lang, &hosts, &changes, s));
+    render(&r).unwrap_or_default()
+}
+
+#[test]
+fn the_fleet_section_lists_hosts_by_risk_and_is_inert() {
+    for s in HOSTILE {
+        let html = fleet_page(Lang::En, s);
+        assert!(html.contains("id=\"fleet\"") && html.contains("id=\"fleet-changes\""));
+        assert!(!html.contains("<script"), "{s}: {html}");
+        assert!(!html.contains("<img"), "{s}");
+        assert!(tags(&html).iter().all(|t| !has_event_handler(t)), "{s}");
+        assert!(!html.contains('\u{202e}') && !html.contains('\u{1b}') && !html.contains('\u{7}'));
+    }
+    let html = fleet_page(Lang::En, "web-1");
+    assert!(
+        html.find("web-1").unwrap() < html.find("quiet").unwrap(),
+        "riskiest first"
+    );
+    assert!(html.contains("tcp/6379"), "the change is listed");
+    assert!(fleet_page(Lang::Zh, "web-1").contains("按风险排列的主机"));
+    // Without --fleet there is no fleet section.
+    assert!(!page(Lang::En, "x").contains("id=\"fleet\""));
+}

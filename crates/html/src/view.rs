@@ -597,5 +597,60 @@ pub fn build(i: &Inputs<'_>) -> Report {
             .rev()
             .map(|a| action_view(lang, a))
             .collect(),
+        fleet: None,
+    }
+}
+
+/// The fleet section: the hosts by risk and what changed on each since `since`.
+pub fn fleet(
+    lang: Lang,
+    hosts: &[portwarden_history::fleet::HostRisk],
+    changes: &[portwarden_history::fleet::HostChange],
+    since: &str,
+) -> FleetView {
+    const LEVELS: [Risk; 5] = [
+        Risk::Critical,
+        Risk::High,
+        Risk::Medium,
+        Risk::Low,
+        Risk::Info,
+    ];
+    let name = |host: &str, id: &str| {
+        let id: String = id.chars().take(12).collect();
+        if id.is_empty() {
+            clean(host)
+        } else {
+            format!("{} [{}]", clean(host), clean(&id))
+        }
+    };
+    FleetView {
+        severities: LEVELS.iter().map(|r| r.label(lang).to_string()).collect(),
+        hosts: hosts
+            .iter()
+            .map(|h| FleetHostView {
+                host: clean(&h.host),
+                host_id: clean(&h.host_id),
+                at: clean(&h.at),
+                target: clean(&h.target),
+                listeners: h.listeners,
+                exposed: h.exposed,
+                findings: h.findings.to_vec(),
+                score: h.score,
+                class: h
+                    .findings
+                    .iter()
+                    .position(|n| *n > 0)
+                    .and_then(|i| LEVELS.get(i))
+                    .map_or("sev-info", |r| risk_class(*r)),
+            })
+            .collect(),
+        since: clean(since),
+        changes: changes
+            .iter()
+            .map(|c| FleetChangeView {
+                host: name(&c.host, &c.host_id),
+                step: step_view(lang, &c.diff),
+            })
+            .collect(),
     }
 }

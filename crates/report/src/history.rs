@@ -199,6 +199,7 @@ mod tests {
             target: "local".into(),
             listeners: 3,
             findings: id,
+            ..SnapshotRow::default()
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod card;
 pub mod control;
+pub mod fleet;
 pub mod history;
 pub mod ls;
 pub mod sanitize;

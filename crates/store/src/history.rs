@@ -14,8 +14,18 @@ const HISTORY_VERSION: i64 = 3;
 const MAX_BODY: u64 = 256 << 20;
 
 /// A snapshot to save.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewSnapshot<'a> {
+    /// Its unique id (128 random bits, hex; see [`new_uid`]): saving the same `uid` twice
+    /// stores it once, so a retried or spooled save is never duplicated. `None`: one is
+    /// made.
+    pub uid: Option<&'a str>,
+    /// The machine's identity (`/etc/machine-id`, or `--host-id`).
+    pub host_id: &'a str,
+    /// The sharded scan this snapshot is part of (`scan --shard`), if any.
+    pub scan_id: Option<&'a str>,
+    /// Its shard, `I/N`.
+    pub shard: Option<&'a str>,
     /// When (RFC 3339, UTC).
     pub at: &'a str,
     /// When, in seconds since the epoch.
@@ -37,7 +47,7 @@ pub struct NewSnapshot<'a> {
 }
 
 /// A saved snapshot, without its body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnapshotRow {
     /// Id.
     pub id: i64,
@@ -57,6 +67,43 @@ pub struct SnapshotRow {
     pub listeners: i64,
     /// Findings.
     pub findings: i64,
+    /// Unique id (empty for snapshots saved before host identity).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub uid: String,
+    /// The machine's identity (empty for snapshots saved before it was kept).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub host_id: String,
+    /// The sharded scan it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scan_id: Option<String>,
+    /// Its shard, `I/N`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shard: Option<String>,
+}
+
+/// Which snapshots to list; `None` matches everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// audit, ls or scan.
+    pub kind: Option<&'a str>,
+    /// The target.
+    pub target: Option<&'a str>,
+    /// A host: its id or its host name.
+    pub host: Option<&'a str>,
+}
+
+/// A new snapshot id: 128 random bits as 32 hex digits.
+pub fn new_uid() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::getrandom(&mut b).is_err() {
+        // No randomness from the OS: the clock and the pid, still unique per process.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        b = (t ^ (u128::from(std::process::id()) << 96)).to_be_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// An acceptance to record.
@@ -98,7 +145,7 @@ pub struct Acceptance {
 }
 
 /// FNV-1a, 64 bits: finds candidate identical bodies (the bytes are compared too).
-fn fnv(bytes: &[u8]) -> i64 {
+pub(crate) fn fnv(bytes: &[u8]) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);
@@ -107,14 +154,14 @@ fn fnv(bytes: &[u8]) -> i64 {
     i64::from_ne_bytes(h.to_ne_bytes())
 }
 
-fn deflate(text: &str) -> Vec<u8> {
+pub(crate) fn deflate(text: &str) -> Vec<u8> {
     let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing to a Vec cannot fail.
     let _ = e.write_all(text.as_bytes());
     e.finish().unwrap_or_default()
 }
 
-fn inflate(id: i64, bytes: &[u8]) -> Result<String, Error> {
+pub(crate) fn inflate(id: i64, bytes: &[u8]) -> Result<String, Error> {
     let mut out = Vec::new();
     flate2::read::DeflateDecoder::new(bytes)
         .take(MAX_BODY)
@@ -123,8 +170,15 @@ fn inflate(id: i64, bytes: &[u8]) -> Result<String, Error> {
     String::from_utf8(out).map_err(|e| Error::Corrupt(id, format!("snapshot body: {e}")))
 }
 
-const ROW: &str =
-    "SELECT id, at, at_unix, host, command, kind, target, listeners, findings FROM snapshots";
+/// The schema version that has host identity and unique snapshot ids.
+const FLEET_VERSION: i64 = 4;
+
+const ROW: &str = "SELECT id, at, at_unix, host, command, kind, target, listeners, findings,
+    coalesce(uid, ''), host_id, scan_id, shard FROM snapshots";
+
+/// The same, from a read-only look at a store not yet migrated to version 4.
+const ROW_V3: &str = "SELECT id, at, at_unix, host, command, kind, target, listeners, findings,
+    '', '', NULL, NULL FROM snapshots";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
     Ok(SnapshotRow {
@@ -137,6 +191,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
         target: r.get(6)?,
         listeners: r.get(7)?,
         findings: r.get(8)?,
+        uid: r.get(9)?,
+        host_id: r.get(10)?,
+        scan_id: r.get(11)?,
+        shard: r.get(12)?,
     })
 }
 
@@ -145,14 +203,40 @@ impl Store {
         self.version >= HISTORY_VERSION
     }
 
-    /// Saves a snapshot; returns its id. The body is shared with an identical one.
+    fn row_sql(&self) -> &'static str {
+        if self.version >= FLEET_VERSION {
+            ROW
+        } else {
+            ROW_V3
+        }
+    }
+
+    /// Saves a snapshot; returns its id. The body is shared with an identical one. A
+    /// snapshot whose `uid` is already stored is not stored again: its id is returned.
     pub fn save_snapshot(&self, s: &NewSnapshot<'_>) -> Result<i64, Error> {
         let blob = deflate(s.body);
         let hash = fnv(&blob);
+        let made;
+        let uid = match s.uid {
+            Some(u) => u,
+            None => {
+                made = new_uid();
+                &made
+            }
+        };
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.err(e))?;
         let r = (|| -> rusqlite::Result<i64> {
+            if let Some(id) = self
+                .conn
+                .query_row("SELECT id FROM snapshots WHERE uid = ?1", [uid], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+            {
+                return Ok(id);
+            }
             let mut st = self
                 .conn
                 .prepare("SELECT id, body FROM snapshot_bodies WHERE hash = ?1")?;
@@ -175,8 +259,8 @@ impl Store {
             };
             self.conn.execute(
                 "INSERT INTO snapshots (at, at_unix, host, command, kind, target, listeners,
-                                        findings, body_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                        findings, body_id, uid, host_id, scan_id, shard)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     s.at,
                     s.at_unix,
@@ -186,7 +270,11 @@ impl Store {
                     s.target,
                     s.listeners,
                     s.findings,
-                    body_id
+                    body_id,
+                    uid,
+                    s.host_id,
+                    s.scan_id,
+                    s.shard
                 ],
             )?;
             Ok(self.conn.last_insert_rowid())
@@ -204,16 +292,31 @@ impl Store {
         kind: Option<&str>,
         target: Option<&str>,
     ) -> Result<Vec<SnapshotRow>, Error> {
+        self.snapshots_where(&Filter {
+            kind,
+            target,
+            host: None,
+        })
+    }
+
+    /// Snapshots, oldest first, that match `f`.
+    pub fn snapshots_where(&self, f: &Filter<'_>) -> Result<Vec<SnapshotRow>, Error> {
         if !self.has_history() {
             return Ok(Vec::new());
         }
+        let host_clause = if self.version >= FLEET_VERSION {
+            "(?3 IS NULL OR host_id = ?3 OR host = ?3)"
+        } else {
+            "(?3 IS NULL OR host = ?3)"
+        };
         let sql = format!(
-            "{ROW} WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR target = ?2)
-             ORDER BY at_unix, id"
+            "{} WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR target = ?2) AND {host_clause}
+             ORDER BY at_unix, id",
+            self.row_sql()
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = st
-            .query_map(params![kind, target], row)
+            .query_map(params![f.kind, f.target, f.host], row)
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
@@ -224,7 +327,7 @@ impl Store {
         if !self.has_history() {
             return Ok(None);
         }
-        let sql = format!("{ROW} WHERE id = ?1");
+        let sql = format!("{} WHERE id = ?1", self.row_sql());
         let Some(r) = self
             .conn
             .query_row(&sql, [id], row)
@@ -246,19 +349,19 @@ impl Store {
         Ok(Some((r, body)))
     }
 
-    /// Deletes snapshots of `kind`/`target` (all when `None`) beyond the newest `keep`
-    /// and those taken before `before` (epoch seconds); returns how many went. Bodies no
+    /// Deletes the snapshots matching `f` beyond the newest `keep` of each host, and
+    /// those taken before `before` (epoch seconds); returns how many went. Bodies no
     /// snapshot uses are deleted and the file is compacted.
     pub fn prune_snapshots(
         &self,
-        kind: Option<&str>,
-        target: Option<&str>,
+        f: &Filter<'_>,
         keep: Option<usize>,
         before: Option<i64>,
     ) -> Result<usize, Error> {
         if !self.has_history() {
             return Ok(0);
         }
+        let (kind, target, host) = (f.kind, f.target, f.host);
         let keep = keep.map(|k| i64::try_from(k).unwrap_or(i64::MAX));
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
@@ -268,17 +371,21 @@ impl Store {
             if let Some(before) = before {
                 n += self.conn.execute(
                     "DELETE FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
-                     AND (?2 IS NULL OR target = ?2) AND at_unix < ?3",
-                    params![kind, target, before],
+                     AND (?2 IS NULL OR target = ?2)
+                     AND (?4 IS NULL OR host_id = ?4 OR host = ?4) AND at_unix < ?3",
+                    params![kind, target, before, host],
                 )?;
             }
             if let Some(keep) = keep {
                 n += self.conn.execute(
                     "DELETE FROM snapshots WHERE id IN (
-                        SELECT id FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
+                        SELECT id FROM (SELECT id, row_number() OVER (
+                            PARTITION BY CASE WHEN host_id = '' THEN host ELSE host_id END
+                            ORDER BY at_unix DESC, id DESC) AS n
+                        FROM snapshots WHERE (?1 IS NULL OR kind = ?1)
                         AND (?2 IS NULL OR target = ?2)
-                        ORDER BY at_unix DESC, id DESC LIMIT -1 OFFSET ?3)",
-                    params![kind, target, keep],
+                        AND (?4 IS NULL OR host_id = ?4 OR host = ?4)) WHERE n > ?3)",
+                    params![kind, target, keep, host],
                 )?;
             }
             self.conn.execute(
@@ -370,6 +477,10 @@ mod tests {
 
     fn snap<'a>(at_unix: i64, kind: &'a str, body: &'a str) -> NewSnapshot<'a> {
         NewSnapshot {
+            uid: None,
+            host_id: "m1",
+            scan_id: None,
+            shard: None,
             at: "2026-12-03T00:00:00Z",
             at_unix,
             host: "h",
@@ -399,12 +510,23 @@ mod tests {
         assert!(s.snapshot(99).expect("get").is_none());
         // Keep the newest audit; the ls snapshot is another kind and stays.
         assert_eq!(
-            s.prune_snapshots(Some("audit"), None, Some(1), None)
-                .expect("prune"),
+            s.prune_snapshots(
+                &Filter {
+                    kind: Some("audit"),
+                    ..Filter::default()
+                },
+                Some(1),
+                None
+            )
+            .expect("prune"),
             1
         );
         assert!(s.snapshot(a).expect("get").is_none());
-        assert_eq!(s.prune_snapshots(None, None, None, Some(25)).expect("p"), 1);
+        assert_eq!(
+            s.prune_snapshots(&Filter::default(), None, Some(25))
+                .expect("p"),
+            1
+        );
         let left: Vec<i64> = s
             .snapshots(None, None)
             .expect("list")

@@ -9,10 +9,13 @@
 //! through a symbolic link, never when another user owns it or its directory, never in a
 //! directory every user may write to; directories are 0700 and files 0600.
 
+mod backend;
 mod history;
+mod pg;
 mod secure;
 
-pub use history::{Acceptance, NewAcceptance, NewSnapshot, SnapshotRow};
+pub use backend::{open, open_read_only, History, Location};
+pub use history::{new_uid, Acceptance, Filter, NewAcceptance, NewSnapshot, SnapshotRow};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -57,6 +60,32 @@ pub enum Error {
         "database schema version {0} is newer than this portwarden knows ({1}); upgrade portwarden"
     )]
     TooNew(i64, i64),
+    /// PostgreSQL said no, or could not be reached.
+    #[error("PostgreSQL store {url}: {reason}")]
+    Postgres {
+        /// The store's URL, without its password.
+        url: String,
+        /// What went wrong, on one line.
+        reason: String,
+        /// Whether the server could not be reached at all (so a spool may keep the data).
+        unreachable: bool,
+    },
+    /// The `--store` value is not one this portwarden can use.
+    #[error("store {0}")]
+    BadLocation(String),
+}
+
+impl Error {
+    /// Whether the store could not be reached (as opposed to refusing what was sent).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Error::Postgres {
+                unreachable: true,
+                ..
+            }
+        )
+    }
 }
 
 /// Migrations, in order; migration `i` brings the schema from version `i` to `i + 1`.
@@ -113,6 +142,14 @@ const MIGRATIONS: &[&str] = &[
         seen TEXT,
         revoked_at TEXT
     );",
+    // 4: fleets — every snapshot carries the machine's identity and a unique random id
+    // (so a retried save is stored once), and the sharded scan it belongs to.
+    "ALTER TABLE snapshots ADD COLUMN uid TEXT;
+    ALTER TABLE snapshots ADD COLUMN host_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE snapshots ADD COLUMN scan_id TEXT;
+    ALTER TABLE snapshots ADD COLUMN shard TEXT;
+    CREATE UNIQUE INDEX snapshots_uid ON snapshots(uid);
+    CREATE INDEX snapshots_host ON snapshots(host_id, kind, target, at_unix);",
 ];
 
 /// The schema version this build writes.
@@ -861,6 +898,54 @@ mod tests {
             Store::open_read_only(&path),
             Err(Error::TooNew(99, _))
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_version_3_history_is_read_then_upgraded_to_host_identity() {
+        let dir = scratch("v3");
+        let path = dir.join("portwarden.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..3] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            let body = history::deflate("{}");
+            conn.execute(
+                "INSERT INTO snapshot_bodies (hash, body) VALUES (1, ?1)",
+                [body],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO snapshots (at, at_unix, host, command, kind, target, listeners,
+                 findings, body_id) VALUES ('t', 1, 'old', 'c', 'audit', 'local', 0, 0, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        // A read-only look does not migrate, and still lists and filters.
+        let ro = Store::open_read_only(&path).unwrap().unwrap();
+        assert_eq!(ro.version, 3);
+        let f = Filter {
+            host: Some("old"),
+            ..Filter::default()
+        };
+        assert_eq!(ro.snapshots_where(&f).unwrap().len(), 1);
+        assert_eq!(ro.snapshot(1).unwrap().unwrap().0.uid, "");
+        drop(ro);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.version, SCHEMA_VERSION);
+        let old = &s.snapshots(None, None).unwrap()[0];
+        assert_eq!((old.host.as_str(), old.host_id.as_str()), ("old", ""));
+        let id = s
+            .save_snapshot(&NewSnapshot {
+                host_id: "m",
+                body: "{}",
+                ..NewSnapshot::default()
+            })
+            .unwrap();
+        assert_eq!(s.snapshot(id).unwrap().unwrap().0.uid.len(), 32);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

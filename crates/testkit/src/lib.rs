@@ -11,6 +11,8 @@
 
 use std::process::{Command, Stdio};
 
+pub mod pg;
+
 /// Whether this run is CI's: `CI` is `true` (or `1`), as GitHub, GitLab and `.ci/run`
 /// set it.
 pub fn in_ci() -> bool {
@@ -68,6 +70,10 @@ pub fn needs_tools(tools: &[&str]) -> Option<String> {
 /// [`needs_root`], then [`needs_tools`].
 pub fn needs_root_and(tools: &[&str]) -> Option<String> {
     needs_root().or_else(|| needs_tools(tools))
+}
+
+pub(crate) fn runnable_tool(tool: &str) -> bool {
+    runnable(tool)
 }
 
 fn runnable(tool: &str) -> bool {
