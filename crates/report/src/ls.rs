@@ -59,6 +59,8 @@ pub fn owner(inv: &Inventory, e: &SocketEntry, st: &Style) -> String {
             .collect::<Vec<_>>()
             .join(","),
         Ownership::Hidden => st.text("ls-root").to_string(),
+        // The system named no owner (Windows' pid 0): unknown, not "System Idle".
+        Ownership::Unknown => "?".into(),
         Ownership::None | Ownership::NotAsked => "-".into(),
     }
 }

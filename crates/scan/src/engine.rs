@@ -30,6 +30,7 @@
 //!   shortage of descriptors or ports is given up, with its reason, after
 //!   [`MAX_STALLS`] tries.
 
+use crate::errno::Errno;
 use crate::ident::{self, Finding};
 use crate::limits;
 use crate::model::*;
@@ -38,7 +39,6 @@ use crate::rtt::RttEstimator;
 use crate::targets::{HostEntry, TargetSet};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use nix::errno::Errno;
 use portwarden_kb::Protocol;
 use socket2::{Domain, Socket, Type};
 use std::collections::VecDeque;

@@ -12,12 +12,14 @@
 //! * [`model`] holds the plain result types that `portwarden_report::scan` renders.
 
 pub mod engine;
+pub mod errno;
 pub mod ident;
 pub mod limits;
 pub mod model;
 pub mod perm;
 pub mod ports;
 pub mod progress;
+#[cfg(unix)]
 pub mod raw;
 pub mod rtt;
 pub mod run;
