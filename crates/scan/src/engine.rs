@@ -321,14 +321,24 @@ enum RawLaunch {
 /// so the deadline counts from the moment the SYN can leave. `bind` forces the local
 /// address (tests use it to provoke a self-connect).
 fn connect_phase(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> RawLaunch {
+    // Non-blocking from creation where the kernel offers it (SOCK_NONBLOCK); Windows
+    // sets it after.
+    #[cfg(target_os = "linux")]
+    let stream = Type::STREAM.nonblocking();
+    #[cfg(not(target_os = "linux"))]
+    let stream = Type::STREAM;
     let sock = match Socket::new(
         Domain::for_address(addr),
-        Type::STREAM.nonblocking(),
+        stream,
         Some(socket2::Protocol::TCP),
     ) {
         Ok(s) => s,
         Err(e) => return RawLaunch::Done(classify(&e), Duration::ZERO),
     };
+    #[cfg(not(target_os = "linux"))]
+    if let Err(e) = sock.set_nonblocking(true) {
+        return RawLaunch::Done(classify(&e), Duration::ZERO);
+    }
     if let Some(b) = bind {
         let _ = sock.set_reuse_address(true);
         if let Err(e) = sock.bind(&b.into()) {

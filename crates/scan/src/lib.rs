@@ -21,6 +21,13 @@ pub mod ports;
 pub mod progress;
 #[cfg(unix)]
 pub mod raw;
+/// Raw sockets need a packet driver on Windows, which portwarden does not use: only the
+/// UDP payloads (pure data, which `audit --probe` sends over ordinary sockets) are here.
+#[cfg(not(unix))]
+pub mod raw {
+    #[path = "payloads.rs"]
+    pub mod payloads;
+}
 pub mod rtt;
 pub mod run;
 pub mod targets;
