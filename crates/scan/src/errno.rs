@@ -67,7 +67,8 @@ impl Errno {
     }
 }
 
-#[cfg(all(test, windows))]
+#[cfg(test)]
+#[cfg(windows)]
 mod tests {
     use super::Errno;
 
