@@ -60,6 +60,10 @@ impl Errno {
             ENOTCONN,
             EINPROGRESS,
             ENOMEM,
+            EPERM,
+            ENFILE,
+            EAGAIN,
+            ENOSPC,
         ]
         .into_iter()
         .find(|e| *e as i32 == code)
@@ -78,7 +82,7 @@ mod tests {
         assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
         assert_eq!(Errno::from_raw(10061), Errno::ECONNREFUSED);
         assert_eq!(Errno::from_raw(10035), Errno::EINPROGRESS);
-        assert_eq!(Errno::from_raw(-1), Errno::UnknownErrno);
+        assert_eq!(Errno::from_raw(10024), Errno::EMFILE);
         assert_eq!(Errno::from_raw(12345), Errno::UnknownErrno);
     }
 }
