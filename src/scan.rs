@@ -423,8 +423,20 @@ pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
         raw_allowed: raw_access().is_ok(),
         command_line: command_line(),
     };
-    let p = plan::plan(a, &env).map_err(|m| Failure::Usage(ui::say(&m)))?;
+    #[cfg_attr(unix, allow(unused_mut))]
+    let mut p = plan::plan(a, &env).map_err(|m| Failure::Usage(ui::say(&m)))?;
     let targets = target_set(&p)?;
+    // Windows: with a TCP scan beside it, the UDP scan is left out with one line (as nmap
+    // without Npcap); alone, it fails below.
+    #[cfg(not(unix))]
+    if p.needs_raw && p.steps.iter().any(|s| s.kind != ScanKind::Udp) {
+        p.steps.retain(|s| s.kind != ScanKind::Udp);
+        p.needs_raw = false;
+        p.notes.push(portwarden_i18n::msg!(
+            "platform-scan-note-no-udp",
+            why = portwarden_i18n::Msg::new("platform-scan-raw-needs-packet-driver")
+        ));
+    }
     if p.needs_raw {
         // The UDP scan has no fallback: say so (one line) before any scan runs.
         raw_access()?;

@@ -78,6 +78,10 @@ fn exposure_label(x: Exposure, st: &Style) -> String {
 
 /// The name of a socket's uid, or the number when the system knows no name.
 fn user_of(inv: &Inventory, uid: u32) -> String {
+    if inv.source == portwarden_sockets::Source::IpHelper {
+        // Windows' tables carry no socket owner uid: only a process's user says.
+        return "-".into();
+    }
     inv.users
         .get(&uid)
         .cloned()
@@ -705,6 +709,8 @@ mod tests {
         );
         assert!(!svc.contains('\u{1b}'), "{svc}");
         assert_eq!(owner(&inv, &inv.sockets[1], &st), "?");
+        // No uid on Windows: the user is the process's, else none (not "0").
+        assert_eq!(user_of(&inv, 0), "-");
         // Linux's units stay out of the owner column.
         let mut linux = inv.clone();
         linux.source = Source::Netlink;

@@ -9,3 +9,4 @@ platform-audit-hidden-cause-windows = Windows named no process for it (pid 0: po
 platform-audit-hidden-see-windows = Find the owner as administrator: `netstat -ano | findstr :{ $port }` or, in PowerShell, `Get-NetTCPConnection -LocalPort { $port } | Select-Object OwningProcess` (UDP: `Get-NetUDPEndpoint -LocalPort { $port }`), then `tasklist /svc /fi "PID eq PID"` for the services that process hosts.
 platform-audit-stop-service = {" "}(`sc stop { $service }` and `sc config { $service } start= disabled`, or in PowerShell `Stop-Service { $service }; Set-Service { $service } -StartupType Disabled`)
 platform-audit-stop-services = {" "}(it hosts the services { $services }: for each one that should not run, `sc stop NAME` and `sc config NAME start= disabled`, or in PowerShell `Stop-Service NAME; Set-Service NAME -StartupType Disabled`)
+platform-scan-note-no-udp = note: no UDP scan ({ $why }); only the TCP scan runs

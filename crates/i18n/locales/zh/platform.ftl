@@ -9,3 +9,4 @@ platform-audit-hidden-cause-windows = Windows 没有给出持有它的进程（P
 platform-audit-hidden-see-windows = 以管理员身份查找所属进程：`netstat -ano | findstr :{ $port }`，或在 PowerShell 中运行 `Get-NetTCPConnection -LocalPort { $port } | Select-Object OwningProcess`（UDP 用 `Get-NetUDPEndpoint -LocalPort { $port }`），再用 `tasklist /svc /fi "PID eq PID"` 查看该进程承载的服务。
 platform-audit-stop-service = {" "}（`sc stop { $service }` 并 `sc config { $service } start= disabled`，或在 PowerShell 中 `Stop-Service { $service }; Set-Service { $service } -StartupType Disabled`）
 platform-audit-stop-services = {" "}（它承载了这些服务：{ $services }；对每个不该运行的服务执行 `sc stop 服务名` 和 `sc config 服务名 start= disabled`，或在 PowerShell 中 `Stop-Service 服务名; Set-Service 服务名 -StartupType Disabled`）
+platform-scan-note-no-udp = 提示：无法进行 UDP 扫描（{ $why }）；只进行 TCP 扫描
