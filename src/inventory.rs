@@ -100,11 +100,12 @@ fn judge(inv: &mut Inventory) {
 /// The once-only hint about hidden owners.
 pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
     if inv.unreadable_processes > 0 {
-        let msg = portwarden_i18n::tr!(
-            lang,
-            "cli-ls-note-unreadable",
-            count = inv.unreadable_processes
-        );
+        let id = if inv.source == portwarden_sockets::Source::IpHelper {
+            "platform-ls-note-unopened"
+        } else {
+            "cli-ls-note-unreadable"
+        };
+        let msg = portwarden_i18n::tr!(lang, id, count = inv.unreadable_processes);
         eprintln!("{msg}");
     }
 }

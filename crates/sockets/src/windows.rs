@@ -51,7 +51,11 @@ impl Backend for Windows {
                 iphelper::parse(table, &buf, &mut rows);
             }
         }
-        Ok(join_pids(rows, req.processes.then(processes)))
+        let procs = req.processes.then(|| {
+            let owners: std::collections::HashSet<u32> = rows.iter().map(|r| r.1).collect();
+            processes(&owners)
+        });
+        Ok(join_pids(rows, procs))
     }
 }
 
@@ -122,9 +126,10 @@ fn from_wide(w: &[u16]) -> String {
     String::from_utf16_lossy(&w[..end])
 }
 
-/// Every process: names from a Toolhelp snapshot, image path and user where the process
-/// may be opened, services from the SCM.
-pub fn processes() -> Processes {
+/// Every process's name from a Toolhelp snapshot; for the `owners` (the pids that hold
+/// sockets), image path and user where the process may be opened, and the services it
+/// hosts (SCM).
+pub fn processes(owners: &std::collections::HashSet<u32>) -> Processes {
     use windows_sys::Win32::System::Diagnostics::ToolHelp::{
         CreateToolhelp32Snapshot, Process32FirstW, Process32NextW, PROCESSENTRY32W,
         TH32CS_SNAPPROCESS,
@@ -158,7 +163,8 @@ pub fn processes() -> Processes {
             ok = unsafe { Process32NextW(snap.0, &mut e) } != 0;
         }
     }
-    for (pid, info) in &mut out.by_pid {
+    let mut accounts: HashMap<Vec<u8>, Option<String>> = HashMap::new();
+    for (pid, info) in out.by_pid.iter_mut().filter(|(p, _)| owners.contains(p)) {
         if *pid == 0 || *pid == 4 {
             // The System Idle Process and the kernel: no image, SYSTEM's.
             continue;
@@ -166,7 +172,7 @@ pub fn processes() -> Processes {
         match open_process(*pid) {
             Some(h) => {
                 info.exe = image_path(&h);
-                info.user = token_user(&h);
+                info.user = token_user(&h, &mut accounts);
             }
             None => {
                 out.unopened.insert(*pid);
@@ -201,8 +207,9 @@ fn image_path(h: &Owned) -> Option<String> {
     (ok != 0).then(|| from_wide(buf.get(..len as usize).unwrap_or_default()))
 }
 
-/// `DOMAIN\user` of a process's token.
-fn token_user(h: &Owned) -> Option<String> {
+/// `DOMAIN\user` of a process's token; `accounts` remembers each SID's name, so one
+/// lookup serves every process of a user.
+fn token_user(h: &Owned, accounts: &mut HashMap<Vec<u8>, Option<String>>) -> Option<String> {
     use windows_sys::Win32::Security::{
         GetTokenInformation, LookupAccountSidW, TokenUser, TOKEN_QUERY,
     };
@@ -228,8 +235,15 @@ fn token_user(h: &Owned) -> Option<String> {
     if ok == 0 {
         return None;
     }
-    // TOKEN_USER starts with the SID's pointer (into `buf`), read as bytes.
+    // TOKEN_USER starts with the SID's pointer (into `buf`), read as bytes; the SID's
+    // bytes (after the TOKEN_USER) key the cache.
     let sid = usize::from_ne_bytes(buf.get(..std::mem::size_of::<usize>())?.try_into().ok()?);
+    let key = buf
+        .get(sid.checked_sub(buf.as_ptr() as usize)?..len as usize)?
+        .to_vec();
+    if let Some(known) = accounts.get(&key) {
+        return known.clone();
+    }
     let (mut name, mut domain) = (vec![0u16; 256], vec![0u16; 256]);
     let (mut nl, mut dl) = (name.len() as u32, domain.len() as u32);
     let mut kind = 0;
@@ -246,11 +260,16 @@ fn token_user(h: &Owned) -> Option<String> {
             &mut kind,
         )
     };
-    if ok == 0 {
-        return None;
-    }
-    let (n, d) = (from_wide(&name), from_wide(&domain));
-    Some(if d.is_empty() { n } else { format!("{d}\\{n}") })
+    let found = (ok != 0).then(|| {
+        let (n, d) = (from_wide(&name), from_wide(&domain));
+        if d.is_empty() {
+            n
+        } else {
+            format!("{d}\\{n}")
+        }
+    });
+    accounts.insert(key, found.clone());
+    found
 }
 
 /// Pid → names of the running Win32 services it hosts (`EnumServicesStatusExW`).
@@ -426,16 +445,36 @@ mod tests {
     }
 
     #[test]
+    fn the_scm_names_services_by_pid() {
+        // Wine runs a few services too; whatever the SCM returns is read whole.
+        let s = services();
+        for (pid, names) in &s {
+            assert!(*pid != 0 || names.is_empty(), "{s:?}");
+            assert!(
+                names.iter().all(|n| !n.is_empty() && !n.contains('\0')),
+                "{s:?}"
+            );
+        }
+        eprintln!("services by pid: {s:?}");
+    }
+
+    #[test]
     fn the_process_snapshot_names_us() {
-        let p = processes();
-        let me = p
-            .by_pid
-            .get(&std::process::id())
-            .expect("we are in the snapshot");
+        let me = std::process::id();
+        let p = processes(&[me].into_iter().collect());
+        let info = p.by_pid.get(&me).expect("we are in the snapshot");
         assert!(
-            me.name.to_ascii_lowercase().ends_with(".exe"),
+            info.name.to_ascii_lowercase().ends_with(".exe"),
             "{}",
-            me.name
+            info.name
         );
+        // Our own process can be opened: its image path is known.
+        assert!(
+            info.exe
+                .as_deref()
+                .is_some_and(|e| e.to_ascii_lowercase().ends_with(".exe")),
+            "{info:?}"
+        );
+        assert!(!p.unopened.contains(&me));
     }
 }

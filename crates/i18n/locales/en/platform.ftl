@@ -10,3 +10,4 @@ platform-audit-hidden-see-windows = Find the owner as administrator: `netstat -a
 platform-audit-stop-service = {" "}(`sc stop { $service }` and `sc config { $service } start= disabled`, or in PowerShell `Stop-Service { $service }; Set-Service { $service } -StartupType Disabled`)
 platform-audit-stop-services = {" "}(it hosts the services { $services }: for each one that should not run, `sc stop NAME` and `sc config NAME start= disabled`, or in PowerShell `Stop-Service NAME; Set-Service NAME -StartupType Disabled`)
 platform-scan-note-no-udp = note: no UDP scan ({ $why }); only the TCP scan runs
+platform-ls-note-unopened = note: { $count } processes could not be opened (their image path and user are unknown); run as administrator to see them

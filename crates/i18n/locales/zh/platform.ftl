@@ -10,3 +10,4 @@ platform-audit-hidden-see-windows = 以管理员身份查找所属进程：`nets
 platform-audit-stop-service = {" "}（`sc stop { $service }` 并 `sc config { $service } start= disabled`，或在 PowerShell 中 `Stop-Service { $service }; Set-Service { $service } -StartupType Disabled`）
 platform-audit-stop-services = {" "}（它承载了这些服务：{ $services }；对每个不该运行的服务执行 `sc stop 服务名` 和 `sc config 服务名 start= disabled`，或在 PowerShell 中 `Stop-Service 服务名; Set-Service 服务名 -StartupType Disabled`）
 platform-scan-note-no-udp = 提示：无法进行 UDP 扫描（{ $why }）；只进行 TCP 扫描
+platform-ls-note-unopened = 提示：有 { $count } 个进程无法打开（不知道它们的映像路径和用户）；以管理员身份运行可以看到
