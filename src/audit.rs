@@ -13,7 +13,7 @@ pub fn run(a: &AuditArgs) -> Result<ExitCode, Failure> {
     let (inv, unread) = crate::inventory::read(&a.source, &Request::default())?;
     let mut report = portwarden_audit::audit_with(&inv, &context(&inv));
     report.firewall_unread = unread;
-    if a.probe || (!a.no_probe && nix::unistd::geteuid().is_root()) {
+    if a.probe || (!a.no_probe && crate::platform::is_root()) {
         use portwarden_audit::probe::{self, Prober};
         let targets = probe::plan(&inv);
         let found = probe::native().probe(&targets, a.probe_timeout);

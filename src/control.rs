@@ -16,8 +16,7 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
 
 /// Where the journal is.
 pub fn store_path() -> Result<std::path::PathBuf, Failure> {
-    let is_root = nix::unistd::geteuid().is_root();
-    portwarden_store::default_path(&|k| std::env::var(k).ok(), is_root).map_err(runtime)
+    crate::platform::store_path()
 }
 
 /// The journal, opened for writing; its reconciliation with `inet portwarden` is printed.

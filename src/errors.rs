@@ -75,9 +75,22 @@ pub fn runtime(lang: Lang, e: &anyhow::Error) -> String {
     let known = e
         .downcast_ref::<portwarden_sockets::Error>()
         .map(|s| match s {
-            portwarden_sockets::Error::Netns(d) => msg!("err-netns", detail = d.as_str()),
-            portwarden_sockets::Error::Netlink(d) => msg!("err-netlink", detail = d.as_str()),
+            portwarden_sockets::Error::Table(d) => {
+                msg!("platform-socket-table", detail = d.as_str())
+            }
         });
+    #[cfg(target_os = "linux")]
+    let known = known.or_else(|| {
+        e.downcast_ref::<portwarden_sockets::linux::Error>()
+            .map(|s| match s {
+                portwarden_sockets::linux::Error::Netns(d) => {
+                    msg!("err-netns", detail = d.as_str())
+                }
+                portwarden_sockets::linux::Error::Netlink(d) => {
+                    msg!("err-netlink", detail = d.as_str())
+                }
+            })
+    });
     let line = match known {
         Some(m) => format(lang, &m),
         None => std::format!("{e:#}"),
@@ -109,8 +122,9 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn runtime_errors_read_in_the_language() {
-        let e = anyhow::Error::from(portwarden_sockets::Error::Netns(std::format!(
+        let e = anyhow::Error::from(portwarden_sockets::linux::Error::Netns(std::format!(
             "/run/netns/x: {}",
             std::io::Error::from_raw_os_error(2)
         )));

@@ -318,9 +318,7 @@ pub(crate) fn host_id(flag: Option<&str>) -> String {
 }
 
 pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().chars().take(255).collect())
-        .unwrap_or_default()
+    crate::platform::hostname()
 }
 
 fn command_line() -> String {
@@ -520,7 +518,7 @@ pub fn audit_to_save(
     inv: &portwarden_sockets::Inventory,
     report: &portwarden_audit::Audit,
 ) -> Result<Option<Pending>, Failure> {
-    let by_default = nix::unistd::geteuid().is_root() && !h.no_save;
+    let by_default = crate::platform::is_root() && !h.no_save;
     if !(h.save || by_default) {
         return Ok(None);
     }
@@ -752,7 +750,6 @@ pub(crate) fn parse_side(s: &str) -> Result<Side, Failure> {
 
 pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
     let shown = p.display().to_string();
     // A FIFO would block the open, a device never end: only regular files (looked at
     // before opening; the open is non-blocking in case it was swapped meanwhile).
@@ -762,10 +759,7 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<(Meta, Body), Failure> {
             shown = shown.to_string()
         ))));
     }
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK)
-        .open(p)
+    let f = crate::platform::open_for_reading(p)
         .map_err(|e| Failure::Usage(format!("{shown}: {e}")))?;
     if !f.metadata().is_ok_and(|m| m.is_file()) {
         return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
@@ -988,11 +982,7 @@ fn store_ref(s: &Option<Box<dyn History>>) -> Result<&dyn History, Failure> {
 }
 
 fn user() -> String {
-    let uid = nix::unistd::getuid();
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map_or_else(|| uid.to_string(), |u| u.name)
+    crate::platform::user_name()
 }
 
 /// `portwarden baseline`.

@@ -14,26 +14,22 @@ use std::process::ExitCode;
 /// the inventory and why the rules could not be read, if they could not (only root can
 /// read them, so others are not made to wait for `nft` to say no).
 pub fn read(src: &SourceArgs, req: &Request) -> Result<(Inventory, Option<String>), Failure> {
-    let backend = portwarden_sockets::linux::Linux {
-        force_procfs: src.procfs,
-        ..Default::default()
-    };
+    let backend = portwarden_sockets::native(&portwarden_sockets::Options { procfs: src.procfs });
     if let Some(ns) = &src.netns {
-        use portwarden_sockets::Backend;
-        backend
-            .enter_netns(ns)
-            .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+        enter_netns(ns)?;
     }
     // Spawned after setns: the thread, and the nft it runs, live in the same namespace.
-    let rules = (!src.no_firewall && nix::unistd::geteuid().is_root()).then(|| {
+    // Only nftables is read (Linux): elsewhere no firewall verdict is given.
+    let nftables = cfg!(target_os = "linux");
+    let rules = (nftables && !src.no_firewall && crate::platform::is_root()).then(|| {
         std::thread::spawn(|| {
             portwarden_firewall::Firewall::read(portwarden_firewall::native().as_ref())
         })
     });
-    let mut inv = portwarden_sockets::collect(&backend, req)
+    let mut inv = portwarden_sockets::collect(backend.as_ref(), req)
         .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let unread = match rules.map(|t| t.join()) {
-        None if src.no_firewall => None,
+        None if src.no_firewall || !nftables => None,
         None => Some(ui::say(&portwarden_i18n::Msg::new(
             "cli-firewall-needs-root",
         ))),
@@ -48,6 +44,22 @@ pub fn read(src: &SourceArgs, req: &Request) -> Result<(Inventory, Option<String
         }
     };
     Ok((inv, unread))
+}
+
+/// Moves this process into another network namespace (Linux).
+#[cfg(target_os = "linux")]
+pub fn enter_netns(ns: &str) -> Result<(), Failure> {
+    portwarden_sockets::linux::Linux::default()
+        .enter_netns(ns)
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
+}
+
+/// Network namespaces are Linux's: `--netns` elsewhere is one clear line (exit 2).
+#[cfg(not(target_os = "linux"))]
+pub fn enter_netns(_ns: &str) -> Result<(), Failure> {
+    Err(Failure::Usage(ui::say(&portwarden_i18n::Msg::new(
+        "platform-netns-linux-only",
+    ))))
 }
 
 /// Names the journal's action behind each rule of portwarden's own table that blocks a
@@ -88,11 +100,12 @@ fn judge(inv: &mut Inventory) {
 /// The once-only hint about hidden owners.
 pub fn hint_hidden(inv: &Inventory, lang: portwarden_kb::Lang) {
     if inv.unreadable_processes > 0 {
-        let msg = portwarden_i18n::tr!(
-            lang,
-            "cli-ls-note-unreadable",
-            count = inv.unreadable_processes
-        );
+        let id = if inv.source == portwarden_sockets::Source::IpHelper {
+            "platform-ls-note-unopened"
+        } else {
+            "cli-ls-note-unreadable"
+        };
+        let msg = portwarden_i18n::tr!(lang, id, count = inv.unreadable_processes);
         eprintln!("{msg}");
     }
 }

@@ -23,16 +23,31 @@ macro_rules! println {
 
 mod audit;
 mod cli;
+#[cfg(target_os = "linux")]
 mod control;
+#[cfg(not(target_os = "linux"))]
+#[path = "elsewhere/control.rs"]
+mod control;
+#[cfg(not(target_os = "linux"))]
+mod elsewhere;
 mod errors;
 mod fleet;
 mod history;
 mod inventory;
 mod lookup;
+mod platform;
 mod report_cmd;
 mod scan;
+#[cfg(target_os = "linux")]
+mod top;
+#[cfg(not(target_os = "linux"))]
+#[path = "elsewhere/top.rs"]
 mod top;
 mod ui;
+#[cfg(target_os = "linux")]
+mod watch;
+#[cfg(not(target_os = "linux"))]
+#[path = "elsewhere/watch.rs"]
 mod watch;
 
 use clap::FromArgMatches;

@@ -403,18 +403,49 @@ fn run_step(
     }
 }
 
+/// Whether raw sockets (SYN and UDP scans) can be opened here.
+#[cfg(unix)]
+fn raw_access() -> Result<(), Failure> {
+    portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))
+}
+
+/// Raw sockets need a packet driver on Windows, which portwarden does not use: `-sS`
+/// falls back to `-sT` (the plan's note), `-sU` is unavailable (one line, exit 3).
+#[cfg(not(unix))]
+fn raw_access() -> Result<(), Failure> {
+    Err(Failure::Runtime(anyhow::anyhow!(
+        "{}",
+        ui::say(&portwarden_i18n::msg!(
+            "platform-scan-udp-unavailable",
+            os = std::env::consts::OS
+        ))
+    )))
+}
+
 /// Runs the command: flags → plan (every decision), targets, then the plan's scans.
 pub fn run(a: &ScanArgs) -> Result<ExitCode, Failure> {
     let style = ui::style(&a.style);
     let env = plan::Env {
-        raw_allowed: portwarden_scan::raw::check_access().is_ok(),
+        raw_allowed: raw_access().is_ok(),
         command_line: command_line(),
     };
-    let p = plan::plan(a, &env).map_err(|m| Failure::Usage(ui::say(&m)))?;
+    #[cfg_attr(unix, allow(unused_mut))]
+    let mut p = plan::plan(a, &env).map_err(|m| Failure::Usage(ui::say(&m)))?;
     let targets = target_set(&p)?;
+    // Windows: with a TCP scan beside it, the UDP scan is left out with one line (as nmap
+    // without Npcap); alone, it fails below.
+    #[cfg(not(unix))]
+    if p.needs_raw && p.steps.iter().any(|s| s.kind != ScanKind::Udp) {
+        p.steps.retain(|s| s.kind != ScanKind::Udp);
+        p.needs_raw = false;
+        p.notes.push(portwarden_i18n::msg!(
+            "platform-scan-note-no-udp",
+            why = portwarden_i18n::Msg::new("platform-scan-raw-needs-packet-driver")
+        ));
+    }
     if p.needs_raw {
         // The UDP scan has no fallback: say so (one line) before any scan runs.
-        portwarden_scan::raw::check_access().map_err(|e| Failure::Runtime(e.into()))?;
+        raw_access()?;
     }
     for n in &p.notes {
         eprintln!("portwarden: {}", ui::say(n));

@@ -111,8 +111,7 @@ impl Os for NativeOs {
     fn snapshot(&mut self) -> Result<Snapshot, String> {
         let (raw, source) = self
             .backend
-            .sockets(&portwarden_sockets::Request::default())
-            .map_err(|e| e.to_string())?;
+            .sockets(&portwarden_sockets::Request::default());
         let inodes: Vec<u64> = raw.iter().map(|s| s.inode).collect();
         let owners = self.owners.refresh(&inodes);
         let mut inv = portwarden_sockets::join(raw, source, Some(owners));
@@ -212,9 +211,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
         )));
     }
     if let Some(ns) = &a.source.netns {
-        portwarden_sockets::linux::Linux::default()
-            .enter_netns(ns)
-            .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+        crate::inventory::enter_netns(ns)?;
     }
     let ctx = Context {
         self_pid: std::process::id(),

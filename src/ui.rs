@@ -188,11 +188,9 @@ pub fn style(a: &StyleArgs) -> Style {
     }
 }
 
-/// The host's ephemeral port range (Linux), if readable.
+/// The host's ephemeral port range, if the system says.
 pub fn ephemeral() -> Option<portwarden_kb::EphemeralRange> {
-    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| portwarden_kb::EphemeralRange::parse(&s))
+    portwarden_sockets::ephemeral_range()
 }
 
 /// Writes to standard output; when the reader has gone away (a closed pipe) the process
@@ -227,14 +225,7 @@ pub fn out_failed(e: &std::io::Error) -> ! {
 /// found without writing: poll reports POLLERR on the write end of such a pipe. Long
 /// writers (`scan --jsonl`, `ls --watch`) call it between writes to stop promptly.
 pub fn stdout_gone() -> bool {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    use std::os::fd::AsFd;
-    let out = std::io::stdout();
-    let mut fds = [PollFd::new(out.as_fd(), PollFlags::empty())];
-    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
-        && fds[0]
-            .revents()
-            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+    crate::platform::stdout_gone()
 }
 
 /// Sleeps `d`, ending the process with status 141 as soon as standard output's reader

@@ -316,7 +316,11 @@ pub fn plan(a: &ScanArgs, env: &Env) -> Result<ScanPlan, Msg> {
     if a.syn_scan && !env.raw_allowed {
         notes.push(msg!(
             "cli-scan-note-no-syn",
-            why = Msg::new("cli-scan-raw-needs-cap-net-raw")
+            why = Msg::new(if cfg!(windows) {
+                "platform-scan-raw-needs-packet-driver"
+            } else {
+                "cli-scan-raw-needs-cap-net-raw"
+            })
         ));
     }
     let (tcp_ports, udp_ports) = port_lists(a, tcp_kind.is_some())?;

@@ -232,6 +232,8 @@ struct Door<'a> {
     units: Vec<String>,
     containers: Vec<portwarden_sockets::Container>,
     socks: Vec<&'a SocketEntry>,
+    /// The sockets came from Windows: advice names Windows' commands.
+    windows: bool,
 }
 
 impl Door<'_> {
@@ -273,6 +275,7 @@ impl Door<'_> {
             && !(self.t == Transport::Udp && self.port >= 32768)
             && self.socks.iter().any(|e| {
                 e.ownership == Ownership::Hidden
+                    || e.ownership == Ownership::Unknown
                     || (e.ownership == Ownership::None && e.socket.inode != 0)
             })
     }
@@ -395,6 +398,7 @@ fn judge(inv: &Inventory, ctx: &Context) -> Vec<Finding> {
             units,
             containers,
             socks,
+            windows: inv.source == portwarden_sockets::Source::IpHelper,
         };
         let matched = owners
             .iter()
@@ -588,6 +592,20 @@ fn judge_superserver(
     Some(f)
 }
 
+/// How to stop a program's service for good: `systemctl disable --now` for a systemd
+/// unit; on Windows, for the services the process hosts (`unit` holds their names),
+/// `sc config … start= disabled` and `Set-Service`.
+fn stop_advice(unit: &str, windows: bool) -> Msg {
+    if !windows {
+        return msg!("audit-stop-unit", unit = unit);
+    }
+    let names: Vec<&str> = unit.split(", ").filter(|n| !n.is_empty()).collect();
+    match names.as_slice() {
+        [one] => msg!("platform-audit-stop-service", service = *one),
+        _ => msg!("platform-audit-stop-services", services = unit),
+    }
+}
+
 /// A listener on a network address whose owner cannot be seen from here.
 fn judge_hidden(door: &Door, not_root: bool) -> Finding {
     let port = door.port.to_string();
@@ -595,7 +613,12 @@ fn judge_hidden(door: &Door, not_root: bool) -> Finding {
     let severity = entry
         .and_then(|e| port_severity(e, door.exposure))
         .map_or(Risk::Medium, |s| s.max(Risk::Medium));
-    let (cause, see) = if not_root {
+    let (cause, see) = if door.windows {
+        (
+            Msg::new("platform-audit-hidden-cause-windows"),
+            msg!("platform-audit-hidden-see-windows", port = port.as_str()),
+        )
+    } else if not_root {
         (
             Msg::new("audit-hidden-cause-not-root"),
             msg!("audit-hidden-see-not-root", port = port.as_str()),
@@ -703,9 +726,10 @@ fn judge_port(
         match owner {
             Some(p) => {
                 let name = p.name.as_str();
-                let stop: Arg = p.unit.as_deref().map_or(Arg::from(""), |u| {
-                    Arg::from(msg!("audit-stop-unit", unit = u))
-                });
+                let stop: Arg = p
+                    .unit
+                    .as_deref()
+                    .map_or(Arg::from(""), |u| Arg::from(stop_advice(u, door.windows)));
                 door.finding(
                     Risk::Low,
                     Kind::UnknownListener,
@@ -1271,6 +1295,100 @@ mod tests {
             .to_string_in(Lang::En)
             .contains("update-inetd"));
         assert_eq!(a.findings.len(), 1, "{a:#?}");
+    }
+
+    /// Sockets as the Windows backend gives them: owners by pid, services in `unit`,
+    /// pid 0 (Wine, or a socket Windows names no owner for) unknown.
+    fn windows_inv() -> Inventory {
+        use portwarden_sockets::{annotate, Listing, OwnedSocket, Ownership};
+        let own = |socket, pids: Vec<u32>, ownership| OwnedSocket {
+            socket,
+            pids,
+            ownership,
+        };
+        let mut processes = std::collections::HashMap::new();
+        for (pid, name, unit) in [
+            (900, "svchost.exe", "RpcEptMapper, RpcSs"),
+            (1200, "agent.exe", "AgentSvc"),
+        ] {
+            processes.insert(
+                pid,
+                ProcessInfo {
+                    pid,
+                    name: name.into(),
+                    unit: Some(unit.into()),
+                    ..Default::default()
+                },
+            );
+        }
+        annotate(Listing {
+            sockets: vec![
+                own(
+                    listen(Transport::Tcp, "0.0.0.0:47003", 0),
+                    vec![900],
+                    Ownership::Known,
+                ),
+                own(
+                    listen(Transport::Tcp, "0.0.0.0:47002", 0),
+                    vec![1200],
+                    Ownership::Known,
+                ),
+                own(
+                    listen(Transport::Tcp, "0.0.0.0:23", 0),
+                    vec![],
+                    Ownership::Unknown,
+                ),
+            ],
+            processes,
+            source: Source::IpHelper,
+            unreadable: 0,
+        })
+    }
+
+    #[test]
+    fn advice_on_windows_names_windows_commands() {
+        let a = audit(&windows_inv());
+        let text = |port: u16, lang| {
+            let f = a.findings.iter().find(|f| f.port == port).expect("finding");
+            (
+                portwarden_i18n::format(lang, &f.why),
+                portwarden_i18n::format(lang, &f.action),
+            )
+        };
+        let (_, one) = text(47002, Lang::En);
+        assert!(one.contains("sc config AgentSvc start= disabled"), "{one}");
+        assert!(one.contains("Set-Service AgentSvc"), "{one}");
+        assert!(!one.contains("systemctl"), "{one}");
+        let (_, several) = text(47003, Lang::En);
+        assert!(several.contains("RpcEptMapper, RpcSs"), "{several}");
+        assert!(several.contains("sc config"), "{several}");
+        // Pid 0 from Windows (always, under Wine): a hidden owner, found with Windows'
+        // tools, in both languages.
+        let f = a.findings.iter().find(|f| f.port == 23).expect("telnet");
+        assert_eq!(f.kind, Kind::HiddenOwner);
+        for lang in [Lang::En, Lang::Zh] {
+            let (why, see) = text(23, lang);
+            assert!(see.contains("netstat -ano"), "{see}");
+            assert!(see.contains("Get-NetTCPConnection"), "{see}");
+            assert!(
+                !why.contains("root") && !see.contains("sudo"),
+                "{why} {see}"
+            );
+        }
+        // The same sockets from Linux keep Linux's advice.
+        let mut linux = windows_inv();
+        linux.source = Source::Netlink;
+        let a = audit(&linux);
+        let f = a
+            .findings
+            .iter()
+            .find(|f| f.port == 47002)
+            .expect("finding");
+        let advice = portwarden_i18n::format(Lang::En, &f.action);
+        assert!(
+            advice.contains("systemctl disable --now AgentSvc"),
+            "{advice}"
+        );
     }
 
     #[test]

@@ -10,9 +10,13 @@
 //! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
 
 pub mod block;
+#[cfg(target_os = "linux")]
 mod destroy;
+#[cfg(target_os = "linux")]
 pub mod linux;
 pub mod nft;
+#[cfg(not(target_os = "linux"))]
+pub mod unsupported;
 
 use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
@@ -684,7 +688,7 @@ fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result
                         local = socket.local.to_string()
                     ));
                 }
-                Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     done.push(msg!(
                         "control-had-already-closed",
                         remote = socket.remote.to_string()

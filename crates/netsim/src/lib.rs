@@ -23,6 +23,9 @@
 //! assert!(ok);
 //! // `net` dropped here: responder stopped, namespaces deleted.
 //! ```
+//!
+//! Linux only (network namespaces, veth, AF_PACKET): the crate is empty elsewhere.
+#![cfg(target_os = "linux")]
 
 pub mod config;
 pub mod netns;

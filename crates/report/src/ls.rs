@@ -42,23 +42,28 @@ fn remote(s: &RawSocket) -> String {
     }
 }
 
-/// "1234/nginx" for the owners of a row (sanitized), or a marker when unknown.
+/// "1234/nginx" for the owners of a row (sanitized), or a marker when unknown. On
+/// Windows the services a process hosts follow its name (`900/svchost.exe (RpcEptMapper,
+/// RpcSs)`): which of svchost's services holds a port is what fport users asked.
 pub fn owner(inv: &Inventory, e: &SocketEntry, st: &Style) -> String {
+    let services = inv.source == portwarden_sockets::Source::IpHelper;
     match e.ownership {
         Ownership::Known => e
             .pids
             .iter()
             .map(|p| {
-                let name = inv
-                    .processes
-                    .get(p)
-                    .map(|i| terminal(&i.name))
-                    .unwrap_or_default();
-                format!("{p}/{name}")
+                let info = inv.processes.get(p);
+                let name = info.map(|i| terminal(&i.name)).unwrap_or_default();
+                match info.and_then(|i| i.unit.as_deref()).filter(|_| services) {
+                    Some(s) => format!("{p}/{name} ({})", terminal(s)),
+                    None => format!("{p}/{name}"),
+                }
             })
             .collect::<Vec<_>>()
             .join(","),
         Ownership::Hidden => st.text("ls-root").to_string(),
+        // The system named no owner (Windows' pid 0): unknown, not "System Idle".
+        Ownership::Unknown => "?".into(),
         Ownership::None | Ownership::NotAsked => "-".into(),
     }
 }
@@ -73,6 +78,10 @@ fn exposure_label(x: Exposure, st: &Style) -> String {
 
 /// The name of a socket's uid, or the number when the system knows no name.
 fn user_of(inv: &Inventory, uid: u32) -> String {
+    if inv.source == portwarden_sockets::Source::IpHelper {
+        // Windows' tables carry no socket owner uid: only a process's user says.
+        return "-".into();
+    }
     inv.users
         .get(&uid)
         .cloned()
@@ -643,6 +652,69 @@ mod tests {
             );
             insta::assert_snapshot!(name, out);
         }
+    }
+
+    #[test]
+    fn windows_owners_name_their_services_and_pid_zero_is_unknown() {
+        use portwarden_sockets::{annotate, Listing, OwnedSocket, Ownership};
+        let mut processes = std::collections::HashMap::new();
+        processes.insert(
+            900,
+            ProcessInfo {
+                pid: 900,
+                name: "svchost.exe".into(),
+                unit: Some("RpcEptMapper, RpcSs\u{1b}[2J".into()),
+                ..Default::default()
+            },
+        );
+        let own = |s, pids: Vec<u32>, ownership| OwnedSocket {
+            socket: s,
+            pids,
+            ownership,
+        };
+        let inv = annotate(Listing {
+            sockets: vec![
+                own(
+                    sock(
+                        Transport::Tcp,
+                        "0.0.0.0:135",
+                        "0.0.0.0:0",
+                        SockState::Listen,
+                        0,
+                    ),
+                    vec![900],
+                    Ownership::Known,
+                ),
+                own(
+                    sock(
+                        Transport::Tcp,
+                        "0.0.0.0:8080",
+                        "0.0.0.0:0",
+                        SockState::Listen,
+                        0,
+                    ),
+                    vec![],
+                    Ownership::Unknown,
+                ),
+            ],
+            processes,
+            source: Source::IpHelper,
+            unreadable: 0,
+        });
+        let st = style(Lang::En);
+        let svc = owner(&inv, &inv.sockets[0], &st);
+        assert!(
+            svc.starts_with("900/svchost.exe (RpcEptMapper, RpcSs"),
+            "{svc}"
+        );
+        assert!(!svc.contains('\u{1b}'), "{svc}");
+        assert_eq!(owner(&inv, &inv.sockets[1], &st), "?");
+        // No uid on Windows: the user is the process's, else none (not "0").
+        assert_eq!(user_of(&inv, 0), "-");
+        // Linux's units stay out of the owner column.
+        let mut linux = inv.clone();
+        linux.source = Source::Netlink;
+        assert_eq!(owner(&linux, &linux.sockets[0], &st), "900/svchost.exe");
     }
 
     #[test]

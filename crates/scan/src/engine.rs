@@ -34,6 +34,7 @@
 //!   shortage of descriptors or ports is given up, with its reason, after
 //!   [`MAX_STALLS`] tries.
 
+use crate::errno::Errno;
 use crate::ident::{self, Finding};
 use crate::limits;
 use crate::model::*;
@@ -42,7 +43,6 @@ use crate::rtt::RttEstimator;
 use crate::targets::{HostEntry, TargetSet};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use nix::errno::Errno;
 use portwarden_kb::Protocol;
 use socket2::{Domain, Socket, Type};
 use std::collections::VecDeque;
@@ -418,14 +418,24 @@ enum RawLaunch {
 /// so the deadline counts from the moment the SYN can leave. `bind` forces the local
 /// address (tests use it to provoke a self-connect).
 fn connect_phase(addr: SocketAddr, wait: Duration, bind: Option<SocketAddr>) -> RawLaunch {
+    // Non-blocking from creation where the kernel offers it (SOCK_NONBLOCK); Windows
+    // sets it after.
+    #[cfg(target_os = "linux")]
+    let stream = Type::STREAM.nonblocking();
+    #[cfg(not(target_os = "linux"))]
+    let stream = Type::STREAM;
     let sock = match Socket::new(
         Domain::for_address(addr),
-        Type::STREAM.nonblocking(),
+        stream,
         Some(socket2::Protocol::TCP),
     ) {
         Ok(s) => s,
         Err(e) => return RawLaunch::Done(classify(&e), Duration::ZERO),
     };
+    #[cfg(not(target_os = "linux"))]
+    if let Err(e) = sock.set_nonblocking(true) {
+        return RawLaunch::Done(classify(&e), Duration::ZERO);
+    }
     if let Some(b) = bind {
         let _ = sock.set_reuse_address(true);
         if let Err(e) = sock.bind(&b.into()) {

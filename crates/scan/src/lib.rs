@@ -12,13 +12,22 @@
 //! * [`model`] holds the plain result types that `portwarden_report::scan` renders.
 
 pub mod engine;
+pub mod errno;
 pub mod ident;
 pub mod limits;
 pub mod model;
 pub mod perm;
 pub mod ports;
 pub mod progress;
+#[cfg(unix)]
 pub mod raw;
+/// Raw sockets need a packet driver on Windows, which portwarden does not use: only the
+/// UDP payloads (pure data, which `audit --probe` sends over ordinary sockets) are here.
+#[cfg(not(unix))]
+pub mod raw {
+    #[path = "payloads.rs"]
+    pub mod payloads;
+}
 pub mod rtt;
 pub mod run;
 pub mod targets;

@@ -1,7 +1,5 @@
 //! The open-file limit, which bounds how many probes can be in flight at once.
 
-use nix::sys::resource::{getrlimit, setrlimit, Resource};
-
 /// Descriptors kept back for stdio, the runtime and service identification.
 pub const RESERVED_FDS: u64 = 48;
 
@@ -11,7 +9,9 @@ pub const WINDOW_CEILING: u64 = 8192;
 /// Raises the soft RLIMIT_NOFILE to the hard limit (at most 2^20) and returns the soft
 /// limit in force afterwards. Never fails: on error the current soft limit (or 1024) is
 /// returned.
+#[cfg(unix)]
 pub fn raise_nofile() -> u64 {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
     match getrlimit(Resource::RLIMIT_NOFILE) {
         Ok((soft, hard)) => {
             let target = hard.min(1 << 20);
@@ -24,9 +24,16 @@ pub fn raise_nofile() -> u64 {
     }
 }
 
+/// Windows has no descriptor limit for sockets: the engine's own ceiling applies.
+#[cfg(not(unix))]
+pub fn raise_nofile() -> u64 {
+    WINDOW_CEILING + RESERVED_FDS
+}
+
 /// The local (ephemeral) port range connections are given their source port from:
 /// `/proc/sys/net/ipv4/ip_local_port_range`, or every unprivileged port when it cannot
 /// be read.
+#[cfg(unix)]
 pub fn ephemeral_ports() -> std::ops::RangeInclusive<u16> {
     std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
@@ -38,6 +45,12 @@ pub fn ephemeral_ports() -> std::ops::RangeInclusive<u16> {
             }
         })
         .unwrap_or(1024..=65535)
+}
+
+/// Windows' default dynamic port range (49152–65535, since Vista).
+#[cfg(not(unix))]
+pub fn ephemeral_ports() -> std::ops::RangeInclusive<u16> {
+    49152..=65535
 }
 
 /// The starting and largest in-flight window for a soft limit of `nofile` descriptors,

@@ -44,8 +44,15 @@ pub fn run(
                 cancel,
             ))
         }
+        #[cfg(unix)]
         ScanKind::Syn => crate::raw::syn::scan(targets, ports, cfg, obs, cancel),
+        #[cfg(unix)]
         ScanKind::Udp => crate::raw::udp::scan(targets, ports, cfg, obs, cancel),
+        // No raw sockets without a packet driver (the binary falls back before this).
+        #[cfg(not(unix))]
+        ScanKind::Syn | ScanKind::Udp => Err(ScanError::Permission(std::io::Error::from(
+            std::io::ErrorKind::Unsupported,
+        ))),
     }
 }
 
@@ -139,11 +146,21 @@ fn with_sigint<T>(f: impl FnOnce(&AtomicBool) -> T) -> T {
             .name("pw-sigint".into())
             .spawn(move || {
                 rt.block_on(async move {
-                    use tokio::signal::unix::{signal, SignalKind};
-                    let sig = signal(SignalKind::interrupt());
-                    let _ = tx.send(());
-                    if let Ok(mut s) = sig {
-                        if s.recv().await.is_some() {
+                    #[cfg(unix)]
+                    {
+                        use tokio::signal::unix::{signal, SignalKind};
+                        let sig = signal(SignalKind::interrupt());
+                        let _ = tx.send(());
+                        if let Ok(mut s) = sig {
+                            if s.recv().await.is_some() {
+                                f2.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    #[cfg(not(unix))]
+                    {
+                        let _ = tx.send(());
+                        if tokio::signal::ctrl_c().await.is_ok() {
                             f2.store(true, Ordering::Relaxed);
                         }
                     }

@@ -1,47 +1,48 @@
 //! The local inventory: every TCP and UDP socket on this machine (IPv4 and IPv6), the
 //! process that holds it, and what the knowledge base says about its port.
 //!
-//! OS access goes through the [`Backend`] trait — [`linux::Linux`] reads the kernel over
-//! NETLINK_SOCK_DIAG (falling back to `/proc/net`) and walks `/proc` once for owners; a
-//! Windows or macOS backend implements the same trait. [`collect`] joins the two into
-//! plain [`SocketEntry`] values and annotates them from `portwarden-kb`; [`Filter`]
-//! selects and sorts. Everything past the backend is pure and tested with fakes.
+//! OS access goes through the [`Backend`] trait, and the binary gets the backend of the
+//! system it runs on from [`native`], never by naming a platform module. Each backend
+//! returns sockets already joined to their owners ([`Listing`]): `linux` reads the kernel
+//! over NETLINK_SOCK_DIAG (falling back to `/proc/net`) and joins socket inodes to the
+//! fd tables of one `/proc` walk — its own business; `windows` reads the IP Helper tables,
+//! which name the owning pid of every socket, and the Service Control Manager for the
+//! services each pid hosts. [`collect`] annotates a listing from `portwarden-kb` into
+//! plain [`SocketEntry`] values; [`Filter`] selects and sorts. Everything past the
+//! backend is pure and tested with fakes. macOS: see `MACOS.md` beside this file.
 
 pub mod container;
+pub mod iphelper;
 #[cfg(target_os = "linux")]
 pub mod linux;
 mod types;
+#[cfg(windows)]
+pub mod windows;
 
 pub use types::*;
-
-#[cfg(target_os = "linux")]
-pub use linux::procs::ProcTable;
-
-#[cfg(not(target_os = "linux"))]
-/// Socket inode → owners, and the owners (filled by a backend).
-#[derive(Debug, Default, Clone)]
-pub struct ProcTable {
-    /// Socket inode → pids.
-    pub by_inode: std::collections::HashMap<u64, Vec<u32>>,
-    /// Processes that hold sockets.
-    pub processes: std::collections::HashMap<u32, ProcessInfo>,
-    /// Processes whose fds could not be read.
-    pub unreadable: usize,
-}
 
 use portwarden_kb::{Annotation, Risk};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Socket inode → owners, and the owners: the Linux backend's join table (one `/proc`
+/// walk), also what test fixtures build to give their sockets owners through [`join`].
+#[derive(Debug, Default, Clone)]
+pub struct ProcTable {
+    /// Socket inode → pids that hold it (several after fork or fd passing).
+    pub by_inode: HashMap<u64, Vec<u32>>,
+    /// Processes that hold at least one socket.
+    pub processes: HashMap<u32, ProcessInfo>,
+    /// Processes whose fd table we were not allowed to read.
+    pub unreadable: usize,
+}
+
 /// Why the inventory could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The netlink socket dump failed.
-    #[error("netlink sock_diag: {0}")]
-    Netlink(String),
-    /// Entering another network namespace failed.
-    #[error("network namespace: {0}")]
-    Netns(String),
+    /// The system's socket tables could not be read.
+    #[error("socket table: {0}")]
+    Table(String),
 }
 
 /// What to ask the backend for.
@@ -68,19 +69,94 @@ impl Default for Request {
     }
 }
 
-/// Every touchpoint with the operating system. Implemented by [`linux::Linux`] and by
-/// fakes in tests.
+/// One socket and the processes that hold it, as a backend returns it.
+#[derive(Debug, Clone)]
+pub struct OwnedSocket {
+    /// The kernel's view.
+    pub socket: RawSocket,
+    /// Pids that hold the socket (empty when none is known).
+    pub pids: Vec<u32>,
+    /// Whether the owner is known, and if not, why.
+    pub ownership: Ownership,
+}
+
+/// Everything a backend read: sockets joined to their owners.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The sockets with their owners.
+    pub sockets: Vec<OwnedSocket>,
+    /// The processes named in `sockets`, by pid.
+    pub processes: HashMap<u32, ProcessInfo>,
+    /// Where the sockets came from.
+    pub source: Source,
+    /// Processes that could not be inspected (non-root, non-administrator).
+    pub unreadable: usize,
+}
+
+/// Every touchpoint with the operating system: a platform's sockets with their owners.
+/// Implemented by each platform's backend (see [`native`]) and by fakes in tests.
 pub trait Backend {
-    /// The sockets, and where they came from.
-    fn sockets(&self, req: &Request) -> Result<(Vec<RawSocket>, Source), Error>;
-    /// The owners of socket inodes.
-    fn processes(&self) -> ProcTable;
-    /// Switches this process into another network namespace (name or pid).
-    fn enter_netns(&self, target: &str) -> Result<(), Error>;
+    /// The sockets asked for, each joined to the processes that hold it.
+    fn list(&self, req: &Request) -> Result<Listing, Error>;
     /// The name of a user id, when the system knows one.
     fn user_name(&self, _uid: u32) -> Option<String> {
         None
     }
+}
+
+/// How the native backend reads (knobs a platform does not have are ignored).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Linux: read `/proc/net` instead of sock_diag netlink.
+    pub procfs: bool,
+}
+
+/// The backend of the system this runs on.
+#[cfg(target_os = "linux")]
+pub fn native(opts: &Options) -> Box<dyn Backend + Send + Sync> {
+    Box::new(linux::Linux {
+        force_procfs: opts.procfs,
+        ..Default::default()
+    })
+}
+
+/// The backend of the system this runs on.
+#[cfg(windows)]
+pub fn native(_opts: &Options) -> Box<dyn Backend + Send + Sync> {
+    Box::new(windows::Windows)
+}
+
+/// The backend of the system this runs on: none yet here (macOS: see `MACOS.md`).
+#[cfg(not(any(target_os = "linux", windows)))]
+pub fn native(_opts: &Options) -> Box<dyn Backend + Send + Sync> {
+    Box::new(Unsupported)
+}
+
+/// A platform without a socket backend: every read fails with one clear line.
+#[cfg(not(any(target_os = "linux", windows)))]
+#[derive(Debug, Clone, Copy)]
+pub struct Unsupported;
+
+#[cfg(not(any(target_os = "linux", windows)))]
+impl Backend for Unsupported {
+    fn list(&self, _: &Request) -> Result<Listing, Error> {
+        Err(Error::Table(format!(
+            "no socket backend for {} yet",
+            std::env::consts::OS
+        )))
+    }
+}
+
+/// The ephemeral (dynamic) port range this system gives outgoing connections: Linux's
+/// `ip_local_port_range`, Windows' dynamic port range (`netsh int ipv4 show dynamicport
+/// tcp`); `None` when it cannot be read.
+pub fn ephemeral_range() -> Option<portwarden_kb::EphemeralRange> {
+    #[cfg(target_os = "linux")]
+    return linux::ephemeral_range();
+    #[cfg(windows)]
+    return windows::ephemeral_range();
+    #[cfg(not(any(target_os = "linux", windows)))]
+    None
 }
 
 /// Whether the owner of a socket is known.
@@ -95,6 +171,9 @@ pub enum Ownership {
     Hidden,
     /// Processes were not looked up.
     NotAsked,
+    /// The system's table names no owner for a socket that should have one (Windows
+    /// reports pid 0, the System Idle Process, when it does not say: under Wine always).
+    Unknown,
 }
 
 /// One socket with its owners and annotation: a row of `portwarden ls`.
@@ -150,15 +229,9 @@ impl Inventory {
     }
 }
 
-/// Reads the sockets, maps them to processes and annotates each from the knowledge base.
+/// Reads the sockets with their owners and annotates each from the knowledge base.
 pub fn collect(backend: &dyn Backend, req: &Request) -> Result<Inventory, Error> {
-    let (raw, source) = backend.sockets(req)?;
-    let procs = if req.processes {
-        Some(backend.processes())
-    } else {
-        None
-    };
-    let mut inv = join(raw, source, procs);
+    let mut inv = annotate(backend.list(req)?);
     let uids: std::collections::BTreeSet<u32> = inv.sockets.iter().map(|e| e.socket.uid).collect();
     for uid in uids {
         if let Some(n) = backend.user_name(uid) {
@@ -168,15 +241,9 @@ pub fn collect(backend: &dyn Backend, req: &Request) -> Result<Inventory, Error>
     Ok(inv)
 }
 
-/// Joins sockets with the process table (pure; used by [`collect`] and tests).
-pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> Inventory {
-    // Listening ports of this host, to tell "connected to my port N" from "I connected
-    // to their port N" when annotating connections.
-    let listening: std::collections::HashSet<(Transport, u16)> = raw
-        .iter()
-        .filter(|s| s.is_listening())
-        .map(|s| (s.transport, s.local.port()))
-        .collect();
+/// Joins sockets to the owners of their inodes (`procs`; `None`: owners not asked).
+/// Pure: the Linux backend's join, and the way test fixtures give sockets owners.
+pub fn join_inodes(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> Listing {
     let unreadable = procs.as_ref().map_or(0, |p| p.unreadable);
     let mut sockets = Vec::with_capacity(raw.len());
     for s in raw {
@@ -192,6 +259,42 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
             (Some(p), true) if p.unreadable > 0 => Ownership::Hidden,
             (Some(_), true) => Ownership::None,
         };
+        sockets.push(OwnedSocket {
+            socket: s,
+            pids,
+            ownership,
+        });
+    }
+    Listing {
+        sockets,
+        processes: procs.map(|p| p.processes).unwrap_or_default(),
+        source,
+        unreadable,
+    }
+}
+
+/// [`join_inodes`], then [`annotate`] (pure; used by the Linux callers and tests).
+pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> Inventory {
+    annotate(join_inodes(raw, source, procs))
+}
+
+/// Annotates a backend's listing from the knowledge base (pure).
+pub fn annotate(listing: Listing) -> Inventory {
+    // Listening ports of this host, to tell "connected to my port N" from "I connected
+    // to their port N" when annotating connections.
+    let listening: std::collections::HashSet<(Transport, u16)> = listing
+        .sockets
+        .iter()
+        .filter(|o| o.socket.is_listening())
+        .map(|o| (o.socket.transport, o.socket.local.port()))
+        .collect();
+    let mut sockets = Vec::with_capacity(listing.sockets.len());
+    for OwnedSocket {
+        socket: s,
+        pids,
+        ownership,
+    } in listing.sockets
+    {
         let ours = s.is_listening() || listening.contains(&(s.transport, s.local.port()));
         let port = if ours {
             s.local.port()
@@ -215,15 +318,15 @@ pub fn join(raw: Vec<RawSocket>, source: Source, procs: Option<ProcTable>) -> In
     }
     Inventory {
         sockets,
-        processes: procs.map(|p| p.processes).unwrap_or_default(),
-        source,
-        unreadable_processes: unreadable,
+        processes: listing.processes,
+        source: listing.source,
+        unreadable_processes: listing.unreadable,
         users: HashMap::new(),
     }
 }
 
 /// Gives each TCP socket its byte counters from `counters` (keyed by local and remote
-/// address, as [`linux::netlink::dump_traffic`] returns them).
+/// address, as the Linux backend's `netlink::dump_traffic` returns them).
 pub fn attach_traffic(
     inv: &mut Inventory,
     counters: &HashMap<(std::net::SocketAddr, std::net::SocketAddr), Traffic>,
@@ -421,9 +524,9 @@ mod tests {
     }
 
     struct Fake;
-    impl Backend for Fake {
-        fn sockets(&self, _: &Request) -> Result<(Vec<RawSocket>, Source), Error> {
-            Ok((
+    impl Fake {
+        fn sockets(&self) -> (Vec<RawSocket>, Source) {
+            (
                 vec![
                     sock(
                         Transport::Tcp,
@@ -463,7 +566,7 @@ mod tests {
                     ),
                 ],
                 Source::Fake,
-            ))
+            )
         }
         fn processes(&self) -> ProcTable {
             let mut t = ProcTable::default();
@@ -490,8 +593,15 @@ mod tests {
             t.unreadable = 1;
             t
         }
-        fn enter_netns(&self, _: &str) -> Result<(), Error> {
-            Ok(())
+    }
+    impl Backend for Fake {
+        fn list(&self, req: &Request) -> Result<Listing, Error> {
+            let (raw, source) = self.sockets();
+            Ok(join_inodes(
+                raw,
+                source,
+                req.processes.then(|| self.processes()),
+            ))
         }
     }
 

@@ -285,6 +285,8 @@ pub enum Source {
     Netlink,
     /// /proc/net/{tcp,tcp6,udp,udp6}.
     ProcNet,
+    /// Windows' IP Helper tables (`GetExtendedTcpTable`, `GetExtendedUdpTable`).
+    IpHelper,
     /// A fake backend (tests).
     Fake,
 }
@@ -437,6 +439,7 @@ mod traffic_tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn a_loopback_connection_counts_what_it_carried() {
         use std::io::{Read, Write};
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -12,6 +12,10 @@
 mod backend;
 mod history;
 mod pg;
+#[cfg(unix)]
+mod secure;
+#[cfg(windows)]
+#[path = "secure_windows.rs"]
 mod secure;
 
 pub use backend::{open, open_read_only, History, Location};
@@ -52,6 +56,9 @@ pub enum Error {
     /// There is nowhere safe to put a user's journal.
     #[error("HOME is not set to an absolute path, so there is no place for the journal; set HOME, XDG_DATA_HOME or PORTWARDEN_DB")]
     NoHome,
+    /// Windows: nowhere safe to put a user's journal.
+    #[error("LOCALAPPDATA is not set to an absolute path, so there is no place for the journal; set LOCALAPPDATA or PORTWARDEN_DB")]
+    NoLocalAppData,
     /// A stored record could not be decoded.
     #[error("corrupt journal record {0}: {1}")]
     Corrupt(i64, String),
@@ -314,9 +321,13 @@ pub struct Store {
 /// Where the store lives: `$PORTWARDEN_DB` if set, else `/var/lib/portwarden` for root,
 /// else `$XDG_DATA_HOME/portwarden` (or `$HOME/.local/share/portwarden`). Without an
 /// absolute `HOME` there is no safe place, and that is an error (never `/tmp`).
+/// On Windows: `$PORTWARDEN_DB`, else [`windows_path`].
 pub fn default_path(env: &dyn Fn(&str) -> Option<String>, is_root: bool) -> Result<PathBuf, Error> {
     if let Some(p) = env("PORTWARDEN_DB").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
+    }
+    if cfg!(windows) {
+        return windows_path(env);
     }
     let dir = if is_root {
         PathBuf::from("/var/lib/portwarden")
@@ -329,6 +340,30 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>, is_root: bool) -> Resu
         PathBuf::from(home).join(".local/share/portwarden")
     };
     Ok(dir.join("portwarden.db"))
+}
+
+/// Windows' place for the journal: `%LOCALAPPDATA%\portwarden\portwarden.db` (the
+/// user's own profile, which only they and administrators may read), for
+/// administrators too. `LOCALAPPDATA` must be absolute (`C:\…` or `\\server\…`).
+pub fn windows_path(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, Error> {
+    let base = env("LOCALAPPDATA")
+        .filter(|p| {
+            let b = p.as_bytes();
+            (b.len() >= 3
+                && b[0].is_ascii_alphabetic()
+                && b[1] == b':'
+                && matches!(b[2], b'\\' | b'/'))
+                || p.starts_with("\\\\")
+        })
+        .ok_or(Error::NoLocalAppData)?;
+    let sep = if base.ends_with('\\') || base.ends_with('/') {
+        ""
+    } else {
+        "\\"
+    };
+    Ok(PathBuf::from(format!(
+        "{base}{sep}portwarden\\portwarden.db"
+    )))
 }
 
 fn parent(path: &Path) -> &Path {
@@ -763,6 +798,37 @@ impl Store {
 }
 
 #[cfg(test)]
+mod windows_paths {
+    use super::*;
+
+    #[test]
+    fn the_journal_lives_under_localappdata() {
+        let env = |k: &str| (k == "LOCALAPPDATA").then(|| r"C:\Users\a\AppData\Local".to_string());
+        assert_eq!(
+            windows_path(&env).expect("path"),
+            PathBuf::from(r"C:\Users\a\AppData\Local\portwarden\portwarden.db")
+        );
+        let unc = |k: &str| (k == "LOCALAPPDATA").then(|| r"\\srv\home\a\".to_string());
+        assert_eq!(
+            windows_path(&unc).expect("path"),
+            PathBuf::from(r"\\srv\home\a\portwarden\portwarden.db")
+        );
+        for bad in [None, Some(""), Some("AppData"), Some("/home/a")] {
+            let env = |k: &str| {
+                (k == "LOCALAPPDATA")
+                    .then(|| bad.map(str::to_string))
+                    .flatten()
+            };
+            assert!(
+                matches!(windows_path(&env), Err(Error::NoLocalAppData)),
+                "{bad:?}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -53,9 +53,16 @@ macro_rules! require {
 }
 
 /// `Some(reason)` when not running as root.
+#[cfg(unix)]
 pub fn needs_root() -> Option<String> {
     (!nix::unistd::geteuid().is_root())
         .then(|| "needs root (network namespaces, raw sockets, nftables)".to_string())
+}
+
+/// `Some(reason)` always: what needs root (namespaces, raw sockets, nftables) is Linux's.
+#[cfg(not(unix))]
+pub fn needs_root() -> Option<String> {
+    Some("needs root on Linux (network namespaces, raw sockets, nftables)".to_string())
 }
 
 /// `Some(reason)` for the first of `tools` that cannot be run (looked up on `PATH`,

@@ -75,7 +75,7 @@ impl Row {
     pub fn owner_label(&self) -> String {
         match (self.pid, self.ownership) {
             (Some(pid), _) => format!("{pid}/{}", self.program),
-            (None, Ownership::Hidden) => "?".into(),
+            (None, Ownership::Hidden | Ownership::Unknown) => "?".into(),
             _ => "-".into(),
         }
     }

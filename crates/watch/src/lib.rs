@@ -6,6 +6,9 @@
 //! a [`Blocker`] (the binary's, which journals), and hands events to [`sink::Sink`]s.
 //! Memory stays bounded under a flood (a capped source table, bounded queues) and events
 //! are rate-limited with counts of what was suppressed, reported in a periodic summary.
+//!
+//! Linux only (AF_PACKET, sock_diag): the crate is empty on other systems.
+#![cfg(target_os = "linux")]
 
 pub mod detect;
 pub mod event;

@@ -47,7 +47,7 @@ struct Lost;
 fn fd_shortage(e: &std::io::Error) -> bool {
     matches!(
         e.raw_os_error(),
-        Some(c) if c == nix::errno::Errno::EMFILE as i32 || c == nix::errno::Errno::ENFILE as i32
+        Some(c) if c == crate::errno::Errno::EMFILE as i32 || c == crate::errno::Errno::ENFILE as i32
     )
 }
 

@@ -1,12 +1,32 @@
-//! The Linux backend: sock_diag netlink (falling back to /proc/net) and a /proc walk.
+//! The Linux backend: sock_diag netlink (falling back to /proc/net) and a /proc walk,
+//! joined by socket inode (the join is this backend's business: the portable
+//! [`Backend`] hands out sockets with their owners).
 
 pub mod netlink;
 pub mod procnet;
 pub mod procs;
 
 use crate::types::{RawSocket, Source, Transport};
-use crate::{Backend, Error, ProcTable, Request};
+use crate::{Backend, Listing, ProcTable, Request};
 use std::path::PathBuf;
+
+/// What the Linux-only parts can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The netlink socket dump failed.
+    #[error("netlink sock_diag: {0}")]
+    Netlink(String),
+    /// Entering another network namespace failed.
+    #[error("network namespace: {0}")]
+    Netns(String),
+}
+
+/// `/proc/sys/net/ipv4/ip_local_port_range`, if readable.
+pub fn ephemeral_range() -> Option<portwarden_kb::EphemeralRange> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| portwarden_kb::EphemeralRange::parse(&s))
+}
 
 /// Reads sockets and processes from this Linux kernel.
 #[derive(Debug, Clone)]
@@ -40,20 +60,30 @@ impl Backend for Linux {
             .map(|u| u.name)
     }
 
-    fn sockets(&self, req: &Request) -> Result<(Vec<RawSocket>, Source), Error> {
+    fn list(&self, req: &Request) -> Result<Listing, crate::Error> {
+        let (raw, source) = self.sockets(req);
+        let procs = req.processes.then(|| self.processes());
+        Ok(crate::join_inodes(raw, source, procs))
+    }
+}
+
+impl Linux {
+    /// The sockets alone (no owners), and where they came from.
+    pub fn sockets(&self, req: &Request) -> (Vec<RawSocket>, Source) {
         let transports: Vec<Transport> = req.transports.clone();
         if !self.force_procfs {
             // When netlink is refused (a sandbox, an old kernel), /proc/net below gives
             // the same sockets.
             if let Ok(s) = netlink::dump(&transports, req.v4, req.v6) {
-                return Ok((s, Source::Netlink));
+                return (s, Source::Netlink);
             }
         }
         let s = procnet::read(&self.proc_root.join("net"), &transports, req.v4, req.v6);
-        Ok((s, Source::ProcNet))
+        (s, Source::ProcNet)
     }
 
-    fn processes(&self) -> ProcTable {
+    /// The owners of socket inodes (one `/proc` walk), with their containers described.
+    pub fn processes(&self) -> ProcTable {
         let mut t = procs::walk(&self.proc_root, self.threads);
         // Image and name of each container, once per container.
         let files = crate::container::Root(self.files_root.clone());
@@ -61,7 +91,9 @@ impl Backend for Linux {
         t
     }
 
-    fn enter_netns(&self, target: &str) -> Result<(), Error> {
+    /// Switches this process into another network namespace (a name in `/run/netns` or
+    /// a pid).
+    pub fn enter_netns(&self, target: &str) -> Result<(), Error> {
         let path = if target.bytes().all(|b| b.is_ascii_digit()) && !target.is_empty() {
             self.proc_root.join(target).join("ns/net")
         } else {

@@ -1,7 +1,7 @@
 //! Socket dump over NETLINK_SOCK_DIAG (inet_diag), as `ss` does it.
 
+use super::Error;
 use crate::types::{RawSocket, SockState, Traffic, Transport};
-use crate::Error;
 use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST,
 };

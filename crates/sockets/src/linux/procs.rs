@@ -3,23 +3,13 @@
 //! so the caller can say once that running as root shows everything.
 
 use crate::types::ProcessInfo;
+use crate::ProcTable;
 use nix::dir::Dir;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::Path;
-
-/// The result of the walk.
-#[derive(Debug, Default, Clone)]
-pub struct ProcTable {
-    /// Socket inode → pids that hold it (several after fork or fd passing).
-    pub by_inode: HashMap<u64, Vec<u32>>,
-    /// Processes that hold at least one socket.
-    pub processes: HashMap<u32, ProcessInfo>,
-    /// Processes whose fd table we were not allowed to read.
-    pub unreadable: usize,
-}
 
 fn pids(root: &Path) -> Vec<u32> {
     let Ok(rd) = std::fs::read_dir(root) else {
