@@ -101,7 +101,7 @@ impl NativeOs {
             Failure::Runtime(e) => format!("{e:#}"),
         })?;
         let store = portwarden_store::Store::open(&path).map_err(|e| e.to_string())?;
-        portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, self.nft, true)
+        portwarden_control::reconcile(&portwarden_control::native(), &store, self.nft, true)
             .map_err(|e| e.to_string())?;
         Ok(store)
     }
@@ -166,7 +166,7 @@ impl Os for NativeOs {
         portwarden_control::execute(
             plan,
             &self.ctx,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             self.timeout,
         )
@@ -179,7 +179,7 @@ impl Os for NativeOs {
         portwarden_control::undo(
             port,
             transport,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             &crate::control::persist_paths(),
             self.nft,
@@ -216,15 +216,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
             .enter_netns(ns)
             .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     }
-    let ctx = Context {
-        self_pid: std::process::id(),
-        ssh: std::env::var("SSH_CONNECTION")
-            .ok()
-            .and_then(|s| portwarden_control::parse_ssh_connection(&s)),
-        systemd: portwarden_control::linux::systemd_is_init(),
-        nft: portwarden_control::linux::nft_available(),
-        ..Default::default()
-    };
+    let ctx = portwarden_control::native().context();
     let mut os = NativeOs::native(&a.source, ctx.clone());
     let mut m = Model::new(style.lang, style.color, ctx, a.interval.as_secs_f64());
     // The terminal is given back on every way out: return, error, panic.
