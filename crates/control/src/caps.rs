@@ -55,6 +55,14 @@ impl Os {
         }
     }
 
+    /// A firewall rule as people read it: nft's own syntax on Linux, words on Windows.
+    pub fn rule_text(self, tag: &crate::nft::Tag) -> String {
+        match self {
+            Os::Linux => tag.rule_text(),
+            Os::Windows => crate::windows_cmd::rule_text(tag),
+        }
+    }
+
     /// Whether firewall rules need a boot-time file to survive a reboot (`--persist`).
     /// Windows Firewall keeps its rules by itself.
     pub fn has_boot_file(self) -> bool {

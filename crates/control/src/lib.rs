@@ -16,6 +16,9 @@ mod destroy;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod nft;
+#[cfg(windows)]
+pub mod windows;
+pub mod windows_cmd;
 
 pub use caps::{
     windows_service_name, ConnectionDropper, DropResult, Firewall, Host, Os, Platform,
@@ -285,6 +288,16 @@ pub fn plan(
             );
         }
     }
+    // The remote-desktop session this command runs through (Windows).
+    if ctx.rdp == Some(port) && transport == Transport::Tcp {
+        refuse(
+            msg!(
+                "control-port-carries-the-rdp-session",
+                port = port.to_string()
+            ),
+            true,
+        );
+    }
     match how {
         How::Kill | How::Service => {
             if listeners.is_empty() {
@@ -307,7 +320,18 @@ pub fn plan(
                 );
             }
             for o in &owners {
-                if o.pid == 1 {
+                if ctx.os == Os::Windows && ctx.os.system_pids().contains(&o.pid) {
+                    refuse(
+                        msg!(
+                            "control-port-belongs-to-windows-system",
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            pid = o.pid.to_string()
+                        ),
+                        false,
+                    );
+                }
+                if ctx.os == Os::Linux && o.pid == 1 {
                     refuse(
                         msg!(
                             "control-port-belongs-to-pid-1-portwarden",
@@ -370,14 +394,18 @@ pub fn plan(
                 let mut units: Vec<String> = Vec::new();
                 for o in &owners {
                     match &o.unit {
-                        Some(u) if u.ends_with(".service") => {
+                        Some(u) if ctx.os.is_service(u) => {
                             if !units.contains(u) {
                                 units.push(u.clone());
                             }
                         }
                         _ => refuse(
                             msg!(
-                                "control-process-does-not-belong-to-a",
+                                if ctx.os == Os::Windows {
+                                    "control-windows-not-one-service"
+                                } else {
+                                    "control-process-does-not-belong-to-a"
+                                },
                                 pid = o.pid.to_string(),
                                 name = o.name.to_string()
                             ),
@@ -396,10 +424,16 @@ pub fn plan(
             } else if !ctx.nft {
                 refuse(msg!("control-nft-cannot-be-run-here-install-2"), false);
             }
+            if ctx.reject && ctx.os == Os::Windows {
+                refuse(msg!("control-windows-cannot-reject"), false);
+            }
             steps.push(Step::AddRule {
-                rule: rule_text(port, transport, ctx.reject),
+                rule: match ctx.os {
+                    Os::Linux => rule_text(port, transport, ctx.reject),
+                    Os::Windows => windows_cmd::block_text(port, transport),
+                },
             });
-            if ctx.persist {
+            if ctx.persist && ctx.os.has_boot_file() {
                 steps.push(Step::Persist {
                     path: ctx.persist_paths.file.clone(),
                 });
@@ -903,7 +937,7 @@ fn execute_firewall(
         },
         stamp: nft::Stamp::generate(p.host.pid()),
     };
-    let rule = tag.rule_text();
+    let rule = p.os.rule_text(&tag);
     let comment = tag.comment();
     let summary = format!("firewall: {rule}");
     let detail = serde_json::json!({ "rule": rule, "comment": comment });
@@ -937,7 +971,7 @@ fn execute_firewall(
         Ok(id) => id,
         Err(a) => {
             let c = rule_comment(&a).unwrap_or_default();
-            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
+            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| p.os.rule_text(&t));
             let how = if a.state == State::Pending {
                 "control-port-being-closed"
             } else {
@@ -960,12 +994,19 @@ fn execute_firewall(
     if let Err(e) = p.firewall.add(&tag) {
         return Err(failed(store, id, false, Error::Nft(e)));
     }
-    let mut done = vec![msg!(
-        "control-added-to-table-inet-portwarden",
-        rule = rule.to_string()
-    )];
+    let mut done = vec![match p.os {
+        Os::Linux => msg!(
+            "control-added-to-table-inet-portwarden",
+            rule = rule.to_string()
+        ),
+        Os::Windows => msg!(
+            "control-windows-added-rule",
+            rule = rule.to_string(),
+            name = comment.as_str()
+        ),
+    }];
     applied(store, id, &summary, &detail, &undo)?;
-    if ctx.persist {
+    if ctx.persist && p.os.has_boot_file() {
         if let Err(e) = persist_from_journal(p, store, &ctx.persist_paths, None) {
             let fix = store.set_undo(
                 id,
@@ -1015,7 +1056,7 @@ fn shown(s: &str) -> String {
 /// its comment exists by now. Returns the new action's id.
 fn adopt(p: &Platform, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Error> {
     let (user, uid) = p.host.whoami();
-    let rule = tag.rule_text();
+    let rule = p.os.rule_text(tag);
     let comment = tag.comment();
     Ok(store.adopt(
         &comment,
@@ -1150,14 +1191,14 @@ pub fn reconcile(
                             if let Some(id) = adopt(p, store, tag)? {
                                 notes.push(msg!(
                                     "control-a-portwarden-rule-was-in-inet",
-                                    rule_text = tag.rule_text().to_string(),
+                                    rule_text = p.os.rule_text(tag),
                                     id = id.to_string()
                                 ));
                             }
                         } else {
                             notes.push(msg!(
                                 "control-a-portwarden-rule-is-in-inet",
-                                rule_text = tag.rule_text().to_string(),
+                                rule_text = p.os.rule_text(tag),
                                 handle = r.handle.to_string(),
                                 port = tag.port.to_string(),
                                 transport = tag.transport.to_string()
@@ -1297,7 +1338,7 @@ fn undo_one(
             } else {
                 let rule = nft::Tag::parse(comment).map_or_else(
                     || a.summary.trim_start_matches("firewall: ").to_string(),
-                    |t| t.rule_text(),
+                    |t| p.os.rule_text(&t),
                 );
                 (
                     msg!("control-deleted-the-firewall-rule", rule = rule.to_string()),
