@@ -10,6 +10,8 @@
 //!
 //! Every argument list and parser is a pure function in [`crate::windows_cmd`] (tested on
 //! Linux and under Wine); this file only runs them and makes the few Win32 calls.
+//! Those calls are the crate's only `unsafe`: each block is one call, with its SAFETY.
+#![allow(unsafe_code)]
 
 use crate::caps::{
     ConnectionDropper, DropResult, Firewall, Host, Os, Platform, ProcessControl, ServiceManager,

@@ -10,6 +10,10 @@
 //! directory every user may write to; directories are 0700 and files 0600.
 
 mod history;
+#[cfg(unix)]
+mod secure;
+#[cfg(not(unix))]
+#[path = "secure_other.rs"]
 mod secure;
 
 pub use history::{Acceptance, NewAcceptance, NewSnapshot, SnapshotRow};
