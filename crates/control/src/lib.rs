@@ -1431,3 +1431,5 @@ pub fn rfc3339(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_windows;

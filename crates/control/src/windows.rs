@@ -392,3 +392,48 @@ impl Host for WindowsHost {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The real calls, on what the test itself opens on loopback (under Wine too: Wine's
+    /// IP Helper tables are the machine's real sockets).
+    #[test]
+    fn the_host_sees_listeners_we_open_and_knows_our_process() {
+        let p = platform();
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert!(p.host.listening(port, Transport::Tcp));
+        drop(l);
+        assert!(!p.host.listening(port, Transport::Tcp));
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(p
+            .host
+            .listening(u.local_addr().unwrap().port(), Transport::Udp));
+        let me = p.host.pid();
+        assert!(p.processes.alive(me));
+        assert!(p.processes.start_time(me).is_some());
+        assert!(!p.processes.alive(0xFFFF_FFF0));
+        assert_eq!(p.os, Os::Windows);
+        assert!(p.firewall.available() && p.services.available());
+    }
+
+    #[test]
+    fn ipv6_connections_are_refused_before_any_call() {
+        let s = RawSocket {
+            transport: Transport::Tcp,
+            local: "[::1]:8080".parse().unwrap(),
+            remote: "[::1]:40000".parse().unwrap(),
+            state: portwarden_sockets::SockState::Established,
+            uid: 0,
+            inode: 0,
+            recv_q: 0,
+            send_q: 0,
+            interface: 0,
+        };
+        let e = TcpTable.drop_connection(&s).unwrap_err();
+        assert!(e.contains("IPv4"), "{e}");
+    }
+}
