@@ -685,6 +685,22 @@ fn applied(
     })
 }
 
+/// The Linux message id, or its Windows counterpart (same variables) on Windows.
+fn windows_or(p: &Platform, linux: &'static str, windows: &'static str) -> &'static str {
+    match p.os {
+        Os::Linux => linux,
+        Os::Windows => windows,
+    }
+}
+
+/// A firewall error: `nft: …` on Linux; Windows' errors name their own command.
+fn fw_err(p: &Platform, e: String) -> Error {
+    match p.os {
+        Os::Linux => Error::Nft(e),
+        Os::Windows => Error::Step(e),
+    }
+}
+
 /// Records that a step failed (`Failed` when nothing had been changed yet, else
 /// `Interrupted`) and hands the error back.
 fn failed(store: &Store, id: i64, changed: bool, e: Error) -> Error {
@@ -926,7 +942,7 @@ fn execute_firewall(
     p: &Platform,
     store: &Store,
 ) -> Result<Outcome, Error> {
-    let listed = p.firewall.list().map_err(Error::Nft)?;
+    let listed = p.firewall.list().map_err(|e| fw_err(p, e))?;
     let tag = nft::Tag {
         port: plan.port,
         transport: plan.transport,
@@ -992,7 +1008,7 @@ fn execute_firewall(
         }
     };
     if let Err(e) = p.firewall.add(&tag) {
-        return Err(failed(store, id, false, Error::Nft(e)));
+        return Err(failed(store, id, false, fw_err(p, e)));
     }
     let mut done = vec![match p.os {
         Os::Linux => msg!(
@@ -1190,14 +1206,22 @@ pub fn reconcile(
                         if write {
                             if let Some(id) = adopt(p, store, tag)? {
                                 notes.push(msg!(
-                                    "control-a-portwarden-rule-was-in-inet",
+                                    windows_or(
+                                        p,
+                                        "control-a-portwarden-rule-was-in-inet",
+                                        "control-windows-rule-adopted"
+                                    ),
                                     rule_text = p.os.rule_text(tag),
                                     id = id.to_string()
                                 ));
                             }
                         } else {
                             notes.push(msg!(
-                                "control-a-portwarden-rule-is-in-inet",
+                                windows_or(
+                                    p,
+                                    "control-a-portwarden-rule-is-in-inet",
+                                    "control-windows-rule-unrecorded"
+                                ),
                                 rule_text = p.os.rule_text(tag),
                                 handle = r.handle.to_string(),
                                 port = tag.port.to_string(),
@@ -1208,7 +1232,7 @@ pub fn reconcile(
                     None => {
                         let comment = r.comment.as_deref().map(|c| format!("\"{}\"", shown(c)));
                         notes.push(msg!(
-                            "control-foreign-rule",
+                            windows_or(p, "control-foreign-rule", "control-windows-foreign-rule"),
                             handle = r.handle.to_string(),
                             comment = comment.map_or_else(
                                 || Arg::from(Msg::new("control-no-comment")),
@@ -1225,7 +1249,11 @@ pub fn reconcile(
             });
             if unreadable || open_rules {
                 notes.push(msg!(
-                    "control-cannot-read-table-inet-portwarden-to",
+                    windows_or(
+                        p,
+                        "control-cannot-read-table-inet-portwarden-to",
+                        "control-windows-cannot-read-rules"
+                    ),
                     error = e.to_string()
                 ));
             }
@@ -1262,7 +1290,10 @@ pub fn undo(
     let wants_nft = actions.iter().any(|a| rule_comment(a).is_some());
     let listed = if nft_available || wants_nft {
         let l = p.firewall.list().map_err(|e| {
-            Error::Nft(format!("{e}; nothing was undone, the journal is unchanged"))
+            fw_err(
+                p,
+                format!("{e}; nothing was undone, the journal is unchanged"),
+            )
         })?;
         let mut adopted = false;
         for tag in l
@@ -1328,7 +1359,7 @@ fn undo_one(
                 .filter(|r| r.comment.as_deref() == Some(comment.as_str()))
                 .collect();
             if !handles.is_empty() {
-                p.firewall.remove(&handles).map_err(Error::Nft)?;
+                p.firewall.remove(&handles).map_err(|e| fw_err(p, e))?;
             }
             if persisted.is_some() {
                 persist_from_journal(p, store, paths, Some(a.id))?;

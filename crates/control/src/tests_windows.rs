@@ -436,11 +436,9 @@ fn windows_firewall_rules_are_named_grouped_and_removed_by_open() {
     w.rules.borrow_mut().push("made by hand".into());
     let notes = reconcile(&w.platform(), &store, true, true).unwrap();
     let ids: Vec<&str> = notes.iter().map(|m| &*m.id).collect();
-    assert!(
-        ids.contains(&"control-a-portwarden-rule-was-in-inet"),
-        "{ids:?}"
-    );
-    assert!(ids.contains(&"control-foreign-rule"), "{ids:?}");
+    assert!(ids.contains(&"control-windows-rule-adopted"), "{ids:?}");
+    assert!(ids.contains(&"control-windows-foreign-rule"), "{ids:?}");
+    assert!(notes.iter().all(|m| !en(m).contains("inet portwarden")));
     // open: our rule goes (by its name), the other ones stay.
     let back = undo(
         8080,

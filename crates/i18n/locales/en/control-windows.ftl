@@ -14,3 +14,7 @@ control-windows-no-such-service = no such service
 control-windows-service-disabled = the service is disabled
 control-windows-ipv4-only = Windows can only drop IPv4 connections (SetTcpEntry has no IPv6 form)
 control-windows-no-source-blocks = blocking source addresses (watch --block, unblock) is not available on Windows yet
+control-windows-rule-adopted = a portwarden rule was in Windows Firewall's group portwarden without a journal record ({ $rule_text }); recorded as action #{ $id }
+control-windows-rule-unrecorded = a portwarden rule is in Windows Firewall's group portwarden without a journal record ({ $rule_text }); `portwarden open { $port }/{ $transport }` removes it
+control-windows-foreign-rule = a rule in Windows Firewall's group portwarden was not written by portwarden (name { $comment }); left alone
+control-windows-cannot-read-rules = cannot read Windows Firewall's rules to check the journal against them: { $error }

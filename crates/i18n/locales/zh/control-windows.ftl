@@ -14,3 +14,7 @@ control-windows-no-such-service = 没有这个服务
 control-windows-service-disabled = 该服务已被禁用
 control-windows-ipv4-only = Windows 只能断开 IPv4 连接（SetTcpEntry 没有 IPv6 版本）
 control-windows-no-source-blocks = 在 Windows 上暂不支持封锁来源地址（watch --block、unblock）
+control-windows-rule-adopted = Windows 防火墙的 portwarden 组中有一条没有操作记录的 portwarden 规则（{ $rule_text }）；已记录为操作 #{ $id }
+control-windows-rule-unrecorded = Windows 防火墙的 portwarden 组中有一条没有操作记录的 portwarden 规则（{ $rule_text }）；`portwarden open { $port }/{ $transport }` 可删除它
+control-windows-foreign-rule = Windows 防火墙 portwarden 组中的一条规则不是 portwarden 写入的（名称 { $comment }）；未做改动
+control-windows-cannot-read-rules = 无法读取 Windows 防火墙的规则来核对操作记录：{ $error }
