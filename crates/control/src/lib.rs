@@ -2,12 +2,16 @@
 //!
 //! [`plan`] is pure: from the local inventory, the port and the caller's context it works
 //! out who owns the port, what each step would do, which clients are connected, and what
-//! must be refused. [`execute`] carries a plan out through a [`System`] (the OS
-//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), journalling it first as pending
-//! and then as applied or failed; [`reconcile`] brings the journal and `inet portwarden`
-//! into agreement at the start of every command; [`undo`] reverses what can be reversed.
-//! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
-//! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
+//! must be refused. [`execute`] carries a plan out through a [`Platform`] — four
+//! capabilities: a [`Firewall`], a [`ServiceManager`], [`ProcessControl`] and a
+//! [`ConnectionDropper`] — journalling it first as pending and then as applied or failed;
+//! [`reconcile`] brings the journal and our firewall rules into agreement at the start of
+//! every command; [`undo`] reverses what can be reversed. The four functions are the same
+//! code on every platform; [`native`] gives this platform's four: on Linux a [`System`]
+//! (signals, systemctl, nft table `inet portwarden`, SOCK_DESTROY), on Windows
+//! `windows` (TerminateProcess, the SCM, Windows Firewall group `portwarden`,
+//! SetTcpEntry). Tests fake either. [`nft::boot_file`], [`nft::add_rule_json`] and
+//! [`windows_cmd`] are the pure builders of everything portwarden hands to the system.
 
 pub mod block;
 mod caps;
