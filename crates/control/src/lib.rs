@@ -20,6 +20,7 @@ mod destroy;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod nft;
+pub mod unsupported;
 #[cfg(windows)]
 pub mod windows;
 pub mod windows_cmd;
@@ -568,6 +569,13 @@ pub fn native() -> Platform<'static> {
 #[cfg(windows)]
 pub fn native() -> Platform<'static> {
     windows::platform()
+}
+
+/// The platform this program runs on: here, one portwarden cannot act on yet; every
+/// change fails with one line saying so.
+#[cfg(not(any(target_os = "linux", windows)))]
+pub fn native() -> Platform<'static> {
+    unsupported::platform()
 }
 
 /// Fills in the service of every process the inventory left without one, as the

@@ -18,3 +18,6 @@ control-windows-rule-adopted = a portwarden rule was in Windows Firewall's group
 control-windows-rule-unrecorded = a portwarden rule is in Windows Firewall's group portwarden without a journal record ({ $rule_text }); `portwarden open { $port }/{ $transport }` removes it
 control-windows-foreign-rule = a rule in Windows Firewall's group portwarden was not written by portwarden (name { $comment }); left alone
 control-windows-cannot-read-rules = cannot read Windows Firewall's rules to check the journal against them: { $error }
+
+# Neither Linux nor Windows (crates/control/src/unsupported.rs).
+control-unsupported-os = closing and opening ports is not supported on { $os } yet

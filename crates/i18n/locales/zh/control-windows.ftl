@@ -18,3 +18,6 @@ control-windows-rule-adopted = Windows 防火墙的 portwarden 组中有一条�
 control-windows-rule-unrecorded = Windows 防火墙的 portwarden 组中有一条没有操作记录的 portwarden 规则（{ $rule_text }）；`portwarden open { $port }/{ $transport }` 可删除它
 control-windows-foreign-rule = Windows 防火墙 portwarden 组中的一条规则不是 portwarden 写入的（名称 { $comment }）；未做改动
 control-windows-cannot-read-rules = 无法读取 Windows 防火墙的规则来核对操作记录：{ $error }
+
+# 既不是 Linux 也不是 Windows（crates/control/src/unsupported.rs）。
+control-unsupported-os = 暂不支持在 { $os } 上关闭和打开端口
