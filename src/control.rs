@@ -23,7 +23,7 @@ pub fn store_path() -> Result<std::path::PathBuf, Failure> {
 fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> {
     let store =
         Store::open(&store_path()?).map_err(|e| runtime(format!("{e}; nothing was changed")))?;
-    let notes = portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, true)
+    let notes = portwarden_control::reconcile(&portwarden_control::native(), &store, nft, true)
         .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
     print_notes(&notes, style);
     Ok(store)
@@ -55,18 +55,15 @@ pub fn persist_paths() -> PersistPaths {
 }
 
 fn context(a: &CloseArgs) -> Context {
+    // Our pid, the SSH/RDP session, whether the firewall and the service manager can be
+    // driven: the platform's; the rest is what the user asked.
     Context {
-        self_pid: std::process::id(),
-        ssh: std::env::var("SSH_CONNECTION")
-            .ok()
-            .and_then(|s| portwarden_control::parse_ssh_connection(&s)),
-        systemd: portwarden_control::linux::systemd_is_init(),
-        nft: portwarden_control::linux::nft_available(),
         named_pids: a.pid.clone(),
         force: a.force,
         persist: a.persist,
         reject: a.reject,
         persist_paths: persist_paths(),
+        ..portwarden_control::native().context()
     }
 }
 
@@ -118,11 +115,12 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
         HowArg::Connections => How::Connections,
     });
     let ctx = context(a);
-    let inv = portwarden_sockets::collect(
+    let mut inv = portwarden_sockets::collect(
         &portwarden_sockets::linux::Linux::default(),
         &portwarden_sockets::Request::default(),
     )
     .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    portwarden_control::attach_services(&mut inv, portwarden_control::native().services);
     let targets = crate::cli::flatten(&a.targets);
     let plans: Vec<portwarden_control::Plan> = targets
         .iter()
@@ -185,7 +183,7 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
         let done = portwarden_control::execute(
             plan,
             &ctx,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             a.timeout,
         );
@@ -283,14 +281,14 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
             ExitCode::from(1)
         });
     }
-    let nft = portwarden_control::linux::nft_available();
+    let nft = portwarden_control::native().firewall.available();
     let store = store(nft, &style)?;
     let mut all = Vec::new();
     for t in &targets {
         let done = portwarden_control::undo(
             t.port,
             t.transport,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             &persist_paths(),
             nft,
@@ -327,10 +325,9 @@ fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitC
         Some(s) => s,
         None => Store::in_memory().map_err(runtime)?,
     };
-    let nft = portwarden_control::linux::nft_available();
-    let notes =
-        portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, nft, false)
-            .map_err(runtime)?;
+    let nft = portwarden_control::native().firewall.available();
+    let notes = portwarden_control::reconcile(&portwarden_control::native(), &store, nft, false)
+        .map_err(runtime)?;
     print_notes(&notes, &style);
     let list = store.actions().map_err(runtime)?;
     if a.json {

@@ -101,7 +101,7 @@ impl NativeOs {
             Failure::Runtime(e) => format!("{e:#}"),
         })?;
         let store = portwarden_store::Store::open(&path).map_err(|e| e.to_string())?;
-        portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, self.nft, true)
+        portwarden_control::reconcile(&portwarden_control::native(), &store, self.nft, true)
             .map_err(|e| e.to_string())?;
         Ok(store)
     }
@@ -165,7 +165,7 @@ impl Os for NativeOs {
         portwarden_control::execute(
             plan,
             &self.ctx,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             self.timeout,
         )
@@ -178,7 +178,7 @@ impl Os for NativeOs {
         portwarden_control::undo(
             port,
             transport,
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &store,
             &crate::control::persist_paths(),
             self.nft,
@@ -213,15 +213,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
     if let Some(ns) = &a.source.netns {
         crate::inventory::enter_netns(ns)?;
     }
-    let ctx = Context {
-        self_pid: std::process::id(),
-        ssh: std::env::var("SSH_CONNECTION")
-            .ok()
-            .and_then(|s| portwarden_control::parse_ssh_connection(&s)),
-        systemd: portwarden_control::linux::systemd_is_init(),
-        nft: portwarden_control::linux::nft_available(),
-        ..Default::default()
-    };
+    let ctx = portwarden_control::native().context();
     let mut os = NativeOs::native(&a.source, ctx.clone());
     let mut m = Model::new(style.lang, style.color, ctx, a.interval.as_secs_f64());
     // The terminal is given back on every way out: return, error, panic.

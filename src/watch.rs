@@ -136,7 +136,7 @@ struct Journalled {
 impl portwarden_watch::Blocker for Journalled {
     fn block(&self, ip: IpAddr, d: Duration, reason: &str) -> Result<i64, String> {
         portwarden_control::block::block(
-            &portwarden_control::linux::Linux,
+            &portwarden_control::native(),
             &self.store,
             ip,
             d,
@@ -152,7 +152,7 @@ impl portwarden_watch::Blocker for Journalled {
 }
 
 fn active() -> Result<Vec<(IpAddr, Option<u64>)>, String> {
-    portwarden_control::block::active(&portwarden_control::linux::Linux)
+    portwarden_control::block::active(&portwarden_control::native())
         .map(|v| v.into_iter().map(|b| (b.addr, b.expires_in)).collect())
 }
 
@@ -203,7 +203,7 @@ fn install_unit(a: &WatchArgs, lang: Lang) -> Result<ExitCode, Failure> {
 
 fn once(a: &WatchArgs, lang: Lang) -> Result<ExitCode, Failure> {
     let os = portwarden_watch::os::native();
-    let nft = portwarden_control::linux::nft_available();
+    let nft = portwarden_control::native().firewall.available();
     let blocker: Option<&dyn portwarden_watch::Blocker> = if nft { Some(&ReadOnly) } else { None };
     let v = portwarden_watch::state(&os, blocker).map_err(runtime)?;
     if a.json {
@@ -284,12 +284,12 @@ pub fn watch(a: &WatchArgs) -> Result<ExitCode, Failure> {
         background.push(Box::new(s));
     }
     let blocker = if a.block {
-        if !portwarden_control::linux::nft_available() {
+        if !portwarden_control::native().firewall.available() {
             return Err(runtime(tr!(lang, "watch-block-needs-nft")));
         }
         let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
         let notes =
-            portwarden_control::reconcile(&portwarden_control::linux::Linux, &store, true, true)
+            portwarden_control::reconcile(&portwarden_control::native(), &store, true, true)
                 .map_err(runtime)?;
         for n in notes {
             eprintln!(
@@ -382,7 +382,7 @@ pub fn unblock(a: &UnblockArgs) -> Result<ExitCode, Failure> {
         .parse()
         .map_err(|_| Failure::Usage(tr!(lang, "unblock-bad-addr", addr = ui::clip(&a.addr))))?;
     let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
-    let r = portwarden_control::block::unblock(&portwarden_control::linux::Linux, &store, ip)
+    let r = portwarden_control::block::unblock(&portwarden_control::native(), &store, ip)
         .map_err(runtime)?;
     if a.json {
         println!(

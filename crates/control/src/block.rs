@@ -11,7 +11,7 @@
 //! marked applied; the kernel removes it when the timeout runs out, and `unblock`
 //! removes it sooner and marks the record undone.
 
-use crate::System;
+use crate::Platform;
 use portwarden_store::{Action, NewAction, State, Store, Undo};
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -143,8 +143,8 @@ pub fn parse_blocks(json: Option<&str>) -> Result<(bool, Vec<Blocked>), String> 
 }
 
 /// The addresses blocked now (empty when there is no table).
-pub fn active(sys: &dyn System) -> Result<Vec<Blocked>, String> {
-    parse_blocks(sys.nft_list()?.as_deref()).map(|(_, b)| b)
+pub fn active(p: &Platform) -> Result<Vec<Blocked>, String> {
+    p.firewall.blocked().map(|(_, b)| b)
 }
 
 /// Why a block could not be made or removed.
@@ -162,7 +162,7 @@ pub enum Error {
 /// written stops it there), the sets and chain created when missing, the element added,
 /// the record marked applied. `reason` is a line for the journal. Returns the action id.
 pub fn block(
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     ip: IpAddr,
     timeout: Duration,
@@ -171,7 +171,7 @@ pub fn block(
 ) -> Result<i64, Error> {
     let secs = timeout.as_secs().max(1);
     let until = crate::rfc3339(now_unix + secs);
-    let (user, uid) = sys.whoami();
+    let (user, uid) = p.host.whoami();
     let summary = format!("blocked {ip} until {until} ({reason})");
     let detail = json!({ "addr": ip.to_string(), "set": set_name(ip), "timeout_s": secs,
                          "expires": until, "reason": reason });
@@ -180,7 +180,7 @@ pub fn block(
         expires: until.clone(),
     };
     let id = store.record(&NewAction {
-        at: sys.now(),
+        at: p.host.now(),
         user,
         uid,
         port: 0,
@@ -190,18 +190,18 @@ pub fn block(
         detail: detail.clone(),
         undo: undo.clone(),
         state: State::Pending,
-        runner: crate::me_runner(sys),
+        runner: crate::me_runner(p),
         note: None,
     })?;
     let fail = |e: String| {
         let _ = store.transition(id, State::Pending, State::Failed, &e);
         Error::Nft(e)
     };
-    let (present, _) = parse_blocks(sys.nft_list().map_err(fail)?.as_deref()).map_err(fail)?;
+    let (present, _) = p.firewall.blocked().map_err(fail)?;
     if !present {
-        sys.nft_apply(&setup_json()).map_err(fail)?;
+        p.firewall.setup_blocks().map_err(fail)?;
     }
-    sys.nft_apply(&add_json(ip, timeout)).map_err(fail)?;
+    p.firewall.block_source(ip, timeout).map_err(fail)?;
     store.mark_applied(id, &summary, &detail, &undo)?;
     Ok(id)
 }
@@ -231,16 +231,15 @@ pub struct Unblocked {
 }
 
 /// Removes `ip` from its set (if there) and marks its open block records undone.
-pub fn unblock(sys: &dyn System, store: &Store, ip: IpAddr) -> Result<Unblocked, Error> {
-    let listed = sys.nft_list().map_err(Error::Nft)?;
-    let (_, now) = parse_blocks(listed.as_deref()).map_err(Error::Nft)?;
+pub fn unblock(p: &Platform, store: &Store, ip: IpAddr) -> Result<Unblocked, Error> {
+    let (_, now) = p.firewall.blocked().map_err(Error::Nft)?;
     let was_blocked = now.iter().any(|b| b.addr == ip);
     if was_blocked {
-        sys.nft_apply(&delete_json(ip)).map_err(Error::Nft)?;
+        p.firewall.unblock_source(ip).map_err(Error::Nft)?;
     }
     let mut actions = Vec::new();
     for a in open_blocks(store, ip)? {
-        store.mark_undone(a.id, &sys.now())?;
+        store.mark_undone(a.id, &p.host.now())?;
         actions.push(a.id);
     }
     Ok(Unblocked {

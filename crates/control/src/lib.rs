@@ -2,21 +2,33 @@
 //!
 //! [`plan`] is pure: from the local inventory, the port and the caller's context it works
 //! out who owns the port, what each step would do, which clients are connected, and what
-//! must be refused. [`execute`] carries a plan out through a [`System`] (the OS
-//! touchpoints: signals, systemctl, nft, SOCK_DESTROY), journalling it first as pending
-//! and then as applied or failed; [`reconcile`] brings the journal and `inet portwarden`
-//! into agreement at the start of every command; [`undo`] reverses what can be reversed.
-//! [`linux::Linux`] is the real system; tests use fakes. [`nft::boot_file`] and
-//! [`nft::add_rule_json`] are the pure builders of everything portwarden hands to nft.
+//! must be refused. [`execute`] carries a plan out through a [`Platform`] — four
+//! capabilities: a [`Firewall`], a [`ServiceManager`], [`ProcessControl`] and a
+//! [`ConnectionDropper`] — journalling it first as pending and then as applied or failed;
+//! [`reconcile`] brings the journal and our firewall rules into agreement at the start of
+//! every command; [`undo`] reverses what can be reversed. The four functions are the same
+//! code on every platform; [`native`] gives this platform's four: on Linux a [`System`]
+//! (signals, systemctl, nft table `inet portwarden`, SOCK_DESTROY), on Windows
+//! `windows` (TerminateProcess, the SCM, Windows Firewall group `portwarden`,
+//! SetTcpEntry). Tests fake either. [`nft::boot_file`], [`nft::add_rule_json`] and
+//! [`windows_cmd`] are the pure builders of everything portwarden hands to the system.
 
 pub mod block;
+mod caps;
 #[cfg(target_os = "linux")]
 mod destroy;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod nft;
-#[cfg(not(target_os = "linux"))]
 pub mod unsupported;
+#[cfg(windows)]
+pub mod windows;
+pub mod windows_cmd;
+
+pub use caps::{
+    windows_service_name, ConnectionDropper, DropResult, Firewall, Host, Os, Platform,
+    ProcessControl, ServiceManager, Startup,
+};
 
 use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
@@ -71,6 +83,10 @@ pub struct Context {
     pub reject: bool,
     /// Where `--persist` writes.
     pub persist_paths: nft::PersistPaths,
+    /// Whose rules apply (the system pids, service names, what the firewall can do).
+    pub os: Os,
+    /// The local port of the remote-desktop session this command runs through (Windows).
+    pub rdp: Option<u16>,
 }
 
 /// Parses `$SSH_CONNECTION` ("client_ip client_port server_ip server_port").
@@ -277,6 +293,16 @@ pub fn plan(
             );
         }
     }
+    // The remote-desktop session this command runs through (Windows).
+    if ctx.rdp == Some(port) && transport == Transport::Tcp {
+        refuse(
+            msg!(
+                "control-port-carries-the-rdp-session",
+                port = port.to_string()
+            ),
+            true,
+        );
+    }
     match how {
         How::Kill | How::Service => {
             if listeners.is_empty() {
@@ -299,7 +325,18 @@ pub fn plan(
                 );
             }
             for o in &owners {
-                if o.pid == 1 {
+                if ctx.os == Os::Windows && ctx.os.system_pids().contains(&o.pid) {
+                    refuse(
+                        msg!(
+                            "control-port-belongs-to-windows-system",
+                            port = port.to_string(),
+                            transport = transport.to_string(),
+                            pid = o.pid.to_string()
+                        ),
+                        false,
+                    );
+                }
+                if ctx.os == Os::Linux && o.pid == 1 {
                     refuse(
                         msg!(
                             "control-port-belongs-to-pid-1-portwarden",
@@ -362,14 +399,18 @@ pub fn plan(
                 let mut units: Vec<String> = Vec::new();
                 for o in &owners {
                     match &o.unit {
-                        Some(u) if u.ends_with(".service") => {
+                        Some(u) if ctx.os.is_service(u) => {
                             if !units.contains(u) {
                                 units.push(u.clone());
                             }
                         }
                         _ => refuse(
                             msg!(
-                                "control-process-does-not-belong-to-a",
+                                if ctx.os == Os::Windows {
+                                    "control-windows-not-one-service"
+                                } else {
+                                    "control-process-does-not-belong-to-a"
+                                },
                                 pid = o.pid.to_string(),
                                 name = o.name.to_string()
                             ),
@@ -388,10 +429,16 @@ pub fn plan(
             } else if !ctx.nft {
                 refuse(msg!("control-nft-cannot-be-run-here-install-2"), false);
             }
+            if ctx.reject && ctx.os == Os::Windows {
+                refuse(msg!("control-windows-cannot-reject"), false);
+            }
             steps.push(Step::AddRule {
-                rule: rule_text(port, transport, ctx.reject),
+                rule: match ctx.os {
+                    Os::Linux => rule_text(port, transport, ctx.reject),
+                    Os::Windows => windows_cmd::block_text(port, transport),
+                },
             });
-            if ctx.persist {
+            if ctx.persist && ctx.os.has_boot_file() {
                 steps.push(Step::Persist {
                     path: ctx.persist_paths.file.clone(),
                 });
@@ -451,7 +498,9 @@ pub fn plan(
     }
 }
 
-/// Every OS touchpoint that closing and opening need.
+/// Linux's OS touchpoints (signals, systemctl, nft, SOCK_DESTROY), from which the four
+/// capabilities of a [`Platform`] are built ([`Platform::over`]); [`linux::Linux`] is
+/// the real one, the tests fake it.
 pub trait System {
     /// Sends a signal (`SIGTERM`/`SIGKILL`).
     fn signal(&self, pid: u32, kill: bool) -> std::io::Result<()>;
@@ -495,7 +544,70 @@ pub trait System {
     fn process_start(&self, pid: u32) -> Option<u64>;
     /// Our own pid.
     fn pid(&self) -> u32;
+    /// Whether `nft` can be run.
+    fn nft_available(&self) -> bool {
+        true
+    }
+    /// Whether systemd is PID 1.
+    fn systemd(&self) -> bool {
+        true
+    }
 }
+
+/// The platform this program runs on: Linux's signals, systemd, nftables and
+/// SOCK_DESTROY; or Windows' `TerminateProcess`, SCM, Windows Firewall and
+/// `SetTcpEntry`.
+#[cfg(target_os = "linux")]
+pub fn native() -> Platform<'static> {
+    static LINUX: linux::Linux = linux::Linux;
+    Platform::over(&LINUX)
+}
+
+/// The platform this program runs on: Linux's signals, systemd, nftables and
+/// SOCK_DESTROY; or Windows' `TerminateProcess`, SCM, Windows Firewall and
+/// `SetTcpEntry`.
+#[cfg(windows)]
+pub fn native() -> Platform<'static> {
+    windows::platform()
+}
+
+/// The platform this program runs on: here, one portwarden cannot act on yet; every
+/// change fails with one line saying so.
+#[cfg(not(any(target_os = "linux", windows)))]
+pub fn native() -> Platform<'static> {
+    unsupported::platform()
+}
+
+/// Fills in the service of every process the inventory left without one, as the
+/// platform's service manager tells it (on Linux the inventory reads it already from
+/// cgroups; on Windows the SCM knows which process runs which service).
+pub fn attach_services(inv: &mut Inventory, services: &dyn ServiceManager) {
+    let pids: Vec<u32> = inv
+        .sockets
+        .iter()
+        .filter(|e| e.socket.is_listening())
+        .flat_map(|e| e.pids.iter().copied())
+        .collect();
+    for pid in pids {
+        let known = inv.processes.get(&pid).is_some_and(|p| p.unit.is_some());
+        if known {
+            continue;
+        }
+        if let Some(s) = services.service_of(pid) {
+            inv.processes
+                .entry(pid)
+                .or_insert_with(|| portwarden_sockets::ProcessInfo {
+                    pid,
+                    ..Default::default()
+                })
+                .unit = Some(s);
+        }
+    }
+}
+
+/// The key of a service action's journal detail that holds the service's previous
+/// startup type, where the platform has several (Windows).
+pub const STARTUP_KEY: &str = "previous_startup";
 
 /// Why carrying out a plan failed.
 #[derive(Debug, thiserror::Error)]
@@ -514,14 +626,6 @@ pub enum Error {
     Store(#[from] portwarden_store::Error),
 }
 
-fn perm_hint(e: &std::io::Error, cap: &str) -> String {
-    if e.kind() == std::io::ErrorKind::PermissionDenied {
-        format!("{e} (needs {cap}: run as root)")
-    } else {
-        e.to_string()
-    }
-}
-
 /// What [`execute`] did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -536,34 +640,33 @@ pub struct Outcome {
     pub already_closed: bool,
 }
 
-fn me_runner(sys: &dyn System) -> Option<Runner> {
-    let pid = sys.pid();
-    sys.process_start(pid).map(|start| Runner { pid, start })
+fn me_runner(p: &Platform) -> Option<Runner> {
+    p.runner()
 }
 
 /// Journals the action as pending, before anything is changed.
 fn begin(
     plan: &Plan,
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     summary: &str,
     detail: &serde_json::Value,
     undo: &Undo,
 ) -> Result<i64, Error> {
-    Ok(store.record(&pending_action(plan, sys, summary, detail, undo))?)
+    Ok(store.record(&pending_action(plan, p, summary, detail, undo))?)
 }
 
 /// The journal record of an action about to be taken: pending, run by this process.
 fn pending_action(
     plan: &Plan,
-    sys: &dyn System,
+    p: &Platform,
     summary: &str,
     detail: &serde_json::Value,
     undo: &Undo,
 ) -> NewAction {
-    let (user, uid) = sys.whoami();
+    let (user, uid) = p.host.whoami();
     NewAction {
-        at: sys.now(),
+        at: p.host.now(),
         user,
         uid,
         port: plan.port,
@@ -573,7 +676,7 @@ fn pending_action(
         detail: detail.clone(),
         undo: undo.clone(),
         state: State::Pending,
-        runner: me_runner(sys),
+        runner: me_runner(p),
         note: None,
     }
 }
@@ -594,6 +697,22 @@ fn applied(
     })
 }
 
+/// The Linux message id, or its Windows counterpart (same variables) on Windows.
+fn windows_or(p: &Platform, linux: &'static str, windows: &'static str) -> &'static str {
+    match p.os {
+        Os::Linux => linux,
+        Os::Windows => windows,
+    }
+}
+
+/// A firewall error: `nft: …` on Linux; Windows' errors name their own command.
+fn fw_err(p: &Platform, e: String) -> Error {
+    match p.os {
+        Os::Linux => Error::Nft(e),
+        Os::Windows => Error::Step(e),
+    }
+}
+
 /// Records that a step failed (`Failed` when nothing had been changed yet, else
 /// `Interrupted`) and hands the error back.
 fn failed(store: &Store, id: i64, changed: bool, e: Error) -> Error {
@@ -612,43 +731,32 @@ fn failed(store: &Store, id: i64, changed: bool, e: Error) -> Error {
 
 fn run_kill(
     plan: &Plan,
-    sys: &dyn System,
+    p: &Platform,
     timeout: Duration,
     done: &mut Vec<Msg>,
 ) -> Result<bool, Error> {
     for o in &plan.owners {
-        sys.signal(o.pid, false).map_err(|e| {
-            Error::Step(format!("SIGTERM {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
-        })?;
-        done.push(msg!(
-            "control-sent-sigterm-to",
-            pid = o.pid.to_string(),
-            name = o.name.to_string()
-        ));
+        done.push(p.processes.terminate(o.pid, &o.name).map_err(Error::Step)?);
     }
     let step = Duration::from_millis(50);
     let mut waited = Duration::ZERO;
-    while waited < timeout && plan.owners.iter().any(|o| sys.alive(o.pid)) {
-        sys.sleep(step);
+    while waited < timeout && plan.owners.iter().any(|o| p.processes.alive(o.pid)) {
+        p.host.sleep(step);
         waited += step;
     }
-    for o in plan.owners.iter().filter(|o| sys.alive(o.pid)) {
-        sys.signal(o.pid, true).map_err(|e| {
-            Error::Step(format!("SIGKILL {}: {}", o.pid, perm_hint(&e, "CAP_KILL")))
-        })?;
-        done.push(msg!(
-            "control-ignored-sigterm-for-sent-sigkill",
-            pid = o.pid.to_string(),
-            name = o.name.to_string(),
-            timeout = format!("{:?}", timeout)
-        ));
+    for o in plan.owners.iter().filter(|o| p.processes.alive(o.pid)) {
+        done.push(
+            p.processes
+                .force(o.pid, &o.name, timeout)
+                .map_err(Error::Step)?,
+        );
     }
     let mut waited = Duration::ZERO;
-    while waited < Duration::from_secs(2) && sys.listening(plan.port, plan.transport) {
-        sys.sleep(step);
+    while waited < Duration::from_secs(2) && p.host.listening(plan.port, plan.transport) {
+        p.host.sleep(step);
         waited += step;
     }
-    let verified = !sys.listening(plan.port, plan.transport);
+    let verified = !p.host.listening(plan.port, plan.transport);
     if !verified {
         done.push(msg!(
             "control-port-still-listens-another-process-took",
@@ -659,28 +767,26 @@ fn run_kill(
     Ok(verified)
 }
 
-fn run_service(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result<bool, Error> {
+fn run_service(plan: &Plan, p: &Platform, done: &mut Vec<Msg>) -> Result<bool, Error> {
     for s in &plan.steps {
         if let Step::StopAndDisable { unit } = s {
-            sys.systemctl(&["stop", unit])
-                .map_err(|e| Error::Step(format!("systemctl stop {unit}: {e}")))?;
-            sys.systemctl(&["disable", unit])
-                .map_err(|e| Error::Step(format!("systemctl disable {unit}: {e}")))?;
+            p.services.stop(unit).map_err(Error::Step)?;
+            p.services.disable(unit).map_err(Error::Step)?;
             done.push(msg!(
                 "control-stopped-and-disabled",
                 unit = unit.to_string()
             ));
         }
     }
-    Ok(!sys.listening(plan.port, plan.transport))
+    Ok(!p.host.listening(plan.port, plan.transport))
 }
 
-fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result<usize, Error> {
+fn run_connections(plan: &Plan, p: &Platform, done: &mut Vec<Msg>) -> Result<usize, Error> {
     let mut n = 0;
     for s in &plan.steps {
         if let Step::Destroy { socket } = s {
-            match sys.destroy(socket) {
-                Ok(()) => {
+            match p.connections.drop_connection(socket) {
+                Ok(DropResult::Dropped) => {
                     n += 1;
                     done.push(msg!(
                         "control-dropped",
@@ -688,19 +794,13 @@ fn run_connections(plan: &Plan, sys: &dyn System, done: &mut Vec<Msg>) -> Result
                         local = socket.local.to_string()
                     ));
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(DropResult::Gone) => {
                     done.push(msg!(
                         "control-had-already-closed",
                         remote = socket.remote.to_string()
                     ));
                 }
-                Err(e) => {
-                    return Err(Error::Step(format!(
-                        "SOCK_DESTROY {}: {}",
-                        socket.remote,
-                        perm_hint(&e, "CAP_NET_ADMIN")
-                    )))
-                }
+                Err(e) => return Err(Error::Step(e)),
             }
         }
     }
@@ -718,7 +818,7 @@ fn rule_comment(a: &Action) -> Option<&str> {
 /// Rewrites the boot file from the journal: every applied, not undone firewall action
 /// that was persisted (except `exclude`), each rebuilt from its strictly parsed tag.
 fn persist_from_journal(
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     paths: &nft::PersistPaths,
     exclude: Option<i64>,
@@ -735,7 +835,7 @@ fn persist_from_journal(
             _ => None,
         })
         .collect();
-    nft::persist(sys, paths, &tags).map_err(Error::Step)
+    p.firewall.persist(paths, &tags).map_err(Error::Step)
 }
 
 /// Carries out `plan`. Intent first: the action is journalled as pending (for the
@@ -746,7 +846,7 @@ fn persist_from_journal(
 pub fn execute(
     plan: &Plan,
     ctx: &Context,
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
@@ -778,8 +878,8 @@ pub fn execute(
                 reason: "a killed process cannot be resurrected; start it again by hand".into(),
                 cmdlines: plan.owners.iter().map(|o| o.cmdline.clone()).collect(),
             };
-            let id = begin(plan, sys, store, &summary, &detail, &undo)?;
-            match run_kill(plan, sys, timeout, &mut done) {
+            let id = begin(plan, p, store, &summary, &detail, &undo)?;
+            match run_kill(plan, p, timeout, &mut done) {
                 Ok(verified) => {
                     applied(store, id, &summary, &detail, &undo)?;
                     Ok(outcome(id, done, verified))
@@ -796,14 +896,20 @@ pub fn execute(
                     _ => None,
                 })
                 .unwrap_or_default();
-            let was_enabled = sys
-                .systemctl(&["is-enabled", &unit])
-                .is_ok_and(|o| o.trim() == "enabled");
+            let before = p.services.startup(&unit);
             let summary = format!("stopped and disabled {unit}");
-            let detail = serde_json::json!({ "units": plan.steps, "owners": plan.owners });
-            let undo = Undo::StartUnit { unit, was_enabled };
-            let id = begin(plan, sys, store, &summary, &detail, &undo)?;
-            match run_service(plan, sys, &mut done) {
+            let mut detail = serde_json::json!({ "units": plan.steps, "owners": plan.owners });
+            // The exact startup type (Windows) goes into the journal for undo; the record
+            // of the store keeps only whether it was enabled.
+            if let (Some(kind), Some(d)) = (&before.kind, detail.as_object_mut()) {
+                d.insert(STARTUP_KEY.into(), kind.as_str().into());
+            }
+            let undo = Undo::StartUnit {
+                unit,
+                was_enabled: before.enabled,
+            };
+            let id = begin(plan, p, store, &summary, &detail, &undo)?;
+            match run_service(plan, p, &mut done) {
                 Ok(verified) => {
                     applied(store, id, &summary, &detail, &undo)?;
                     Ok(outcome(id, done, verified))
@@ -823,8 +929,8 @@ pub fn execute(
                 plan.port,
                 plan.transport
             );
-            let id = begin(plan, sys, store, &pending, &detail, &undo)?;
-            match run_connections(plan, sys, &mut done) {
+            let id = begin(plan, p, store, &pending, &detail, &undo)?;
+            match run_connections(plan, p, &mut done) {
                 Ok(n) => {
                     let summary = format!(
                         "dropped {n} connection(s) to {}/{}",
@@ -832,23 +938,23 @@ pub fn execute(
                     );
                     applied(store, id, &summary, &detail, &undo)?;
                     let verified =
-                        sys.listening(plan.port, plan.transport) || plan.listeners.is_empty();
+                        p.host.listening(plan.port, plan.transport) || plan.listeners.is_empty();
                     Ok(outcome(id, done, verified))
                 }
                 Err(e) => Err(failed(store, id, !done.is_empty(), e)),
             }
         }
-        How::Firewall => execute_firewall(plan, ctx, sys, store),
+        How::Firewall => execute_firewall(plan, ctx, p, store),
     }
 }
 
 fn execute_firewall(
     plan: &Plan,
     ctx: &Context,
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
 ) -> Result<Outcome, Error> {
-    let listed = nft::list(sys).map_err(Error::Nft)?;
+    let listed = p.firewall.list().map_err(|e| fw_err(p, e))?;
     let tag = nft::Tag {
         port: plan.port,
         transport: plan.transport,
@@ -857,9 +963,9 @@ fn execute_firewall(
         } else {
             nft::Verdict::Drop
         },
-        stamp: nft::Stamp::generate(sys.pid()),
+        stamp: nft::Stamp::generate(p.host.pid()),
     };
-    let rule = tag.rule_text();
+    let rule = p.os.rule_text(&tag);
     let comment = tag.comment();
     let summary = format!("firewall: {rule}");
     let detail = serde_json::json!({ "rule": rule, "comment": comment });
@@ -876,24 +982,24 @@ fn execute_firewall(
     let fresh: std::cell::OnceCell<Vec<nft::Listed>> = std::cell::OnceCell::new();
     let present = |c: &str| {
         let has = |l: &[nft::Listed]| l.iter().any(|r| r.comment.as_deref() == Some(c));
-        has(&listed) || has(fresh.get_or_init(|| nft::list(sys).unwrap_or_default()))
+        has(&listed) || has(fresh.get_or_init(|| p.firewall.list().unwrap_or_default()))
     };
-    let me = sys.pid();
+    let me = p.host.pid();
     let in_the_way = |a: &Action| {
         rule_comment(a).is_some_and(|c| match a.state {
             State::Applied => present(c),
             State::Pending => a
                 .runner
-                .is_some_and(|r| r.pid != me && sys.process_start(r.pid) == Some(r.start)),
+                .is_some_and(|r| r.pid != me && p.processes.start_time(r.pid) == Some(r.start)),
             _ => false,
         })
     };
-    let new = pending_action(plan, sys, &summary, &detail, &undo);
+    let new = pending_action(plan, p, &summary, &detail, &undo);
     let id = match store.record_unless(&new, &in_the_way)? {
         Ok(id) => id,
         Err(a) => {
             let c = rule_comment(&a).unwrap_or_default();
-            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| t.rule_text());
+            let rule = nft::Tag::parse(c).map_or_else(|| c.to_string(), |t| p.os.rule_text(&t));
             let how = if a.state == State::Pending {
                 "control-port-being-closed"
             } else {
@@ -913,16 +1019,23 @@ fn execute_firewall(
             });
         }
     };
-    if let Err(e) = sys.nft_apply(&nft::add_rule_json(&tag)) {
-        return Err(failed(store, id, false, Error::Nft(e)));
+    if let Err(e) = p.firewall.add(&tag) {
+        return Err(failed(store, id, false, fw_err(p, e)));
     }
-    let mut done = vec![msg!(
-        "control-added-to-table-inet-portwarden",
-        rule = rule.to_string()
-    )];
+    let mut done = vec![match p.os {
+        Os::Linux => msg!(
+            "control-added-to-table-inet-portwarden",
+            rule = rule.to_string()
+        ),
+        Os::Windows => msg!(
+            "control-windows-added-rule",
+            rule = rule.to_string(),
+            name = comment.as_str()
+        ),
+    }];
     applied(store, id, &summary, &detail, &undo)?;
-    if ctx.persist {
-        if let Err(e) = persist_from_journal(sys, store, &ctx.persist_paths, None) {
+    if ctx.persist && p.os.has_boot_file() {
+        if let Err(e) = persist_from_journal(p, store, &ctx.persist_paths, None) {
             let fix = store.set_undo(
                 id,
                 &Undo::DeleteRule {
@@ -969,14 +1082,14 @@ fn shown(s: &str) -> String {
 
 /// Journals a tagged rule found in our table without a record, unless a record holding
 /// its comment exists by now. Returns the new action's id.
-fn adopt(sys: &dyn System, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Error> {
-    let (user, uid) = sys.whoami();
-    let rule = tag.rule_text();
+fn adopt(p: &Platform, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Error> {
+    let (user, uid) = p.host.whoami();
+    let rule = p.os.rule_text(tag);
     let comment = tag.comment();
     Ok(store.adopt(
         &comment,
         &NewAction {
-            at: sys.now(),
+            at: p.host.now(),
             user,
             uid,
             port: tag.port,
@@ -1004,7 +1117,7 @@ fn adopt(sys: &dyn System, store: &Store, tag: &nft::Tag) -> Result<Option<i64>,
 /// Returns one line per finding. Not being able to read the table is a finding, not an
 /// error (the steps that need it fail on their own).
 pub fn reconcile(
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     nft_available: bool,
     write: bool,
@@ -1013,15 +1126,15 @@ pub fn reconcile(
     // The table first, then the journal: a rule added meanwhile had its pending record
     // written before it, so it is never mistaken for an orphan.
     let listed = if nft_available {
-        nft::list(sys)
+        p.firewall.list()
     } else {
         Err("nft cannot be run".to_string())
     };
     let all = store.actions()?;
-    let me = sys.pid();
+    let me = p.host.pid();
     let in_progress = |a: &Action| {
         a.runner
-            .is_some_and(|r| r.pid != me && sys.process_start(r.pid) == Some(r.start))
+            .is_some_and(|r| r.pid != me && p.processes.start_time(r.pid) == Some(r.start))
     };
     let present = |c: &str| {
         listed
@@ -1103,17 +1216,25 @@ pub fn reconcile(
                             continue;
                         }
                         if write {
-                            if let Some(id) = adopt(sys, store, tag)? {
+                            if let Some(id) = adopt(p, store, tag)? {
                                 notes.push(msg!(
-                                    "control-a-portwarden-rule-was-in-inet",
-                                    rule_text = tag.rule_text().to_string(),
+                                    windows_or(
+                                        p,
+                                        "control-a-portwarden-rule-was-in-inet",
+                                        "control-windows-rule-adopted"
+                                    ),
+                                    rule_text = p.os.rule_text(tag),
                                     id = id.to_string()
                                 ));
                             }
                         } else {
                             notes.push(msg!(
-                                "control-a-portwarden-rule-is-in-inet",
-                                rule_text = tag.rule_text().to_string(),
+                                windows_or(
+                                    p,
+                                    "control-a-portwarden-rule-is-in-inet",
+                                    "control-windows-rule-unrecorded"
+                                ),
+                                rule_text = p.os.rule_text(tag),
                                 handle = r.handle.to_string(),
                                 port = tag.port.to_string(),
                                 transport = tag.transport.to_string()
@@ -1123,7 +1244,7 @@ pub fn reconcile(
                     None => {
                         let comment = r.comment.as_deref().map(|c| format!("\"{}\"", shown(c)));
                         notes.push(msg!(
-                            "control-foreign-rule",
+                            windows_or(p, "control-foreign-rule", "control-windows-foreign-rule"),
                             handle = r.handle.to_string(),
                             comment = comment.map_or_else(
                                 || Arg::from(Msg::new("control-no-comment")),
@@ -1140,7 +1261,11 @@ pub fn reconcile(
             });
             if unreadable || open_rules {
                 notes.push(msg!(
-                    "control-cannot-read-table-inet-portwarden-to",
+                    windows_or(
+                        p,
+                        "control-cannot-read-table-inet-portwarden-to",
+                        "control-windows-cannot-read-rules"
+                    ),
                     error = e.to_string()
                 ));
             }
@@ -1168,7 +1293,7 @@ pub struct Reopened {
 pub fn undo(
     port: u16,
     transport: Transport,
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     paths: &nft::PersistPaths,
     nft_available: bool,
@@ -1176,8 +1301,11 @@ pub fn undo(
     let mut actions = store.open_actions(port, transport.as_str())?;
     let wants_nft = actions.iter().any(|a| rule_comment(a).is_some());
     let listed = if nft_available || wants_nft {
-        let l = nft::list(sys).map_err(|e| {
-            Error::Nft(format!("{e}; nothing was undone, the journal is unchanged"))
+        let l = p.firewall.list().map_err(|e| {
+            fw_err(
+                p,
+                format!("{e}; nothing was undone, the journal is unchanged"),
+            )
         })?;
         let mut adopted = false;
         for tag in l
@@ -1189,7 +1317,7 @@ pub fn undo(
                 .iter()
                 .any(|a| rule_comment(a) == Some(&tag.comment()))
             {
-                adopted |= adopt(sys, store, tag)?.is_some();
+                adopted |= adopt(p, store, tag)?.is_some();
             }
         }
         if adopted {
@@ -1201,7 +1329,7 @@ pub fn undo(
     };
     let mut out: Vec<Reopened> = Vec::new();
     for a in actions {
-        match undo_one(&a, sys, store, paths, &listed) {
+        match undo_one(&a, p, store, paths, &listed) {
             Ok(r) => out.push(r),
             Err(e) => {
                 let before: Vec<String> = out
@@ -1231,31 +1359,29 @@ pub fn undo(
 
 fn undo_one(
     a: &Action,
-    sys: &dyn System,
+    p: &Platform,
     store: &Store,
     paths: &nft::PersistPaths,
     listed: &[nft::Listed],
 ) -> Result<Reopened, Error> {
     let (message, reversed) = match &a.undo {
         Undo::DeleteRule { comment, persisted } => {
-            let handles: Vec<u64> = listed
+            let handles: Vec<&nft::Listed> = listed
                 .iter()
                 .filter(|r| r.comment.as_deref() == Some(comment.as_str()))
-                .map(|r| r.handle)
                 .collect();
             if !handles.is_empty() {
-                sys.nft_apply(&nft::delete_rules_json(&handles))
-                    .map_err(Error::Nft)?;
+                p.firewall.remove(&handles).map_err(|e| fw_err(p, e))?;
             }
             if persisted.is_some() {
-                persist_from_journal(sys, store, paths, Some(a.id))?;
+                persist_from_journal(p, store, paths, Some(a.id))?;
             }
             if handles.is_empty() {
                 (msg!("control-the-rule-was-already-gone"), true)
             } else {
                 let rule = nft::Tag::parse(comment).map_or_else(
                     || a.summary.trim_start_matches("firewall: ").to_string(),
-                    |t| t.rule_text(),
+                    |t| p.os.rule_text(&t),
                 );
                 (
                     msg!("control-deleted-the-firewall-rule", rule = rule.to_string()),
@@ -1264,19 +1390,19 @@ fn undo_one(
             }
         }
         Undo::StartUnit { unit, was_enabled } => {
-            if !plain_service_name(unit) {
+            if !p.os.plain_service_name(unit) {
                 return Err(Error::Step(format!(
                     "action #{}: the journal names {:?}, which is not a plain service unit; not started",
                     a.id,
                     shown(unit)
                 )));
             }
-            if *was_enabled {
-                sys.systemctl(&["enable", unit])
-                    .map_err(|e| Error::Step(format!("systemctl enable {unit}: {e}")))?;
-            }
-            sys.systemctl(&["start", unit])
-                .map_err(|e| Error::Step(format!("systemctl start {unit}: {e}")))?;
+            let previous = Startup {
+                enabled: *was_enabled,
+                kind: a.detail[STARTUP_KEY].as_str().map(str::to_string),
+            };
+            p.services.restore(unit, &previous).map_err(Error::Step)?;
+            p.services.start(unit).map_err(Error::Step)?;
             (
                 msg!(
                     if *was_enabled {
@@ -1297,7 +1423,7 @@ fn undo_one(
                     shown(addr)
                 ))
             })?;
-            let r = block::unblock(sys, store, ip).map_err(|e| Error::Step(e.to_string()))?;
+            let r = block::unblock(p, store, ip).map_err(|e| Error::Step(e.to_string()))?;
             let m = msg!(
                 if r.was_blocked {
                     "control-unblocked"
@@ -1332,7 +1458,7 @@ fn undo_one(
             (m, false)
         }
     };
-    store.mark_undone(a.id, &sys.now())?;
+    store.mark_undone(a.id, &p.host.now())?;
     Ok(Reopened {
         action_id: a.id,
         message,
@@ -1348,3 +1474,5 @@ pub fn rfc3339(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_windows;

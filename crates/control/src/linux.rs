@@ -1,4 +1,4 @@
-//! The real [`System`] on Linux.
+//! The real [`System`] on Linux: through it, Linux's four capabilities ([`crate::native`]).
 
 use crate::System;
 use portwarden_sockets::{RawSocket, Request, Transport};
@@ -206,6 +206,14 @@ impl System for Linux {
 
     fn pid(&self) -> u32 {
         std::process::id()
+    }
+
+    fn nft_available(&self) -> bool {
+        nft_available()
+    }
+
+    fn systemd(&self) -> bool {
+        systemd_is_init()
     }
 
     fn whoami(&self) -> (String, u32) {

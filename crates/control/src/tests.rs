@@ -68,6 +68,11 @@ fn inv(owners: &[(u64, u32, &str, Option<&str>)], extra: Vec<RawSocket>) -> Inve
     join(raw, Source::Fake, Some(p))
 }
 
+/// Linux's four capabilities over a fake system.
+fn on(s: &Fake) -> Platform<'_> {
+    Platform::over(s)
+}
+
 fn paths() -> nft::PersistPaths {
     nft::PersistPaths::default()
 }
@@ -317,10 +322,10 @@ fn kill_escalates_and_journals_the_cmdline() {
     };
     sys.alive.borrow_mut().insert(100);
     let store = Store::in_memory().unwrap();
-    let out = execute(&p, &ctx(), &sys, &store, Duration::from_millis(200)).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::from_millis(200)).unwrap();
     assert_eq!(*sys.log.borrow(), vec!["TERM 100", "KILL 100"]);
     assert!(out.verified);
-    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
     assert!(!back[0].reversed);
     assert!(
         back[0]
@@ -354,8 +359,8 @@ fn service_needs_systemd_and_a_unit_and_undoes() {
     );
     let sys = Fake::default();
     let store = Store::in_memory().unwrap();
-    execute(&p, &sd, &sys, &store, Duration::ZERO).unwrap();
-    undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
+    execute(&p, &sd, &on(&sys), &store, Duration::ZERO).unwrap();
+    undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
     let log = sys.log.borrow().join("\n");
     assert!(log.contains("systemctl stop nginx.service"));
     assert!(log.contains("systemctl disable nginx.service"));
@@ -376,7 +381,7 @@ fn firewall_rule_is_added_persisted_and_removed() {
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Firewall), &c);
     let sys = Fake::default();
     let store = Store::in_memory().unwrap();
-    execute(&p, &c, &sys, &store, Duration::ZERO).unwrap();
+    execute(&p, &c, &on(&sys), &store, Duration::ZERO).unwrap();
     assert_eq!(sys.comments().len(), 1);
     let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
     assert!(file.contains("th dport 8080 drop"), "{file}");
@@ -386,7 +391,7 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .get(nft::MAIN_CONF)
         .unwrap()
         .contains("include \"/etc/portwarden/nftables.nft\""));
-    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
     assert!(back[0].reversed);
     assert!(sys.comments().is_empty());
     assert!(!sys
@@ -396,9 +401,11 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .unwrap()
         .contains("dport 8080"));
     // Nothing left to undo.
-    assert!(undo(8080, Transport::Tcp, &sys, &store, &paths(), true)
-        .unwrap()
-        .is_empty());
+    assert!(
+        undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -409,7 +416,7 @@ fn connections_are_destroyed_listener_kept() {
     let sys = Fake::default();
     sys.alive.borrow_mut().insert(100);
     let store = Store::in_memory().unwrap();
-    let out = execute(&p, &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::ZERO).unwrap();
     assert_eq!(*sys.log.borrow(), vec!["destroy 10.0.0.9:40000"]);
     assert!(out.verified);
     let udp = plan(&i, 8080, Transport::Udp, Some(How::Connections), &ctx());
@@ -438,7 +445,14 @@ fn firewall_is_journalled_before_the_rule_is_added() {
     drop(Store::open(&db).unwrap());
     let ro = Store::open_read_only(&db).unwrap().unwrap();
     let sys = Fake::default();
-    let e = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &ro, Duration::ZERO).unwrap_err();
+    let e = execute(
+        &fw_plan(8080, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &ro,
+        Duration::ZERO,
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::Store(_)), "{e}");
     assert!(sys.comments().is_empty(), "no rule without a record");
     assert!(!sys.log.borrow().iter().any(|l| l.starts_with("nft add")));
@@ -453,7 +467,7 @@ fn firewall_is_journalled_before_the_rule_is_added() {
         execute(
             &fw_plan(8080, &ctx()),
             &ctx(),
-            &broken,
+            &on(&broken),
             &store,
             Duration::ZERO
         ),
@@ -469,7 +483,7 @@ fn a_failed_rule_is_journalled_as_failed() {
     let sys = Fake::default();
     let p = fw_plan(8080, &ctx());
     // The rule goes in, the record is pending with its comment before that.
-    let out = execute(&p, &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::ZERO).unwrap();
     let a = store.action(out.action_id).unwrap().unwrap();
     assert_eq!(a.state, State::Applied);
     let Undo::DeleteRule { comment, .. } = &a.undo else {
@@ -478,7 +492,7 @@ fn a_failed_rule_is_journalled_as_failed() {
     assert_eq!(sys.comments(), vec![comment.clone()]);
     assert!(nft::Tag::parse(comment).is_some());
     // Pending then nft fails: failed, never offered for undo.
-    let id = begin(&p, &sys, &store, "s", &serde_json::json!({}), &a.undo).unwrap();
+    let id = begin(&p, &on(&sys), &store, "s", &serde_json::json!({}), &a.undo).unwrap();
     let e = failed(&store, id, false, Error::Nft("boom".into()));
     assert!(e.to_string().contains("boom"));
     let f = store.action(id).unwrap().unwrap();
@@ -490,8 +504,22 @@ fn a_failed_rule_is_journalled_as_failed() {
 fn closing_a_closed_port_adds_nothing() {
     let store = Store::in_memory().unwrap();
     let sys = Fake::default();
-    let first = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
-    let again = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let first = execute(
+        &fw_plan(8080, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
+    let again = execute(
+        &fw_plan(8080, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert!(again.already_closed);
     assert_eq!(again.action_id, first.action_id);
     assert!(again.done[0]
@@ -501,7 +529,14 @@ fn closing_a_closed_port_adds_nothing() {
     assert_eq!(store.actions().unwrap().len(), 1);
     // Once the rule is gone (deleted by hand), closing adds it again.
     sys.table.borrow_mut().as_mut().unwrap().clear();
-    let third = execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let third = execute(
+        &fw_plan(8080, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert!(!third.already_closed);
     assert_eq!(sys.comments().len(), 1);
     // Another run closing 9090 right now (pending, its process alive): nothing added.
@@ -528,7 +563,14 @@ fn closing_a_closed_port_adds_nothing() {
         })
         .unwrap();
     sys.alive.borrow_mut().insert(4242);
-    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let out = execute(
+        &fw_plan(9090, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert!(out.already_closed);
     assert_eq!(out.action_id, busy);
     assert!(
@@ -541,7 +583,14 @@ fn closing_a_closed_port_adds_nothing() {
     assert_eq!(sys.comments().len(), 1);
     // Once that process is gone, its record no longer stands in the way.
     sys.alive.borrow_mut().clear();
-    let out = execute(&fw_plan(9090, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    let out = execute(
+        &fw_plan(9090, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert!(!out.already_closed);
     assert_eq!(sys.comments().len(), 2);
 }
@@ -563,9 +612,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     };
     let j = serde_json::json!({});
     // Killed after the rule went in / before it did / still running (alive runner).
-    let after = begin(&p, &sys, &store, "s", &j, &undo_for(&tag("a"))).unwrap();
+    let after = begin(&p, &on(&sys), &store, "s", &j, &undo_for(&tag("a"))).unwrap();
     sys.plant(&tag("a").comment());
-    let before = begin(&p, &sys, &store, "s", &j, &undo_for(&tag("b"))).unwrap();
+    let before = begin(&p, &on(&sys), &store, "s", &j, &undo_for(&tag("b"))).unwrap();
     let running = store
         .record(&NewAction {
             at: "t".into(),
@@ -596,7 +645,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     );
     let kill = begin(
         &kp,
-        &sys,
+        &on(&sys),
         &store,
         "s",
         &j,
@@ -610,7 +659,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     sys.plant(&tag("lost").comment());
     sys.plant("portwarden:8080:tcp:drop:x\nflush ruleset");
     // Read-only: reported, nothing written.
-    let notes = reconcile(&sys, &store, true, false).unwrap();
+    let notes = reconcile(&on(&sys), &store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
         notes.iter().any(|n| n
@@ -618,7 +667,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
             .contains("without a journal record")),
         "{notes:?}"
     );
-    let notes = reconcile(&sys, &store, true, true).unwrap();
+    let notes = reconcile(&on(&sys), &store, true, true).unwrap();
     let state = |id| store.action(id).unwrap().unwrap().state;
     assert_eq!(state(after), State::Applied);
     assert_eq!(state(before), State::Failed);
@@ -653,7 +702,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
                 .contains("\\n")
     );
     // A second run finds nothing new; the foreign rule is still reported.
-    let notes = reconcile(&sys, &store, true, true).unwrap();
+    let notes = reconcile(&on(&sys), &store, true, true).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(store.actions().unwrap().len(), all.len());
     // The planted rule is left alone.
@@ -663,7 +712,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
         no_nft: true,
         ..Fake::default()
     };
-    let notes = reconcile(&blind, &store, true, true).unwrap();
+    let notes = reconcile(&on(&blind), &store, true, true).unwrap();
     assert!(
         notes.iter().any(|n| n
             .to_string_in(portwarden_i18n::Lang::En)
@@ -676,21 +725,28 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
 fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
     let store = Store::in_memory().unwrap();
     let sys = Fake::default();
-    execute(&fw_plan(8080, &ctx()), &ctx(), &sys, &store, Duration::ZERO).unwrap();
+    execute(
+        &fw_plan(8080, &ctx()),
+        &ctx(),
+        &on(&sys),
+        &store,
+        Duration::ZERO,
+    )
+    .unwrap();
     // nft cannot run: an error, the record stays open, the rule stays.
     let blind = Fake {
         no_nft: true,
         ..Fake::default()
     };
     assert!(matches!(
-        undo(8080, Transport::Tcp, &blind, &store, &paths(), false),
+        undo(8080, Transport::Tcp, &on(&blind), &store, &paths(), false),
         Err(Error::Nft(_))
     ));
     assert_eq!(store.open_actions(8080, "tcp").unwrap().len(), 1);
     // A rule for the port that no record holds is removed too.
     sys.plant("portwarden:8080:tcp:reject:lost-1");
     sys.plant("portwarden:9090:tcp:drop:other");
-    let back = undo(8080, Transport::Tcp, &sys, &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
     assert_eq!(back.len(), 2);
     assert!(back.iter().all(|r| r.reversed));
     assert_eq!(
@@ -699,7 +755,7 @@ fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
     );
     assert!(store.open_actions(8080, "tcp").unwrap().is_empty());
     // Nothing open and no nft: cannot tell, so an error rather than "nothing to do".
-    assert!(undo(8080, Transport::Tcp, &blind, &store, &paths(), true).is_err());
+    assert!(undo(8080, Transport::Tcp, &on(&blind), &store, &paths(), true).is_err());
 }
 
 #[test]
@@ -712,7 +768,7 @@ fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
     let sys = Fake::default();
     sys.plant("portwarden:22:tcp:drop:x\"\nflush ruleset");
     sys.plant("portwarden:23:tcp:drop:not-persisted");
-    execute(&fw_plan(8080, &c), &c, &sys, &store, Duration::ZERO).unwrap();
+    execute(&fw_plan(8080, &c), &c, &on(&sys), &store, Duration::ZERO).unwrap();
     let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
     assert!(file.contains("th dport 8080 drop"), "{file}");
     assert!(!file.contains("flush"), "{file}");
@@ -736,7 +792,7 @@ fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
         ..Fake::default()
     };
     strict.write_file(nft::PERSIST_FILE, "old").unwrap();
-    let e = execute(&fw_plan(9090, &c), &c, &strict, &store, Duration::ZERO).unwrap_err();
+    let e = execute(&fw_plan(9090, &c), &c, &on(&strict), &store, Duration::ZERO).unwrap_err();
     assert!(e.to_string().contains("not made persistent"), "{e}");
     assert_eq!(strict.read_file(nft::PERSIST_FILE).as_deref(), Some("old"));
     assert_eq!(strict.files.borrow().len(), 1);
@@ -776,7 +832,7 @@ fn undo_starts_only_plain_service_units() {
         })
         .unwrap();
     let sys = Fake::default();
-    assert!(undo(80, Transport::Tcp, &sys, &store, &paths(), false).is_err());
+    assert!(undo(80, Transport::Tcp, &on(&sys), &store, &paths(), false).is_err());
     assert!(sys.log.borrow().is_empty());
 }
 
@@ -867,7 +923,7 @@ fn a_block_is_journalled_first_and_unblock_marks_it_undone() {
     let sys = Fake::default();
     let ip: std::net::IpAddr = "198.18.0.2".parse().unwrap();
     let id = block::block(
-        &sys,
+        &on(&sys),
         &store,
         ip,
         Duration::from_secs(3),
@@ -891,12 +947,15 @@ fn a_block_is_journalled_first_and_unblock_marks_it_undone() {
         no_nft: true,
         ..Fake::default()
     };
-    assert!(block::block(&broken, &store, ip, Duration::from_secs(3), "scan", 0).is_err());
+    assert!(block::block(&on(&broken), &store, ip, Duration::from_secs(3), "scan", 0).is_err());
     let last = store.actions().unwrap().pop().unwrap();
     assert_eq!(last.state, State::Failed);
     // Unblock marks the applied one undone, not the failed one.
-    let r = block::unblock(&sys, &store, ip).unwrap();
+    let r = block::unblock(&on(&sys), &store, ip).unwrap();
     assert_eq!(r.actions, vec![id]);
     assert!(store.action(id).unwrap().unwrap().undone_at.is_some());
-    assert!(block::unblock(&sys, &store, ip).unwrap().actions.is_empty());
+    assert!(block::unblock(&on(&sys), &store, ip)
+        .unwrap()
+        .actions
+        .is_empty());
 }
