@@ -328,7 +328,6 @@ pub struct PortTarget {
 /// Ports as `close` and `open` take them: one or more of `8080`, `53/udp`, `telnet`,
 /// `snmp/udp`, separated by commas. Ranges are refused: closing a range is rarely meant.
 #[derive(Debug, Clone)]
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // read by close/open (Linux for now)
 pub struct PortList(pub Vec<PortTarget>);
 
 fn parse_targets(s: &str) -> Result<PortList, String> {
@@ -540,7 +539,6 @@ pub struct ActionsArgs {
 }
 
 /// Every target of a list of port lists, each once, in the order given.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // close/open (Linux for now)
 pub fn flatten(lists: &[PortList]) -> Vec<PortTarget> {
     let mut out: Vec<PortTarget> = Vec::new();
     for t in lists.iter().flat_map(|l| l.0.iter()) {

@@ -116,7 +116,7 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
     });
     let ctx = context(a);
     let mut inv = portwarden_sockets::collect(
-        &portwarden_sockets::linux::Linux::default(),
+        &*portwarden_sockets::native(&portwarden_sockets::Options::default()),
         &portwarden_sockets::Request::default(),
     )
     .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;

@@ -449,21 +449,21 @@ fn pending(
 /// renamed into place, so a flush never reads half a snapshot.
 pub(crate) fn spool_write(dir: &Path, p: &Pending) -> Result<PathBuf, String> {
     use std::io::Write;
+    #[cfg(unix)]
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| e.to_string())?;
+    let mut db = std::fs::DirBuilder::new();
+    db.recursive(true);
+    #[cfg(unix)]
+    db.mode(0o700);
+    db.create(dir).map_err(|e| e.to_string())?;
     let text = serde_json::to_string(p).map_err(|e| e.to_string())?;
     let tmp = dir.join(format!(".{}.tmp", p.uid));
     let path = dir.join(format!("{}.json", p.uid));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| e.to_string())?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(&tmp).map_err(|e| e.to_string())?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(|e| e.to_string())?;

@@ -23,10 +23,6 @@ macro_rules! println {
 
 mod audit;
 mod cli;
-#[cfg(target_os = "linux")]
-mod control;
-#[cfg(not(target_os = "linux"))]
-#[path = "elsewhere/control.rs"]
 mod control;
 #[cfg(not(target_os = "linux"))]
 mod elsewhere;

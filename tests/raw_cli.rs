@@ -112,7 +112,11 @@ fn default_scan_of_root_is_syn_and_exact() {
     assert_eq!(v["hosts"][0]["status"], "up", "{v}");
     assert_eq!(v["hosts"][1]["status"], "down", "{v}");
     assert_eq!(v["hosts"][1]["stats"]["probes"], 2, "{v}");
-    assert_eq!(v["hosts"][1]["ports"].as_array().map(Vec::len), Some(0), "{v}");
+    assert_eq!(
+        v["hosts"][1]["ports"].as_array().map(Vec::len),
+        Some(0),
+        "{v}"
+    );
     // nmap's grepable form, as scripts read it.
     let out = pw_ok(
         &ns,

@@ -1,7 +1,6 @@
 //! The commands this platform does not have yet, with the same flags as where they run
 //! (any flags are accepted), each saying so in one line: `top` and `watch` read
-//! Linux's sock_diag, /proc and AF_PACKET; `close`, `open` and `actions` wait for the
-//! control crate's Windows system.
+//! Linux's sock_diag, /proc and AF_PACKET.
 
 use crate::ui::{self, Failure};
 use std::process::ExitCode;

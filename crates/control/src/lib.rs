@@ -265,8 +265,11 @@ pub fn plan(
             e.socket.transport == transport
                 && e.socket.local.port() == port
                 && e.socket.is_listening()
-                && (e.ownership == portwarden_sockets::Ownership::Hidden
-                    || (e.ownership == portwarden_sockets::Ownership::None && e.socket.inode != 0))
+                && (matches!(
+                    e.ownership,
+                    portwarden_sockets::Ownership::Hidden | portwarden_sockets::Ownership::Unknown
+                ) || (e.ownership == portwarden_sockets::Ownership::None
+                    && e.socket.inode != 0))
         });
     let how_is_default = how.is_none();
     // The default is always the firewall: without nft the plan is refused and the user

@@ -889,6 +889,15 @@ fn firewall_refuses_a_listener_whose_owner_nobody_sees_unless_forced() {
         "{:?}",
         p.refusals
     );
+    // Windows names no owner (pid 0) for a socket that has one: refused the same way.
+    let mut w = i.clone();
+    for e in &mut w.sockets {
+        if e.ownership == portwarden_sockets::Ownership::Hidden {
+            e.ownership = portwarden_sockets::Ownership::Unknown;
+            e.socket.inode = 0;
+        }
+    }
+    assert!(!plan(&w, 8080, Transport::Tcp, None, &ctx()).allowed(false));
     // A port nobody listens on, and a listener whose owner is known, are not refused.
     let p = plan(&i, 9999, Transport::Tcp, None, &ctx());
     assert!(p.allowed(false), "{:?}", p.refusals);

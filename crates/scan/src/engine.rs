@@ -324,9 +324,7 @@ impl Prober for Connect {
         let addrs: Vec<(SocketAddr, Duration)> = batch.iter().map(|b| (b.1, b.2)).collect();
         for (&(p, _, _), raw) in batch.iter().zip(connect_batch(&addrs)) {
             match finish(raw) {
-                Launch::Pending(f) => self
-                    .inflight
-                    .push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
+                Launch::Pending(f) => self.inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
                 Launch::Done(o, d) => done.push((p, o, d)),
             }
         }
@@ -1093,7 +1091,11 @@ impl Engine<'_> {
     /// target, on a port the kernel may also have given one of our probes as its source.
     fn may_be_crossed(&self, p: &Probe) -> bool {
         self.target_of(p).is_some_and(|(a, _)| {
-            a.ip().is_loopback() && self.crossing.as_ref().is_some_and(|r| r.contains(&a.port()))
+            a.ip().is_loopback()
+                && self
+                    .crossing
+                    .as_ref()
+                    .is_some_and(|r| r.contains(&a.port()))
         })
     }
 

@@ -11,6 +11,7 @@
 
 use std::process::{Command, Stdio};
 
+#[cfg(unix)]
 pub mod pg;
 
 /// Whether this run is CI's: `CI` is `true` (or `1`), as GitHub, GitLab and `.ci/run`
@@ -79,6 +80,7 @@ pub fn needs_root_and(tools: &[&str]) -> Option<String> {
     needs_root().or_else(|| needs_tools(tools))
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn runnable_tool(tool: &str) -> bool {
     runnable(tool)
 }

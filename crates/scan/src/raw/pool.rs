@@ -100,7 +100,6 @@ impl Pool {
         }
         false
     }
-
 }
 
 impl Drop for Pool {

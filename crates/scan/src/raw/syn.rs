@@ -259,10 +259,12 @@ impl Syn {
         let Some(f) = self.flights.remove(&(a.addr, a.port)) else {
             return;
         };
-        let rtt = a
-            .rtt_ms
-            .map_or_else(|| f.sent.elapsed(), |ms| Duration::from_millis(u64::from(ms)));
-        self.ready.push_back((f.probe, Outcome::Answer(a.reason), rtt));
+        let rtt = a.rtt_ms.map_or_else(
+            || f.sent.elapsed(),
+            |ms| Duration::from_millis(u64::from(ms)),
+        );
+        self.ready
+            .push_back((f.probe, Outcome::Answer(a.reason), rtt));
     }
 
     fn expire(&mut self, now: Instant) {
@@ -378,7 +380,9 @@ impl Prober for Syn {
         }
         for (pkts, dsts) in [pkts4, pkts6] {
             if !pkts.is_empty() && !self.pool.send((pkts, dsts)) {
-                return Err(ScanError::Io(io::Error::other("the sender threads stopped")));
+                return Err(ScanError::Io(io::Error::other(
+                    "the sender threads stopped",
+                )));
             }
         }
         Ok(())
