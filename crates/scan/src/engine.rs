@@ -109,13 +109,11 @@ impl ScanKind {
     }
 
     /// Retries of a silent probe by default: the TCP scans retry each timed-out probe
-    /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]; SYN starts
-    /// higher, as nmap's does, since no kernel retransmits for it); the UDP scan resends
-    /// every still-silent port in rounds.
+    /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]); the UDP scan
+    /// resends every still-silent port in rounds.
     pub fn default_retries(self) -> u32 {
         match self {
-            ScanKind::Connect => 2,
-            ScanKind::Syn => 6,
+            ScanKind::Connect | ScanKind::Syn => 2,
             ScanKind::Udp => 4,
         }
     }
@@ -706,9 +704,6 @@ pub(crate) struct Probe {
     verify: bool,
 }
 
-/// Retries of a discovery probe, at most.
-const DISCOVERY_RETRIES: u32 = 2;
-
 /// Ports a host-discovery connect goes to (nmap's unprivileged default).
 const DISCOVERY_PORTS: [u16; 2] = [443, 80];
 /// `port_idx` of the first discovery probe.
@@ -1272,9 +1267,7 @@ impl Engine<'_> {
         rtt: Duration,
         inflight: usize,
     ) -> bool {
-        // Host discovery asks at most three times (a silent host costs that many timeouts
-        // before it is called down), whatever the port probes may earn.
-        let retries = self.cfg.retries.min(DISCOVERY_RETRIES);
+        let retries = self.cfg.retries;
         // No source address for the host (and not for want of our own local ports) is an
         // attempt without an answer, like silence.
         let silent = matches!(outcome, Outcome::Timeout)
