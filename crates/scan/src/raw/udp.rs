@@ -76,6 +76,7 @@ impl Ctx<'_> {
         self.g.answer(Event {
             idx,
             reason: Reason::UdpResponse,
+            rtt_ms: None,
             payload: Some(u.payload.get(..keep).unwrap_or(&[]).to_vec()),
             at: Instant::now(),
         });
@@ -108,6 +109,7 @@ impl Ctx<'_> {
         self.g.answer(Event {
             idx,
             reason,
+            rtt_ms: None,
             payload: None,
             at: Instant::now(),
         });
