@@ -171,9 +171,13 @@ pub trait Host {
     /// Whether anything still listens on the port.
     fn listening(&self, port: u16, t: Transport) -> bool;
     /// Waits (faked in tests).
-    fn sleep(&self, d: Duration);
-    /// The current time, RFC 3339 UTC.
-    fn now(&self) -> String;
+    fn sleep(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+    /// The current time, RFC 3339 UTC (the system clock; faked in tests).
+    fn now(&self) -> String {
+        crate::utc_now()
+    }
     /// Who runs us: (user name, uid; 0 where there are no uids).
     fn whoami(&self) -> (String, u32);
     /// Our own pid.

@@ -1469,6 +1469,14 @@ fn undo_one(
     })
 }
 
+/// The system clock now, RFC 3339 UTC (every real platform's `now`).
+pub(crate) fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
 /// RFC 3339 UTC, to the second, for a UNIX time.
 pub fn rfc3339(secs: u64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);

@@ -187,10 +187,7 @@ impl System for Linux {
     }
 
     fn now(&self) -> String {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        crate::rfc3339(secs)
+        crate::utc_now()
     }
 
     fn process_start(&self, pid: u32) -> Option<u64> {

@@ -110,15 +110,6 @@ impl Host for Unsupported {
     fn listening(&self, _: u16, _: Transport) -> bool {
         false
     }
-    fn sleep(&self, d: Duration) {
-        std::thread::sleep(d);
-    }
-    fn now(&self) -> String {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        crate::rfc3339(secs)
-    }
     fn whoami(&self) -> (String, u32) {
         (String::new(), 0)
     }

@@ -363,15 +363,6 @@ impl Host for WindowsHost {
             buf.is_some_and(|b| cmd::table_ports(&b, row, at).contains(&port))
         })
     }
-    fn sleep(&self, d: Duration) {
-        std::thread::sleep(d);
-    }
-    fn now(&self) -> String {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        crate::rfc3339(secs)
-    }
     fn whoami(&self) -> (String, u32) {
         // Windows has SIDs, not uids: the journal keeps the name and 0.
         (std::env::var("USERNAME").unwrap_or_default(), 0)
