@@ -1,4 +1,8 @@
-//! The connect-scan engine.
+//! The scheduler of the TCP scans, generic over a [`Prober`]: the connect prober here
+//! ([`Connect`]) and the SYN prober in [`crate::raw::syn`]. It owns host groups, the keyed
+//! order and shards, host discovery, pacing, per-host and group windows, retries,
+//! per-host accumulation, identification, report assembly and cancellation; a prober
+//! only sends probes and says what became of each.
 //!
 //! * Probes go out in a keyed pseudo-random order over (host, port), computed on the fly
 //!   per host group ([`crate::perm`]); nothing proportional to hosts × ports is stored.
@@ -104,13 +108,12 @@ impl ScanKind {
         }
     }
 
-    /// Retries of a silent probe by default: a connect scan retries each timed-out probe
-    /// (lossy hosts earn more, up to [`ScanConfig::max_retries`]); the raw scans resend
-    /// every still-silent port in rounds (SYN: until two rounds bring nothing new).
+    /// Retries of a silent probe by default: the TCP scans retry each timed-out probe
+    /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]); the UDP scan
+    /// resends every still-silent port in rounds.
     pub fn default_retries(self) -> u32 {
         match self {
-            ScanKind::Connect => 2,
-            ScanKind::Syn => 10,
+            ScanKind::Connect | ScanKind::Syn => 2,
             ScanKind::Udp => 4,
         }
     }
@@ -251,9 +254,97 @@ pub enum Outcome {
     Timeout,
     /// Out of descriptors, buffers or local ports: try again later.
     Resource,
+    /// Not sent now: a probe to the same target and port is still out (the target was
+    /// listed twice). Sent again shortly; says nothing of the network.
+    Busy,
     /// EADDRNOTAVAIL: no local address for the target — permanent, unless our own
     /// connections have used up the local ports (the engine tells which).
     AddrNotAvail,
+}
+
+/// A probe, what came of it, and its round trip (or the time waited).
+pub(crate) type Done = (Probe, Outcome, Duration);
+
+/// A per-protocol prober of the one scheduler: it puts probes on the wire and reports
+/// what became of each; the scheduler ([`scan`]) owns everything else — host groups, the
+/// keyed order and shards, discovery, pacing, per-host and group windows, retries,
+/// per-host accumulation, identification, report assembly and cancellation.
+pub(crate) trait Prober {
+    /// The scan type.
+    const KIND: ScanKind;
+    /// Initial and largest window (of the scan, and of each host).
+    fn window_bounds(&self, nofile: u64, cfg: &ScanConfig) -> (usize, usize);
+    /// Ports of a loopback target whose answers could be two of our own probes crossing
+    /// (they are probed once more before they are called open); `None` when impossible.
+    fn crossing_ports(&self) -> Option<std::ops::RangeInclusive<u16>>;
+    /// Sends `batch` (probe, target, timeout); outcomes known at once go to `done`.
+    fn launch(
+        &mut self,
+        batch: &[(Probe, SocketAddr, Duration)],
+        done: &mut Vec<Done>,
+    ) -> Result<(), ScanError>;
+    /// Probes sent whose outcome was not taken yet.
+    fn in_flight(&self) -> usize;
+    /// The next outcome (never ready while nothing is in flight).
+    fn next(&mut self) -> impl Future<Output = Done>;
+    /// An outcome that is ready now.
+    fn try_next(&mut self) -> Option<Done>;
+}
+
+/// The connect prober: one non-blocking `connect()` per probe, resolved by the reactor.
+pub(crate) struct Connect {
+    inflight: FuturesUnordered<TaggedFuture>,
+}
+
+impl Connect {
+    /// A prober with nothing in flight.
+    pub(crate) fn new() -> Connect {
+        Connect {
+            inflight: FuturesUnordered::new(),
+        }
+    }
+}
+
+impl Prober for Connect {
+    const KIND: ScanKind = ScanKind::Connect;
+
+    fn window_bounds(&self, nofile: u64, cfg: &ScanConfig) -> (usize, usize) {
+        limits::window_bounds(nofile, cfg.max_inflight)
+    }
+
+    fn crossing_ports(&self) -> Option<std::ops::RangeInclusive<u16>> {
+        Some(limits::ephemeral_ports())
+    }
+
+    fn launch(
+        &mut self,
+        batch: &[(Probe, SocketAddr, Duration)],
+        done: &mut Vec<Done>,
+    ) -> Result<(), ScanError> {
+        let addrs: Vec<(SocketAddr, Duration)> = batch.iter().map(|b| (b.1, b.2)).collect();
+        for (&(p, _, _), raw) in batch.iter().zip(connect_batch(&addrs)) {
+            match finish(raw) {
+                Launch::Pending(f) => self.inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
+                Launch::Done(o, d) => done.push((p, o, d)),
+            }
+        }
+        Ok(())
+    }
+
+    fn in_flight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    async fn next(&mut self) -> Done {
+        match self.inflight.next().await {
+            Some(d) => d,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn try_next(&mut self) -> Option<Done> {
+        self.inflight.next().now_or_never().flatten()
+    }
 }
 
 /// Times one probe may be re-queued for a shortage of descriptors, buffers or local
@@ -597,8 +688,10 @@ impl Rate {
     }
 }
 
+/// One probe as the scheduler sees it; probers carry it and hand it back with its
+/// outcome.
 #[derive(Debug, Clone, Copy)]
-struct Probe {
+pub(crate) struct Probe {
     group: u64,
     host: u32,
     /// Index into the port list, or [`DISCOVERY`] + i for discovery port i.
@@ -712,8 +805,9 @@ struct Engine<'a> {
     hosts: Vec<HostResult>,
     /// The soft open-file limit in force.
     nofile: u64,
-    /// Source ports the kernel hands out.
-    ephemeral: std::ops::RangeInclusive<u16>,
+    /// Ports whose answers may be our own probes crossing (connect on loopback: the
+    /// source ports the kernel hands out).
+    crossing: Option<std::ops::RangeInclusive<u16>>,
     /// Initial and largest window of each host.
     host_window: (usize, usize),
     /// Hosts (group, index) that have deferred probes and room for one.
@@ -996,8 +1090,13 @@ impl Engine<'_> {
     /// Whether an answer to `p` could come from another of our own probes: a loopback
     /// target, on a port the kernel may also have given one of our probes as its source.
     fn may_be_crossed(&self, p: &Probe) -> bool {
-        self.target_of(p)
-            .is_some_and(|(a, _)| a.ip().is_loopback() && self.ephemeral.contains(&a.port()))
+        self.target_of(p).is_some_and(|(a, _)| {
+            a.ip().is_loopback()
+                && self
+                    .crossing
+                    .as_ref()
+                    .is_some_and(|r| r.contains(&a.port()))
+        })
     }
 
     fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>) {
@@ -1053,7 +1152,7 @@ impl Engine<'_> {
             Outcome::Answer(reason) => {
                 if matches!(
                     reason,
-                    Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect
+                    Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect | Reason::Reset
                 ) {
                     self.win.on_answer();
                     if let Some(h) = self.host_mut(p.group, p.host) {
@@ -1110,9 +1209,11 @@ impl Engine<'_> {
                 self.retry_or_resolve(p, self.cfg.retries, Reason::AddrNotAvail);
                 false
             }
-            Outcome::Resource | Outcome::AddrNotAvail => {
+            Outcome::Resource | Outcome::AddrNotAvail | Outcome::Busy => {
                 self.stats.resource_errors += 1;
-                self.win.on_resource(inflight);
+                if outcome != Outcome::Busy {
+                    self.win.on_resource(inflight);
+                }
                 if p.stalls >= MAX_STALLS {
                     let why = if outcome == Outcome::AddrNotAvail {
                         Reason::AddrNotAvail
@@ -1188,7 +1289,9 @@ impl Engine<'_> {
         };
         let Some(answered) = answered else {
             self.stats.resource_errors += 1;
-            self.win.on_resource(inflight);
+            if outcome != Outcome::Busy {
+                self.win.on_resource(inflight);
+            }
             self.retry.push_front(Probe {
                 stalls: p.stalls + 1,
                 ..p
@@ -1399,12 +1502,13 @@ impl Engine<'_> {
     }
 }
 
-/// The connect prober's scan of `ports` (TCP) on every host of `targets` (inputs checked
-/// by [`crate::run`]).
+/// The one scheduler: scans `ports` on every host of `targets` with `prober` (inputs
+/// checked by [`crate::run`]).
 ///
 /// `cancel` is polled at least every 100 ms; once set, no new probe is sent, probes in
 /// flight are abandoned and the report holds what was found (`interrupted: true`).
-pub(crate) async fn scan(
+pub(crate) async fn scan<P: Prober>(
+    mut prober: P,
     targets: &TargetSet,
     ports: &[u16],
     cfg: &ScanConfig,
@@ -1414,7 +1518,8 @@ pub(crate) async fn scan(
     let started = Timestamp::now();
     let t0 = Instant::now();
     let nofile = limits::raise_nofile();
-    let (initial, max) = limits::window_bounds(nofile, cfg.max_inflight);
+    let (initial, max) = prober.window_bounds(nofile, cfg);
+    let protocol = P::KIND.protocol();
     let mut e = Engine {
         targets,
         ports,
@@ -1435,7 +1540,7 @@ pub(crate) async fn scan(
         open_seen: 0,
         hosts: Vec::new(),
         nofile,
-        ephemeral: limits::ephemeral_ports(),
+        crossing: prober.crossing_ports(),
         host_window: (initial, max),
         ready: VecDeque::new(),
         deferred: 0,
@@ -1444,11 +1549,12 @@ pub(crate) async fn scan(
     };
     let total = crate::run::shard_total(targets, ports, cfg);
     let mut rate = cfg.rate.map(Rate::new);
-    let mut inflight: FuturesUnordered<TaggedFuture> = FuturesUnordered::new();
     let mut idents: FuturesUnordered<IdentFuture> = FuturesUnordered::new();
     let mut backoff: Option<Instant> = None;
     let mut last_progress = Instant::now();
     let mut interrupted = false;
+    let mut at_once: Vec<Done> = Vec::new();
+    let mut batch: Vec<(Probe, SocketAddr, Duration)> = Vec::with_capacity(BATCH);
     loop {
         if cancel.load(Ordering::Relaxed) {
             interrupted = true;
@@ -1459,13 +1565,11 @@ pub(crate) async fn scan(
             backoff = None;
         }
         e.update_share();
-        // Issue as many probes as the window, the rate and the system allow, in batches
-        // whose connect() calls run on two cores.
-        while backoff.is_none() && inflight.len() < e.win.limit() && e.has_work() {
-            let room = (e.win.limit() - inflight.len()).min(BATCH);
-            let mut probes = Vec::with_capacity(room);
-            let mut addrs = Vec::with_capacity(room);
-            while probes.len() < room && e.has_work() {
+        // Issue as many probes as the window, the rate and the system allow, in batches.
+        while backoff.is_none() && prober.in_flight() < e.win.limit() && e.has_work() {
+            let room = (e.win.limit() - prober.in_flight()).min(BATCH);
+            batch.clear();
+            while batch.len() < room && e.has_work() {
                 if let Some(r) = rate.as_mut() {
                     if !r.ready(Instant::now()) {
                         break;
@@ -1483,31 +1587,26 @@ pub(crate) async fn scan(
                     h.probes += 1;
                     h.inflight += 1;
                 }
-                probes.push(p);
-                addrs.push((addr, wait));
+                batch.push((p, addr, wait));
             }
-            if probes.is_empty() {
+            if batch.is_empty() {
                 break;
             }
-            for (p, raw) in probes.into_iter().zip(connect_batch(&addrs)) {
-                match finish(raw) {
-                    Launch::Pending(f) => inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
-                    Launch::Done(o, d) => {
-                        let n = inflight.len();
-                        if e.handle(p, o, d, Instant::now(), n) {
-                            backoff = Some(Instant::now() + Duration::from_millis(20));
-                        }
-                    }
+            prober.launch(&batch, &mut at_once)?;
+            for (p, o, d) in at_once.drain(..) {
+                let n = prober.in_flight();
+                if e.handle(p, o, d, Instant::now(), n) {
+                    backoff = Some(Instant::now() + Duration::from_millis(20));
                 }
             }
         }
         e.stats.max_window = e.stats.max_window.max(e.win.peak as u64);
         for (addr, port, state) in e.resolved.drain(..) {
-            obs.port_done(addr, port, Protocol::Tcp, state);
+            obs.port_done(addr, port, protocol, state);
         }
         e.advance_groups(&mut idents, false);
         e.emit_ready(obs, false);
-        if inflight.is_empty() && idents.is_empty() && !e.pending() && e.groups.is_empty() {
+        if prober.in_flight() == 0 && idents.is_empty() && !e.pending() && e.groups.is_empty() {
             break;
         }
         let now = Instant::now();
@@ -1516,20 +1615,21 @@ pub(crate) async fn scan(
             wake = wake.min(b);
         }
         if let Some(r) = rate.as_ref() {
-            if e.has_work() && inflight.len() < e.win.limit() {
+            if e.has_work() && prober.in_flight() < e.win.limit() {
                 wake = wake.min(r.next(now));
             }
         }
+        let busy = prober.in_flight() > 0;
         tokio::select! {
             biased;
-            Some((p, o, d)) = inflight.next(), if !inflight.is_empty() => {
+            (p, o, d) = prober.next(), if busy => {
                 let now = Instant::now();
-                let n = inflight.len();
+                let n = prober.in_flight();
                 if e.handle(p, o, d, now, n) {
                     backoff = Some(now + Duration::from_millis(20));
                 }
-                while let Some(Some((p, o, d))) = inflight.next().now_or_never() {
-                    let n = inflight.len();
+                while let Some((p, o, d)) = prober.try_next() {
+                    let n = prober.in_flight();
                     if e.handle(p, o, d, now, n) {
                         backoff = Some(now + Duration::from_millis(20));
                     }
@@ -1545,14 +1645,14 @@ pub(crate) async fn scan(
             obs.progress(e.done, total);
         }
     }
-    drop(inflight);
+    drop(prober);
     drop(idents);
     if interrupted {
         e.emit_ready(obs, true);
     }
     obs.progress(e.done, total);
     Ok(crate::run::assemble(
-        ScanKind::Connect,
+        P::KIND,
         cfg,
         ports,
         started,

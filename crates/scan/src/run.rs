@@ -1,6 +1,6 @@
 //! The one entry point of every scan type: [`run`] checks the inputs, hands the scan to
-//! its prober (connect: [`crate::engine`]; SYN and UDP: the round driver of
-//! [`crate::raw`]) under one [`ScanConfig`], one [`ScanError`] and one cancellation flag,
+//! the scheduler of [`crate::engine`] with its prober (connect, SYN), or, for UDP, to the
+//! round driver of [`crate::raw`] under one [`ScanConfig`], one [`ScanError`] and one cancellation flag,
 //! and every prober's results are assembled into a [`ScanReport`] here ([`assemble`]).
 //! [`run_blocking`] adds Ctrl-C handling, the same for every scan type.
 
@@ -35,7 +35,14 @@ pub fn run(
                 .enable_all()
                 .build()
                 .map_err(ScanError::Runtime)?;
-            rt.block_on(crate::engine::scan(targets, ports, cfg, obs, cancel))
+            rt.block_on(crate::engine::scan(
+                crate::engine::Connect::new(),
+                targets,
+                ports,
+                cfg,
+                obs,
+                cancel,
+            ))
         }
         #[cfg(unix)]
         ScanKind::Syn => crate::raw::syn::scan(targets, ports, cfg, obs, cancel),
@@ -203,7 +210,7 @@ mod tests {
     #[test]
     fn kinds_have_their_defaults() {
         assert_eq!(ScanConfig::for_kind(ScanKind::Connect).retries, 2);
-        assert_eq!(ScanConfig::for_kind(ScanKind::Syn).retries, 10);
+        assert_eq!(ScanConfig::for_kind(ScanKind::Syn).retries, 2);
         assert_eq!(ScanConfig::for_kind(ScanKind::Udp).retries, 4);
         assert_eq!(ScanKind::Udp.protocol(), portwarden_kb::Protocol::Udp);
         assert!(ScanKind::Syn.needs_raw() && !ScanKind::Connect.needs_raw());

@@ -1,11 +1,12 @@
-//! Raw-socket scans: a stateless SYN scan ([`syn::scan`]) and a UDP scan with protocol
-//! payloads ([`udp::scan`]). Both walk the same targets ([`crate::TargetSet`]) and port lists
-//! as the connect scan, in the same keyed pseudo-random order ([`crate::perm`]), host group
-//! by host group, and produce the same [`ScanReport`].
+//! Raw-socket scans: the SYN prober of the TCP scheduler ([`syn::scan`], driven by
+//! [`crate::engine`] like the connect scan) and a UDP scan with protocol payloads
+//! ([`udp::scan`], still on its own round driver, [`drive`]). Both walk the same targets
+//! ([`crate::TargetSet`]) and port lists in the same keyed pseudo-random order
+//! ([`crate::perm`]) and produce the same [`ScanReport`].
 //!
-//! Per (host, port) only one bit is kept while a group is scanned (answered or not); replies
-//! are matched to probes by a keyed cookie ([`cookie`]), not by a table of probes in flight.
-//! A receiver thread per raw socket reads replies while the caller's thread sends.
+//! Replies are matched to probes by a keyed cookie ([`cookie`]); the UDP driver keeps only
+//! one bit per (host, port) while a group is scanned. Receiver threads per raw socket read
+//! replies while other threads send.
 //!
 //! Needs CAP_NET_RAW: [`ScanError::Permission`] tells the caller to fall back to the connect
 //! scan. Both scans take IPv4 and IPv6 targets, mixed in one run.
@@ -41,7 +42,6 @@ pub const SPORT_SPAN: u16 = 1024;
 pub(crate) struct Event {
     pub idx: u64,
     pub reason: Reason,
-    pub rtt_ms: Option<u32>,
     pub payload: Option<Vec<u8>>,
     pub at: Instant,
 }
@@ -170,7 +170,7 @@ pub(crate) struct GroupRun<'a> {
     pub interrupted: bool,
 }
 
-/// A raw-socket prober (SYN, UDP): it opens its sockets, sends its probes of one host
+/// A round-based raw prober (UDP): it opens its sockets, sends its probes of one host
 /// group in retransmission rounds and turns what comes back into port results. The driver
 /// ([`drive`]) owns everything else: host groups, the probe order, pacing, per-host
 /// accumulation, identification afterwards, report assembly and cancellation.
@@ -247,7 +247,7 @@ pub(crate) fn drive<P: RawProber>(
         interrupted = run.interrupted;
         drop(run);
         stats.max_window = stats.max_window.max(pacer.rate as u64);
-        // Unanswered ports: filtered (SYN) or open|filtered (UDP).
+        // Unanswered ports: open|filtered (UDP).
         finish_group(
             &g,
             accs,

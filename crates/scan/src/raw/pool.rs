@@ -1,5 +1,6 @@
 //! Sender threads for the SYN scan: each owns a send-only raw socket and sends the batches
-//! handed to it with `sendmmsg`, retrying after `ENOBUFS`. On loopback the kernel answers
+//! handed to it with `sendmmsg`, retrying after `ENOBUFS` (counted, so that the scheduler
+//! slows down). On loopback the kernel answers
 //! each probe inside the sending call, so two senders keep both cores busy; and since the
 //! caller only hands batches over, building the next batch overlaps the sending of the last
 //! one, with no barrier per batch.
@@ -8,6 +9,7 @@ use super::sender::RawSocket;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Packets and where each goes: whole IPv4 datagrams for IPv4 senders, TCP segments for
@@ -23,37 +25,42 @@ pub(crate) struct Counters {
     pub enobufs: AtomicU64,
 }
 
-/// The handing-over side of a pool of sender threads (per address family).
+/// The handing-over side of a pool of sender threads (per address family). Dropping it
+/// closes the queues and waits for the threads.
 pub(crate) struct Pool {
     queues: [Vec<SyncSender<Batch>>; 2],
     next: usize,
     handed: u64,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// What the senders report.
+    pub counters: Arc<Counters>,
 }
 
 impl Pool {
-    /// Starts one sender thread per socket in `scope`: `v4` sockets send IPv4 batches,
-    /// `v6` sockets IPv6 ones.
-    pub fn start<'s, 'e>(
-        scope: &'s std::thread::Scope<'s, 'e>,
-        v4: &'e [RawSocket],
-        v6: &'e [RawSocket],
-        counters: &'e Counters,
-    ) -> Pool {
-        let mut queues: [Vec<SyncSender<Batch>>; 2] = [Vec::new(), Vec::new()];
-        for (fam, socks) in [v4, v6].into_iter().enumerate() {
-            for sock in socks {
-                let (tx, rx) = sync_channel::<Batch>(4);
-                scope.spawn(move || run(sock, rx, counters));
-                if let Some(q) = queues.get_mut(fam) {
-                    q.push(tx);
-                }
-            }
-        }
+    /// A pool without senders yet.
+    pub fn new() -> Pool {
         Pool {
-            queues,
+            queues: [Vec::new(), Vec::new()],
             next: 0,
             handed: 0,
+            threads: Vec::new(),
+            counters: Arc::new(Counters::default()),
         }
+    }
+
+    /// Starts a sender thread for `sock`: IPv4 batches when `v6` is false, IPv6 ones
+    /// otherwise.
+    pub fn add(&mut self, v6: bool, sock: RawSocket) -> std::io::Result<()> {
+        let (tx, rx) = sync_channel::<Batch>(4);
+        let counters = self.counters.clone();
+        let t = std::thread::Builder::new()
+            .name("pw-syn-tx".into())
+            .spawn(move || run(&sock, rx, &counters))?;
+        self.threads.push(t);
+        if let Some(q) = self.queues.get_mut(usize::from(v6)) {
+            q.push(tx);
+        }
+        Ok(())
     }
 
     /// Hands the packets of a batch to the senders of their families; false when a family
@@ -93,11 +100,13 @@ impl Pool {
         }
         false
     }
+}
 
-    /// Waits until every packet handed over so far is settled.
-    pub fn flush(&self, counters: &Counters) {
-        while counters.settled.load(Ordering::Acquire) < self.handed {
-            std::thread::sleep(Duration::from_micros(200));
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.queues = [Vec::new(), Vec::new()];
+        for t in self.threads.drain(..) {
+            let _ = t.join();
         }
     }
 }

@@ -76,7 +76,6 @@ impl Ctx<'_> {
         self.g.answer(Event {
             idx,
             reason: Reason::UdpResponse,
-            rtt_ms: None,
             payload: Some(u.payload.get(..keep).unwrap_or(&[]).to_vec()),
             at: Instant::now(),
         });
@@ -109,7 +108,6 @@ impl Ctx<'_> {
         self.g.answer(Event {
             idx,
             reason,
-            rtt_ms: None,
             payload: None,
             at: Instant::now(),
         });
