@@ -497,7 +497,7 @@ mod tests {
         let p = plan(&args(&["-sS", "-sU", "-p", "53,U:53", "h"]), &root()).unwrap();
         assert_eq!(kinds(&p), [ScanKind::Syn, ScanKind::Udp]);
         assert!(p.combined() && p.needs_raw);
-        assert_eq!(p.steps[0].cfg.retries, 2);
+        assert_eq!(p.steps[0].cfg.retries, 6);
         assert_eq!(p.steps[1].cfg.retries, 4);
         let p = plan(&args(&["-sU", "h"]), &root()).unwrap();
         assert_eq!(kinds(&p), [ScanKind::Udp]);

@@ -109,11 +109,13 @@ impl ScanKind {
     }
 
     /// Retries of a silent probe by default: the TCP scans retry each timed-out probe
-    /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]); the UDP scan
-    /// resends every still-silent port in rounds.
+    /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]; SYN starts
+    /// higher, as nmap's does, since no kernel retransmits for it); the UDP scan resends
+    /// every still-silent port in rounds.
     pub fn default_retries(self) -> u32 {
         match self {
-            ScanKind::Connect | ScanKind::Syn => 2,
+            ScanKind::Connect => 2,
+            ScanKind::Syn => 6,
             ScanKind::Udp => 4,
         }
     }
@@ -704,6 +706,9 @@ pub(crate) struct Probe {
     verify: bool,
 }
 
+/// Retries of a discovery probe, at most.
+const DISCOVERY_RETRIES: u32 = 2;
+
 /// Ports a host-discovery connect goes to (nmap's unprivileged default).
 const DISCOVERY_PORTS: [u16; 2] = [443, 80];
 /// `port_idx` of the first discovery probe.
@@ -1267,7 +1272,9 @@ impl Engine<'_> {
         rtt: Duration,
         inflight: usize,
     ) -> bool {
-        let retries = self.cfg.retries;
+        // Host discovery asks at most three times (a silent host costs that many timeouts
+        // before it is called down), whatever the port probes may earn.
+        let retries = self.cfg.retries.min(DISCOVERY_RETRIES);
         // No source address for the host (and not for want of our own local ports) is an
         // attempt without an answer, like silence.
         let silent = matches!(outcome, Outcome::Timeout)

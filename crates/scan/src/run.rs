@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn kinds_have_their_defaults() {
         assert_eq!(ScanConfig::for_kind(ScanKind::Connect).retries, 2);
-        assert_eq!(ScanConfig::for_kind(ScanKind::Syn).retries, 2);
+        assert_eq!(ScanConfig::for_kind(ScanKind::Syn).retries, 6);
         assert_eq!(ScanConfig::for_kind(ScanKind::Udp).retries, 4);
         assert_eq!(ScanKind::Udp.protocol(), portwarden_kb::Protocol::Udp);
         assert!(ScanKind::Syn.needs_raw() && !ScanKind::Connect.needs_raw());
