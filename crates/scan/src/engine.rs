@@ -551,10 +551,10 @@ pub async fn probe_once(
     }
 }
 
-/// Share of answers in one epoch (about an RTO) that must be answers to retransmissions
-/// before the window is cut: a few per cent of random loss is the network's noise, not
-/// congestion, and cutting on it would starve every scan of a lossy link.
-const LOSS_SHARE: f64 = 0.10;
+/// Share of the probes sent at one time that must turn out lost before the window is
+/// cut: some per cent of random loss is the network's noise, not congestion, and cutting
+/// on it would starve every scan of a lossy link (queues are told by delay, below).
+const LOSS_SHARE: f64 = 0.20;
 
 /// Smoothed round trip this much above a host's fastest (and at least three times it)
 /// means probes are waiting in queues: the window is too large for the path.
@@ -567,10 +567,23 @@ struct Window {
     min: f64,
     last_cut: Option<Instant>,
     peak: f64,
-    epoch_start: Option<Instant>,
-    epoch_answers: u32,
-    epoch_losses: u32,
+    /// Probes sent and, of those, found lost, by the time they were sent.
+    sends: VecDeque<SendBucket>,
 }
+
+/// Probes sent within [`BUCKET`] of `start`, and how many of them were found lost later
+/// (a retransmission of theirs was answered).
+#[derive(Debug, Clone, Copy)]
+struct SendBucket {
+    start: Instant,
+    sent: u32,
+    lost: u32,
+}
+
+/// Width of a [`SendBucket`].
+const BUCKET: Duration = Duration::from_millis(50);
+/// Buckets kept (12.8 s): a loss found later than that is not counted.
+const BUCKETS: usize = 256;
 
 impl Window {
     fn new(initial: usize, max: usize) -> Window {
@@ -583,9 +596,7 @@ impl Window {
             min: 8f64.min(max),
             last_cut: None,
             peak: initial,
-            epoch_start: None,
-            epoch_answers: 0,
-            epoch_losses: 0,
+            sends: VecDeque::new(),
         }
     }
 
@@ -594,7 +605,6 @@ impl Window {
     }
 
     fn on_answer(&mut self) {
-        self.epoch_answers = self.epoch_answers.saturating_add(1);
         if self.cwnd < self.ssthresh {
             self.cwnd += 1.0;
         } else {
@@ -618,28 +628,50 @@ impl Window {
         }
     }
 
-    /// A retransmission was answered: the first probe (or its answer) was lost. The
-    /// window is halved (at most once per RTO) when such answers make up more than
-    /// [`LOSS_SHARE`] of an epoch's answers.
-    fn on_loss(&mut self, now: Instant, rto: Duration) {
-        self.epoch_losses += 1;
-        let start = *self.epoch_start.get_or_insert(now);
-        if now.duration_since(start) < rto {
+    /// A probe went out at `now`.
+    fn on_send(&mut self, now: Instant) {
+        match self.sends.back_mut() {
+            Some(b) if now < b.start + BUCKET => b.sent = b.sent.saturating_add(1),
+            _ => {
+                if self.sends.len() >= BUCKETS {
+                    self.sends.pop_front();
+                }
+                self.sends.push_back(SendBucket {
+                    start: now,
+                    sent: 1,
+                    lost: 0,
+                });
+            }
+        }
+    }
+
+    /// A retransmission was answered at `now`: the attempt before it, sent at
+    /// `lost_sent`, was lost (or its answer was). The loss is counted against the probes
+    /// sent at the same time as the lost one, and the window is halved when more than
+    /// [`LOSS_SHARE`] of those were lost — once per window of data, as TCP does: a loss of
+    /// a probe sent before the last cut does not cut again.
+    ///
+    /// Counting a loss where its probe was *sent*, against everything sent then, keeps a
+    /// steady lossy link steady: at the end of a scan nearly every answer is to a
+    /// retransmission (the ports whose first probe was lost) while most probes go to
+    /// silent ports, and judged by the answers of the moment alone such a link would
+    /// look like 50 % loss and starve the tail.
+    fn on_loss(&mut self, now: Instant, lost_sent: Instant) {
+        let i = self.sends.partition_point(|b| b.start <= lost_sent);
+        let Some(b) = i.checked_sub(1).and_then(|i| self.sends.get_mut(i)) else {
+            return;
+        };
+        if lost_sent >= b.start + BUCKET {
             return;
         }
-        let share = f64::from(self.epoch_losses) / f64::from(self.epoch_answers.max(1));
-        let due = match self.last_cut {
-            None => true,
-            Some(t) => now.duration_since(t) > rto,
-        };
-        if share > LOSS_SHARE && due {
+        b.lost = b.lost.saturating_add(1);
+        let share = f64::from(b.lost) / f64::from(b.sent.max(1));
+        let fresh = self.last_cut.is_none_or(|t| lost_sent > t);
+        if b.lost >= 2 && share > LOSS_SHARE && fresh {
             self.ssthresh = (self.cwnd / 2.0).max(self.min);
             self.cwnd = self.ssthresh;
             self.last_cut = Some(now);
         }
-        self.epoch_start = Some(now);
-        self.epoch_answers = 0;
-        self.epoch_losses = 0;
     }
 
     fn on_resource(&mut self, inflight: usize) {
@@ -704,6 +736,11 @@ pub(crate) struct Probe {
     /// A second probe confirming an answer that could have come from a crossing of our
     /// own probes.
     verify: bool,
+    /// When this attempt went out (set by the scheduler as it hands the probe over).
+    sent: Option<Instant>,
+    /// When the attempt before this one went out, for a retransmission: if this one is
+    /// answered, that one was lost.
+    lost_sent: Option<Instant>,
 }
 
 /// Retries of a discovery probe, at most.
@@ -978,6 +1015,8 @@ impl Engine<'_> {
                         attempt: 0,
                         stalls: 0,
                         verify: false,
+                        sent: None,
+                        lost_sent: None,
                     });
                     break 'groups;
                 }
@@ -1001,6 +1040,8 @@ impl Engine<'_> {
                         attempt: 0,
                         stalls: 0,
                         verify: false,
+                        sent: None,
+                        lost_sent: None,
                     };
                     // Each host's ports wait for its own discovery only (parked with
                     // it), not for the slowest host of the group.
@@ -1164,14 +1205,17 @@ impl Engine<'_> {
                         h.win.on_answer();
                     }
                     if p.attempt > 0 {
-                        let rto = self.host_rto(&p);
-                        // The group's window counts this loss against every answer of
-                        // the group (one lossy host among many is a small share); the
-                        // host's against its own.
-                        self.win.on_loss(now, rto);
+                        // The group's window counts this loss against everything the
+                        // group sent then (one lossy host among many is a small share);
+                        // the host's against what it sent itself.
+                        if let Some(lost) = p.lost_sent {
+                            self.win.on_loss(now, lost);
+                        }
                         if let Some(h) = self.host_mut(p.group, p.host) {
                             h.max_try = h.max_try.max(p.attempt);
-                            h.win.on_loss(now, rto);
+                            if let Some(lost) = p.lost_sent {
+                                h.win.on_loss(now, lost);
+                            }
                         }
                     }
                     if p.attempt == 0 {
@@ -1253,14 +1297,9 @@ impl Engine<'_> {
         }
         self.retry.push_back(Probe {
             attempt: p.attempt + 1,
+            lost_sent: p.sent,
             ..p
         });
-    }
-
-    fn host_rto(&mut self, p: &Probe) -> Duration {
-        self.group_mut(p.group)
-            .and_then(|g| g.hosts.get(p.host as usize))
-            .map_or(Duration::ZERO, |h| h.rtt.timeout())
     }
 
     /// A discovery probe came back: any answer, even a refusal, means the host is up;
@@ -1285,6 +1324,7 @@ impl Engine<'_> {
                 self.stats.retries += 1;
                 self.retry.push_back(Probe {
                     attempt: p.attempt + 1,
+                    lost_sent: p.sent,
                     ..p
                 });
                 return false;
@@ -1582,17 +1622,25 @@ pub(crate) async fn scan<P: Prober>(
                         break;
                     }
                 }
-                let Some(p) = e.next_probe() else { break };
+                let Some(mut p) = e.next_probe() else { break };
                 let Some((addr, wait)) = e.target_of(&p) else {
                     continue;
                 };
+                let sent = Instant::now();
+                p.sent = Some(sent);
                 if let Some(r) = rate.as_mut() {
                     r.take();
                 }
                 e.stats.probes += 1;
+                if !p.discovery() {
+                    e.win.on_send(sent);
+                }
                 if let Some(h) = e.host_mut(p.group, p.host) {
                     h.probes += 1;
                     h.inflight += 1;
+                    if !p.discovery() {
+                        h.win.on_send(sent);
+                    }
                 }
                 batch.push((p, addr, wait));
             }
@@ -1681,31 +1729,80 @@ mod tests {
             w.on_answer();
         }
         assert_eq!(w.limit(), 100);
-        let rto = Duration::from_millis(100);
         let t0 = Instant::now();
-        // 2 % of answers being retransmissions is noise: no cut.
-        w.on_loss(t0, rto);
+        // 100 probes sent at t0, 2 found lost later: noise, no cut.
         for _ in 0..100 {
-            w.on_answer();
+            w.on_send(t0);
         }
-        w.on_loss(t0 + rto * 2, rto);
+        w.on_loss(t0 + Duration::from_millis(300), t0);
+        w.on_loss(t0 + Duration::from_millis(300), t0);
         assert_eq!(w.limit(), 100);
-        // 20 % is congestion: one cut per RTO.
-        for _ in 0..10 {
-            w.on_answer();
+        // 30 of 100 sent at t1 lost: congestion, one cut.
+        let t1 = t0 + Duration::from_millis(400);
+        for _ in 0..100 {
+            w.on_send(t1);
         }
-        w.on_loss(t0 + rto * 3, rto);
-        w.on_loss(t0 + rto * 3, rto);
-        w.on_loss(t0 + rto * 4, rto);
+        for _ in 0..30 {
+            w.on_loss(t1 + Duration::from_millis(300), t1);
+        }
         assert_eq!(w.limit(), 50);
-        w.on_loss(t0 + rto * 4, rto);
-        assert_eq!(w.limit(), 50, "at most one cut per RTO");
-        w.on_resource(40);
-        assert_eq!(w.limit(), 36);
+        // A loss of a probe sent before that cut does not cut again (once per window).
+        let t2 = t1 + Duration::from_millis(400);
+        for _ in 0..10 {
+            w.on_send(t2);
+        }
+        for _ in 0..5 {
+            w.on_loss(t2 + Duration::from_millis(100), t1);
+        }
+        assert_eq!(w.limit(), 50, "at most one cut per window of data");
+        // Losses of probes sent after the cut do.
+        for _ in 0..5 {
+            w.on_loss(t2 + Duration::from_millis(800), t2);
+        }
+        assert_eq!(w.limit(), 25);
+        w.on_resource(20);
+        assert_eq!(w.limit(), 18);
         for _ in 0..1000 {
             w.on_answer();
         }
-        assert_eq!(w.limit(), 36);
+        assert_eq!(w.limit(), 18);
+    }
+
+    #[test]
+    fn a_lossy_tail_of_silent_ports_keeps_its_window() {
+        // The end of a scan over a link losing ~10 %: each 50 ms, 100 probes go out, 90
+        // to filtered ports (never answered) and 10 retransmissions to ports whose first
+        // probe was lost, 9 of them answered. Every answer is a "loss", but of a probe
+        // sent earlier, among many: no cut.
+        let mut w = Window::new(1000, 1000);
+        let t0 = Instant::now();
+        for k in 0..40u32 {
+            let t = t0 + BUCKET * k;
+            for _ in 0..100 {
+                w.on_send(t);
+            }
+            if k > 0 {
+                for _ in 0..9 {
+                    w.on_answer();
+                    w.on_loss(t + Duration::from_millis(20), t - BUCKET);
+                }
+            }
+        }
+        assert_eq!(w.limit(), 1000);
+    }
+
+    #[test]
+    fn losses_older_than_the_buckets_are_not_counted() {
+        let mut w = Window::new(100, 100);
+        let t0 = Instant::now();
+        w.on_send(t0);
+        for k in 1..=(BUCKETS as u32) {
+            w.on_send(t0 + BUCKET * k);
+        }
+        for _ in 0..5 {
+            w.on_loss(t0 + BUCKET * 300, t0);
+        }
+        assert_eq!(w.limit(), 100);
     }
 
     #[test]
