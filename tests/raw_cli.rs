@@ -558,3 +558,62 @@ fn shards_run_side_by_side_split_the_scan_exactly() {
     let out = ns.pw(&["scan", "127.0.0.1", "--shard", "0/2"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Forty greeters, each sending an SSH identification to whoever connects.
+const MANY_GREETERS: &str = r#"
+import socket, threading
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1', port)); s.listen(64)
+    def run():
+        while True:
+            c, _ = s.accept(); c.sendall(b'SSH-2.0-pwtest\r\n'); c.close()
+    threading.Thread(target=run, daemon=True).start()
+for p in range(41001, 41041):
+    serve(p)
+print('ready', flush=True)
+threading.Event().wait()
+"#;
+
+#[test]
+fn identification_after_a_syn_scan_under_a_low_fd_limit_is_never_lost_silently() {
+    portwarden_testkit::require!(common::why_skip(&["ip", "python3", "prlimit"]));
+    let mut ns = Ns::new();
+    ns.spawn_py(MANY_GREETERS);
+    let bin = assert_cmd::cargo::cargo_bin("portwarden");
+    // 18 descriptors: the scan's raw sockets, reactor and threads leave none for the
+    // identification connects (the route lookup of a target must wait for one too, and
+    // not be taken for "no route"); 24 leave a few.
+    for limit in ["--nofile=18:18", "--nofile=24:24"] {
+        let out = ns
+            .cmd(&[
+                "prlimit",
+                limit,
+                bin.to_str().unwrap(),
+                "scan",
+                "127.0.0.1",
+                "--banners",
+                "--json",
+                "-p",
+                "41001-41040",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{limit}: {err}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["scan_type"], "syn", "{limit}: {v}");
+        let listed = v["hosts"][0]["ports"].as_array().unwrap();
+        let open: Vec<_> = listed.iter().filter(|p| p["state"] == "open").collect();
+        assert_eq!(open.len(), 40, "{limit}: {v}");
+        let missing = open.iter().filter(|p| p["banner"].is_null()).count() as u64;
+        let lost = v["stats"]["ident_lost"].as_u64().unwrap();
+        // Each port has its banner, or is counted as lost and the user is told.
+        assert_eq!(missing, lost, "{limit}: {v}");
+        if lost > 0 {
+            assert!(err.contains("left unidentified"), "{limit}: {err}");
+        }
+        eprintln!("{limit}: {lost} of 40 left unidentified");
+    }
+}

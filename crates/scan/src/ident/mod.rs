@@ -14,6 +14,8 @@ use crate::model::{Banner, HostResult, Identified, PortResult, PortState, Servic
 use portwarden_kb::Protocol;
 use recognize::Answer;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -51,8 +53,28 @@ fn fd_shortage(e: &std::io::Error) -> bool {
     )
 }
 
+/// When a connection last gave up for want of a descriptor (milliseconds since
+/// [`clock`]'s start, plus one), or 0 once a connection has got one since. While it is
+/// set, other connections that find no descriptor give up at once instead of waiting
+/// [`FD_WAIT`] each: forty open ports under a limit that leaves none free would otherwise
+/// cost forty waits in turn.
+static STARVED: AtomicU64 = AtomicU64::new(0);
+
+fn clock() -> u64 {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// Whether a connection gave up for want of a descriptor within the last [`FD_WAIT`],
+/// and none has got one since.
+fn starved() -> bool {
+    let at = STARVED.load(AtomicOrdering::Relaxed);
+    at != 0 && clock().saturating_sub(at) < FD_WAIT.as_millis() as u64
+}
+
 /// Connects before `deadline`, waiting (up to [`FD_WAIT`]) for a descriptor when there is
-/// none. Returns the stream and how long it waited for a descriptor (the caller's
+/// none (not at all while another connection has just waited that long in vain). Returns the stream and how long it waited for a descriptor (the caller's
 /// deadline moves by that much: a port is not judged by our own shortage); `Ok(None)`
 /// when the connection failed; `Err(Lost)` when no descriptor came free.
 async fn connect(
@@ -65,9 +87,13 @@ async fn connect(
         let waited = start.elapsed();
         match timeout_at(deadline + waited, TcpStream::connect(addr)).await {
             Err(_) => return Ok(None),
-            Ok(Ok(s)) => return Ok(Some((s, waited))),
+            Ok(Ok(s)) => {
+                STARVED.store(0, AtomicOrdering::Relaxed);
+                return Ok(Some((s, waited)));
+            }
             Ok(Err(e)) if fd_shortage(&e) => {
-                if waited + pause > FD_WAIT {
+                if waited + pause > FD_WAIT || starved() {
+                    STARVED.store(clock(), AtomicOrdering::Relaxed);
                     return Err(Lost);
                 }
                 tokio::time::sleep(pause).await;

@@ -233,24 +233,28 @@ impl Syn {
         Ok(())
     }
 
-    /// Our source address for `dst`, learnt once per target (`None`: no route).
-    fn source(&mut self, dst: IpAddr) -> Option<IpAddr> {
+    /// Our source address for `dst`, learnt once per target. `Err` is what to say of the
+    /// probe instead: no route (as connect() would say), or, when the route lookup itself
+    /// found no descriptor or buffer (identification of finished hosts may hold them all),
+    /// a shortage to wait out; that is not remembered as "no route".
+    fn source(&mut self, dst: IpAddr) -> Result<IpAddr, Outcome> {
         if let Some(s) = self.shared.source(dst) {
-            return Some(s);
+            return Ok(s);
         }
         if self.unroutable.contains_key(&dst) {
-            return None;
+            return Err(Outcome::Answer(Reason::NetUnreach));
         }
         match sender::source_for_ip(dst) {
             Ok(s) => {
                 if let Ok(mut m) = self.shared.sources.write() {
                     m.insert(dst, s);
                 }
-                Some(s)
+                Ok(s)
             }
+            Err(e) if is_shortage(&e) => Err(Outcome::Resource),
             Err(_) => {
                 self.unroutable.insert(dst, true);
-                None
+                Err(Outcome::Answer(Reason::NetUnreach))
             }
         }
     }
@@ -294,6 +298,14 @@ impl Syn {
     }
 }
 
+/// Out of descriptors, buffers or memory: a passing shortage, not an answer.
+fn is_shortage(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(nix::libc::EMFILE | nix::libc::ENFILE | nix::libc::ENOBUFS | nix::libc::ENOMEM)
+    )
+}
+
 impl Drop for Syn {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -329,17 +341,21 @@ impl Prober for Syn {
         let now = Instant::now();
         for &(p, addr, wait) in batch {
             let (dst, port) = (addr.ip(), addr.port());
+            // The route first: its lookup needs a descriptor for a moment, which the
+            // family's sockets would otherwise take under a tight limit.
+            let src = match self.source(dst) {
+                Ok(src) => src,
+                Err(o) => {
+                    done.push((p, o, Duration::ZERO));
+                    continue;
+                }
+            };
             if dst.is_ipv4() && !self.v4 {
                 self.open_family(false)?;
             }
             if dst.is_ipv6() && !self.v6 {
                 self.open_family(true)?;
             }
-            let Some(src) = self.source(dst) else {
-                // No route: nothing can leave, as connect() would say.
-                done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO));
-                continue;
-            };
             if self.flights.contains_key(&(dst, port)) {
                 // The same target twice in the list: one probe at a time per pair.
                 done.push((p, Outcome::Busy, Duration::ZERO));
