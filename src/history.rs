@@ -46,7 +46,7 @@ impl StoreArgs {
     }
 }
 
-fn parse_host_id(s: &str) -> Result<String, String> {
+pub(crate) fn parse_host_id(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 128
         && s.chars()

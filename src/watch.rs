@@ -7,7 +7,6 @@ use crate::ui::{self, Failure};
 use clap::Args;
 use portwarden_i18n::tr;
 use portwarden_kb::Lang;
-use portwarden_store::Store;
 use portwarden_watch::{sink, BlockOptions, Cidr, Dispatch, Options};
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -105,6 +104,9 @@ pub struct WatchArgs {
     /// The root for --install-unit.
     #[arg(long, env = "PORTWARDEN_ROOT", default_value = "/")]
     pub root: std::path::PathBuf,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -119,6 +121,9 @@ pub struct UnblockArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -130,14 +135,14 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
 
 /// Blocks through the journal, then nft.
 struct Journalled {
-    store: Store,
+    store: Box<dyn portwarden_store::Journal>,
 }
 
 impl portwarden_watch::Blocker for Journalled {
     fn block(&self, ip: IpAddr, d: Duration, reason: &str) -> Result<i64, String> {
         portwarden_control::block::block(
             &portwarden_control::native(),
-            &self.store,
+            &*self.store,
             ip,
             d,
             reason,
@@ -287,10 +292,7 @@ pub fn watch(a: &WatchArgs) -> Result<ExitCode, Failure> {
         if !portwarden_control::native().firewall.available() {
             return Err(runtime(tr!(lang, "watch-block-needs-nft")));
         }
-        let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
-        let notes =
-            portwarden_control::reconcile(&portwarden_control::native(), &store, true, true)
-                .map_err(runtime)?;
+        let (store, notes) = a.journal.open_reconciled(true)?;
         for n in notes {
             eprintln!(
                 "portwarden: {}",
@@ -381,8 +383,8 @@ pub fn unblock(a: &UnblockArgs) -> Result<ExitCode, Failure> {
         .trim()
         .parse()
         .map_err(|_| Failure::Usage(tr!(lang, "unblock-bad-addr", addr = ui::clip(&a.addr))))?;
-    let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
-    let r = portwarden_control::block::unblock(&portwarden_control::native(), &store, ip)
+    let store = a.journal.open()?;
+    let r = portwarden_control::block::unblock(&portwarden_control::native(), &*store, ip)
         .map_err(runtime)?;
     if a.json {
         println!(
