@@ -54,7 +54,7 @@ fn close_actions_open_on_postgres_then_refuse_when_it_is_gone() {
     c.execute(
         "INSERT INTO actions (host_id, host, at, \"user\", uid, port, protocol, how, summary,
          detail, undo, state, runner_pid, runner_start, rule_comment)
-         VALUES ('ns-b', 'b', 't', 'root', 0, 8080, 'tcp', 'firewall', 's', '{}',
+         VALUES ('ns-b', 'b', 't', 'root', 0, 8080, 'tcp', 'firewall', 'host-b-action', '{}',
          '{\"kind\":\"delete-rule\",\"comment\":\"portwarden:8080:tcp:drop:b\",\"persisted\":null}',
          'pending', 1, 1, 'portwarden:8080:tcp:drop:b')",
         &[],
@@ -94,6 +94,25 @@ fn close_actions_open_on_postgres_then_refuse_when_it_is_gone() {
         t.contains("(ns-a, this host)") && t.contains("(ns-b)"),
         "{t}"
     );
+    // The report shows this host's actions from the same store.
+    let html = ns.db.parent().unwrap().join("r.html");
+    let out = ns
+        .cmd(&[
+            bin.to_str().unwrap(),
+            "report",
+            "--now",
+            "--html",
+            html.to_str().unwrap(),
+            "--store",
+            &url,
+        ])
+        .env("PORTWARDEN_HOST_ID", "ns-a")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("dport 8080"), "the report lists the action");
+    assert!(!page.contains("host-b-action"), "not host B's");
     // open undoes it.
     let out = with(&["open", "8080"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
