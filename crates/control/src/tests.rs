@@ -1177,12 +1177,15 @@ mod on_postgres {
         }
     }
 
+    /// One of the journal checks above.
+    type Check = fn(&dyn Journal);
+
     #[test]
     fn journal_behaviour_on_postgres() {
         portwarden_testkit::require!(needs_postgres());
         let pg = Server::start().unwrap();
         let loc = Location::parse(&pg.url()).unwrap();
-        let checks: &[(&str, fn(&dyn Journal))] = &[
+        let checks: &[(&str, Check)] = &[
             ("kill", kill_escalates_and_journals_the_cmdline_on),
             ("service", service_needs_systemd_and_a_unit_and_undoes_on),
             ("undo", firewall_rule_is_added_persisted_and_removed_on),
