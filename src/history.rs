@@ -24,9 +24,9 @@ static STORE: OnceLock<String> = OnceLock::new();
 /// `--store`: where the history is kept.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StoreArgs {
-    /// The history store: a SQLite file (default: next to the journal) or a PostgreSQL
-    /// URL (`postgres://user@host/db`, `postgresql:///db?host=/run/postgresql`) that many
-    /// hosts share.
+    /// The store of the history and the action journal: a SQLite file (default: the
+    /// local journal's) or a PostgreSQL URL (`postgres://user@host/db`,
+    /// `postgresql:///db?host=/run/postgresql`) that many hosts share.
     #[arg(
         long,
         value_name = "URL|FILE",
