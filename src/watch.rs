@@ -133,22 +133,36 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
 }
 
-/// Blocks through the journal, then nft.
+/// Blocks through the journal, then nft. A shared journal whose server went away is
+/// opened (and reconciled) again before the next block, so a long-running `watch
+/// --block` outlives a database restart; the block that met the outage is not made
+/// (intent first) and its error is reported.
 struct Journalled {
-    store: Box<dyn portwarden_store::Journal>,
+    store: std::cell::RefCell<Box<dyn portwarden_store::Journal>>,
+    journal: crate::control::JournalArgs,
+    lost: std::cell::Cell<bool>,
 }
 
 impl portwarden_watch::Blocker for Journalled {
     fn block(&self, ip: IpAddr, d: Duration, reason: &str) -> Result<i64, String> {
-        portwarden_control::block::block(
+        if self.lost.get() {
+            if let Ok((j, _)) = self.journal.open_reconciled(true) {
+                *self.store.borrow_mut() = j;
+                self.lost.set(false);
+            }
+        }
+        let r = portwarden_control::block::block(
             &portwarden_control::native(),
-            &*self.store,
+            &**self.store.borrow(),
             ip,
             d,
             reason,
             portwarden_watch::event::now_unix(),
-        )
-        .map_err(|e| e.to_string())
+        );
+        if let Err(portwarden_control::block::Error::Store(e)) = &r {
+            self.lost.set(e.is_unreachable());
+        }
+        r.map_err(|e| e.to_string())
     }
 
     fn active(&self) -> Result<Vec<(IpAddr, Option<u64>)>, String> {
@@ -299,7 +313,11 @@ pub fn watch(a: &WatchArgs) -> Result<ExitCode, Failure> {
                 portwarden_report::sanitize::terminal(&portwarden_i18n::format(lang, &n))
             );
         }
-        Some(Journalled { store })
+        Some(Journalled {
+            store: std::cell::RefCell::new(store),
+            journal: a.journal.clone(),
+            lost: std::cell::Cell::new(false),
+        })
     } else {
         None
     };
