@@ -505,6 +505,9 @@ pub struct CloseArgs {
     /// Print the plan and outcome as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -522,6 +525,9 @@ pub struct OpenArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -533,6 +539,13 @@ pub struct ActionsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Every host's actions in a shared (PostgreSQL) journal, with a host column;
+    /// by default only this host's.
+    #[arg(long)]
+    pub all_hosts: bool,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,

@@ -6,7 +6,7 @@ use portwarden_control::nft::PersistPaths;
 use portwarden_control::{Context, How};
 use portwarden_report::control as render;
 use portwarden_report::sanitize::terminal;
-use portwarden_store::Store;
+use portwarden_store::{HostIdentity, Journal, Location, Store};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -19,12 +19,88 @@ pub fn store_path() -> Result<std::path::PathBuf, Failure> {
     crate::platform::store_path()
 }
 
+/// Where the journal is kept and who this host is in it: `--store` (or
+/// `PORTWARDEN_STORE`; default: the local SQLite file) and `--host-id`.
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct JournalArgs {
+    /// Where the journal is.
+    #[command(flatten)]
+    pub store: crate::history::StoreArgs,
+    /// This machine's identity in a shared (PostgreSQL) journal (default:
+    /// /etc/machine-id); its rows are the only ones this host reconciles and undoes.
+    #[arg(long, value_name = "ID", env = "PORTWARDEN_HOST_ID", value_parser = crate::history::parse_host_id)]
+    pub host_id: Option<String>,
+}
+
+impl JournalArgs {
+    /// Where the journal is: `--store`, else the local SQLite file.
+    pub fn location(&self) -> Result<Location, Failure> {
+        match &self.store.store {
+            Some(s) => Location::parse(s).map_err(|e| Failure::Usage(e.to_string())),
+            None => Ok(Location::Sqlite(store_path()?)),
+        }
+    }
+
+    /// This host, as a shared journal knows it.
+    pub fn identity(&self) -> HostIdentity {
+        HostIdentity {
+            id: crate::history::host_id(self.host_id.as_deref()),
+            name: crate::platform::hostname(),
+        }
+    }
+
+    /// The location, checked: a shared journal needs this host's identity.
+    fn checked(&self) -> Result<(Location, HostIdentity), Failure> {
+        let loc = self.location()?;
+        let me = self.identity();
+        if matches!(loc, Location::Postgres(_)) && me.id.is_empty() {
+            return Err(Failure::Usage(crate::ui::say(&portwarden_i18n::msg!(
+                "journal-needs-host-id"
+            ))));
+        }
+        Ok((loc, me))
+    }
+
+    /// The journal, opened for writing (created and migrated as needed). Not being able
+    /// to open it is one line saying nothing was changed.
+    pub fn open(&self) -> Result<Box<dyn Journal>, Failure> {
+        let (loc, me) = self.checked()?;
+        portwarden_store::open_journal(&loc, &me)
+            .map_err(|e| runtime(format!("{e}; nothing was changed")))
+    }
+
+    /// The journal, read only: nothing is created or migrated; no journal is an empty
+    /// one.
+    pub fn open_read_only(&self) -> Result<Box<dyn Journal>, Failure> {
+        let (loc, me) = self.checked()?;
+        Ok(
+            match portwarden_store::open_journal_read_only(&loc, &me).map_err(runtime)? {
+                Some(j) => j,
+                None => Box::new(Store::in_memory().map_err(runtime)?),
+            },
+        )
+    }
+
+    /// The journal opened for writing and reconciled with the firewall (the notes are
+    /// handed back); what `close`, `open`, `watch --block`, `unblock` and `top` use.
+    pub fn open_reconciled(
+        &self,
+        nft: bool,
+    ) -> Result<(Box<dyn Journal>, Vec<portwarden_i18n::Msg>), Failure> {
+        let j = self.open()?;
+        let notes = portwarden_control::reconcile(&portwarden_control::native(), &*j, nft, true)
+            .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
+        Ok((j, notes))
+    }
+}
+
 /// The journal, opened for writing; its reconciliation with `inet portwarden` is printed.
-fn store(nft: bool, style: &portwarden_report::Style) -> Result<Store, Failure> {
-    let store =
-        Store::open(&store_path()?).map_err(|e| runtime(format!("{e}; nothing was changed")))?;
-    let notes = portwarden_control::reconcile(&portwarden_control::native(), &store, nft, true)
-        .map_err(|e| runtime(format!("{e}; nothing was changed")))?;
+fn store(
+    j: &JournalArgs,
+    nft: bool,
+    style: &portwarden_report::Style,
+) -> Result<Box<dyn Journal>, Failure> {
+    let (store, notes) = j.open_reconciled(nft)?;
     print_notes(&notes, style);
     Ok(store)
 }
@@ -177,14 +253,14 @@ fn close_in(a: &CloseArgs, style: &portwarden_report::Style) -> Result<ExitCode,
             return Ok(ExitCode::from(1));
         }
     }
-    let store = store(ctx.nft, &style)?;
+    let store = store(&a.journal, ctx.nft, &style)?;
     let mut outcomes = Vec::new();
     for plan in &plans {
         let done = portwarden_control::execute(
             plan,
             &ctx,
             &portwarden_control::native(),
-            &store,
+            &*store,
             a.timeout,
         );
         let out = match done {
@@ -245,10 +321,7 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
     let targets = crate::cli::flatten(&a.targets);
     if a.dry_run {
         // Read-only, as `actions`: nothing is created, migrated or reconciled.
-        let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
-            Some(s) => s,
-            None => Store::in_memory().map_err(runtime)?,
-        };
+        let store = a.journal.open_read_only()?;
         let mut json = Vec::new();
         let mut any = false;
         for t in &targets {
@@ -282,14 +355,14 @@ fn open_in(a: &OpenArgs, style: &portwarden_report::Style) -> Result<ExitCode, F
         });
     }
     let nft = portwarden_control::native().firewall.available();
-    let store = store(nft, &style)?;
+    let store = store(&a.journal, nft, &style)?;
     let mut all = Vec::new();
     for t in &targets {
         let done = portwarden_control::undo(
             t.port,
             t.transport,
             &portwarden_control::native(),
-            &store,
+            &*store,
             &persist_paths(),
             nft,
         )
@@ -321,14 +394,14 @@ pub fn actions(a: &ActionsArgs) -> Result<ExitCode, Failure> {
 fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitCode, Failure> {
     let style = *style;
     // Read-only: nothing is created or migrated; no journal is an empty one.
-    let store = match Store::open_read_only(&store_path()?).map_err(runtime)? {
-        Some(s) => s,
-        None => Store::in_memory().map_err(runtime)?,
-    };
+    let store = a.journal.open_read_only()?;
     let nft = portwarden_control::native().firewall.available();
-    let notes = portwarden_control::reconcile(&portwarden_control::native(), &store, nft, false)
+    let notes = portwarden_control::reconcile(&portwarden_control::native(), &*store, nft, false)
         .map_err(runtime)?;
     print_notes(&notes, &style);
+    if a.all_hosts {
+        return all_hosts(a, &*store, &style);
+    }
     let list = store.actions().map_err(runtime)?;
     if a.json {
         println!(
@@ -337,6 +410,51 @@ fn actions_in(a: &ActionsArgs, style: &portwarden_report::Style) -> Result<ExitC
         );
     } else {
         print!("{}", render::actions(&list, &style));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `actions --all-hosts`: every host's actions in a shared journal, by host (a local
+/// journal holds this host's only).
+fn all_hosts(
+    a: &ActionsArgs,
+    store: &dyn Journal,
+    style: &portwarden_report::Style,
+) -> Result<ExitCode, Failure> {
+    let me = a.journal.identity();
+    let mut list = store.all_hosts().map_err(runtime)?;
+    for h in list.iter_mut().filter(|h| h.host_id.is_empty()) {
+        h.host_id.clone_from(&me.id);
+        h.host.clone_from(&me.name);
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut i = 0;
+    while i < list.len() {
+        let id = list[i].host_id.clone();
+        let n = list[i..].iter().take_while(|h| h.host_id == id).count();
+        let of: Vec<portwarden_store::Action> =
+            list[i..i + n].iter().map(|h| h.action.clone()).collect();
+        println!(
+            "{}",
+            terminal(&style.msg(&portwarden_i18n::msg!(
+                "journal-host-header",
+                host = list[i].host.clone(),
+                id = id.clone(),
+                count = n.to_string(),
+                mine = if id == me.id { "yes" } else { "no" }
+            )))
+        );
+        print!("{}", render::actions(&of, style));
+        i += n;
+    }
+    if list.is_empty() {
+        print!("{}", render::actions(&[], style));
     }
     Ok(ExitCode::SUCCESS)
 }

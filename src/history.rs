@@ -24,9 +24,9 @@ static STORE: OnceLock<String> = OnceLock::new();
 /// `--store`: where the history is kept.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StoreArgs {
-    /// The history store: a SQLite file (default: next to the journal) or a PostgreSQL
-    /// URL (`postgres://user@host/db`, `postgresql:///db?host=/run/postgresql`) that many
-    /// hosts share.
+    /// The store of the history and the action journal: a SQLite file (default: the
+    /// local journal's) or a PostgreSQL URL (`postgres://user@host/db`,
+    /// `postgresql:///db?host=/run/postgresql`) that many hosts share.
     #[arg(
         long,
         value_name = "URL|FILE",
@@ -46,7 +46,7 @@ impl StoreArgs {
     }
 }
 
-fn parse_host_id(s: &str) -> Result<String, String> {
+pub(crate) fn parse_host_id(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 128
         && s.chars()

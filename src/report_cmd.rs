@@ -9,7 +9,7 @@ use crate::ui::{self, Failure};
 use clap::Args;
 use portwarden_history::{diff, model, when, Body, Kind, Meta};
 use portwarden_sockets::Request;
-use portwarden_store::{History, SnapshotRow, Store};
+use portwarden_store::{History, SnapshotRow};
 use std::process::ExitCode;
 
 /// How many steps of changes the timeline shows at most.
@@ -238,12 +238,26 @@ pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {
         return crate::fleet::report(a, store.as_deref(), &style);
     }
     let g = gather(a, store.as_deref())?;
-    // The journal of close/open is this machine's own SQLite file.
-    let actions =
-        match Store::open_read_only(&crate::control::store_path()?).map_err(hist::runtime)? {
-            Some(s) => s.actions().map_err(hist::runtime)?,
+    // The journal of close/open: this machine's rows of the run's store (the local
+    // SQLite file unless `--store` says otherwise).
+    let me = portwarden_store::HostIdentity {
+        id: hist::host_id(
+            std::env::var("PORTWARDEN_HOST_ID")
+                .ok()
+                .filter(|v| hist::parse_host_id(v).is_ok())
+                .as_deref(),
+        ),
+        name: hist::hostname(),
+    };
+    let loc = hist::location()?;
+    let actions = if matches!(loc, portwarden_store::Location::Postgres(_)) && me.id.is_empty() {
+        Vec::new()
+    } else {
+        match portwarden_store::open_journal_read_only(&loc, &me).map_err(hist::runtime)? {
+            Some(j) => j.actions().map_err(hist::runtime)?,
             None => Vec::new(),
-        };
+        }
+    };
     let generated = when::rfc3339(when::now());
     let host = g
         .audit

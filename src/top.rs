@@ -23,6 +23,9 @@ pub struct TopArgs {
     /// Which sockets to read.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -50,11 +53,13 @@ struct NativeOs {
     boot: Option<u64>,
     ticks: u64,
     timeout: Duration,
+    /// Where the journal is.
+    journal: crate::control::JournalArgs,
 }
 
 impl NativeOs {
     /// The native OS for these flags (the namespace is entered before).
-    fn native(src: &SourceArgs, ctx: Context) -> NativeOs {
+    fn native(src: &SourceArgs, ctx: Context, journal: crate::control::JournalArgs) -> NativeOs {
         let boot = std::fs::read_to_string("/proc/stat").ok().and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("btime "))
@@ -83,6 +88,7 @@ impl NativeOs {
             boot,
             ticks,
             timeout: Duration::from_secs(5),
+            journal,
         }
     }
 
@@ -95,15 +101,14 @@ impl NativeOs {
         Some(portwarden_control::rfc3339(self.boot? + ticks / self.ticks))
     }
 
-    fn store(&self) -> Result<portwarden_store::Store, String> {
-        let path = crate::control::store_path().map_err(|e| match e {
-            Failure::Usage(m) => m,
-            Failure::Runtime(e) => format!("{e:#}"),
-        })?;
-        let store = portwarden_store::Store::open(&path).map_err(|e| e.to_string())?;
-        portwarden_control::reconcile(&portwarden_control::native(), &store, self.nft, true)
-            .map_err(|e| e.to_string())?;
-        Ok(store)
+    fn store(&self) -> Result<Box<dyn portwarden_store::Journal>, String> {
+        self.journal
+            .open_reconciled(self.nft)
+            .map(|(j, _)| j)
+            .map_err(|e| match e {
+                Failure::Usage(m) => m,
+                Failure::Runtime(e) => format!("{e:#}"),
+            })
     }
 }
 
@@ -166,7 +171,7 @@ impl Os for NativeOs {
             plan,
             &self.ctx,
             &portwarden_control::native(),
-            &store,
+            &*store,
             self.timeout,
         )
         .map_err(|e| e.to_string())
@@ -179,7 +184,7 @@ impl Os for NativeOs {
             port,
             transport,
             &portwarden_control::native(),
-            &store,
+            &*store,
             &crate::control::persist_paths(),
             self.nft,
         )
@@ -214,7 +219,7 @@ pub fn run(a: &TopArgs) -> Result<ExitCode, Failure> {
         crate::inventory::enter_netns(ns)?;
     }
     let ctx = portwarden_control::native().context();
-    let mut os = NativeOs::native(&a.source, ctx.clone());
+    let mut os = NativeOs::native(&a.source, ctx.clone(), a.journal.clone());
     let mut m = Model::new(style.lang, style.color, ctx, a.interval.as_secs_f64());
     // The terminal is given back on every way out: return, error, panic.
     let hook = std::panic::take_hook();

@@ -7,7 +7,6 @@ use crate::ui::{self, Failure};
 use clap::Args;
 use portwarden_i18n::tr;
 use portwarden_kb::Lang;
-use portwarden_store::Store;
 use portwarden_watch::{sink, BlockOptions, Cidr, Dispatch, Options};
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -105,6 +104,9 @@ pub struct WatchArgs {
     /// The root for --install-unit.
     #[arg(long, env = "PORTWARDEN_ROOT", default_value = "/")]
     pub root: std::path::PathBuf,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -119,6 +121,9 @@ pub struct UnblockArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Where the journal is (`--store`, `--host-id`).
+    #[command(flatten)]
+    pub journal: crate::control::JournalArgs,
     /// Presentation.
     #[command(flatten)]
     pub style: StyleArgs,
@@ -128,22 +133,36 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
     Failure::Runtime(anyhow::anyhow!("{e}"))
 }
 
-/// Blocks through the journal, then nft.
+/// Blocks through the journal, then nft. A shared journal whose server went away is
+/// opened (and reconciled) again before the next block, so a long-running `watch
+/// --block` outlives a database restart; the block that met the outage is not made
+/// (intent first) and its error is reported.
 struct Journalled {
-    store: Store,
+    store: std::cell::RefCell<Box<dyn portwarden_store::Journal>>,
+    journal: crate::control::JournalArgs,
+    lost: std::cell::Cell<bool>,
 }
 
 impl portwarden_watch::Blocker for Journalled {
     fn block(&self, ip: IpAddr, d: Duration, reason: &str) -> Result<i64, String> {
-        portwarden_control::block::block(
+        if self.lost.get() {
+            if let Ok((j, _)) = self.journal.open_reconciled(true) {
+                *self.store.borrow_mut() = j;
+                self.lost.set(false);
+            }
+        }
+        let r = portwarden_control::block::block(
             &portwarden_control::native(),
-            &self.store,
+            &**self.store.borrow(),
             ip,
             d,
             reason,
             portwarden_watch::event::now_unix(),
-        )
-        .map_err(|e| e.to_string())
+        );
+        if let Err(portwarden_control::block::Error::Store(e)) = &r {
+            self.lost.set(e.is_unreachable());
+        }
+        r.map_err(|e| e.to_string())
     }
 
     fn active(&self) -> Result<Vec<(IpAddr, Option<u64>)>, String> {
@@ -287,17 +306,18 @@ pub fn watch(a: &WatchArgs) -> Result<ExitCode, Failure> {
         if !portwarden_control::native().firewall.available() {
             return Err(runtime(tr!(lang, "watch-block-needs-nft")));
         }
-        let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
-        let notes =
-            portwarden_control::reconcile(&portwarden_control::native(), &store, true, true)
-                .map_err(runtime)?;
+        let (store, notes) = a.journal.open_reconciled(true)?;
         for n in notes {
             eprintln!(
                 "portwarden: {}",
                 portwarden_report::sanitize::terminal(&portwarden_i18n::format(lang, &n))
             );
         }
-        Some(Journalled { store })
+        Some(Journalled {
+            store: std::cell::RefCell::new(store),
+            journal: a.journal.clone(),
+            lost: std::cell::Cell::new(false),
+        })
     } else {
         None
     };
@@ -381,8 +401,8 @@ pub fn unblock(a: &UnblockArgs) -> Result<ExitCode, Failure> {
         .trim()
         .parse()
         .map_err(|_| Failure::Usage(tr!(lang, "unblock-bad-addr", addr = ui::clip(&a.addr))))?;
-    let store = Store::open(&crate::control::store_path()?).map_err(runtime)?;
-    let r = portwarden_control::block::unblock(&portwarden_control::native(), &store, ip)
+    let store = a.journal.open()?;
+    let r = portwarden_control::block::unblock(&portwarden_control::native(), &*store, ip)
         .map_err(runtime)?;
     if a.json {
         println!(

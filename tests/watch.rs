@@ -450,3 +450,118 @@ fn a_million_spoofed_syns_from_65536_sources_do_not_take_it_down() {
         "{scans} scan events, bound {bound}"
     );
 }
+
+/// An nmap SYN scan of ports 1-300 of the watched namespace from `src` (one of the
+/// scanner namespace's own addresses).
+fn syn_scan_from(peer: &Ns, src: &str) {
+    let scan = peer.sh(&[
+        "nmap",
+        "-sS",
+        "-Pn",
+        "-n",
+        "-T4",
+        "--max-retries",
+        "0",
+        "-S",
+        src,
+        "-e",
+        "vb",
+        "-p",
+        "1-300",
+        "198.18.0.1",
+    ]);
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+}
+
+#[test]
+fn watch_block_journals_into_postgres_and_outlives_a_database_restart() {
+    use portwarden_testkit::pg::{needs_postgres, Server};
+    if skip(&["ip", "python3", "nft", "nmap"]) {
+        return;
+    }
+    portwarden_testkit::require!(needs_postgres());
+    let pg = Server::start().unwrap();
+    let url = pg.url();
+    let (mut ns, peer) = pair();
+    ns.spawn_py(&listen_code("0.0.0.0", 8080));
+    let store = ["--store", url.as_str(), "--host-id", "ns-w"];
+    let mut args = vec!["--block", "--block-for", "60s"];
+    args.extend_from_slice(&store);
+    let mut w = Watch::start(&ns, &args);
+    let with = |a: &[&str]| {
+        let mut all = a.to_vec();
+        all.extend_from_slice(&store);
+        ns.pw(&all)
+    };
+    let blocks = || -> Vec<Value> {
+        let out = with(&["actions", "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["how"] == "block")
+            .cloned()
+            .collect()
+    };
+    syn_scan_from(&peer, "198.18.0.2");
+    w.wait(Duration::from_secs(5), |e| {
+        e["name"] == "block" && e["columns"]["source"] == "198.18.0.2"
+    })
+    .expect("198.18.0.2 blocked");
+    assert!(!connects(&peer, "198.18.0.2", 8080));
+    let b = blocks();
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(
+        (b[0]["state"].as_str(), b[0]["detail"]["addr"].as_str()),
+        (Some("applied"), Some("198.18.0.2"))
+    );
+    assert!(
+        !ns.db.exists(),
+        "the journal is in PostgreSQL, not the local file"
+    );
+    // The database goes away: the next scanner is seen but not blocked (intent first).
+    pg.stop().unwrap();
+    syn_scan_from(&peer, "198.18.0.3");
+    let (_, e) = w
+        .wait(Duration::from_secs(5), |e| is_scan_from(e, "198.18.0.3"))
+        .expect("a scan event naming 198.18.0.3");
+    assert_ne!(e["columns"]["response"]["blocked"], true, "{e}");
+    assert!(
+        connects(&peer, "198.18.0.3", 8080),
+        "no block without a record"
+    );
+    // Back again: watch opens the journal again and blocks the next one.
+    pg.start_again().unwrap();
+    syn_scan_from(&peer, "198.18.0.4");
+    w.wait(Duration::from_secs(5), |e| {
+        e["name"] == "block" && e["columns"]["source"] == "198.18.0.4"
+    })
+    .expect("198.18.0.4 blocked after the restart");
+    assert!(!connects(&peer, "198.18.0.4", 8080));
+    let addrs: Vec<String> = blocks()
+        .iter()
+        .filter(|a| a["state"] == "applied")
+        .map(|a| a["detail"]["addr"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(addrs, vec!["198.18.0.2", "198.18.0.4"]);
+    // unblock through the same journal.
+    let out = with(&["unblock", "198.18.0.4"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(connects(&peer, "198.18.0.4", 8080), "unblocked");
+    assert!(blocks()
+        .iter()
+        .any(|a| a["detail"]["addr"] == "198.18.0.4" && a["undone_at"].is_string()));
+}

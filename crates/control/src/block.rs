@@ -12,7 +12,7 @@
 //! removes it sooner and marks the record undone.
 
 use crate::Platform;
-use portwarden_store::{Action, NewAction, State, Store, Undo};
+use portwarden_store::{Action, Journal, NewAction, State, Undo};
 use serde_json::{json, Value};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -163,7 +163,7 @@ pub enum Error {
 /// the record marked applied. `reason` is a line for the journal. Returns the action id.
 pub fn block(
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     ip: IpAddr,
     timeout: Duration,
     reason: &str,
@@ -207,7 +207,7 @@ pub fn block(
 }
 
 /// Block records of `ip` that are applied and not undone, newest first.
-pub fn open_blocks(store: &Store, ip: IpAddr) -> Result<Vec<Action>, Error> {
+pub fn open_blocks(store: &dyn Journal, ip: IpAddr) -> Result<Vec<Action>, Error> {
     let mut v: Vec<Action> = store
         .actions()?
         .into_iter()
@@ -231,7 +231,7 @@ pub struct Unblocked {
 }
 
 /// Removes `ip` from its set (if there) and marks its open block records undone.
-pub fn unblock(p: &Platform, store: &Store, ip: IpAddr) -> Result<Unblocked, Error> {
+pub fn unblock(p: &Platform, store: &dyn Journal, ip: IpAddr) -> Result<Unblocked, Error> {
     let (_, now) = p.firewall.blocked().map_err(Error::Nft)?;
     let was_blocked = now.iter().any(|b| b.addr == ip);
     if was_blocked {

@@ -32,7 +32,7 @@ pub use caps::{
 
 use portwarden_i18n::{msg, Arg, Msg};
 use portwarden_sockets::{Inventory, RawSocket, SockState, Transport};
-use portwarden_store::{Action, NewAction, Runner, State, Store, Undo};
+use portwarden_store::{Action, Journal, NewAction, Runner, State, Undo};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -651,7 +651,7 @@ fn me_runner(p: &Platform) -> Option<Runner> {
 fn begin(
     plan: &Plan,
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     summary: &str,
     detail: &serde_json::Value,
     undo: &Undo,
@@ -687,7 +687,7 @@ fn pending_action(
 /// Marks a carried-out action applied; when the journal fails now, the change is made
 /// and the error says so (the next command's reconciliation settles the record).
 fn applied(
-    store: &Store,
+    store: &dyn Journal,
     id: i64,
     summary: &str,
     detail: &serde_json::Value,
@@ -718,7 +718,7 @@ fn fw_err(p: &Platform, e: String) -> Error {
 
 /// Records that a step failed (`Failed` when nothing had been changed yet, else
 /// `Interrupted`) and hands the error back.
-fn failed(store: &Store, id: i64, changed: bool, e: Error) -> Error {
+fn failed(store: &dyn Journal, id: i64, changed: bool, e: Error) -> Error {
     let to = if changed {
         State::Interrupted
     } else {
@@ -822,7 +822,7 @@ fn rule_comment(a: &Action) -> Option<&str> {
 /// that was persisted (except `exclude`), each rebuilt from its strictly parsed tag.
 fn persist_from_journal(
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     paths: &nft::PersistPaths,
     exclude: Option<i64>,
 ) -> Result<(), Error> {
@@ -850,7 +850,7 @@ pub fn execute(
     plan: &Plan,
     ctx: &Context,
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
     if !plan.allowed(ctx.force) {
@@ -955,7 +955,7 @@ fn execute_firewall(
     plan: &Plan,
     ctx: &Context,
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
 ) -> Result<Outcome, Error> {
     let listed = p.firewall.list().map_err(|e| fw_err(p, e))?;
     let tag = nft::Tag {
@@ -1085,7 +1085,7 @@ fn shown(s: &str) -> String {
 
 /// Journals a tagged rule found in our table without a record, unless a record holding
 /// its comment exists by now. Returns the new action's id.
-fn adopt(p: &Platform, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Error> {
+fn adopt(p: &Platform, store: &dyn Journal, tag: &nft::Tag) -> Result<Option<i64>, Error> {
     let (user, uid) = p.host.whoami();
     let rule = p.os.rule_text(tag);
     let comment = tag.comment();
@@ -1121,7 +1121,7 @@ fn adopt(p: &Platform, store: &Store, tag: &nft::Tag) -> Result<Option<i64>, Err
 /// error (the steps that need it fail on their own).
 pub fn reconcile(
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     nft_available: bool,
     write: bool,
 ) -> Result<Vec<Msg>, Error> {
@@ -1297,7 +1297,7 @@ pub fn undo(
     port: u16,
     transport: Transport,
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     paths: &nft::PersistPaths,
     nft_available: bool,
 ) -> Result<Vec<Reopened>, Error> {
@@ -1363,7 +1363,7 @@ pub fn undo(
 fn undo_one(
     a: &Action,
     p: &Platform,
-    store: &Store,
+    store: &dyn Journal,
     paths: &nft::PersistPaths,
     listed: &[nft::Listed],
 ) -> Result<Reopened, Error> {

@@ -2,6 +2,7 @@
 
 use super::*;
 use portwarden_sockets::{join, ProcTable, ProcessInfo, Source};
+use portwarden_store::Store;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
@@ -314,6 +315,10 @@ fn shared_ports_need_every_pid_named() {
 
 #[test]
 fn kill_escalates_and_journals_the_cmdline() {
+    kill_escalates_and_journals_the_cmdline_on(&Store::in_memory().unwrap());
+}
+
+fn kill_escalates_and_journals_the_cmdline_on(store: &dyn Journal) {
     let i = inv(&[(1, 100, "web", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Kill), &ctx());
     let sys = Fake {
@@ -321,11 +326,10 @@ fn kill_escalates_and_journals_the_cmdline() {
         ..Fake::default()
     };
     sys.alive.borrow_mut().insert(100);
-    let store = Store::in_memory().unwrap();
-    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::from_millis(200)).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), store, Duration::from_millis(200)).unwrap();
     assert_eq!(*sys.log.borrow(), vec!["TERM 100", "KILL 100"]);
     assert!(out.verified);
-    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), store, &paths(), true).unwrap();
     assert!(!back[0].reversed);
     assert!(
         back[0]
@@ -339,6 +343,10 @@ fn kill_escalates_and_journals_the_cmdline() {
 
 #[test]
 fn service_needs_systemd_and_a_unit_and_undoes() {
+    service_needs_systemd_and_a_unit_and_undoes_on(&Store::in_memory().unwrap());
+}
+
+fn service_needs_systemd_and_a_unit_and_undoes_on(store: &dyn Journal) {
     let i = inv(&[(1, 100, "nginx", Some("nginx.service"))], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Service), &ctx());
     assert!(p.refusals.iter().any(|r| r
@@ -358,9 +366,8 @@ fn service_needs_systemd_and_a_unit_and_undoes() {
         }]
     );
     let sys = Fake::default();
-    let store = Store::in_memory().unwrap();
-    execute(&p, &sd, &on(&sys), &store, Duration::ZERO).unwrap();
-    undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
+    execute(&p, &sd, &on(&sys), store, Duration::ZERO).unwrap();
+    undo(8080, Transport::Tcp, &on(&sys), store, &paths(), true).unwrap();
     let log = sys.log.borrow().join("\n");
     assert!(log.contains("systemctl stop nginx.service"));
     assert!(log.contains("systemctl disable nginx.service"));
@@ -373,6 +380,10 @@ fn service_needs_systemd_and_a_unit_and_undoes() {
 
 #[test]
 fn firewall_rule_is_added_persisted_and_removed() {
+    firewall_rule_is_added_persisted_and_removed_on(&Store::in_memory().unwrap());
+}
+
+fn firewall_rule_is_added_persisted_and_removed_on(store: &dyn Journal) {
     let i = inv(&[(1, 100, "web", None)], vec![]);
     let c = Context {
         persist: true,
@@ -380,8 +391,7 @@ fn firewall_rule_is_added_persisted_and_removed() {
     };
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Firewall), &c);
     let sys = Fake::default();
-    let store = Store::in_memory().unwrap();
-    execute(&p, &c, &on(&sys), &store, Duration::ZERO).unwrap();
+    execute(&p, &c, &on(&sys), store, Duration::ZERO).unwrap();
     assert_eq!(sys.comments().len(), 1);
     let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
     assert!(file.contains("th dport 8080 drop"), "{file}");
@@ -391,7 +401,7 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .get(nft::MAIN_CONF)
         .unwrap()
         .contains("include \"/etc/portwarden/nftables.nft\""));
-    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), store, &paths(), true).unwrap();
     assert!(back[0].reversed);
     assert!(sys.comments().is_empty());
     assert!(!sys
@@ -401,22 +411,23 @@ fn firewall_rule_is_added_persisted_and_removed() {
         .unwrap()
         .contains("dport 8080"));
     // Nothing left to undo.
-    assert!(
-        undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(undo(8080, Transport::Tcp, &on(&sys), store, &paths(), true)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn connections_are_destroyed_listener_kept() {
+    connections_are_destroyed_listener_kept_on(&Store::in_memory().unwrap());
+}
+
+fn connections_are_destroyed_listener_kept_on(store: &dyn Journal) {
     let i = inv(&[(1, 100, "web", None), (2, 100, "web", None)], vec![]);
     let p = plan(&i, 8080, Transport::Tcp, Some(How::Connections), &ctx());
     assert_eq!(p.steps.len(), 1);
     let sys = Fake::default();
     sys.alive.borrow_mut().insert(100);
-    let store = Store::in_memory().unwrap();
-    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::ZERO).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), store, Duration::ZERO).unwrap();
     assert_eq!(*sys.log.borrow(), vec!["destroy 10.0.0.9:40000"]);
     assert!(out.verified);
     let udp = plan(&i, 8080, Transport::Udp, Some(How::Connections), &ctx());
@@ -479,11 +490,14 @@ fn firewall_is_journalled_before_the_rule_is_added() {
 
 #[test]
 fn a_failed_rule_is_journalled_as_failed() {
-    let store = Store::in_memory().unwrap();
+    a_failed_rule_is_journalled_as_failed_on(&Store::in_memory().unwrap());
+}
+
+fn a_failed_rule_is_journalled_as_failed_on(store: &dyn Journal) {
     let sys = Fake::default();
     let p = fw_plan(8080, &ctx());
     // The rule goes in, the record is pending with its comment before that.
-    let out = execute(&p, &ctx(), &on(&sys), &store, Duration::ZERO).unwrap();
+    let out = execute(&p, &ctx(), &on(&sys), store, Duration::ZERO).unwrap();
     let a = store.action(out.action_id).unwrap().unwrap();
     assert_eq!(a.state, State::Applied);
     let Undo::DeleteRule { comment, .. } = &a.undo else {
@@ -492,8 +506,8 @@ fn a_failed_rule_is_journalled_as_failed() {
     assert_eq!(sys.comments(), vec![comment.clone()]);
     assert!(nft::Tag::parse(comment).is_some());
     // Pending then nft fails: failed, never offered for undo.
-    let id = begin(&p, &on(&sys), &store, "s", &serde_json::json!({}), &a.undo).unwrap();
-    let e = failed(&store, id, false, Error::Nft("boom".into()));
+    let id = begin(&p, &on(&sys), store, "s", &serde_json::json!({}), &a.undo).unwrap();
+    let e = failed(store, id, false, Error::Nft("boom".into()));
     assert!(e.to_string().contains("boom"));
     let f = store.action(id).unwrap().unwrap();
     assert_eq!(f.state, State::Failed);
@@ -502,13 +516,16 @@ fn a_failed_rule_is_journalled_as_failed() {
 
 #[test]
 fn closing_a_closed_port_adds_nothing() {
-    let store = Store::in_memory().unwrap();
+    closing_a_closed_port_adds_nothing_on(&Store::in_memory().unwrap());
+}
+
+fn closing_a_closed_port_adds_nothing_on(store: &dyn Journal) {
     let sys = Fake::default();
     let first = execute(
         &fw_plan(8080, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -516,7 +533,7 @@ fn closing_a_closed_port_adds_nothing() {
         &fw_plan(8080, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -533,7 +550,7 @@ fn closing_a_closed_port_adds_nothing() {
         &fw_plan(8080, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -567,7 +584,7 @@ fn closing_a_closed_port_adds_nothing() {
         &fw_plan(9090, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -587,7 +604,7 @@ fn closing_a_closed_port_adds_nothing() {
         &fw_plan(9090, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -597,7 +614,12 @@ fn closing_a_closed_port_adds_nothing() {
 
 #[test]
 fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
-    let store = Store::in_memory().unwrap();
+    reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules_on(
+        &Store::in_memory().unwrap(),
+    );
+}
+
+fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules_on(store: &dyn Journal) {
     let sys = Fake::default();
     let p = fw_plan(8080, &ctx());
     let tag = |s: &str| nft::Tag {
@@ -612,9 +634,9 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     };
     let j = serde_json::json!({});
     // Killed after the rule went in / before it did / still running (alive runner).
-    let after = begin(&p, &on(&sys), &store, "s", &j, &undo_for(&tag("a"))).unwrap();
+    let after = begin(&p, &on(&sys), store, "s", &j, &undo_for(&tag("a"))).unwrap();
     sys.plant(&tag("a").comment());
-    let before = begin(&p, &on(&sys), &store, "s", &j, &undo_for(&tag("b"))).unwrap();
+    let before = begin(&p, &on(&sys), store, "s", &j, &undo_for(&tag("b"))).unwrap();
     let running = store
         .record(&NewAction {
             at: "t".into(),
@@ -646,7 +668,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     let kill = begin(
         &kp,
         &on(&sys),
-        &store,
+        store,
         "s",
         &j,
         &Undo::Irreversible {
@@ -659,7 +681,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
     sys.plant(&tag("lost").comment());
     sys.plant("portwarden:8080:tcp:drop:x\nflush ruleset");
     // Read-only: reported, nothing written.
-    let notes = reconcile(&on(&sys), &store, true, false).unwrap();
+    let notes = reconcile(&on(&sys), store, true, false).unwrap();
     assert_eq!(store.pending().unwrap().len(), 4, "{notes:?}");
     assert!(
         notes.iter().any(|n| n
@@ -667,7 +689,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
             .contains("without a journal record")),
         "{notes:?}"
     );
-    let notes = reconcile(&on(&sys), &store, true, true).unwrap();
+    let notes = reconcile(&on(&sys), store, true, true).unwrap();
     let state = |id| store.action(id).unwrap().unwrap().state;
     assert_eq!(state(after), State::Applied);
     assert_eq!(state(before), State::Failed);
@@ -702,7 +724,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
                 .contains("\\n")
     );
     // A second run finds nothing new; the foreign rule is still reported.
-    let notes = reconcile(&on(&sys), &store, true, true).unwrap();
+    let notes = reconcile(&on(&sys), store, true, true).unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(store.actions().unwrap().len(), all.len());
     // The planted rule is left alone.
@@ -712,7 +734,7 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
         no_nft: true,
         ..Fake::default()
     };
-    let notes = reconcile(&on(&blind), &store, true, true).unwrap();
+    let notes = reconcile(&on(&blind), store, true, true).unwrap();
     assert!(
         notes.iter().any(|n| n
             .to_string_in(portwarden_i18n::Lang::En)
@@ -723,13 +745,16 @@ fn reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules() {
 
 #[test]
 fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
-    let store = Store::in_memory().unwrap();
+    open_removes_rules_the_journal_lost_and_fails_without_nft_on(&Store::in_memory().unwrap());
+}
+
+fn open_removes_rules_the_journal_lost_and_fails_without_nft_on(store: &dyn Journal) {
     let sys = Fake::default();
     execute(
         &fw_plan(8080, &ctx()),
         &ctx(),
         &on(&sys),
-        &store,
+        store,
         Duration::ZERO,
     )
     .unwrap();
@@ -739,14 +764,14 @@ fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
         ..Fake::default()
     };
     assert!(matches!(
-        undo(8080, Transport::Tcp, &on(&blind), &store, &paths(), false),
+        undo(8080, Transport::Tcp, &on(&blind), store, &paths(), false),
         Err(Error::Nft(_))
     ));
     assert_eq!(store.open_actions(8080, "tcp").unwrap().len(), 1);
     // A rule for the port that no record holds is removed too.
     sys.plant("portwarden:8080:tcp:reject:lost-1");
     sys.plant("portwarden:9090:tcp:drop:other");
-    let back = undo(8080, Transport::Tcp, &on(&sys), &store, &paths(), true).unwrap();
+    let back = undo(8080, Transport::Tcp, &on(&sys), store, &paths(), true).unwrap();
     assert_eq!(back.len(), 2);
     assert!(back.iter().all(|r| r.reversed));
     assert_eq!(
@@ -755,20 +780,23 @@ fn open_removes_rules_the_journal_lost_and_fails_without_nft() {
     );
     assert!(store.open_actions(8080, "tcp").unwrap().is_empty());
     // Nothing open and no nft: cannot tell, so an error rather than "nothing to do".
-    assert!(undo(8080, Transport::Tcp, &on(&blind), &store, &paths(), true).is_err());
+    assert!(undo(8080, Transport::Tcp, &on(&blind), store, &paths(), true).is_err());
 }
 
 #[test]
 fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
+    persisted_file_is_rebuilt_from_the_journal_and_checked_on(&Store::in_memory().unwrap());
+}
+
+fn persisted_file_is_rebuilt_from_the_journal_and_checked_on(store: &dyn Journal) {
     let c = Context {
         persist: true,
         ..ctx()
     };
-    let store = Store::in_memory().unwrap();
     let sys = Fake::default();
     sys.plant("portwarden:22:tcp:drop:x\"\nflush ruleset");
     sys.plant("portwarden:23:tcp:drop:not-persisted");
-    execute(&fw_plan(8080, &c), &c, &on(&sys), &store, Duration::ZERO).unwrap();
+    execute(&fw_plan(8080, &c), &c, &on(&sys), store, Duration::ZERO).unwrap();
     let file = sys.files.borrow().get(nft::PERSIST_FILE).cloned().unwrap();
     assert!(file.contains("th dport 8080 drop"), "{file}");
     assert!(!file.contains("flush"), "{file}");
@@ -792,7 +820,7 @@ fn persisted_file_is_rebuilt_from_the_journal_and_checked() {
         ..Fake::default()
     };
     strict.write_file(nft::PERSIST_FILE, "old").unwrap();
-    let e = execute(&fw_plan(9090, &c), &c, &on(&strict), &store, Duration::ZERO).unwrap_err();
+    let e = execute(&fw_plan(9090, &c), &c, &on(&strict), store, Duration::ZERO).unwrap_err();
     assert!(e.to_string().contains("not made persistent"), "{e}");
     assert_eq!(strict.read_file(nft::PERSIST_FILE).as_deref(), Some("old"));
     assert_eq!(strict.files.borrow().len(), 1);
@@ -928,12 +956,15 @@ fn firewall_warns_about_pid_1_that_is_not_systemd() {
 
 #[test]
 fn a_block_is_journalled_first_and_unblock_marks_it_undone() {
-    let store = Store::in_memory().unwrap();
+    a_block_is_journalled_first_and_unblock_marks_it_undone_on(&Store::in_memory().unwrap());
+}
+
+fn a_block_is_journalled_first_and_unblock_marks_it_undone_on(store: &dyn Journal) {
     let sys = Fake::default();
     let ip: std::net::IpAddr = "198.18.0.2".parse().unwrap();
     let id = block::block(
         &on(&sys),
-        &store,
+        store,
         ip,
         Duration::from_secs(3),
         "scan",
@@ -956,15 +987,346 @@ fn a_block_is_journalled_first_and_unblock_marks_it_undone() {
         no_nft: true,
         ..Fake::default()
     };
-    assert!(block::block(&on(&broken), &store, ip, Duration::from_secs(3), "scan", 0).is_err());
+    assert!(block::block(&on(&broken), store, ip, Duration::from_secs(3), "scan", 0).is_err());
     let last = store.actions().unwrap().pop().unwrap();
     assert_eq!(last.state, State::Failed);
     // Unblock marks the applied one undone, not the failed one.
-    let r = block::unblock(&on(&sys), &store, ip).unwrap();
+    let r = block::unblock(&on(&sys), store, ip).unwrap();
     assert_eq!(r.actions, vec![id]);
     assert!(store.action(id).unwrap().unwrap().undone_at.is_some());
-    assert!(block::unblock(&on(&sys), &store, ip)
+    assert!(block::unblock(&on(&sys), store, ip)
         .unwrap()
         .actions
         .is_empty());
+}
+
+/// A fake system several threads share, each with its own pid: one nft table, every
+/// pid of the test alive (so a pending record of another thread is "in progress").
+struct SharedFake {
+    table: std::sync::Arc<std::sync::Mutex<Vec<FakeRule>>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pid: u32,
+}
+
+impl SharedFake {
+    fn rules(&self) -> Vec<String> {
+        self.table
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(_, c)| c.clone())
+            .collect()
+    }
+}
+
+impl System for SharedFake {
+    fn signal(&self, _: u32, _: bool) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn alive(&self, _: u32) -> bool {
+        true
+    }
+    fn listening(&self, _: u16, _: Transport) -> bool {
+        true
+    }
+    fn systemctl(&self, _: &[&str]) -> Result<String, String> {
+        Ok(String::new())
+    }
+    fn nft_apply(&self, json: &str) -> Result<(), String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut t = self.table.lock().unwrap();
+        for cmd in v["nftables"].as_array().unwrap() {
+            if let Some(r) = cmd["add"].get("rule") {
+                let h = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                t.push((h, Some(r["comment"].as_str().unwrap().to_string())));
+            }
+            if let Some(r) = cmd["delete"].get("rule") {
+                let h = r["handle"].as_u64().unwrap();
+                t.retain(|(x, _)| *x != h);
+            }
+        }
+        Ok(())
+    }
+    fn nft_list(&self) -> Result<Option<String>, String> {
+        let rules: Vec<serde_json::Value> = self
+            .table
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, c)| serde_json::json!({"rule": {"family": "inet", "table": "portwarden", "chain": "input", "handle": h, "comment": c}}))
+            .collect();
+        Ok(Some(serde_json::json!({ "nftables": rules }).to_string()))
+    }
+    fn nft_check(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn destroy(&self, _: &RawSocket) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_file(&self, _: &str, _: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn rename(&self, _: &str, _: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn remove_file(&self, _: &str) {}
+    fn read_file(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn sleep(&self, _: Duration) {}
+    fn now(&self) -> String {
+        "2026-12-03T00:00:00Z".into()
+    }
+    fn whoami(&self) -> (String, u32) {
+        ("root".into(), 0)
+    }
+    fn process_start(&self, pid: u32) -> Option<u64> {
+        (1000..1100).contains(&pid).then_some(5)
+    }
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+}
+
+/// Eight processes close the same port at once, each with its own journal connection:
+/// one rule is added, one record applied; the others name it.
+fn concurrent_closes_add_one_rule(open: &(dyn Fn() -> Box<dyn Journal> + Sync)) {
+    let table = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1));
+    let gate = std::sync::Barrier::new(8);
+    let ids: Vec<(i64, bool)> = std::thread::scope(|sc| {
+        let t: Vec<_> = (0..8u32)
+            .map(|n| {
+                let (table, next, gate) = (table.clone(), next.clone(), &gate);
+                sc.spawn(move || {
+                    let sys = SharedFake {
+                        table,
+                        next,
+                        pid: 1000 + n,
+                    };
+                    let j = open();
+                    gate.wait();
+                    let out = execute(
+                        &fw_plan(8080, &ctx()),
+                        &ctx(),
+                        &Platform::over(&sys),
+                        &*j,
+                        Duration::ZERO,
+                    )
+                    .unwrap();
+                    (out.action_id, out.already_closed)
+                })
+            })
+            .collect();
+        t.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let sys = SharedFake {
+        table,
+        next,
+        pid: 1099,
+    };
+    assert_eq!(sys.rules().len(), 1, "{:?}", sys.rules());
+    let added: Vec<i64> = ids.iter().filter(|(_, a)| !a).map(|(i, _)| *i).collect();
+    assert_eq!(added.len(), 1, "{ids:?}");
+    assert!(ids.iter().all(|(i, _)| *i == added[0]), "{ids:?}");
+    let j = open();
+    let all = j.actions().unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].state, State::Applied);
+    // Undo: the rule goes, the record is marked undone.
+    let back = undo(
+        8080,
+        Transport::Tcp,
+        &Platform::over(&sys),
+        &*j,
+        &paths(),
+        true,
+    )
+    .unwrap();
+    assert!(
+        back.iter().all(|r| r.reversed) && back.len() == 1,
+        "{back:?}"
+    );
+    assert!(sys.rules().is_empty());
+    assert!(j.open_actions(8080, "tcp").unwrap().is_empty());
+}
+
+#[test]
+fn concurrent_closes_add_one_rule_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("pw-control-conc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("j.db");
+    concurrent_closes_add_one_rule(&|| Box::new(Store::open(&db).unwrap()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+mod on_postgres {
+    //! The journal tests above, on a real PostgreSQL server the test starts (unix
+    //! socket only, removed afterwards), each check as its own host of one database.
+
+    use super::*;
+    use portwarden_store::{open_journal, HostIdentity, Location};
+    use portwarden_testkit::pg::{needs_postgres, Server};
+
+    fn host(id: &str) -> HostIdentity {
+        HostIdentity {
+            id: id.into(),
+            name: format!("box-{id}"),
+        }
+    }
+
+    /// One of the journal checks above.
+    type Check = fn(&dyn Journal);
+
+    #[test]
+    fn journal_behaviour_on_postgres() {
+        portwarden_testkit::require!(needs_postgres());
+        let pg = Server::start().unwrap();
+        let loc = Location::parse(&pg.url()).unwrap();
+        let checks: &[(&str, Check)] = &[
+            ("kill", kill_escalates_and_journals_the_cmdline_on),
+            ("service", service_needs_systemd_and_a_unit_and_undoes_on),
+            ("undo", firewall_rule_is_added_persisted_and_removed_on),
+            ("conns", connections_are_destroyed_listener_kept_on),
+            ("failed", a_failed_rule_is_journalled_as_failed_on),
+            ("closed", closing_a_closed_port_adds_nothing_on),
+            (
+                "reconcile",
+                reconcile_settles_pending_adopts_orphans_and_reports_foreign_rules_on,
+            ),
+            (
+                "lost",
+                open_removes_rules_the_journal_lost_and_fails_without_nft_on,
+            ),
+            (
+                "persist",
+                persisted_file_is_rebuilt_from_the_journal_and_checked_on,
+            ),
+            (
+                "block",
+                a_block_is_journalled_first_and_unblock_marks_it_undone_on,
+            ),
+        ];
+        for (id, check) in checks {
+            let j = open_journal(&loc, &host(id)).unwrap();
+            check(&*j);
+        }
+        // Every check saw only its own host's rows; all of them are in one database.
+        let j = open_journal(&loc, &host("kill")).unwrap();
+        let all = j.all_hosts().unwrap();
+        let hosts: std::collections::BTreeSet<&str> =
+            all.iter().map(|h| h.host_id.as_str()).collect();
+        assert_eq!(hosts.len(), checks.len(), "{hosts:?}");
+        assert!(j.actions().unwrap().len() < all.len());
+        // Concurrent closes on one host: one rule.
+        concurrent_closes_add_one_rule(&|| open_journal(&loc, &host("conc")).unwrap());
+    }
+
+    /// Reconcile on host A settles A's dead pending record and adopts A's lost rule, and
+    /// never touches host B's records (whose firewall A cannot see).
+    #[test]
+    fn reconcile_touches_only_this_hosts_rows() {
+        portwarden_testkit::require!(needs_postgres());
+        let pg = Server::start().unwrap();
+        let loc = Location::parse(&pg.url()).unwrap();
+        let a = open_journal(&loc, &host("a")).unwrap();
+        let b = open_journal(&loc, &host("b")).unwrap();
+        let sys = Fake::default();
+        let p = fw_plan(8080, &ctx());
+        let undo_of = |c: &str| Undo::DeleteRule {
+            comment: c.into(),
+            persisted: None,
+        };
+        let j = serde_json::json!({});
+        // B: a pending record of a run that died, and an applied rule A's table lacks.
+        let b_pending = begin(
+            &p,
+            &on(&sys),
+            &*b,
+            "s",
+            &j,
+            &undo_of("portwarden:8080:tcp:drop:bp"),
+        )
+        .unwrap();
+        let b_applied = b
+            .record(&pending_action(
+                &p,
+                &on(&sys),
+                "s",
+                &j,
+                &undo_of("portwarden:8080:tcp:drop:ba"),
+            ))
+            .unwrap();
+        b.mark_applied(b_applied, "s", &j, &undo_of("portwarden:8080:tcp:drop:ba"))
+            .unwrap();
+        // A: its own dead pending record, and a rule of its own without a record.
+        let a_pending = begin(
+            &p,
+            &on(&sys),
+            &*a,
+            "s",
+            &j,
+            &undo_of("portwarden:8080:tcp:drop:ap"),
+        )
+        .unwrap();
+        sys.plant("portwarden:8080:tcp:drop:lost");
+        // The pid of the fake is "alive" only as itself: the runners are dead.
+        let runner_dead = Fake { ..Fake::default() };
+        *runner_dead.table.borrow_mut() = sys.table.borrow().clone();
+        reconcile(&on(&runner_dead), &*a, true, true).unwrap();
+        let st = |j: &dyn Journal, id| j.action(id).unwrap().unwrap().state;
+        assert_eq!(st(&*a, a_pending), State::Failed);
+        assert_eq!(
+            st(&*b, b_pending),
+            State::Pending,
+            "B's record is not A's to settle"
+        );
+        assert_eq!(st(&*b, b_applied), State::Applied);
+        assert_eq!(a.actions().unwrap().len(), 2, "A adopted its lost rule");
+        assert_eq!(b.actions().unwrap().len(), 2);
+        // A cannot see, undo or change B's records, even by id.
+        assert!(a.action(b_applied).unwrap().is_none());
+        assert!(!a
+            .transition(b_pending, State::Pending, State::Failed, "x")
+            .unwrap());
+        a.mark_undone(b_applied, "t").unwrap();
+        assert!(b.action(b_applied).unwrap().unwrap().undone_at.is_none());
+        assert!(
+            undo(8080, Transport::Tcp, &on(&runner_dead), &*a, &paths(), true)
+                .unwrap()
+                .iter()
+                .all(|r| r.action_id != b_applied)
+        );
+        assert_eq!(b.open_actions(8080, "tcp").unwrap().len(), 1);
+    }
+
+    /// Intent first: when the database goes away, `close` changes nothing.
+    #[test]
+    fn a_journal_that_went_away_changes_nothing() {
+        portwarden_testkit::require!(needs_postgres());
+        let pg = Server::start().unwrap();
+        let loc = Location::parse(&pg.url()).unwrap();
+        let j = open_journal(&loc, &host("a")).unwrap();
+        drop(pg);
+        let sys = Fake::default();
+        let e = execute(
+            &fw_plan(8080, &ctx()),
+            &ctx(),
+            &on(&sys),
+            &*j,
+            Duration::ZERO,
+        )
+        .unwrap_err();
+        match &e {
+            Error::Store(s) => assert!(s.is_unreachable(), "{s}"),
+            other => panic!("{other}"),
+        }
+        assert!(!e.to_string().contains('\n'), "{e}");
+        assert!(sys.comments().is_empty(), "no rule without a record");
+        // Opening it again: one line, unreachable.
+        let e = open_journal(&loc, &host("a")).err().expect("gone");
+        assert!(e.is_unreachable() && !e.to_string().contains('\n'), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::*;
 use portwarden_sockets::{join, ProcTable, ProcessInfo, Source};
+use portwarden_store::Store;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 

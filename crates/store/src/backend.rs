@@ -4,8 +4,8 @@
 //! (`--store postgres://…` or `PORTWARDEN_STORE`). Both run the same versioned
 //! migrations (one list per backend, the same schema meaning) and give the same results.
 //!
-//! The action journal of `close`/`open` stays in the local SQLite file: its undo
-//! information is about this machine's firewall and services.
+//! The action journal of `close`/`open` lives in the same store, chosen the same way
+//! (see `journal`): on PostgreSQL every journal row carries its host's identity.
 
 use crate::{Acceptance, Error, Filter, NewAcceptance, NewSnapshot, SnapshotRow, Store};
 use std::path::PathBuf;

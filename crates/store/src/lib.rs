@@ -11,7 +11,9 @@
 
 mod backend;
 mod history;
+mod journal;
 mod pg;
+mod pg_journal;
 #[cfg(unix)]
 mod secure;
 #[cfg(windows)]
@@ -20,6 +22,8 @@ mod secure;
 
 pub use backend::{open, open_read_only, History, Location};
 pub use history::{new_uid, Acceptance, Filter, NewAcceptance, NewSnapshot, SnapshotRow};
+pub use journal::{open_journal, open_journal_read_only, HostAction, HostIdentity, Journal};
+pub use pg::PG_SCHEMA_VERSION;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -77,6 +81,9 @@ pub enum Error {
         /// Whether the server could not be reached at all (so a spool may keep the data).
         unreachable: bool,
     },
+    /// A shared journal needs to know whose firewall each record is about.
+    #[error("this host has no identity for a shared journal (no /etc/machine-id); give it one with --host-id or PORTWARDEN_HOST_ID")]
+    NoHostId,
     /// The `--store` value is not one this portwarden can use.
     #[error("store {0}")]
     BadLocation(String),

@@ -55,6 +55,31 @@ const MIGRATIONS: &[&str] = &[
         seen TEXT,
         revoked_at TEXT
     );",
+    // 2: the action journal (SQLite's `actions` as of its version 2: intent first, the
+    // runner, the note), every row carrying the identity of the host whose firewall it
+    // is about, and the rule comment it holds (for adoption, without parsing JSON).
+    "CREATE TABLE actions (
+        id BIGSERIAL PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        host TEXT NOT NULL,
+        at TEXT NOT NULL,
+        \"user\" TEXT NOT NULL,
+        uid BIGINT NOT NULL,
+        port INTEGER NOT NULL,
+        protocol TEXT NOT NULL,
+        how TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        undo TEXT NOT NULL,
+        undone_at TEXT,
+        state TEXT NOT NULL DEFAULT 'applied',
+        runner_pid BIGINT,
+        runner_start BIGINT,
+        note TEXT,
+        rule_comment TEXT
+    );
+    CREATE INDEX actions_host_port ON actions(host_id, port, protocol);
+    CREATE INDEX actions_host_comment ON actions(host_id, rule_comment);",
 ];
 
 /// The schema version this build writes.
@@ -147,9 +172,11 @@ fn one_line(s: &str) -> String {
 
 /// A PostgreSQL-backed store.
 pub struct PgStore {
-    client: RefCell<Client>,
-    url: String,
-    version: i64,
+    pub(crate) client: RefCell<Client>,
+    pub(crate) url: String,
+    pub(crate) version: i64,
+    /// The host whose journal rows this store reads and writes (empty: history only).
+    pub(crate) host: crate::HostIdentity,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -157,6 +184,7 @@ impl std::fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("url", &self.url)
             .field("version", &self.version)
+            .field("host", &self.host.id)
             .finish()
     }
 }
@@ -172,6 +200,7 @@ impl PgStore {
             client: RefCell::new(client),
             url: shown,
             version: 0,
+            host: crate::HostIdentity::default(),
         };
         s.version = s.read_version()?;
         if s.version > PG_SCHEMA_VERSION {
@@ -183,7 +212,7 @@ impl PgStore {
         Ok(s)
     }
 
-    fn err(&self, e: &postgres::Error) -> Error {
+    pub(crate) fn err(&self, e: &postgres::Error) -> Error {
         pg_err(&self.url, e)
     }
 
@@ -239,7 +268,7 @@ impl PgStore {
     }
 }
 
-fn pg_err(url: &str, e: &postgres::Error) -> Error {
+pub(crate) fn pg_err(url: &str, e: &postgres::Error) -> Error {
     let reason = match e.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => {

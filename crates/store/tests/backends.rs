@@ -224,7 +224,10 @@ fn postgres_suite_and_concurrent_writers() {
         })
         .collect();
     for t in t {
-        assert_eq!(t.join().unwrap().unwrap(), 1);
+        assert_eq!(
+            t.join().unwrap().unwrap(),
+            portwarden_store::PG_SCHEMA_VERSION
+        );
     }
 }
 

@@ -124,24 +124,47 @@ impl Server {
                 "--no-instructions",
             ],
         )?;
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// Starts the server again after [`Server::stop`] (the same data, socket and options).
+    ///
+    /// # Errors
+    /// When `pg_ctl start` fails (the message has the server's log).
+    pub fn start_again(&self) -> Result<(), String> {
         let opts = format!(
             "-c listen_addresses='' -k {} -c fsync=off -c synchronous_commit=off \
              -c full_page_writes=off -c max_connections=200",
-            dir.display()
+            self.dir.display()
         );
-        let log = dir.join("log").display().to_string();
+        let data = self.dir.join("data").display().to_string();
+        let log = self.dir.join("log").display().to_string();
         run(
-            u,
-            &server.bin.join("pg_ctl"),
+            self.as_user.as_deref(),
+            &self.bin.join("pg_ctl"),
             &[
-                "-D", &data_s, "-o", &opts, "-l", &log, "-w", "-t", "60", "start",
+                "-D", &data, "-o", &opts, "-l", &log, "-w", "-t", "60", "start",
             ],
         )
         .map_err(|e| {
             let l = std::fs::read_to_string(&log).unwrap_or_default();
             format!("{e}\n{l}")
-        })?;
-        Ok(server)
+        })
+    }
+
+    /// Stops the server (its connections are cut), keeping its data for
+    /// [`Server::start_again`]; dropping the [`Server`] still removes everything.
+    ///
+    /// # Errors
+    /// When `pg_ctl stop` fails.
+    pub fn stop(&self) -> Result<(), String> {
+        let data = self.dir.join("data").display().to_string();
+        run(
+            self.as_user.as_deref(),
+            &self.bin.join("pg_ctl"),
+            &["-D", &data, "-m", "immediate", "-w", "stop"],
+        )
     }
 
     /// The connection URL of database `postgres`.
