@@ -264,7 +264,7 @@ impl Syn {
             |ms| Duration::from_millis(u64::from(ms)),
         );
         self.ready
-            .push_back((f.probe, Outcome::Answer(a.reason), rtt));
+            .push_back((f.probe, Outcome::Answer(a.reason), rtt, None));
     }
 
     fn expire(&mut self, now: Instant) {
@@ -279,8 +279,12 @@ impl Syn {
                 .is_some_and(|f| f.serial == serial)
             {
                 if let Some(f) = self.flights.remove(&(addr, port)) {
-                    self.ready
-                        .push_back((f.probe, Outcome::Timeout, now.duration_since(f.sent)));
+                    self.ready.push_back((
+                        f.probe,
+                        Outcome::Timeout,
+                        now.duration_since(f.sent),
+                        None,
+                    ));
                 }
             }
         }
@@ -337,12 +341,12 @@ impl Prober for Syn {
             }
             let Some(src) = self.source(dst) else {
                 // No route: nothing can leave, as connect() would say.
-                done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO));
+                done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO, None));
                 continue;
             };
             if self.flights.contains_key(&(dst, port)) {
                 // The same target twice in the list: one probe at a time per pair.
-                done.push((p, Outcome::Busy, Duration::ZERO));
+                done.push((p, Outcome::Busy, Duration::ZERO, None));
                 continue;
             }
             self.serial += 1;
@@ -354,7 +358,7 @@ impl Prober for Syn {
                 }
                 (IpAddr::V6(s), IpAddr::V6(d)) => build_syn6(s, d, sport, port, seq),
                 _ => {
-                    done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO));
+                    done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO, None));
                     continue;
                 }
             };
