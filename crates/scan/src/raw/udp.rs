@@ -344,10 +344,10 @@ impl Udp {
                 break;
             }
             self.deadlines.pop();
-            if !self
+            if self
                 .flights
                 .get(&(addr, port))
-                .is_some_and(|f| f.serial == serial)
+                .is_none_or(|f| f.serial != serial)
             {
                 continue;
             }
@@ -382,10 +382,8 @@ impl Udp {
             let Some(src) = self.source(dst) else {
                 continue;
             };
-            loop {
-                let Some(pc) = self.paces.get_mut(&dst) else {
-                    break;
-                };
+            // The first probe still waiting goes (the others were answered meanwhile).
+            while let Some(pc) = self.paces.get_mut(&dst) {
                 let Some((port, serial)) = pc.queue.pop_front() else {
                     break;
                 };
