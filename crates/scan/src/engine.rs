@@ -710,10 +710,11 @@ impl Window {
 /// A host's ICMP port unreachables: how many answered first probes and how many answered
 /// retransmissions. Targets rate-limit them (Linux: one a second per peer after a burst of
 /// six), so a closed port's unreachable often answers only a later try — silence that was
-/// the target's limit, not loss on the path. Once more than [`LOSS_SHARE`] of a host's
-/// unreachables answered retransmissions, the host is taken to rate-limit them and its
-/// unreachables no longer count as loss (nor earn retries): only UDP replies (and TCP
-/// answers) do. A lossy path without a limit stays below that share.
+/// the target's limit, not loss on the path. A host's unreachables count as loss (and earn
+/// retries) only once it has answered more first probes than a limit's burst
+/// ([`ICMP_BURST`]) and while at most [`LOSS_SHARE`] of its unreachables answered
+/// retransmissions; otherwise it is taken to rate-limit them and only UDP replies (and TCP
+/// answers) count. A lossy path without a limit stays below that share.
 #[derive(Debug, Default, Clone, Copy)]
 struct IcmpLimit {
     first: u32,
@@ -732,11 +733,16 @@ impl IcmpLimit {
         !self.limited()
     }
 
-    /// Whether the host shows a rate limit on its unreachables.
+    /// Whether the host shows (or may have: no more answers than a burst yet) a rate
+    /// limit on its unreachables.
     fn limited(&self) -> bool {
-        f64::from(self.late) > LOSS_SHARE * f64::from(self.first.saturating_add(self.late))
+        self.first <= ICMP_BURST
+            || f64::from(self.late) > LOSS_SHARE * f64::from(self.first.saturating_add(self.late))
     }
 }
+
+/// Unreachables a rate-limiting host sends at once before its limit shows (Linux: six).
+const ICMP_BURST: u32 = 6;
 
 struct Rate {
     per_sec: f64,
@@ -1963,7 +1969,7 @@ mod tests {
                 w.on_loss(now, t0);
             }
         }
-        assert!(counted <= 1, "{counted} late unreachables counted as loss");
+        assert_eq!(counted, 0, "late unreachables counted as loss");
         assert!(lim.limited());
         assert_eq!(w.limit(), 100, "closed ports collapsed the window");
     }
