@@ -21,7 +21,7 @@
 //! * UDP: silence is the normal answer of an open|filtered port and proves nothing, and
 //!   targets rate-limit ICMP port unreachables, so an unreachable answering a
 //!   retransmission counts as loss only from a host whose unreachables do not show a
-//!   limit ([`IcmpLimit`]); UDP replies to retransmissions do. A port silent after all its
+//!   limit (`IcmpLimit`); UDP replies to retransmissions do. A port silent after all its
 //!   tries is open|filtered. There is no host discovery before a UDP scan. With
 //!   `--icmp-pace` ([`ScanConfig::icmp_pace`]) a port silent after its retries gets paced
 //!   tries, which the UDP prober spaces at its host's observed ICMP rate limit.

@@ -5,7 +5,7 @@
 //! group windows, retries, report assembly); this prober puts UDP datagrams with their
 //! protocol payloads ([`super::payloads`]) on the wire and says what became of each. A reply
 //! means open (and, when it looks like the protocol's answer, names the service: its bytes
-//! go back with the outcome and [`Udp`]'s `identify_reply` reads them); ICMP port
+//! go back with the outcome and `Udp::identify_reply` reads them); ICMP port
 //! unreachable from the target means closed; other ICMP unreachables mean filtered;
 //! silence after every try means open|filtered. Replies are matched by source port
 //! ([`super::cookie::CookieKey::udp_sport`]). There is no host discovery: every host is
@@ -17,8 +17,8 @@
 //! ports). Here they stay open|filtered unless
 //! [`ScanConfig::icmp_pace`](crate::ScanConfig::icmp_pace) asks for paced tries: the
 //! scheduler gives every port still silent after its retries more tries
-//! ([`crate::engine::Prober::paces`]), and this prober sends them host by host at an
-//! interval that follows the target's observed limit ([`Pace`]): while no rate is known,
+//! (`Prober::paces`), and this prober sends them host by host at an
+//! interval that follows the target's observed limit (`Pace`): while no rate is known,
 //! the pace slows down when unreachables stop coming although probes continue; once a few
 //! unreachables have arrived, the spacing between them (its lower quartile: under a token
 //! bucket they cannot come faster than the refill) gives the token interval, and the pace
@@ -516,7 +516,7 @@ impl Prober for Udp {
             self.serial += 1;
             let serial = self.serial;
             if p.paced() && self.icmp_pace {
-                // Waits for its host's turn ([`Udp::pump`]); its deadline counts from then.
+                // Waits for its host's turn (`pump`); its deadline counts from then.
                 self.flights.insert(
                     (dst, port),
                     Flight {
