@@ -80,7 +80,8 @@ pub struct ScanArgs {
     pub udp_scan: bool,
     /// Skip host discovery: scan every host, even those that answer nothing (by default a
     /// connect scan first tries ports 443 and 80 of each host and leaves out the hosts
-    /// that do not answer at all, as nmap does); nmap's -Pn.
+    /// that do not answer at all, as nmap does; the UDP scan has no discovery and always
+    /// scans every host); nmap's -Pn.
     #[arg(long = "Pn", visible_alias = "no-ping")]
     pub no_ping: bool,
     /// Timing template, nmap's -T0…-T5 (paranoid, sneaky, polite: one probe at a time
@@ -102,7 +103,7 @@ pub struct ScanArgs {
     /// -sT; up to 10 retransmission rounds for -sS; 4 for -sU).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
-    /// UDP: after the retransmission rounds, probe the still-silent ports at the target's
+    /// UDP: after its retries, probe each still-silent port again at the target's
     /// ICMP rate limit, so closed ports are told from open|filtered (slow: Linux answers
     /// about one closed port per second).
     #[arg(long)]

@@ -1,8 +1,10 @@
-//! The scheduler of the TCP scans, generic over a [`Prober`]: the connect prober here
-//! ([`Connect`]) and the SYN prober in [`crate::raw::syn`]. It owns host groups, the keyed
-//! order and shards, host discovery, pacing, per-host and group windows, retries,
-//! per-host accumulation, identification, report assembly and cancellation; a prober
-//! only sends probes and says what became of each.
+//! The one scheduler of every scan type, generic over a [`Prober`]: the connect prober
+//! here ([`Connect`]), the SYN prober in [`crate::raw::syn`] and the UDP prober in
+//! [`crate::raw::udp`]. It owns host groups, the keyed order and shards, host discovery,
+//! pacing, per-host and group windows, retries, per-host accumulation, identification,
+//! report assembly and cancellation; a prober only sends probes and says what became of
+//! each (with the bytes of an answer, for UDP, which the prober reads into the port's
+//! service).
 //!
 //! * Probes go out in a keyed pseudo-random order over (host, port), computed on the fly
 //!   per host group ([`crate::perm`]); nothing proportional to hosts × ports is stored.
@@ -16,6 +18,13 @@
 //!   design), so silent ports and hosts never shrink the window of hosts that answer.
 //!   It shrinks (then waits and retries) when the system runs out of descriptors or
 //!   local ports.
+//! * UDP: silence is the normal answer of an open|filtered port and proves nothing, and
+//!   targets rate-limit ICMP port unreachables, so an unreachable answering a
+//!   retransmission counts as loss only from a host whose unreachables do not show a
+//!   limit (`IcmpLimit`); UDP replies to retransmissions do. A port silent after all its
+//!   tries is open|filtered. There is no host discovery before a UDP scan. With
+//!   `--icmp-pace` ([`ScanConfig::icmp_pace`]) a port silent after its retries gets paced
+//!   tries, which the UDP prober spaces at its host's observed ICMP rate limit.
 //! * Each host has an RFC 6298 RTT estimate that sets its probe timeout; the clock starts
 //!   when `connect()` is called. A timed-out probe is retried before the port is called
 //!   filtered.
@@ -108,10 +117,10 @@ impl ScanKind {
         }
     }
 
-    /// Retries of a silent probe by default: the TCP scans retry each timed-out probe
+    /// Retries of a silent probe by default: every scan retries each timed-out probe
     /// (hosts that showed loss earn more, up to [`ScanConfig::max_retries`]; SYN starts
-    /// higher, as nmap's does, since no kernel retransmits for it); the UDP scan resends
-    /// every still-silent port in rounds.
+    /// higher, as nmap's does, since no kernel retransmits for it; UDP's silent ports are
+    /// open|filtered after theirs).
     pub fn default_retries(self) -> u32 {
         match self {
             ScanKind::Connect => 2,
@@ -140,8 +149,8 @@ pub const AUTO_BANNER_LIMIT: u64 = 64;
 /// defaults).
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// Retries of a timed-out probe before the port is called filtered (raw scans:
-    /// retransmission rounds, at most).
+    /// Retries of a timed-out probe before the port is called filtered (UDP:
+    /// open|filtered).
     pub retries: u32,
     /// Ceiling of the retries of hosts that have shown loss: once a host answered the
     /// k-th retransmission of some probe, its silent ports get k + 2 (nmap, likewise,
@@ -177,9 +186,9 @@ pub struct ScanConfig {
     pub shard: crate::perm::Shard,
     /// Host discovery before the port scan (nmap's default; `-Pn` turns it off).
     pub discovery: bool,
-    /// UDP: after the rounds, probe the still-silent ports at the target's observed ICMP
-    /// rate limit so that closed ports are told from open|filtered ones (slow: Linux sends
-    /// about one port unreachable per second).
+    /// UDP: after its retries, probe a still-silent port again at its target's observed
+    /// ICMP rate limit so that closed ports are told from open|filtered ones (slow: Linux
+    /// sends about one port unreachable per second).
     pub icmp_pace: bool,
     /// The command line, for reports.
     pub args: String,
@@ -236,8 +245,7 @@ pub trait Observer {
     fn host_done(&mut self, _host: &HostResult) {}
     /// Probes resolved so far out of the planned total (about every 100 ms).
     fn progress(&mut self, _done: u64, _total: u64) {}
-    /// A port's state is known: the connect scan tells each port as its probe resolves;
-    /// the raw scans tell a host's open ports when its group ends.
+    /// A port's state is known (told as its probe resolves).
     fn port_done(&mut self, _addr: IpAddr, _port: u16, _protocol: Protocol, _state: PortState) {}
 }
 
@@ -264,8 +272,9 @@ pub enum Outcome {
     AddrNotAvail,
 }
 
-/// A probe, what came of it, and its round trip (or the time waited).
-pub(crate) type Done = (Probe, Outcome, Duration);
+/// A probe, what came of it, its round trip (or the time waited) and the bytes that came
+/// with the answer (a UDP reply's payload; `None` for the TCP probers).
+pub(crate) type Done = (Probe, Outcome, Duration, Option<Vec<u8>>);
 
 /// A per-protocol prober of the one scheduler: it puts probes on the wire and reports
 /// what became of each; the scheduler ([`scan`]) owns everything else — host groups, the
@@ -291,6 +300,21 @@ pub(crate) trait Prober {
     fn next(&mut self) -> impl Future<Output = Done>;
     /// An outcome that is ready now.
     fn try_next(&mut self) -> Option<Done>;
+    /// Whether host discovery (a TCP connect to ports 443 and 80) goes before the port
+    /// scan when the configuration asks for it: not for UDP, whose hosts are all scanned.
+    fn discovery(&self) -> bool {
+        true
+    }
+    /// Whether a port still silent after its retries gets more tries, sent at the pace
+    /// its host allows ([`Probe::paced`]; UDP `--icmp-pace`). The prober spaces paced
+    /// probes and ends a port with `Outcome::Answer(Reason::NoResponse)` when its
+    /// silence settles it.
+    fn paces(&self, _cfg: &ScanConfig) -> bool {
+        false
+    }
+    /// Applies what the bytes of an answer say (a UDP reply: the service, version,
+    /// banner) to its open port.
+    fn identify_reply(_port: &mut PortResult, _bytes: Vec<u8>, _cfg: &ScanConfig) {}
 }
 
 /// The connect prober: one non-blocking `connect()` per probe, resolved by the reactor.
@@ -326,8 +350,10 @@ impl Prober for Connect {
         let addrs: Vec<(SocketAddr, Duration)> = batch.iter().map(|b| (b.1, b.2)).collect();
         for (&(p, _, _), raw) in batch.iter().zip(connect_batch(&addrs)) {
             match finish(raw) {
-                Launch::Pending(f) => self.inflight.push(Box::pin(f.map(move |(o, d)| (p, o, d)))),
-                Launch::Done(o, d) => done.push((p, o, d)),
+                Launch::Pending(f) => self
+                    .inflight
+                    .push(Box::pin(f.map(move |(o, d)| (p, o, d, None)))),
+                Launch::Done(o, d) => done.push((p, o, d, None)),
             }
         }
         Ok(())
@@ -400,7 +426,7 @@ type ProbeFuture = Pin<Box<dyn Future<Output = (Outcome, Duration)>>>;
 /// Probes launched together (their connect() calls are split over two threads).
 const BATCH: usize = 256;
 
-type TaggedFuture = Pin<Box<dyn Future<Output = (Probe, Outcome, Duration)>>>;
+type TaggedFuture = Pin<Box<dyn Future<Output = Done>>>;
 
 enum Launch {
     Pending(ProbeFuture),
@@ -681,6 +707,43 @@ impl Window {
     }
 }
 
+/// A host's ICMP port unreachables: how many answered first probes and how many answered
+/// retransmissions. Targets rate-limit them (Linux: one a second per peer after a burst of
+/// six), so a closed port's unreachable often answers only a later try — silence that was
+/// the target's limit, not loss on the path. A host's unreachables count as loss (and earn
+/// retries) only once it has answered more first probes than a limit's burst
+/// ([`ICMP_BURST`]) and while at most [`LOSS_SHARE`] of its unreachables answered
+/// retransmissions; otherwise it is taken to rate-limit them and only UDP replies (and TCP
+/// answers) count. A lossy path without a limit stays below that share.
+#[derive(Debug, Default, Clone, Copy)]
+struct IcmpLimit {
+    first: u32,
+    late: u32,
+}
+
+impl IcmpLimit {
+    /// An unreachable answered try `attempt` (0: the first probe). Whether it is evidence
+    /// that the try before was lost.
+    fn on_unreach(&mut self, attempt: u32) -> bool {
+        if attempt == 0 {
+            self.first = self.first.saturating_add(1);
+            return false;
+        }
+        self.late = self.late.saturating_add(1);
+        !self.limited()
+    }
+
+    /// Whether the host shows (or may have: no more answers than a burst yet) a rate
+    /// limit on its unreachables.
+    fn limited(&self) -> bool {
+        self.first <= ICMP_BURST
+            || f64::from(self.late) > LOSS_SHARE * f64::from(self.first.saturating_add(self.late))
+    }
+}
+
+/// Unreachables a rate-limiting host sends at once before its limit shows (Linux: six).
+const ICMP_BURST: u32 = 6;
+
 struct Rate {
     per_sec: f64,
     tokens: f64,
@@ -741,6 +804,9 @@ pub(crate) struct Probe {
     /// When the attempt before this one went out, for a retransmission: if this one is
     /// answered, that one was lost.
     lost_sent: Option<Instant>,
+    /// A try past the retries, to go out at the pace its host allows (UDP
+    /// `--icmp-pace`: the target's ICMP rate limit).
+    paced: bool,
 }
 
 /// Retries of a discovery probe, at most.
@@ -755,6 +821,11 @@ impl Probe {
     fn discovery(&self) -> bool {
         self.port_idx >= DISCOVERY
     }
+
+    /// Whether this is a try past the retries that must go at its host's pace.
+    pub(crate) fn paced(&self) -> bool {
+        self.paced
+    }
 }
 
 type Listed = Vec<(u16, Reason, Option<Duration>)>;
@@ -765,8 +836,14 @@ struct HostState {
     open: Vec<PortResult>,
     closed: Listed,
     filtered: Listed,
+    /// UDP ports that never answered.
+    open_filtered: Listed,
     n_closed: u32,
     n_filtered: u32,
+    n_open_filtered: u32,
+    /// Its ICMP port unreachables, to its first probes and to retransmissions: tells a
+    /// host that rate-limits them from a lossy path ([`IcmpLimit`]).
+    unreach: IcmpLimit,
     /// Filtered ports by reason.
     filtered_why: Vec<(Reason, u32)>,
     probes: u64,
@@ -861,6 +938,12 @@ struct Engine<'a> {
     /// Most probes one host may have out: twice its fair share of the group's window, so
     /// that a slow host (whose probes stay out long) never fills the window alone.
     share: usize,
+    /// The protocol of the ports scanned.
+    protocol: Protocol,
+    /// The prober's reading of an answer's bytes ([`Prober::identify_reply`]).
+    identify_reply: fn(&mut PortResult, Vec<u8>, &ScanConfig),
+    /// Whether silent ports get paced tries past their retries ([`Prober::paces`]).
+    paces: bool,
 }
 
 impl Engine<'_> {
@@ -879,8 +962,11 @@ impl Engine<'_> {
                     open: Vec::new(),
                     closed: Vec::new(),
                     filtered: Vec::new(),
+                    open_filtered: Vec::new(),
                     n_closed: 0,
                     n_filtered: 0,
+                    n_open_filtered: 0,
+                    unreach: IcmpLimit::default(),
                     filtered_why: Vec::new(),
                     probes: 0,
                     retries: 0,
@@ -1017,6 +1103,7 @@ impl Engine<'_> {
                         verify: false,
                         sent: None,
                         lost_sent: None,
+                        paced: false,
                     });
                     break 'groups;
                 }
@@ -1042,6 +1129,7 @@ impl Engine<'_> {
                         verify: false,
                         sent: None,
                         lost_sent: None,
+                        paced: false,
                     };
                     // Each host's ports wait for its own discovery only (parked with
                     // it), not for the slowest host of the group.
@@ -1145,12 +1233,13 @@ impl Engine<'_> {
         })
     }
 
-    fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>) {
+    fn resolve(&mut self, p: Probe, reason: Reason, rtt: Option<Duration>, bytes: Option<Vec<u8>>) {
         let Some(&port) = self.ports.get(p.port_idx as usize) else {
             return;
         };
         let all = self.cfg.all_states;
         let limit = self.cfg.list_limit as usize;
+        let (protocol, identify, cfg) = (self.protocol, self.identify_reply, self.cfg);
         self.done += 1;
         let Some(g) = self.group_mut(p.group) else {
             return;
@@ -1160,15 +1249,28 @@ impl Engine<'_> {
             return;
         };
         let addr = h.entry.addr;
-        match reason.state() {
-            PortState::Open => h.open.push(PortResult::new(port, reason, rtt)),
+        let state = reason.state_for(protocol);
+        match state {
+            PortState::Open => {
+                let mut r = PortResult::with_protocol(protocol, port, reason, rtt);
+                if let Some(b) = bytes {
+                    identify(&mut r, b, cfg);
+                }
+                h.open.push(r);
+            }
             PortState::Closed => {
                 h.n_closed += 1;
                 if all || h.closed.len() <= limit {
                     h.closed.push((port, reason, rtt));
                 }
             }
-            PortState::Filtered | PortState::OpenFiltered => {
+            PortState::OpenFiltered => {
+                h.n_open_filtered += 1;
+                if all || h.open_filtered.len() <= limit {
+                    h.open_filtered.push((port, reason, rtt));
+                }
+            }
+            PortState::Filtered => {
                 h.n_filtered += 1;
                 match h.filtered_why.iter_mut().find(|(r, _)| *r == reason) {
                     Some((_, n)) => *n += 1,
@@ -1179,17 +1281,11 @@ impl Engine<'_> {
                 }
             }
         }
-        self.resolved.push((addr, port, reason.state()));
+        self.resolved.push((addr, port, state));
     }
 
-    fn handle(
-        &mut self,
-        p: Probe,
-        outcome: Outcome,
-        rtt: Duration,
-        now: Instant,
-        inflight: usize,
-    ) -> bool {
+    fn handle(&mut self, d: Done, now: Instant, inflight: usize) -> bool {
+        let (p, outcome, rtt, bytes) = d;
         self.release(p.group, p.host);
         if p.discovery() {
             return self.handle_discovery(p, outcome, rtt, inflight);
@@ -1198,13 +1294,24 @@ impl Engine<'_> {
             Outcome::Answer(reason) => {
                 if matches!(
                     reason,
-                    Reason::SynAck | Reason::ConnRefused | Reason::SelfConnect | Reason::Reset
+                    Reason::SynAck
+                        | Reason::ConnRefused
+                        | Reason::SelfConnect
+                        | Reason::Reset
+                        | Reason::UdpResponse
+                        | Reason::PortUnreach
                 ) {
                     self.win.on_answer();
+                    // An ICMP port unreachable answering a retransmission is evidence of
+                    // loss only from a host that does not rate-limit them.
+                    let mut lossy = p.attempt > 0;
                     if let Some(h) = self.host_mut(p.group, p.host) {
                         h.win.on_answer();
+                        if reason == Reason::PortUnreach {
+                            lossy &= h.unreach.on_unreach(p.attempt);
+                        }
                     }
-                    if p.attempt > 0 {
+                    if lossy {
                         // The group's window counts this loss against everything the
                         // group sent then (one lossy host among many is a small share);
                         // the host's against what it sent itself.
@@ -1237,7 +1344,8 @@ impl Engine<'_> {
                     self.retry.push_back(Probe { verify: true, ..p });
                     return false;
                 }
-                self.resolve(p, reason, Some(rtt));
+                let rtt = (reason != Reason::NoResponse).then_some(rtt);
+                self.resolve(p, reason, rtt, bytes);
                 false
             }
             Outcome::Timeout => {
@@ -1249,7 +1357,16 @@ impl Engine<'_> {
                 // one: at 2 % loss each way, three tries still miss 1 port in 15,000.
                 let earned = if shown > 0 { shown + 2 } else { 0 };
                 let allowed = self.cfg.retries.max(earned.min(self.cfg.max_retries));
-                self.retry_or_resolve(p, allowed, Reason::NoResponse);
+                // Past its retries, a silent port may get paced tries (UDP --icmp-pace:
+                // its host's ICMP rate limit spent the answers of the fast tries), up to
+                // three times the tries it had; the prober settles it sooner.
+                let budget = self.cfg.retries.saturating_add(1).saturating_mul(3);
+                if self.paces && p.attempt >= allowed && p.attempt + 1 < budget {
+                    let p = Probe { paced: true, ..p };
+                    self.retry_or_resolve(p, p.attempt + 1, Reason::NoResponse);
+                } else {
+                    self.retry_or_resolve(p, allowed, Reason::NoResponse);
+                }
                 false
             }
             Outcome::AddrNotAvail if inflight < PORT_PRESSURE => {
@@ -1269,7 +1386,7 @@ impl Engine<'_> {
                     } else {
                         Reason::Error
                     };
-                    self.resolve(p, why, None);
+                    self.resolve(p, why, None, None);
                 } else {
                     self.retry.push_front(Probe {
                         stalls: p.stalls + 1,
@@ -1285,7 +1402,7 @@ impl Engine<'_> {
     /// with `reason`.
     fn retry_or_resolve(&mut self, p: Probe, allowed: u32, reason: Reason) {
         if p.attempt >= allowed {
-            self.resolve(p, reason, None);
+            self.resolve(p, reason, None, None);
             return;
         }
         self.stats.retries += 1;
@@ -1425,7 +1542,9 @@ impl Engine<'_> {
                 })
                 .collect();
             self.open_seen += open.len() as u64;
+            // The TCP probes of identification; a UDP answer was read as it came.
             let want = !cancelled
+                && self.protocol == Protocol::Tcp
                 && !open.is_empty()
                 && match mode {
                     BannerMode::On => true,
@@ -1475,22 +1594,23 @@ impl Engine<'_> {
     fn finish_host(&self, h: HostState) -> HostResult {
         let all = self.cfg.all_states;
         let limit = self.cfg.list_limit;
+        let protocol = self.protocol;
         let mut ports = h.open;
         let show_closed = all || h.n_closed <= limit;
         let show_filtered = all || h.n_filtered <= limit;
-        if show_closed {
-            ports.extend(
-                h.closed
-                    .into_iter()
-                    .map(|(p, r, t)| PortResult::new(p, r, t)),
-            );
-        }
-        if show_filtered {
-            ports.extend(
-                h.filtered
-                    .into_iter()
-                    .map(|(p, r, t)| PortResult::new(p, r, t)),
-            );
+        let show_open_filtered = all || h.n_open_filtered <= limit;
+        for (show, listed) in [
+            (show_closed, h.closed),
+            (show_filtered, h.filtered),
+            (show_open_filtered, h.open_filtered),
+        ] {
+            if show {
+                ports.extend(
+                    listed
+                        .into_iter()
+                        .map(|(p, r, t)| PortResult::with_protocol(protocol, p, r, t)),
+                );
+            }
         }
         ports.sort_by_key(|p| p.port);
         let open = ports.iter().filter(|p| p.state == PortState::Open).count() as u32;
@@ -1511,8 +1631,12 @@ impl Engine<'_> {
                 filtered: h.n_filtered,
                 closed_not_shown: if show_closed { 0 } else { h.n_closed },
                 filtered_not_shown: if show_filtered { 0 } else { h.n_filtered },
-                open_filtered: 0,
-                open_filtered_not_shown: 0,
+                open_filtered: h.n_open_filtered,
+                open_filtered_not_shown: if show_open_filtered {
+                    0
+                } else {
+                    h.n_open_filtered
+                },
                 probes: h.probes,
                 retries: h.retries,
                 srtt_us: h.rtt.srtt().map(|d| d.as_micros() as u64),
@@ -1564,6 +1688,18 @@ pub(crate) async fn scan<P: Prober>(
 ) -> Result<ScanReport, ScanError> {
     let started = Timestamp::now();
     let t0 = Instant::now();
+    // No TCP host discovery before a scan whose prober has none (UDP): every host is
+    // scanned, as with -Pn.
+    let no_discovery;
+    let cfg = if cfg.discovery && !prober.discovery() {
+        no_discovery = ScanConfig {
+            discovery: false,
+            ..cfg.clone()
+        };
+        &no_discovery
+    } else {
+        cfg
+    };
     let nofile = limits::raise_nofile();
     let (initial, max) = prober.window_bounds(nofile, cfg);
     let protocol = P::KIND.protocol();
@@ -1593,6 +1729,9 @@ pub(crate) async fn scan<P: Prober>(
         deferred: 0,
         resolved: Vec::new(),
         share: usize::MAX,
+        protocol,
+        identify_reply: P::identify_reply,
+        paces: prober.paces(cfg),
     };
     let total = crate::run::shard_total(targets, ports, cfg);
     let mut rate = cfg.rate.map(Rate::new);
@@ -1648,9 +1787,9 @@ pub(crate) async fn scan<P: Prober>(
                 break;
             }
             prober.launch(&batch, &mut at_once)?;
-            for (p, o, d) in at_once.drain(..) {
+            for d in at_once.drain(..) {
                 let n = prober.in_flight();
-                if e.handle(p, o, d, Instant::now(), n) {
+                if e.handle(d, Instant::now(), n) {
                     backoff = Some(Instant::now() + Duration::from_millis(20));
                 }
             }
@@ -1677,15 +1816,15 @@ pub(crate) async fn scan<P: Prober>(
         let busy = prober.in_flight() > 0;
         tokio::select! {
             biased;
-            (p, o, d) = prober.next(), if busy => {
+            d = prober.next(), if busy => {
                 let now = Instant::now();
                 let n = prober.in_flight();
-                if e.handle(p, o, d, now, n) {
+                if e.handle(d, now, n) {
                     backoff = Some(now + Duration::from_millis(20));
                 }
-                while let Some((p, o, d)) = prober.try_next() {
+                while let Some(d) = prober.try_next() {
                     let n = prober.in_flight();
-                    if e.handle(p, o, d, now, n) {
+                    if e.handle(d, now, n) {
                         backoff = Some(now + Duration::from_millis(20));
                     }
                 }
@@ -1803,6 +1942,50 @@ mod tests {
             w.on_loss(t0 + BUCKET * 300, t0);
         }
         assert_eq!(w.limit(), 100);
+    }
+
+    #[test]
+    fn rate_limited_unreachables_do_not_collapse_the_window() {
+        // A stock Linux host: 100 UDP probes at t0, 94 to closed ports; its ICMP limit
+        // answers six at once, then the others one by one as their retransmissions (paced
+        // or not) find a token. Those late unreachables are the limit, not loss: the
+        // window must not be cut for them.
+        let mut w = Window::new(100, 100);
+        let mut lim = IcmpLimit::default();
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            w.on_send(t0);
+        }
+        for _ in 0..6 {
+            w.on_answer();
+            assert!(!lim.on_unreach(0));
+        }
+        let mut counted = 0;
+        for k in 0..88u32 {
+            let now = t0 + Duration::from_millis(200) + Duration::from_millis(25) * k;
+            w.on_send(now);
+            if lim.on_unreach(1) {
+                counted += 1;
+                w.on_loss(now, t0);
+            }
+        }
+        assert_eq!(counted, 0, "late unreachables counted as loss");
+        assert!(lim.limited());
+        assert_eq!(w.limit(), 100, "closed ports collapsed the window");
+    }
+
+    #[test]
+    fn unreachables_of_a_lossy_host_without_a_limit_count_as_loss() {
+        // Every closed port answered its first probe but a few lost ones: no limit, and
+        // an unreachable to a retransmission is evidence of loss.
+        let mut lim = IcmpLimit::default();
+        for _ in 0..90 {
+            assert!(!lim.on_unreach(0));
+        }
+        for _ in 0..4 {
+            assert!(lim.on_unreach(1));
+        }
+        assert!(!lim.limited());
     }
 
     #[test]

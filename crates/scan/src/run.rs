@@ -1,7 +1,7 @@
-//! The one entry point of every scan type: [`run`] checks the inputs, hands the scan to
-//! the scheduler of [`crate::engine`] with its prober (connect, SYN), or, for UDP, to the
-//! round driver of [`crate::raw`] under one [`ScanConfig`], one [`ScanError`] and one cancellation flag,
-//! and every prober's results are assembled into a [`ScanReport`] here ([`assemble`]).
+//! The one entry point of every scan type: [`run`] checks the inputs and hands the scan to
+//! the one scheduler of [`crate::engine`] with its prober (connect, SYN, UDP) under one
+//! [`ScanConfig`], one [`ScanError`] and one cancellation flag; every prober's results are
+//! assembled into a [`ScanReport`] here ([`assemble`]).
 //! [`run_blocking`] adds Ctrl-C handling, the same for every scan type.
 
 use crate::engine::{Observer, ScanConfig, ScanError, ScanKind};

@@ -202,3 +202,107 @@ fn top_100_udp_finds_every_open_port_through_loss() {
         assert!(secs < 10.0, "took {secs:.1}s");
     }
 }
+
+/// The lossy network of the scheduler issue, for UDP: eight hosts, 20 ms RTT ± 5 ms, 2 %
+/// loss each way, no ICMP limit; on each, our top 100 UDP ports: some open (DNS and SNMP
+/// answering like their protocols), some closed, the rest filtered. The scan on the one
+/// scheduler must find exactly the open and the closed ports, name the services from their
+/// answers, and leave the filtered ones open|filtered.
+#[test]
+fn udp_scan_is_exact_on_a_lossy_network() {
+    portwarden_testkit::require!(Netsim::available()
+        .err()
+        .map(|why| format!("netsim unavailable: {why}")));
+    let top: Vec<u16> = portwarden_kb::top_ports(Protocol::Udp, 100).to_vec();
+    let open: Vec<u16> = top
+        .iter()
+        .copied()
+        .skip(2)
+        .step_by(9)
+        .chain([53, 161])
+        .collect();
+    let rest: Vec<u16> = top.iter().copied().filter(|p| !open.contains(p)).collect();
+    let closed: Vec<u16> = rest.iter().copied().step_by(3).collect();
+    let ports = PortsConfig::all(NetState::Filtered)
+        .open(open.iter().copied())
+        .closed(closed.iter().copied())
+        .payload(
+            53,
+            "\u{12}\u{34}\u{84}\u{0}\u{0}\u{1}\u{0}\u{1}\u{0}\u{0}\u{0}\u{0}",
+        )
+        .payload(161, "0\u{10}\u{2}\u{1}\u{1}");
+    let cfg = Config::new()
+        .seed(17)
+        .rtt(Duration::from_millis(20))
+        .jitter(Duration::from_millis(5))
+        .loss(0.02)
+        .icmp_limit(IcmpLimit::unlimited())
+        .host(HostConfig::new("198.19.0.40-198.19.0.47").udp(ports));
+    let net = Netsim::start(cfg).unwrap();
+    let rc = ScanConfig {
+        all_states: true,
+        seed: Some(21),
+        banners: BannerMode::Auto,
+        ..ScanConfig::for_kind(ScanKind::Udp)
+    };
+    let targets =
+        TargetSet::build(&["198.19.0.40-47".into()], &[], TargetOptions::default()).unwrap();
+    let t = Instant::now();
+    let r = net
+        .in_scanner(|| {
+            portwarden_scan::run(
+                ScanKind::Udp,
+                &targets,
+                &top,
+                &rc,
+                &mut NoObserver,
+                &AtomicBool::new(false),
+            )
+        })
+        .unwrap()
+        .unwrap();
+    eprintln!(
+        "netsim UDP 8 hosts x top-100, 2 % loss: {:.2}s, {} probes, {} retries, window peak {}",
+        t.elapsed().as_secs_f64(),
+        r.stats.probes,
+        r.stats.retries,
+        r.stats.max_window
+    );
+    assert_eq!(r.scan_type, "udp");
+    assert_eq!(r.hosts.len(), 8);
+    let mut wrong = Vec::new();
+    for h in &r.hosts {
+        let std::net::IpAddr::V4(ip) = h.addr else {
+            panic!("{}", h.addr)
+        };
+        let truth = &net.truth().hosts[&ip].udp;
+        assert_eq!(h.ports.len(), 100, "{ip}");
+        for p in &h.ports {
+            assert_eq!(p.protocol, Protocol::Udp);
+            let want = match truth.state(p.port) {
+                NetState::Open => PortState::Open,
+                NetState::Closed => PortState::Closed,
+                NetState::Filtered => PortState::OpenFiltered,
+            };
+            if p.state != want {
+                wrong.push((ip, p.port, p.state, want));
+            }
+        }
+        let named = |port: u16| {
+            h.ports
+                .iter()
+                .find(|p| p.port == port)
+                .and_then(|p| p.identified.as_ref())
+                .map(|i| i.name)
+        };
+        assert_eq!(named(53), Some("domain"), "{ip}");
+        assert_eq!(named(161), Some("snmp"), "{ip}");
+        assert_eq!(h.stats.closed as usize, closed.len(), "{ip}");
+        assert_eq!(
+            h.stats.open_filtered as usize,
+            100 - closed.len() - h.stats.open as usize,
+            "{ip}"
+        );
+    }
+    assert!(wrong.is_empty(), "misclassified: {wrong:?}");
+}

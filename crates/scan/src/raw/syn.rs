@@ -244,15 +244,14 @@ impl Syn {
         if self.unroutable.contains_key(&dst) {
             return Err(Outcome::Answer(Reason::NetUnreach));
         }
-        match sender::source_for_ip(dst) {
-            Ok(s) => {
+        match route(dst)? {
+            Some(s) => {
                 if let Ok(mut m) = self.shared.sources.write() {
                     m.insert(dst, s);
                 }
                 Ok(s)
             }
-            Err(e) if is_shortage(&e) => Err(Outcome::Resource),
-            Err(_) => {
+            None => {
                 self.unroutable.insert(dst, true);
                 Err(Outcome::Answer(Reason::NetUnreach))
             }
@@ -268,7 +267,7 @@ impl Syn {
             |ms| Duration::from_millis(u64::from(ms)),
         );
         self.ready
-            .push_back((f.probe, Outcome::Answer(a.reason), rtt));
+            .push_back((f.probe, Outcome::Answer(a.reason), rtt, None));
     }
 
     fn expire(&mut self, now: Instant) {
@@ -283,8 +282,12 @@ impl Syn {
                 .is_some_and(|f| f.serial == serial)
             {
                 if let Some(f) = self.flights.remove(&(addr, port)) {
-                    self.ready
-                        .push_back((f.probe, Outcome::Timeout, now.duration_since(f.sent)));
+                    self.ready.push_back((
+                        f.probe,
+                        Outcome::Timeout,
+                        now.duration_since(f.sent),
+                        None,
+                    ));
                 }
             }
         }
@@ -296,14 +299,6 @@ impl Syn {
         }
         self.expire(Instant::now());
     }
-}
-
-/// Out of descriptors, buffers or memory: a passing shortage, not an answer.
-fn is_shortage(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(nix::libc::EMFILE | nix::libc::ENFILE | nix::libc::ENOBUFS | nix::libc::ENOMEM)
-    )
 }
 
 impl Drop for Syn {
@@ -346,7 +341,7 @@ impl Prober for Syn {
             let src = match self.source(dst) {
                 Ok(src) => src,
                 Err(o) => {
-                    done.push((p, o, Duration::ZERO));
+                    done.push((p, o, Duration::ZERO, None));
                     continue;
                 }
             };
@@ -358,7 +353,7 @@ impl Prober for Syn {
             }
             if self.flights.contains_key(&(dst, port)) {
                 // The same target twice in the list: one probe at a time per pair.
-                done.push((p, Outcome::Busy, Duration::ZERO));
+                done.push((p, Outcome::Busy, Duration::ZERO, None));
                 continue;
             }
             self.serial += 1;
@@ -370,7 +365,7 @@ impl Prober for Syn {
                 }
                 (IpAddr::V6(s), IpAddr::V6(d)) => build_syn6(s, d, sport, port, seq),
                 _ => {
-                    done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO));
+                    done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO, None));
                     continue;
                 }
             };

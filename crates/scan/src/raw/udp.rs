@@ -1,56 +1,75 @@
-//! The UDP scan.
+//! The UDP prober of the one scheduler ([`crate::engine`]), on the model of the SYN one
+//! ([`super::syn`]).
 //!
-//! Every (host, port) gets a probe with its protocol payload ([`super::payloads`]) at the
-//! global rate; then, for a timeout taken from the measured round trips, the answers are
-//! collected, and the ports still silent get the next round (`retries` rounds at most). A
-//! reply means open (and, when it looks like the protocol's answer, names the service);
-//! ICMP port unreachable from the target means closed; other ICMP unreachables mean
-//! filtered; silence after every round means open|filtered. The rounds are there for lost
-//! packets, so every open port is found in a few round trips.
+//! The scheduler decides which probe goes when (host groups, the keyed order, per-host and
+//! group windows, retries, report assembly); this prober puts UDP datagrams with their
+//! protocol payloads ([`super::payloads`]) on the wire and says what became of each. A reply
+//! means open (and, when it looks like the protocol's answer, names the service: its bytes
+//! go back with the outcome and `Udp::identify_reply` reads them); ICMP port
+//! unreachable from the target means closed; other ICMP unreachables mean filtered;
+//! silence after every try means open|filtered. Replies are matched by source port
+//! ([`super::cookie::CookieKey::udp_sport`]). There is no host discovery: every host is
+//! scanned (as with `-Pn`).
 //!
 //! Targets rate-limit ICMP errors (Linux: a per-peer token bucket, about one per second
-//! after a burst of six), so after the rounds most closed ports of such a host are still
-//! silent. nmap waits for them with an exponential backoff (minutes for the top 100 ports).
-//! Here they stay open|filtered unless [`ScanConfig::icmp_pace`](crate::ScanConfig::icmp_pace) asks for the paced phase:
-//! the silent ports are probed host by host at an interval that follows the target's
-//! observed limit: while no rate is known, the pace slows down when unreachables stop
-//! coming although probes continue; once a few unreachables have arrived, the spacing
-//! between them (its lower quartile: under a token bucket they cannot come faster than the
-//! refill) gives the token interval, and the pace is set just above it so that every closed
-//! port's probe finds a token. Replies are matched by source port
-//! ([`super::cookie::CookieKey::udp_sport`]).
+//! after a burst of six), so after the fast tries most closed ports of such a host are
+//! still silent. nmap waits for them with an exponential backoff (minutes for the top 100
+//! ports). Here they stay open|filtered unless
+//! [`ScanConfig::icmp_pace`](crate::ScanConfig::icmp_pace) asks for paced tries: the
+//! scheduler gives every port still silent after its retries more tries
+//! (`Prober::paces`), and this prober sends them host by host at an
+//! interval that follows the target's observed limit (`Pace`): while no rate is known,
+//! the pace slows down when unreachables stop coming although probes continue; once a few
+//! unreachables have arrived, the spacing between them (its lower quartile: under a token
+//! bucket they cannot come faster than the refill) gives the token interval, and the pace
+//! is set just above it so that every closed port's probe finds a token. Two paced probes
+//! sent at a known pace that draw nothing settle a port as open|filtered.
+//!
+//! Unreachables that answer retransmissions are mostly the target's rate limit, not loss:
+//! the scheduler counts them as loss only from hosts that show no limit (see its
+//! `IcmpLimit`), so closed ports never collapse the window.
 
 use super::cookie::CookieKey;
 use super::packet::{
-    build_udp, build_udp6, parse_udp, parse_udp6, parse_unreachable, parse_unreachable6, UdpReply,
-    Unreachable,
+    build_udp, build_udp6, parse_udp, parse_udp6, parse_unreachable, parse_unreachable6, with_ipv4,
+    UdpReply, Unreachable,
 };
 use super::payloads;
+use super::pool::Pool;
 use super::*;
-use crate::engine::{Observer, ScanConfig, ScanKind};
+use crate::engine::{BannerMode, Done, Observer, Outcome, Probe, Prober, ScanConfig, ScanKind};
 use crate::model::{Banner, Identified};
-use crate::rtt::RttEstimator;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 const MAX_INTERVAL: Duration = Duration::from_secs(2);
 const FIRST_INTERVAL: Duration = Duration::from_millis(5);
 const BANNER_MAX: usize = 512;
 
-struct Ctx<'a> {
-    g: &'a GroupCtx,
-    key: &'a CookieKey,
-    pidx: &'a [u32],
+/// An answer a receiver thread accepted: the target, its port, what it said, the reply's
+/// bytes, and when it came.
+#[derive(Debug)]
+struct Answer {
+    addr: IpAddr,
+    port: u16,
+    reason: Reason,
+    payload: Option<Vec<u8>>,
+    at: Instant,
 }
 
-impl Ctx<'_> {
-    fn lookup(&self, target: IpAddr, tport: u16, our: u16) -> Option<u64> {
-        let &h = self.g.index.get(&target)?;
-        let pi = *self.pidx.get(usize::from(tport))?;
-        if pi == u32::MAX || self.key.udp_sport(target, tport, SPORT_BASE, SPORT_SPAN) != our {
-            return None;
-        }
-        Some(u64::from(h) * self.g.nports + u64::from(pi))
+/// What the receiver threads need: the source-port key and the way to the scheduler.
+struct Shared {
+    key: CookieKey,
+    tx: tokio::sync::mpsc::UnboundedSender<Answer>,
+}
+
+impl Shared {
+    /// Whether `our` is the source port we use for probes to `target:tport`.
+    fn ours(&self, target: IpAddr, tport: u16, our: u16) -> bool {
+        self.key.udp_sport(target, tport, SPORT_BASE, SPORT_SPAN) == our
     }
 
     fn on_udp(&self, pkt: &[u8], from: Option<IpAddr>) {
@@ -66,15 +85,13 @@ impl Ctx<'_> {
     fn on_reply(&self, u: UdpReply<'_>) {
         // On loopback the socket also reads our own probes (us:s → target:p); one is
         // recognised by its source port being the one we pick for (its sender, its port).
-        if self.key.udp_sport(u.src, u.dport, SPORT_BASE, SPORT_SPAN) == u.sport {
+        if self.ours(u.src, u.dport, u.sport) || !self.ours(u.src, u.sport, u.dport) {
             return;
         }
-        let Some(idx) = self.lookup(u.src, u.sport, u.dport) else {
-            return;
-        };
         let keep = u.payload.len().min(BANNER_MAX);
-        self.g.answer(Event {
-            idx,
+        let _ = self.tx.send(Answer {
+            addr: u.src,
+            port: u.sport,
             reason: Reason::UdpResponse,
             payload: Some(u.payload.get(..keep).unwrap_or(&[]).to_vec()),
             at: Instant::now(),
@@ -92,12 +109,9 @@ impl Ctx<'_> {
     }
 
     fn on_unreach(&self, u: Unreachable) {
-        if u.proto != 17 {
+        if u.proto != 17 || !self.ours(u.dst, u.dport, u.sport) {
             return;
         }
-        let Some(idx) = self.lookup(u.dst, u.dport, u.sport) else {
-            return;
-        };
         let reason = match u.code {
             3 if u.from == u.dst => Reason::PortUnreach,
             0 => Reason::NetUnreach,
@@ -105,8 +119,9 @@ impl Ctx<'_> {
             2 => Reason::ProtoUnreach,
             _ => Reason::AdminProhibited,
         };
-        self.g.answer(Event {
-            idx,
+        let _ = self.tx.send(Answer {
+            addr: u.dst,
+            port: u.dport,
             reason,
             payload: None,
             at: Instant::now(),
@@ -114,9 +129,11 @@ impl Ctx<'_> {
     }
 }
 
-/// Per-host pacing of the paced phase.
+/// Per-host pacing of the paced tries (`--icmp-pace`): the probes waiting for their turn
+/// and what the host's unreachables say of its ICMP rate limit.
 struct Pace {
-    queue: VecDeque<u32>,
+    /// Paced probes waiting: (port, serial of their flight).
+    queue: VecDeque<(u16, u64)>,
     interval: Duration,
     next_at: Instant,
     last_icmp: Option<Instant>,
@@ -125,6 +142,23 @@ struct Pace {
 }
 
 impl Pace {
+    fn new(now: Instant) -> Pace {
+        Pace {
+            queue: VecDeque::new(),
+            interval: FIRST_INTERVAL,
+            next_at: now,
+            last_icmp: None,
+            gaps: VecDeque::new(),
+            sent_since_icmp: 0,
+        }
+    }
+
+    /// Whether the host's refill interval is known (a probe sent at it that draws no
+    /// unreachable says something).
+    fn known(&self) -> bool {
+        self.gaps.len() >= 3
+    }
+
     fn on_unreach(&mut self, at: Instant) {
         if let Some(l) = self.last_icmp {
             if at > l {
@@ -136,7 +170,7 @@ impl Pace {
         }
         self.last_icmp = Some(at);
         self.sent_since_icmp = 0;
-        if self.gaps.len() >= 3 {
+        if self.known() {
             let mut g: Vec<Duration> = self.gaps.iter().copied().collect();
             g.sort();
             let q = g.get(g.len() / 4).copied().unwrap_or_default();
@@ -149,7 +183,7 @@ impl Pace {
     fn on_send(&mut self, now: Instant) {
         self.sent_since_icmp += 1;
         // No rate known yet and unreachables stopped while probes continue: slow down.
-        if self.gaps.len() < 3
+        if !self.known()
             && self.sent_since_icmp >= 6
             && self
                 .last_icmp
@@ -161,322 +195,424 @@ impl Pace {
     }
 }
 
-/// Time since `t0` in 100 µs steps (a probe's send time, kept in four bytes).
-fn stamp(t0: Instant) -> u32 {
-    u32::try_from(t0.elapsed().as_micros() / 100).unwrap_or(u32::MAX)
+/// A probe handed over by the scheduler: on the wire since `sent`, or (a paced try)
+/// waiting for its host's turn.
+struct Flight {
+    probe: Probe,
+    sent: Option<Instant>,
+    wait: Duration,
+    serial: u64,
+    /// Sent at a known pace (its silence settles the port sooner).
+    at_known_pace: bool,
 }
 
-/// The UDP prober: its raw sockets, the source-port key, the payloads' transaction id and
-/// the scan-wide round-trip estimate.
-struct Udp {
-    socks: Families,
-    key: CookieKey,
+/// The UDP prober: raw sockets per address family (opened as targets need them), the
+/// receiver threads, the probes in flight and their deadlines, and the per-host pacing of
+/// paced tries.
+pub(crate) struct Udp {
+    shared: Arc<Shared>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Answer>,
+    v4: bool,
+    v6: bool,
+    pool: Pool,
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    flights: HashMap<(IpAddr, u16), Flight>,
+    deadlines: BinaryHeap<Reverse<(Instant, u64, IpAddr, u16)>>,
+    ready: VecDeque<Done>,
+    serial: u64,
+    /// Our source address per target (`None`: no route).
+    sources: HashMap<IpAddr, Option<IpAddr>>,
+    /// The payloads' transaction id.
     txid: u16,
-    pidx: Vec<u32>,
-    rtt: RttEstimator,
+    paces: HashMap<IpAddr, Pace>,
+    /// Paced probes per (target, port) sent at a known pace that drew nothing.
+    settled: HashMap<(IpAddr, u16), u8>,
+    icmp_pace: bool,
 }
 
-impl RawProber for Udp {
-    const KIND: ScanKind = ScanKind::Udp;
-
-    fn group_size(&self, nports: usize) -> u64 {
-        group_size(nports).min(1024)
+impl Udp {
+    /// A prober with the source-port key of `cfg` (seed and shard); no socket is open yet.
+    pub(crate) fn new(cfg: &ScanConfig) -> Udp {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
+        Udp {
+            shared: Arc::new(Shared {
+                key: scan_key(cfg.seed, cfg.shard),
+                tx,
+            }),
+            rx,
+            v4: false,
+            v6: false,
+            pool: Pool::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+            threads: Vec::new(),
+            flights: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+            ready: VecDeque::new(),
+            serial: 0,
+            sources: HashMap::new(),
+            txid: (seed >> 16) as u16,
+            paces: HashMap::new(),
+            settled: HashMap::new(),
+            icmp_pace: cfg.icmp_pace,
+        }
     }
 
-    fn initial_rate(&self, _targets: &TargetSet, cfg: &ScanConfig) -> f64 {
-        cfg.rate.map_or(5_000.0, |r| r.min(5_000.0))
-    }
-
-    fn open(&mut self, v4: bool, v6: bool) -> Result<(), ScanError> {
-        self.socks.open(v4, v6, nix::libc::IPPROTO_UDP)
-    }
-
-    fn scan_group(&mut self, run: &mut GroupRun<'_>) -> Result<(), ScanError> {
-        let (g, ports, cfg, cancel) = (run.g, run.ports, run.cfg, run.cancel);
-        let (done_before, total) = (run.done_before, run.total);
-        let nh = g.hosts.len();
-        let n = nh as u64 * g.nports;
-        let perm = &g.order;
-        let mut accs = std::mem::take(&mut run.accs);
-        let pacer = &mut *run.pacer;
-        let stats = &mut *run.stats;
-        let obs = &mut *run.obs;
-        let mut interrupted = false;
-        let (socks, key, pidx, txid) = (&self.socks, &self.key, &self.pidx[..], self.txid);
-        let (v4, v6) = g.families();
-        let max_attempts = cfg.retries.saturating_add(1).min(255) as u8;
-        let mut rtt = self.rtt;
-        let probe = |src: IpAddr, dst: IpAddr, port: u16| {
-            let sport = key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
-            let data = payloads::payload(port, txid);
-            match (src, dst) {
-                (IpAddr::V4(s), IpAddr::V4(d)) => build_udp(s, d, sport, port, &data),
-                (IpAddr::V6(s), IpAddr::V6(d)) => build_udp6(s, d, sport, port, &data),
-                _ => Vec::new(),
-            }
+    /// Opens the sockets of `v6`'s family (or IPv4's) and starts its receivers.
+    fn open_family(&mut self, v6: bool) -> Result<(), ScanError> {
+        let (udp, icmp, sender) = if v6 {
+            let tx = open_raw6(nix::libc::IPPROTO_UDP)?;
+            tx.receive_nothing().map_err(ScanError::Io)?;
+            (
+                open_raw6(nix::libc::IPPROTO_UDP)?,
+                open_raw6(nix::libc::IPPROTO_ICMPV6)?,
+                tx,
+            )
+        } else {
+            (
+                open_raw(nix::libc::IPPROTO_UDP)?,
+                open_raw(nix::libc::IPPROTO_ICMP)?,
+                open_raw(nix::libc::IPPROTO_RAW)?,
+            )
         };
-        let ctx = Ctx { g, key, pidx };
-        let stop = AtomicBool::new(false);
-        let nh = g.hosts.len();
-        let mut attempts = vec![0u8; n as usize];
-        let mut paced_tries = vec![0u8; n as usize];
-        // When each probe last went out, in 100 µs steps from `t_group`.
-        let t_group = Instant::now();
-        let mut sent_at = vec![0u32; n as usize];
-        let mut answered = 0u64;
-        let mut paces: Vec<Pace> = (0..nh)
-            .map(|_| Pace {
-                queue: VecDeque::new(),
-                interval: FIRST_INTERVAL,
-                next_at: Instant::now(),
-                last_icmp: None,
-                gaps: VecDeque::new(),
-                sent_since_icmp: 0,
-            })
-            .collect();
-        std::thread::scope(|sc| {
-            let (ctx_ref, stop_ref) = (&ctx, &stop);
-            for sock in socks.readers(v4, v6, true) {
-                sc.spawn(move || {
-                    receive_sized(sock, stop_ref, 16, 65_536, |p, from| {
-                        ctx_ref.on_udp(p, from)
-                    })
-                });
-            }
-            for sock in socks.readers(v4, v6, false) {
-                sc.spawn(move || receive(sock, stop_ref, |p, from| ctx_ref.on_icmp(p, from)));
-            }
-            // Answers to first probes give round-trip samples (Karn: not retransmissions).
-            let drain = |accs: &mut Vec<HostAcc>,
-                         paces: &mut Vec<Pace>,
-                         rtt: &mut RttEstimator,
-                         sent: &[u32],
-                         attempts: &[u8]| {
-                let events = g.take_events();
-                let count = events.len() as u64;
-                for ev in events {
-                    let h = (ev.idx / g.nports) as usize;
-                    let Some(&port) = ports.get((ev.idx % g.nports) as usize) else {
-                        continue;
-                    };
-                    let mut d = None;
-                    let i = ev.idx as usize;
-                    if let (Some(&at), Some(1)) = (sent.get(i), attempts.get(i)) {
-                        let at = t_group + Duration::from_micros(u64::from(at) * 100);
-                        if ev.at >= at {
-                            d = Some(ev.at - at);
-                            rtt.sample(ev.at - at);
-                        }
+        self.pool.add(v6, sender).map_err(ScanError::Io)?;
+        for (sock, is_udp) in [(udp, true), (icmp, false)] {
+            let (shared, stop) = (self.shared.clone(), self.stop.clone());
+            let t = std::thread::Builder::new()
+                .name("pw-udp-rx".into())
+                .spawn(move || {
+                    if is_udp {
+                        // Replies can be as large as a datagram gets.
+                        receive_sized(&sock, &stop, 16, 65_536, |p, from| shared.on_udp(p, from));
+                    } else {
+                        receive(&sock, &stop, |p, from| shared.on_icmp(p, from));
                     }
-                    if let Some(pc) = paces.get_mut(h) {
-                        if ev.reason == Reason::PortUnreach {
-                            pc.on_unreach(ev.at);
-                        }
-                    }
-                    let mut p = PortResult::with_protocol(Protocol::Udp, port, ev.reason, d);
-                    if let Some(bytes) = ev.payload {
-                        if let Some(name) = payloads::recognize(port, &bytes) {
-                            let mut id = Identified::new(name, "udp");
-                            id.usual_port = Some(port);
-                            p.identified = Some(id);
-                        }
-                        // What the answer says (version, SNMP sysDescr, findings).
-                        if cfg.banners != crate::engine::BannerMode::Off {
-                            if let Some(f) = crate::ident::identify_udp(port, &bytes) {
-                                crate::ident::apply(&mut p, f);
-                            }
-                        }
-                        if !bytes.is_empty() && cfg.banners != crate::engine::BannerMode::Off {
-                            p.banner = Some(Banner(bytes));
-                        }
-                    }
-                    if let Some(a) = accs.get_mut(h) {
-                        a.add(p, cfg.all_states, cfg.list_limit);
-                    }
-                }
-                count
-            };
-            // Rounds: every silent (host, port) gets a probe at the global rate, then one
-            // timeout (from the measured round trips) for the answers. Open ports answer
-            // within a round unless a packet was lost; the rounds are there for the loss.
-            let mut last_tick = Instant::now();
-            for round in 0..max_attempts {
-                let mut i = 0u64;
-                let mut sent_round = 0u64;
-                while i < perm.len() {
-                    if cancel.load(Ordering::Relaxed) {
-                        interrupted = true;
-                        break;
-                    }
-                    if last_tick.elapsed() >= Duration::from_millis(20) {
-                        answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                        pacer.increase(1.25);
-                        last_tick = Instant::now();
-                        let step = (u64::from(round) * n + i) / u64::from(max_attempts);
-                        obs.progress(done_before + step, total);
-                    }
-                    let mut grant = pacer.grant(64);
-                    while grant > 0 && i < perm.len() {
-                        let idx = perm.get(i);
-                        i += 1;
-                        if g.is_answered(idx) {
-                            continue;
-                        }
-                        grant -= 1;
-                        let Some((h, dst, src, port)) = g.target(idx, ports) else {
-                            continue;
-                        };
-                        let pkt = probe(src, dst, port);
-                        let mut tries = 0;
-                        while let Err(e) = socks.send_one(&pkt, dst) {
-                            tries += 1;
-                            if e.raw_os_error() != Some(nix::libc::ENOBUFS) || tries > 100 {
-                                break;
-                            }
-                            pacer.decrease(0.8);
-                            std::thread::sleep(Duration::from_micros(500));
-                        }
-                        if let Some(a) = attempts.get_mut(idx as usize) {
-                            *a = a.saturating_add(1);
-                        }
-                        if let Some(t) = sent_at.get_mut(idx as usize) {
-                            *t = stamp(t_group);
-                        }
-                        if let Some(a) = accs.get_mut(h) {
-                            a.probes += 1;
-                            if round > 0 {
-                                a.retries += 1;
-                            }
-                        }
-                        sent_round += 1;
-                    }
-                }
-                stats.probes += sent_round;
-                if round > 0 {
-                    stats.retries += sent_round;
-                }
-                if interrupted || sent_round == 0 {
-                    break;
-                }
-                let deadline = Instant::now() + rtt.timeout();
-                interrupted = wait_answers(deadline, Duration::from_millis(5), cancel, || {
-                    answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                    answered >= perm.len()
-                });
-                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                if interrupted {
-                    break;
-                }
-            }
-            // Paced phase (--icmp-pace): the ports still silent, probed host by host at
-            // the target's observed ICMP rate, so that each closed port's probe finds a
-            // token and a silent port is open|filtered for certain.
-            if cfg.icmp_pace && !interrupted {
-                for (h, pc) in paces.iter_mut().enumerate() {
-                    for pi in 0..g.nports {
-                        let idx = h as u64 * g.nports + pi;
-                        if !g.is_answered(idx) {
-                            pc.queue.push_back(pi as u32);
-                        }
-                    }
-                    // The rounds spent the tokens; learn the refill from here on.
-                    pc.interval = FIRST_INTERVAL;
-                    pc.next_at = Instant::now();
-                    pc.gaps.clear();
-                    pc.last_icmp = None;
-                }
-            }
-            loop {
-                if cancel.load(Ordering::Relaxed) {
-                    interrupted = true;
-                    break;
-                }
-                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-                let now = Instant::now();
-                let mut next_wake = now + Duration::from_millis(5);
-                let mut busy = false;
-                for h in 0..nh {
-                    let Some(pc) = paces.get_mut(h) else { continue };
-                    // Drop ports answered meanwhile.
-                    while pc
-                        .queue
-                        .front()
-                        .is_some_and(|&pi| g.is_answered(h as u64 * g.nports + u64::from(pi)))
-                    {
-                        pc.queue.pop_front();
-                    }
-                    let Some(&pi) = pc.queue.front() else {
-                        continue;
-                    };
-                    busy = true;
-                    if now < pc.next_at {
-                        next_wake = next_wake.min(pc.next_at);
-                        continue;
-                    }
-                    if pacer.grant(1) == 0 {
-                        continue;
-                    }
-                    pc.queue.pop_front();
-                    let idx = h as u64 * g.nports + u64::from(pi);
-                    let Some((_, dst, src, port)) = g.target(idx, ports) else {
-                        continue;
-                    };
-                    let _ = socks.send_one(&probe(src, dst, port), dst);
-                    stats.probes += 1;
-                    stats.retries += 1;
-                    if let Some(a) = accs.get_mut(h) {
-                        a.probes += 1;
-                        a.retries += 1;
-                    }
-                    // Once the refill is known, a probe sent at that pace that draws no
-                    // unreachable settles the port; two such probes allow for one loss.
-                    let paced = pc.gaps.len() >= 3;
-                    let tried = paced_tries.get_mut(idx as usize).map_or(u8::MAX, |a| {
-                        if paced {
-                            *a = a.saturating_add(1);
-                        }
-                        *a
-                    });
-                    let all = attempts.get_mut(idx as usize).map_or(u8::MAX, |a| {
-                        *a = a.saturating_add(1);
-                        *a
-                    });
-                    if tried < 2 && all < max_attempts.saturating_mul(3) {
-                        pc.queue.push_back(pi);
-                    }
-                    if let Some(t) = sent_at.get_mut(idx as usize) {
-                        *t = stamp(t_group);
-                    }
-                    pc.on_send(now);
-                    pc.next_at = now + pc.interval;
-                    next_wake = next_wake.min(pc.next_at);
-                }
-                if !busy {
-                    break;
-                }
-                let now = Instant::now();
-                if next_wake > now {
-                    std::thread::sleep((next_wake - now).min(Duration::from_millis(5)));
-                }
-            }
-            // A last, bounded wait for the final probes' answers.
-            let deadline = Instant::now() + rtt.timeout();
-            while Instant::now() < deadline && !interrupted {
-                std::thread::sleep(Duration::from_millis(5));
-                answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-            }
-            stop.store(true, Ordering::Relaxed);
-            answered += drain(&mut accs, &mut paces, &mut rtt, &sent_at, &attempts);
-        });
-        self.rtt = rtt;
-        run.accs = accs;
-        run.interrupted = interrupted;
+                })
+                .map_err(ScanError::Io)?;
+            self.threads.push(t);
+        }
+        if v6 {
+            self.v6 = true;
+        } else {
+            self.v4 = true;
+        }
         Ok(())
     }
+
+    /// Our source address for `dst`, learnt once per target. `Err` is what to say of the
+    /// probe instead: no route, or a descriptor shortage to wait out ([`route`]).
+    fn source(&mut self, dst: IpAddr) -> Result<IpAddr, Outcome> {
+        let no_route = Outcome::Answer(Reason::NetUnreach);
+        if let Some(s) = self.sources.get(&dst) {
+            return s.ok_or(no_route);
+        }
+        let s = route(dst)?;
+        self.sources.insert(dst, s);
+        s.ok_or(no_route)
+    }
+
+    /// The datagram of a probe to `dst:port` from `src` (IPv4 with its header, for the
+    /// send-only socket; IPv6 without).
+    fn datagram(&self, src: IpAddr, dst: IpAddr, port: u16) -> Option<Vec<u8>> {
+        let sport = self.shared.key.udp_sport(dst, port, SPORT_BASE, SPORT_SPAN);
+        let data = payloads::payload(port, self.txid);
+        match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                Some(with_ipv4(17, s, d, &build_udp(s, d, sport, port, &data)))
+            }
+            (IpAddr::V6(s), IpAddr::V6(d)) => Some(build_udp6(s, d, sport, port, &data)),
+            _ => None,
+        }
+    }
+
+    fn accept(&mut self, a: Answer) {
+        if a.reason == Reason::PortUnreach {
+            if let Some(pc) = self.paces.get_mut(&a.addr) {
+                pc.on_unreach(a.at);
+            }
+        }
+        let Some(f) = self.flights.remove(&(a.addr, a.port)) else {
+            return;
+        };
+        let rtt = f
+            .sent
+            .map_or(Duration::ZERO, |s| a.at.saturating_duration_since(s));
+        self.ready
+            .push_back((f.probe, Outcome::Answer(a.reason), rtt, a.payload));
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some(&Reverse((at, serial, addr, port))) = self.deadlines.peek() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self
+                .flights
+                .get(&(addr, port))
+                .is_none_or(|f| f.serial != serial)
+            {
+                continue;
+            }
+            let Some(f) = self.flights.remove(&(addr, port)) else {
+                continue;
+            };
+            let waited = f.sent.map_or(Duration::ZERO, |s| now.duration_since(s));
+            let mut outcome = Outcome::Timeout;
+            if f.at_known_pace {
+                // Sent at the pace of the host's ICMP limit, so a closed port would have
+                // found a token: the second such silence settles the port.
+                let n = self.settled.entry((addr, port)).or_insert(0);
+                *n = n.saturating_add(1);
+                if *n >= 2 {
+                    outcome = Outcome::Answer(Reason::NoResponse);
+                }
+            }
+            self.ready.push_back((f.probe, outcome, waited, None));
+        }
+    }
+
+    /// Sends the paced probes whose host's turn has come (one per host per interval).
+    fn pump(&mut self, now: Instant) -> Result<(), ScanError> {
+        let mut pkts = (Vec::new(), Vec::new());
+        let hosts: Vec<IpAddr> = self
+            .paces
+            .iter()
+            .filter(|(_, pc)| !pc.queue.is_empty() && pc.next_at <= now)
+            .map(|(a, _)| *a)
+            .collect();
+        for dst in hosts {
+            let Ok(src) = self.source(dst) else {
+                continue;
+            };
+            // The first probe still waiting goes (the others were answered meanwhile).
+            while let Some(pc) = self.paces.get_mut(&dst) {
+                let Some((port, serial)) = pc.queue.pop_front() else {
+                    break;
+                };
+                let known = pc.known();
+                // Answered (or abandoned) while it waited.
+                let Some(f) = self
+                    .flights
+                    .get_mut(&(dst, port))
+                    .filter(|f| f.serial == serial && f.sent.is_none())
+                else {
+                    continue;
+                };
+                f.sent = Some(now);
+                f.at_known_pace = known;
+                let wait = f.wait;
+                pc.on_send(now);
+                pc.next_at = now + pc.interval;
+                self.deadlines
+                    .push(Reverse((now + wait, serial, dst, port)));
+                if let Some(pkt) = self.datagram(src, dst, port) {
+                    pkts.0.push(pkt);
+                    pkts.1.push(dst);
+                }
+                break;
+            }
+        }
+        if !pkts.0.is_empty() && !self.pool.send(pkts) {
+            return Err(ScanError::Io(io::Error::other(
+                "the sender threads stopped",
+            )));
+        }
+        Ok(())
+    }
+
+    /// When the next paced probe may go.
+    fn next_turn(&self) -> Option<Instant> {
+        self.paces
+            .values()
+            .filter(|pc| !pc.queue.is_empty())
+            .map(|pc| pc.next_at)
+            .min()
+    }
+
+    fn take_in(&mut self) {
+        while let Ok(a) = self.rx.try_recv() {
+            self.accept(a);
+        }
+        let now = Instant::now();
+        self.expire(now);
+        // A stopped sender shows at the next launch.
+        let _ = self.pump(now);
+    }
 }
 
-/// Runs a UDP scan of `ports` on every host of `targets`; `retries` bounds the extra
-/// attempts per silent port. `cancel` stops it (partial results).
+impl Drop for Udp {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Prober for Udp {
+    const KIND: ScanKind = ScanKind::Udp;
+
+    fn window_bounds(&self, _nofile: u64, cfg: &ScanConfig) -> (usize, usize) {
+        // No descriptor per probe; the SYN prober's bounds.
+        let max = cfg.max_inflight.unwrap_or(8192).max(1);
+        (max.min(1024), max)
+    }
+
+    fn crossing_ports(&self) -> Option<std::ops::RangeInclusive<u16>> {
+        // Our source ports are our own (no socket holds them): no crossing is possible.
+        None
+    }
+
+    fn discovery(&self) -> bool {
+        false
+    }
+
+    fn paces(&self, cfg: &ScanConfig) -> bool {
+        cfg.icmp_pace
+    }
+
+    fn identify_reply(p: &mut PortResult, bytes: Vec<u8>, cfg: &ScanConfig) {
+        if let Some(name) = payloads::recognize(p.port, &bytes) {
+            let mut id = Identified::new(name, "udp");
+            id.usual_port = Some(p.port);
+            p.identified = Some(id);
+        }
+        if cfg.banners == BannerMode::Off {
+            return;
+        }
+        // What the answer says (version, SNMP sysDescr, findings).
+        if let Some(f) = crate::ident::identify_udp(p.port, &bytes) {
+            crate::ident::apply(p, f);
+        }
+        if !bytes.is_empty() {
+            p.banner = Some(Banner(bytes));
+        }
+    }
+
+    fn launch(
+        &mut self,
+        batch: &[(Probe, SocketAddr, Duration)],
+        done: &mut Vec<Done>,
+    ) -> Result<(), ScanError> {
+        let mut pkts4 = (Vec::new(), Vec::new());
+        let mut pkts6 = (Vec::new(), Vec::new());
+        let now = Instant::now();
+        for &(p, addr, wait) in batch {
+            let (dst, port) = (addr.ip(), addr.port());
+            // The route first: its lookup needs a descriptor for a moment, which the
+            // family's sockets would otherwise take under a tight limit.
+            let src = match self.source(dst) {
+                Ok(src) => src,
+                Err(o) => {
+                    done.push((p, o, Duration::ZERO, None));
+                    continue;
+                }
+            };
+            if dst.is_ipv4() && !self.v4 {
+                self.open_family(false)?;
+            }
+            if dst.is_ipv6() && !self.v6 {
+                self.open_family(true)?;
+            }
+            if self.flights.contains_key(&(dst, port)) {
+                // The same target twice in the list: one probe at a time per pair.
+                done.push((p, Outcome::Busy, Duration::ZERO, None));
+                continue;
+            }
+            self.serial += 1;
+            let serial = self.serial;
+            if p.paced() && self.icmp_pace {
+                // Waits for its host's turn (`pump`); its deadline counts from then.
+                self.flights.insert(
+                    (dst, port),
+                    Flight {
+                        probe: p,
+                        sent: None,
+                        wait,
+                        serial,
+                        at_known_pace: false,
+                    },
+                );
+                self.paces
+                    .entry(dst)
+                    .or_insert_with(|| Pace::new(now))
+                    .queue
+                    .push_back((port, serial));
+                continue;
+            }
+            let Some(pkt) = self.datagram(src, dst, port) else {
+                done.push((p, Outcome::Answer(Reason::NetUnreach), Duration::ZERO, None));
+                continue;
+            };
+            self.flights.insert(
+                (dst, port),
+                Flight {
+                    probe: p,
+                    sent: Some(now),
+                    wait,
+                    serial,
+                    at_known_pace: false,
+                },
+            );
+            self.deadlines
+                .push(Reverse((now + wait, serial, dst, port)));
+            let q = if dst.is_ipv4() {
+                &mut pkts4
+            } else {
+                &mut pkts6
+            };
+            q.0.push(pkt);
+            q.1.push(dst);
+        }
+        for (pkts, dsts) in [pkts4, pkts6] {
+            if !pkts.is_empty() && !self.pool.send((pkts, dsts)) {
+                return Err(ScanError::Io(io::Error::other(
+                    "the sender threads stopped",
+                )));
+            }
+        }
+        self.pump(Instant::now())
+    }
+
+    fn in_flight(&self) -> usize {
+        self.flights.len() + self.ready.len()
+    }
+
+    async fn next(&mut self) -> Done {
+        loop {
+            self.take_in();
+            if let Some(d) = self.ready.pop_front() {
+                return d;
+            }
+            let deadline = self.deadlines.peek().map(|Reverse((at, ..))| *at);
+            let wake = match (deadline, self.next_turn()) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => return std::future::pending().await,
+            };
+            tokio::select! {
+                a = self.rx.recv() => {
+                    if let Some(a) = a {
+                        self.accept(a);
+                    }
+                }
+                _ = tokio::time::sleep_until(wake.into()) => {}
+            }
+        }
+    }
+
+    fn try_next(&mut self) -> Option<Done> {
+        if self.ready.is_empty() {
+            self.take_in();
+        }
+        self.ready.pop_front()
+    }
+}
+
+/// Runs a UDP scan of `ports` on every host of `targets` on the one scheduler. `cancel`
+/// stops it (partial results, `interrupted: true`).
 pub fn scan(
     targets: &TargetSet,
     ports: &[u16],
@@ -484,13 +620,49 @@ pub fn scan(
     obs: &mut dyn Observer,
     cancel: &AtomicBool,
 ) -> Result<ScanReport, ScanError> {
-    let seed = cfg.seed.unwrap_or_else(crate::run::random_seed);
-    let prober = Udp {
-        socks: Families::default(),
-        key: scan_key(cfg.seed, cfg.shard),
-        txid: (seed >> 16) as u16,
-        pidx: port_index(ports),
-        rtt: RttEstimator::new(cfg.initial_timeout, cfg.min_timeout, cfg.max_timeout),
-    };
-    drive(prober, targets, ports, cfg, obs, cancel)
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ScanError::Runtime)?;
+    rt.block_on(crate::engine::scan(
+        Udp::new(cfg),
+        targets,
+        ports,
+        cfg,
+        obs,
+        cancel,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pace_follows_the_refill_of_the_icmp_limit() {
+        let t0 = Instant::now();
+        let mut pc = Pace::new(t0);
+        assert!(!pc.known());
+        // One unreachable every 100 ms: the interval settles just above it.
+        for k in 0..6u32 {
+            pc.on_unreach(t0 + Duration::from_millis(100) * k);
+        }
+        assert!(pc.known());
+        assert!(
+            pc.interval >= Duration::from_millis(100) && pc.interval < Duration::from_millis(120),
+            "{:?}",
+            pc.interval
+        );
+    }
+
+    #[test]
+    fn the_pace_slows_down_when_unreachables_stop() {
+        let t0 = Instant::now();
+        let mut pc = Pace::new(t0);
+        pc.on_unreach(t0);
+        for k in 1..=6u32 {
+            pc.on_send(t0 + Duration::from_millis(50) * k);
+        }
+        assert!(pc.interval > FIRST_INTERVAL, "{:?}", pc.interval);
+    }
 }
