@@ -12,6 +12,7 @@
 //! scan. Both scans take IPv4 and IPv6 targets, mixed in one run.
 
 pub mod cookie;
+pub(crate) mod flights;
 pub mod packet;
 pub mod payloads;
 pub(crate) mod pool;

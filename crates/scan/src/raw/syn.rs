@@ -17,6 +17,7 @@
 //! ports), as with nmap.
 
 use super::cookie::CookieKey;
+use super::flights::Flights;
 use super::packet::{
     build_syn, build_syn6, parse_tcp, parse_tcp6, parse_unreachable, parse_unreachable6, with_ipv4,
     TcpReply, Unreachable,
@@ -25,8 +26,7 @@ use super::pool::Pool;
 use super::sender::RawSocket;
 use super::*;
 use crate::engine::{Done, Observer, Outcome, Probe, Prober, ScanConfig, ScanKind};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
@@ -140,7 +140,6 @@ impl Shared {
 struct Flight {
     probe: Probe,
     sent: Instant,
-    serial: u64,
 }
 
 /// The SYN prober: raw sockets per address family (opened as targets need them), the
@@ -153,10 +152,7 @@ pub(crate) struct Syn {
     pool: Pool,
     stop: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
-    flights: HashMap<(IpAddr, u16), Flight>,
-    deadlines: BinaryHeap<Reverse<(Instant, u64, IpAddr, u16)>>,
-    ready: VecDeque<Done>,
-    serial: u64,
+    flights: Flights<Flight>,
     unroutable: HashMap<IpAddr, bool>,
 }
 
@@ -177,10 +173,7 @@ impl Syn {
             pool: Pool::new(),
             stop: Arc::new(AtomicBool::new(false)),
             threads: Vec::new(),
-            flights: HashMap::new(),
-            deadlines: BinaryHeap::new(),
-            ready: VecDeque::new(),
-            serial: 0,
+            flights: Flights::new(),
             unroutable: HashMap::new(),
         }
     }
@@ -259,38 +252,21 @@ impl Syn {
     }
 
     fn accept(&mut self, a: Answer) {
-        let Some(f) = self.flights.remove(&(a.addr, a.port)) else {
+        let Some(f) = self.flights.take(&(a.addr, a.port)) else {
             return;
         };
         let rtt = a.rtt_ms.map_or_else(
             || f.sent.elapsed(),
             |ms| Duration::from_millis(u64::from(ms)),
         );
-        self.ready
-            .push_back((f.probe, Outcome::Answer(a.reason), rtt, None));
+        self.flights
+            .push_ready((f.probe, Outcome::Answer(a.reason), rtt, None));
     }
 
     fn expire(&mut self, now: Instant) {
-        while let Some(&Reverse((at, serial, addr, port))) = self.deadlines.peek() {
-            if at > now {
-                break;
-            }
-            self.deadlines.pop();
-            if self
-                .flights
-                .get(&(addr, port))
-                .is_some_and(|f| f.serial == serial)
-            {
-                if let Some(f) = self.flights.remove(&(addr, port)) {
-                    self.ready.push_back((
-                        f.probe,
-                        Outcome::Timeout,
-                        now.duration_since(f.sent),
-                        None,
-                    ));
-                }
-            }
-        }
+        self.flights.expire(now, |_, f| {
+            (f.probe, Outcome::Timeout, now.duration_since(f.sent), None)
+        });
     }
 
     fn take_in(&mut self) {
@@ -351,13 +327,13 @@ impl Prober for Syn {
             if dst.is_ipv6() && !self.v6 {
                 self.open_family(true)?;
             }
-            if self.flights.contains_key(&(dst, port)) {
+            if self.flights.contains(&(dst, port)) {
                 // The same target twice in the list: one probe at a time per pair.
                 done.push((p, Outcome::Busy, Duration::ZERO, None));
                 continue;
             }
-            self.serial += 1;
-            let sport = SPORT_BASE + (self.serial % u64::from(SPORT_SPAN)) as u16;
+            let serial = self.flights.next_serial();
+            let sport = SPORT_BASE + (serial % u64::from(SPORT_SPAN)) as u16;
             let seq = self.shared.key.tcp_seq(src, dst, sport, port, now_ms);
             let pkt = match (src, dst) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => {
@@ -373,14 +349,13 @@ impl Prober for Syn {
             // batch waits (its answer could not be told from this one's).
             self.flights.insert(
                 (dst, port),
+                serial,
                 Flight {
                     probe: p,
                     sent: now,
-                    serial: self.serial,
                 },
             );
-            self.deadlines
-                .push(Reverse((now + wait, self.serial, dst, port)));
+            self.flights.arm((dst, port), serial, now + wait);
             let q = if dst.is_ipv4() {
                 &mut pkts4
             } else {
@@ -400,16 +375,16 @@ impl Prober for Syn {
     }
 
     fn in_flight(&self) -> usize {
-        self.flights.len() + self.ready.len()
+        self.flights.len()
     }
 
     async fn next(&mut self) -> Done {
         loop {
             self.take_in();
-            if let Some(d) = self.ready.pop_front() {
+            if let Some(d) = self.flights.pop_ready() {
                 return d;
             }
-            let Some(&Reverse((at, ..))) = self.deadlines.peek() else {
+            let Some(at) = self.flights.next_deadline() else {
                 return std::future::pending().await;
             };
             tokio::select! {
@@ -424,10 +399,10 @@ impl Prober for Syn {
     }
 
     fn try_next(&mut self) -> Option<Done> {
-        if self.ready.is_empty() {
+        if !self.flights.has_ready() {
             self.take_in();
         }
-        self.ready.pop_front()
+        self.flights.pop_ready()
     }
 }
 

@@ -30,6 +30,7 @@
 //! `IcmpLimit`), so closed ports never collapse the window.
 
 use super::cookie::CookieKey;
+use super::flights::Flights;
 use super::packet::{
     build_udp, build_udp6, parse_udp, parse_udp6, parse_unreachable, parse_unreachable6, with_ipv4,
     UdpReply, Unreachable,
@@ -39,8 +40,7 @@ use super::pool::Pool;
 use super::*;
 use crate::engine::{BannerMode, Done, Observer, Outcome, Probe, Prober, ScanConfig, ScanKind};
 use crate::model::{Banner, Identified};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -201,7 +201,6 @@ struct Flight {
     probe: Probe,
     sent: Option<Instant>,
     wait: Duration,
-    serial: u64,
     /// Sent at a known pace (its silence settles the port sooner).
     at_known_pace: bool,
 }
@@ -217,10 +216,7 @@ pub(crate) struct Udp {
     pool: Pool,
     stop: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
-    flights: HashMap<(IpAddr, u16), Flight>,
-    deadlines: BinaryHeap<Reverse<(Instant, u64, IpAddr, u16)>>,
-    ready: VecDeque<Done>,
-    serial: u64,
+    flights: Flights<Flight>,
     /// Our source address per target (`None`: no route).
     sources: HashMap<IpAddr, Option<IpAddr>>,
     /// The payloads' transaction id.
@@ -247,10 +243,7 @@ impl Udp {
             pool: Pool::new(),
             stop: Arc::new(AtomicBool::new(false)),
             threads: Vec::new(),
-            flights: HashMap::new(),
-            deadlines: BinaryHeap::new(),
-            ready: VecDeque::new(),
-            serial: 0,
+            flights: Flights::new(),
             sources: HashMap::new(),
             txid: (seed >> 16) as u16,
             paces: HashMap::new(),
@@ -332,45 +325,32 @@ impl Udp {
                 pc.on_unreach(a.at);
             }
         }
-        let Some(f) = self.flights.remove(&(a.addr, a.port)) else {
+        let Some(f) = self.flights.take(&(a.addr, a.port)) else {
             return;
         };
         let rtt = f
             .sent
             .map_or(Duration::ZERO, |s| a.at.saturating_duration_since(s));
-        self.ready
-            .push_back((f.probe, Outcome::Answer(a.reason), rtt, a.payload));
+        self.flights
+            .push_ready((f.probe, Outcome::Answer(a.reason), rtt, a.payload));
     }
 
     fn expire(&mut self, now: Instant) {
-        while let Some(&Reverse((at, serial, addr, port))) = self.deadlines.peek() {
-            if at > now {
-                break;
-            }
-            self.deadlines.pop();
-            if self
-                .flights
-                .get(&(addr, port))
-                .is_none_or(|f| f.serial != serial)
-            {
-                continue;
-            }
-            let Some(f) = self.flights.remove(&(addr, port)) else {
-                continue;
-            };
+        let settled = &mut self.settled;
+        self.flights.expire(now, |key, f| {
             let waited = f.sent.map_or(Duration::ZERO, |s| now.duration_since(s));
             let mut outcome = Outcome::Timeout;
             if f.at_known_pace {
                 // Sent at the pace of the host's ICMP limit, so a closed port would have
                 // found a token: the second such silence settles the port.
-                let n = self.settled.entry((addr, port)).or_insert(0);
+                let n = settled.entry(key).or_insert(0);
                 *n = n.saturating_add(1);
                 if *n >= 2 {
                     outcome = Outcome::Answer(Reason::NoResponse);
                 }
             }
-            self.ready.push_back((f.probe, outcome, waited, None));
-        }
+            (f.probe, outcome, waited, None)
+        });
     }
 
     /// Sends the paced probes whose host's turn has come (one per host per interval).
@@ -395,8 +375,8 @@ impl Udp {
                 // Answered (or abandoned) while it waited.
                 let Some(f) = self
                     .flights
-                    .get_mut(&(dst, port))
-                    .filter(|f| f.serial == serial && f.sent.is_none())
+                    .get_mut(&(dst, port), serial)
+                    .filter(|f| f.sent.is_none())
                 else {
                     continue;
                 };
@@ -405,8 +385,7 @@ impl Udp {
                 let wait = f.wait;
                 pc.on_send(now);
                 pc.next_at = now + pc.interval;
-                self.deadlines
-                    .push(Reverse((now + wait, serial, dst, port)));
+                self.flights.arm((dst, port), serial, now + wait);
                 if let Some(pkt) = self.datagram(src, dst, port) {
                     pkts.0.push(pkt);
                     pkts.1.push(dst);
@@ -516,22 +495,21 @@ impl Prober for Udp {
             if dst.is_ipv6() && !self.v6 {
                 self.open_family(true)?;
             }
-            if self.flights.contains_key(&(dst, port)) {
+            if self.flights.contains(&(dst, port)) {
                 // The same target twice in the list: one probe at a time per pair.
                 done.push((p, Outcome::Busy, Duration::ZERO, None));
                 continue;
             }
-            self.serial += 1;
-            let serial = self.serial;
+            let serial = self.flights.next_serial();
             if p.paced() && self.icmp_pace {
                 // Waits for its host's turn (`pump`); its deadline counts from then.
                 self.flights.insert(
                     (dst, port),
+                    serial,
                     Flight {
                         probe: p,
                         sent: None,
                         wait,
-                        serial,
                         at_known_pace: false,
                     },
                 );
@@ -548,16 +526,15 @@ impl Prober for Udp {
             };
             self.flights.insert(
                 (dst, port),
+                serial,
                 Flight {
                     probe: p,
                     sent: Some(now),
                     wait,
-                    serial,
                     at_known_pace: false,
                 },
             );
-            self.deadlines
-                .push(Reverse((now + wait, serial, dst, port)));
+            self.flights.arm((dst, port), serial, now + wait);
             let q = if dst.is_ipv4() {
                 &mut pkts4
             } else {
@@ -577,16 +554,16 @@ impl Prober for Udp {
     }
 
     fn in_flight(&self) -> usize {
-        self.flights.len() + self.ready.len()
+        self.flights.len()
     }
 
     async fn next(&mut self) -> Done {
         loop {
             self.take_in();
-            if let Some(d) = self.ready.pop_front() {
+            if let Some(d) = self.flights.pop_ready() {
                 return d;
             }
-            let deadline = self.deadlines.peek().map(|Reverse((at, ..))| *at);
+            let deadline = self.flights.next_deadline();
             let wake = match (deadline, self.next_turn()) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,
@@ -604,10 +581,10 @@ impl Prober for Udp {
     }
 
     fn try_next(&mut self) -> Option<Done> {
-        if self.ready.is_empty() {
+        if !self.flights.has_ready() {
             self.take_in();
         }
-        self.ready.pop_front()
+        self.flights.pop_ready()
     }
 }
 
