@@ -805,7 +805,9 @@ pub(crate) struct Probe {
     /// answered, that one was lost.
     lost_sent: Option<Instant>,
     /// A try past the retries, to go out at the pace its host allows (UDP
-    /// `--icmp-pace`: the target's ICMP rate limit).
+    /// `--icmp-pace`: the target's ICMP rate limit). Read by the UDP prober, which is
+    /// Unix-only.
+    #[cfg_attr(not(unix), allow(dead_code))]
     paced: bool,
 }
 
@@ -823,6 +825,7 @@ impl Probe {
     }
 
     /// Whether this is a try past the retries that must go at its host's pace.
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn paced(&self) -> bool {
         self.paced
     }
