@@ -83,6 +83,47 @@ pub(crate) fn route(dst: IpAddr) -> Result<Option<IpAddr>, crate::engine::Outcom
     }
 }
 
+/// Initial and largest window of a raw prober: no descriptor per probe, but the queues
+/// on the way are finite, so the connect scan's bounds without the descriptor limit.
+pub(crate) fn window_bounds(cfg: &crate::engine::ScanConfig) -> (usize, usize) {
+    let max = cfg.max_inflight.unwrap_or(8192).max(1);
+    (max.min(1024), max)
+}
+
+/// A raw prober's receiver threads and the flag that stops them; dropping it stops and
+/// joins them.
+#[derive(Default)]
+pub(crate) struct Receivers {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Receivers {
+    /// Starts a thread named `name` that runs `f` with the stop flag.
+    pub(crate) fn spawn(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&std::sync::atomic::AtomicBool) + Send + 'static,
+    ) -> Result<(), ScanError> {
+        let stop = self.stop.clone();
+        let t = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || f(&stop))
+            .map_err(ScanError::Io)?;
+        self.threads.push(t);
+        Ok(())
+    }
+}
+
+impl Drop for Receivers {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
 pub(crate) fn scan_key(seed: Option<u64>, shard: Shard) -> cookie::CookieKey {
     seed.map_or_else(cookie::CookieKey::random, |s| {
         cookie::CookieKey::from_seed(if shard.is_whole() {

@@ -150,8 +150,7 @@ pub(crate) struct Syn {
     v4: bool,
     v6: bool,
     pool: Pool,
-    stop: Arc<AtomicBool>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    receivers: Receivers,
     flights: Flights<Flight>,
     unroutable: HashMap<IpAddr, bool>,
 }
@@ -171,8 +170,7 @@ impl Syn {
             v4: false,
             v6: false,
             pool: Pool::new(),
-            stop: Arc::new(AtomicBool::new(false)),
-            threads: Vec::new(),
+            receivers: Receivers::default(),
             flights: Flights::new(),
             unroutable: HashMap::new(),
         }
@@ -205,18 +203,14 @@ impl Syn {
             self.pool.add(v6, s).map_err(ScanError::Io)?;
         }
         for (sock, is_tcp) in [(tcp, true), (icmp, false)] {
-            let (shared, stop) = (self.shared.clone(), self.stop.clone());
-            let t = std::thread::Builder::new()
-                .name("pw-syn-rx".into())
-                .spawn(move || {
-                    if is_tcp {
-                        receive(&sock, &stop, |p, from| shared.on_tcp(p, from));
-                    } else {
-                        receive(&sock, &stop, |p, from| shared.on_icmp(p, from));
-                    }
-                })
-                .map_err(ScanError::Io)?;
-            self.threads.push(t);
+            let shared = self.shared.clone();
+            self.receivers.spawn("pw-syn-rx", move |stop| {
+                if is_tcp {
+                    receive(&sock, stop, |p, from| shared.on_tcp(p, from));
+                } else {
+                    receive(&sock, stop, |p, from| shared.on_icmp(p, from));
+                }
+            })?;
         }
         if v6 {
             self.v6 = true;
@@ -277,23 +271,11 @@ impl Syn {
     }
 }
 
-impl Drop for Syn {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
-
 impl Prober for Syn {
     const KIND: ScanKind = ScanKind::Syn;
 
     fn window_bounds(&self, _nofile: u64, cfg: &ScanConfig) -> (usize, usize) {
-        // No descriptor per probe, but the queues on the way are finite: the connect scan's
-        // bounds without the descriptor limit.
-        let max = cfg.max_inflight.unwrap_or(8192).max(1);
-        (max.min(1024), max)
+        window_bounds(cfg)
     }
 
     fn crossing_ports(&self) -> Option<std::ops::RangeInclusive<u16>> {

@@ -214,8 +214,7 @@ pub(crate) struct Udp {
     v4: bool,
     v6: bool,
     pool: Pool,
-    stop: Arc<AtomicBool>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    receivers: Receivers,
     flights: Flights<Flight>,
     /// Our source address per target (`None`: no route).
     sources: HashMap<IpAddr, Option<IpAddr>>,
@@ -241,8 +240,7 @@ impl Udp {
             v4: false,
             v6: false,
             pool: Pool::new(),
-            stop: Arc::new(AtomicBool::new(false)),
-            threads: Vec::new(),
+            receivers: Receivers::default(),
             flights: Flights::new(),
             sources: HashMap::new(),
             txid: (seed >> 16) as u16,
@@ -271,19 +269,15 @@ impl Udp {
         };
         self.pool.add(v6, sender).map_err(ScanError::Io)?;
         for (sock, is_udp) in [(udp, true), (icmp, false)] {
-            let (shared, stop) = (self.shared.clone(), self.stop.clone());
-            let t = std::thread::Builder::new()
-                .name("pw-udp-rx".into())
-                .spawn(move || {
-                    if is_udp {
-                        // Replies can be as large as a datagram gets.
-                        receive_sized(&sock, &stop, 16, 65_536, |p, from| shared.on_udp(p, from));
-                    } else {
-                        receive(&sock, &stop, |p, from| shared.on_icmp(p, from));
-                    }
-                })
-                .map_err(ScanError::Io)?;
-            self.threads.push(t);
+            let shared = self.shared.clone();
+            self.receivers.spawn("pw-udp-rx", move |stop| {
+                if is_udp {
+                    // Replies can be as large as a datagram gets.
+                    receive_sized(&sock, stop, 16, 65_536, |p, from| shared.on_udp(p, from));
+                } else {
+                    receive(&sock, stop, |p, from| shared.on_icmp(p, from));
+                }
+            })?;
         }
         if v6 {
             self.v6 = true;
@@ -421,22 +415,11 @@ impl Udp {
     }
 }
 
-impl Drop for Udp {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
-
 impl Prober for Udp {
     const KIND: ScanKind = ScanKind::Udp;
 
     fn window_bounds(&self, _nofile: u64, cfg: &ScanConfig) -> (usize, usize) {
-        // No descriptor per probe; the SYN prober's bounds.
-        let max = cfg.max_inflight.unwrap_or(8192).max(1);
-        (max.min(1024), max)
+        window_bounds(cfg)
     }
 
     fn crossing_ports(&self) -> Option<std::ops::RangeInclusive<u16>> {
